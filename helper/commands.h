@@ -1,0 +1,18 @@
+/* npm-release subcommands. Each returns the process exit status. */
+#ifndef NS_COMMANDS_H
+#define NS_COMMANDS_H
+
+/* Exit codes shared by all commands (npm-release(8)). */
+#define NS_EXIT_OK 0
+#define NS_EXIT_FAIL 1   /* a check failed, approval denied, or the operation failed */
+#define NS_EXIT_USAGE 2  /* usage or configuration error */
+
+struct ns_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,455 @@
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <ini.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "factor.h"
+#include "nsconfig.h"
+#include "secure_file.h"
+
+/* inih splits a line longer than its buffer into two lines; refuse such input
+ * before it gets the chance. */
+#define LINE_MAX_LEN 190
+
+struct parse_ctx {
+	struct ns_config *cfg;
+	struct ns_scope *scope;
+	char section[80];
+	struct ns_err *err;
+	int failed;
+};
+
+static const char *const severities[] = { "info", "low", "moderate", "high", "critical",
+	                                  "none", NULL };
+
+int
+ns_severity_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; severities[i] != NULL; i++)
+		if (strcmp(s, severities[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+ns_severity_name(int level)
+{
+	if (level < 0 || level > 5)
+		return "?";
+	return severities[level];
+}
+
+static int
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+	return *dst != NULL;
+}
+
+static int
+parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return 0;
+	*out = (unsigned)n;
+	return 1;
+}
+
+static int
+valid_pattern(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (strcmp(p, "*") == 0)
+		return 1;
+	if (n == 0 || n > 214)
+		return 0;
+	if (strchr(p, '*') != NULL)
+		return p[0] == '@' && n > 3 && strcmp(p + n - 2, "/*") == 0 &&
+		       strchr(p, '*') == p + n - 1 && strchr(p, '/') == p + n - 2;
+	return 1;
+}
+
+static int bad(struct parse_ctx *c, const char *fmt, ...) NS_PRINTF(2, 3);
+
+static int
+bad(struct parse_ctx *c, const char *fmt, ...)
+{
+	char tmp[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	ns_fail(c->err, "%.150s: %s", c->cfg->path ? c->cfg->path : "config", tmp);
+	c->failed = 1;
+	return 0;
+}
+
+static int
+add_names(struct parse_ctx *c, struct ns_scope *s, const char *v)
+{
+	const char *p = v;
+	size_t n;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t,");
+		n = strcspn(p, " \t,");
+		if (n == 0)
+			break;
+		if (s->n_approvers >= NS_MAX_NAMES)
+			return bad(c, "too many approvers in [%s]", c->section);
+		if (n > LOGIN_NAME_MAX)
+			return bad(c, "approver name too long in [%s]", c->section);
+		s->approvers[s->n_approvers] = strndup(p, n);
+		if (s->approvers[s->n_approvers] == NULL)
+			return bad(c, "out of memory");
+		s->n_approvers++;
+		p += n;
+	}
+	return 1;
+}
+
+static int
+handle_scope(struct parse_ctx *c, const char *name, const char *value)
+{
+	struct ns_scope *s = c->scope;
+	struct ns_err ferr;
+
+	if (strcmp(name, "approvers") == 0)
+		return add_names(c, s, value);
+	if (strcmp(name, "factors") == 0) {
+		s->factors = ns_factor_parse_list(value, &ferr);
+		if (s->factors == 0)
+			return bad(c, "[%s] factors: %.200s", c->section, ferr.msg);
+		return 1;
+	}
+	if (strcmp(name, "audit_level") == 0) {
+		s->audit_level = ns_severity_parse(value);
+		if (s->audit_level < 0)
+			return bad(c, "[%s] audit_level: unknown level '%s'", c->section, value);
+		return 1;
+	}
+	return bad(c, "[%s]: unknown key '%s'", c->section, name);
+}
+
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *c = user;
+	struct ns_config *cfg = c->cfg;
+	struct ns_err ferr;
+
+	if (c->failed)
+		return 0;
+	if (strcmp(section, c->section) != 0) {
+		snprintf(c->section, sizeof(c->section), "%s", section);
+		c->scope = NULL;
+		if (strncmp(section, "scope ", 6) == 0) {
+			size_t i;
+			const char *pat = section + 6;
+			if (!valid_pattern(pat))
+				return bad(c, "[%s]: bad package pattern (use a name, @scope/* or *)",
+				           section);
+			for (i = 0; i < cfg->n_scopes; i++)
+				if (strcmp(cfg->scopes[i].pattern, pat) == 0)
+					return bad(c, "[%s]: scope defined twice", section);
+			if (cfg->n_scopes >= NS_MAX_SCOPES)
+				return bad(c, "too many scopes");
+			c->scope = &cfg->scopes[cfg->n_scopes++];
+			c->scope->audit_level = -1;
+			if (!set_str(&c->scope->pattern, pat))
+				return bad(c, "out of memory");
+		}
+	}
+	if (c->scope != NULL)
+		return handle_scope(c, name, value);
+
+	if (strcmp(section, "npmstage") == 0) {
+		if (strcmp(name, "state_dir") == 0) {
+			if (value[0] != '/')
+				return bad(c, "state_dir must be an absolute path: '%s'", value);
+			return set_str(&cfg->state_dir, value) || bad(c, "out of memory");
+		}
+		if (strcmp(name, "service") == 0)
+			return set_str(&cfg->service, value) || bad(c, "out of memory");
+		if (strcmp(name, "factors") == 0) {
+			cfg->factors = ns_factor_parse_list(value, &ferr);
+			return cfg->factors != 0 || bad(c, "factors: %.250s", ferr.msg);
+		}
+		if (strcmp(name, "approval_ttl") == 0)
+			return parse_uint(value, 30, 86400, &cfg->approval_ttl) ||
+			       bad(c, "approval_ttl: '%s' is not 30..86400 seconds", value);
+		if (strcmp(name, "audit_level") == 0) {
+			cfg->audit_level = ns_severity_parse(value);
+			return cfg->audit_level >= 0 || bad(c, "audit_level: unknown level '%s'", value);
+		}
+	} else if (strcmp(section, "totp") == 0) {
+		if (strcmp(name, "window") == 0)
+			return parse_uint(value, 0, 10, &cfg->totp_window) ||
+			       bad(c, "totp window: '%s' is not 0..10 steps", value);
+		if (strcmp(name, "max_failures") == 0)
+			return parse_uint(value, 1, 100, &cfg->totp_max_failures) ||
+			       bad(c, "totp max_failures: '%s' is not 1..100", value);
+		if (strcmp(name, "lockout") == 0)
+			return parse_uint(value, 1, 86400, &cfg->totp_lockout) ||
+			       bad(c, "totp lockout: '%s' is not 1..86400 seconds", value);
+	} else if (strcmp(section, "fido2") == 0) {
+		if (strcmp(name, "rp_id") == 0)
+			return set_str(&cfg->fido2_rp_id, value) || bad(c, "out of memory");
+		if (strcmp(name, "user_verification") == 0) {
+			if (strcmp(value, "required") == 0)
+				cfg->fido2_uv = NS_UV_REQUIRED;
+			else if (strcmp(value, "preferred") == 0)
+				cfg->fido2_uv = NS_UV_PREFERRED;
+			else if (strcmp(value, "discouraged") == 0)
+				cfg->fido2_uv = NS_UV_DISCOURAGED;
+			else
+				return bad(c, "user_verification: '%s' is not required, preferred or discouraged", value);
+			return 1;
+		}
+	} else if (strcmp(section, "registry") == 0) {
+		if (strcmp(name, "url") == 0) {
+			if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0)
+				return bad(c, "registry url must be http:// or https://: '%s'", value);
+			return set_str(&cfg->registry_url, value) || bad(c, "out of memory");
+		}
+		if (strcmp(name, "mode") == 0) {
+			if (strcmp(value, "stage") == 0)
+				cfg->registry_mode = NS_MODE_STAGE;
+			else if (strcmp(value, "local") == 0)
+				cfg->registry_mode = NS_MODE_LOCAL;
+			else
+				return bad(c, "registry mode: '%s' is not stage or local", value);
+			return 1;
+		}
+		if (strcmp(name, "otp") == 0) {
+			if (strcmp(value, "stored") == 0)
+				cfg->registry_otp = NS_OTP_STORED;
+			else if (strcmp(value, "prompt") == 0)
+				cfg->registry_otp = NS_OTP_PROMPT;
+			else if (strcmp(value, "none") == 0)
+				cfg->registry_otp = NS_OTP_NONE;
+			else
+				return bad(c, "registry otp: '%s' is not stored, prompt or none", value);
+			return 1;
+		}
+		if (strcmp(name, "read_token_file") == 0 || strcmp(name, "token_file") == 0 ||
+		    strcmp(name, "ca_file") == 0) {
+			char **dst = name[0] == 'r' ? &cfg->read_token_file :
+			             name[0] == 't' ? &cfg->token_file : &cfg->ca_file;
+			if (value[0] != '/')
+				return bad(c, "%s must be an absolute path", name);
+			return set_str(dst, value) || bad(c, "out of memory");
+		}
+		if (strcmp(name, "timeout") == 0)
+			return parse_uint(value, 1, 3600, &cfg->registry_timeout) ||
+			       bad(c, "registry timeout: '%s' is not 1..3600 seconds", value);
+	} else {
+		return bad(c, "unknown section [%s]", section);
+	}
+	return bad(c, "[%s]: unknown key '%s'", section, name);
+}
+
+static struct ns_config *
+config_new(void)
+{
+	struct ns_config *cfg = calloc(1, sizeof(*cfg));
+
+	if (cfg == NULL)
+		return NULL;
+	cfg->factors = NS_FACTOR_ALL;
+	cfg->approval_ttl = 300;
+	cfg->totp_window = 1;
+	cfg->totp_max_failures = 5;
+	cfg->totp_lockout = 300;
+	cfg->fido2_uv = NS_UV_PREFERRED;
+	cfg->registry_mode = NS_MODE_STAGE;
+	cfg->registry_otp = NS_OTP_NONE;
+	cfg->registry_timeout = 60;
+	cfg->audit_level = 2; /* moderate */
+	if (!set_str(&cfg->state_dir, "/var/lib/npmstage") ||
+	    !set_str(&cfg->service, "npm-release") || !set_str(&cfg->fido2_rp_id, "npmstage")) {
+		ns_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct ns_config *
+ns_config_parse(const char *text, const char *shown, struct ns_err *err)
+{
+	struct parse_ctx c;
+	struct ns_config *cfg;
+	const char *line = text, *nl;
+	unsigned lineno = 1;
+	int rc;
+
+	for (; *line != '\0'; line = nl + 1, lineno++) {
+		nl = strchr(line, '\n');
+		if (nl == NULL)
+			nl = line + strlen(line) - 1;
+		if ((size_t)(nl - line) > LINE_MAX_LEN) {
+			ns_fail(err, "%s:%u: line longer than %d characters", shown, lineno,
+			        LINE_MAX_LEN);
+			return NULL;
+		}
+		if (nl[1] == '\0' && *nl != '\n')
+			break;
+	}
+	cfg = config_new();
+	if (cfg == NULL) {
+		ns_fail(err, "out of memory");
+		return NULL;
+	}
+	if (!set_str(&cfg->path, shown)) {
+		ns_config_free(cfg);
+		ns_fail(err, "out of memory");
+		return NULL;
+	}
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.err = err;
+	rc = ini_parse_string(text, handler, &c);
+	if (rc != 0 || c.failed) {
+		if (!c.failed)
+			ns_fail(err, "%s:%d: syntax error", shown, rc);
+		ns_config_free(cfg);
+		return NULL;
+	}
+	if (cfg->registry_url != NULL && cfg->registry_mode == NS_MODE_STAGE &&
+	    cfg->read_token_file == NULL) {
+		ns_fail(err, "%s: [registry] mode = stage needs read_token_file (a token that "
+		             "can list and download staged versions)", shown);
+		ns_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct ns_config *
+ns_config_load(const char *path, struct ns_err *err)
+{
+	struct ns_config *cfg;
+	char *text;
+
+	if (sf_read_file(path, 022, NS_CONFIG_MAX_SIZE, &text, NULL, err) != 0)
+		return NULL;
+	cfg = ns_config_parse(text, path, err);
+	free(text);
+	return cfg;
+}
+
+void
+ns_config_free(struct ns_config *cfg)
+{
+	size_t i, j;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->state_dir);
+	free(cfg->service);
+	free(cfg->fido2_rp_id);
+	free(cfg->registry_url);
+	free(cfg->read_token_file);
+	free(cfg->token_file);
+	free(cfg->ca_file);
+	for (i = 0; i < cfg->n_scopes; i++) {
+		free(cfg->scopes[i].pattern);
+		for (j = 0; j < cfg->scopes[i].n_approvers; j++)
+			free(cfg->scopes[i].approvers[j]);
+	}
+	free(cfg);
+}
+
+const struct ns_scope *
+ns_config_scope(const struct ns_config *cfg, const char *pkg)
+{
+	const struct ns_scope *best = NULL;
+	int best_rank = 0, rank;
+	size_t i, n;
+
+	for (i = 0; i < cfg->n_scopes; i++) {
+		const char *p = cfg->scopes[i].pattern;
+		n = strlen(p);
+		if (strcmp(p, pkg) == 0)
+			rank = 3;
+		else if (n > 2 && strcmp(p + n - 2, "/*") == 0 && strncmp(p, pkg, n - 1) == 0)
+			rank = 2;
+		else if (strcmp(p, "*") == 0)
+			rank = 1;
+		else
+			rank = 0;
+		if (rank > best_rank) {
+			best_rank = rank;
+			best = &cfg->scopes[i];
+		}
+	}
+	return best;
+}
+
+static int
+user_in_group(const char *user, const char *group)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	char pbuf[4096], gbuf[16384];
+	size_t i;
+
+	if (getgrnam_r(group, &gr, gbuf, sizeof(gbuf), &grp) != 0 || grp == NULL)
+		return 0;
+	for (i = 0; grp->gr_mem != NULL && grp->gr_mem[i] != NULL; i++)
+		if (strcmp(grp->gr_mem[i], user) == 0)
+			return 1;
+	if (getpwnam_r(user, &pw, pbuf, sizeof(pbuf), &pwp) != 0 || pwp == NULL)
+		return 0;
+	return pwp->pw_gid == grp->gr_gid;
+}
+
+int
+ns_scope_allows(const struct ns_scope *scope, const char *user)
+{
+	size_t i;
+
+	if (scope == NULL || user == NULL)
+		return 0;
+	for (i = 0; i < scope->n_approvers; i++) {
+		const char *a = scope->approvers[i];
+		if (a[0] == '%') {
+			if (user_in_group(user, a + 1))
+				return 1;
+		} else if (strcmp(a, user) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+unsigned
+ns_config_factors_for(const struct ns_config *cfg, const char *pkg)
+{
+	const struct ns_scope *s = ns_config_scope(cfg, pkg);
+
+	if (s == NULL || s->factors == 0)
+		return cfg->factors;
+	return cfg->factors & s->factors;
+}

@@ -1,0 +1,73 @@
+/* npmstage.conf: one INI file, root-owned, read through secure_file. */
+#ifndef NS_CONFIG_H
+#define NS_CONFIG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "nserr.h"
+
+#define NS_DEFAULT_CONFIG "/etc/npmstage/npmstage.conf"
+#define NS_CONFIG_MAX_SIZE (256 * 1024)
+#define NS_MAX_SCOPES 256
+#define NS_MAX_NAMES 64
+
+enum ns_registry_mode { NS_MODE_STAGE, NS_MODE_LOCAL };
+enum ns_registry_otp { NS_OTP_NONE, NS_OTP_STORED, NS_OTP_PROMPT };
+enum ns_uv { NS_UV_DISCOURAGED, NS_UV_PREFERRED, NS_UV_REQUIRED };
+
+/* Who may approve which packages, matched by exact name, "@scope/" + "*" or "*". */
+struct ns_scope {
+	char *pattern;
+	char *approvers[NS_MAX_NAMES]; /* user names; "%group" for groups */
+	size_t n_approvers;
+	unsigned factors;              /* 0 = the global set */
+	int audit_level;               /* -1 = the global level */
+};
+
+struct ns_config {
+	char *path;
+	char *state_dir;
+	char *service;                 /* PAM service the helper runs */
+	unsigned factors;
+	unsigned approval_ttl;         /* seconds an approval statement is valid */
+	unsigned totp_window;          /* steps either side */
+	unsigned totp_max_failures;
+	unsigned totp_lockout;         /* seconds */
+	char *fido2_rp_id;
+	enum ns_uv fido2_uv;
+	char *registry_url;
+	enum ns_registry_mode registry_mode;
+	enum ns_registry_otp registry_otp;
+	char *read_token_file;
+	char *token_file;
+	char *ca_file;
+	unsigned registry_timeout;
+	int audit_level;
+	struct ns_scope scopes[NS_MAX_SCOPES];
+	size_t n_scopes;
+};
+
+/* Loads and validates path (root-owned, not group/other-writable, no links).
+ * Any unknown section or key, bad value or refused factor is an error. */
+struct ns_config *ns_config_load(const char *path, struct ns_err *err);
+
+/* Parses text as configuration (used by the loader and the fuzzer). */
+struct ns_config *ns_config_parse(const char *text, const char *shown, struct ns_err *err);
+
+void ns_config_free(struct ns_config *cfg);
+
+/* The most specific scope for a package name, or NULL. */
+const struct ns_scope *ns_config_scope(const struct ns_config *cfg, const char *pkg);
+
+/* Whether user (with its groups) is an approver in scope. */
+int ns_scope_allows(const struct ns_scope *scope, const char *user);
+
+/* Factors permitted for pkg: the scope's set within the global one. */
+unsigned ns_config_factors_for(const struct ns_config *cfg, const char *pkg);
+
+/* Severity names used by the audit level: info low moderate high critical none. */
+int ns_severity_parse(const char *s);
+const char *ns_severity_name(int level);
+
+#endif

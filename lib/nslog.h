@@ -1,0 +1,16 @@
+/* Logging to syslog (authpriv) with control characters stripped. */
+#ifndef NS_LOG_H
+#define NS_LOG_H
+
+#include <stddef.h>
+#include "nserr.h"
+
+/* Copies src into dst, replacing every byte below 0x20, 0x7f and any byte of an
+ * invalid UTF-8 sequence with '?', so that no log line or terminal can be steered
+ * by attacker-chosen names. Always NUL-terminates (dstlen > 0). */
+void ns_sanitize(char *dst, size_t dstlen, const char *src);
+
+/* syslog(LOG_AUTHPRIV | prio) of the formatted, sanitized message, tagged "npm-release". */
+void ns_log(int prio, const char *fmt, ...) NS_PRINTF(2, 3);
+
+#endif
