@@ -1,8 +1,185 @@
-/* placeholder replaced below */
+/* pam_npmstage: the gate in front of the stored npm publish token.
+ *
+ * auth: establish which checked release is being approved (from root-owned state),
+ * check the approver and factor policy, show the approver what they approve, demand
+ * the factor, then consume the approval and hand the token to npm-release. Every
+ * path that is not that exact sequence ends in one cleanup block with a denial. */
 #include "config.h"
+
 #define PAM_SM_AUTH
+#define PAM_SM_ACCOUNT
+#include <security/pam_ext.h>
 #include <security/pam_modules.h>
-PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{ (void)pamh; (void)flags; (void)argc; (void)argv; return PAM_AUTH_ERR; }
-PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{ (void)pamh; (void)flags; (void)argc; (void)argv; return PAM_SUCCESS; }
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "approver.h"
+#include "factor.h"
+#include "module.h"
+
+static int
+get_user(pam_handle_t *pamh, const char **user)
+{
+	if (pam_get_user(pamh, user, NULL) != PAM_SUCCESS || *user == NULL ||
+	    !ns_user_name_valid(*user)) {
+		mod_log(pamh, LOG_ERR, "no valid user name");
+		return PAM_USER_UNKNOWN;
+	}
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct module_args args;
+	struct ns_config *cfg = NULL;
+	struct ns_state *st = NULL;
+	struct approval_context ctx;
+	const struct ns_scope *scope;
+	const char *user = NULL;
+	struct ns_err err;
+	unsigned factors;
+	time_t now = time(NULL);
+	int rc = PAM_AUTH_ERR, have_ctx = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	if (module_args_parse(pamh, argc, argv, &args) != 0) {
+		rc = PAM_SERVICE_ERR;
+		goto out;
+	}
+	if (flags & PAM_SILENT) {
+		/* The approver must see what they approve; silence means no approval. */
+		mod_log(pamh, LOG_ERR, "PAM_SILENT: refusing to approve unseen");
+		goto out;
+	}
+	if ((rc = get_user(pamh, &user)) != PAM_SUCCESS)
+		goto out;
+	rc = PAM_AUTH_ERR;
+	cfg = ns_config_load(args.config, &err);
+	if (cfg == NULL) {
+		mod_log(pamh, LOG_ERR, "%s", err.msg);
+		conv_error(pamh, "npm-release: configuration error (see syslog)");
+		rc = PAM_SERVICE_ERR;
+		goto out;
+	}
+	if (ns_state_open(cfg->state_dir, 0, &st, &err) != 0) {
+		mod_log(pamh, LOG_ERR, "%s", err.msg);
+		rc = PAM_SERVICE_ERR;
+		goto out;
+	}
+	rc = context_load(pamh, st, user, now, &ctx);
+	have_ctx = 1;
+	if (rc == PAM_CONV_ERR && args.ignore_other_services && ctx.approval.id[0] == '\0') {
+		rc = PAM_IGNORE; /* documented opt-out: not called by npm-release */
+		goto out;
+	}
+	if (rc != PAM_SUCCESS) {
+		rc = PAM_AUTH_ERR;
+		goto out;
+	}
+	if ((rc = context_verify_statement(pamh, cfg, &ctx)) != PAM_SUCCESS)
+		goto out;
+	rc = PAM_AUTH_ERR;
+	scope = ns_config_scope(cfg, ctx.release.name);
+	if (!ns_scope_allows(scope, user)) {
+		mod_log(pamh, LOG_NOTICE, "user %s may not approve %s", user, ctx.release.name);
+		conv_error(pamh, "npm-release: %s is not an approver for %s", user, ctx.release.name);
+		goto out;
+	}
+	factors = ns_config_factors_for(cfg, ctx.release.name);
+	if (args.factors != 0)
+		factors &= args.factors;
+	if (conv_info(pamh, "%s", ctx.summary) != PAM_SUCCESS)
+		goto out;
+	if (factors & NS_FACTOR_TOTP) {
+		rc = factor_totp(pamh, cfg, st, user, &ctx, now);
+	} else {
+		mod_log(pamh, LOG_ERR, "no permitted factor for %s (allowed: %s)", ctx.release.name,
+		        factors & NS_FACTOR_FIDO2 ? "fido2" : "none");
+		conv_error(pamh, "npm-release: no usable second factor for %s", ctx.release.name);
+		rc = PAM_AUTH_ERR;
+	}
+	if (rc != PAM_SUCCESS) {
+		rc = PAM_AUTH_ERR;
+		goto out;
+	}
+	rc = token_release(pamh, cfg, st, &ctx, "totp", now);
+	if (rc == PAM_SUCCESS)
+		mod_log(pamh, LOG_NOTICE, "user %s approved %s@%s (%s), approval %s", user,
+		        ctx.release.name, ctx.release.version, ctx.release.integrity,
+		        ctx.approval.id);
+	else
+		rc = PAM_AUTH_ERR;
+out:
+	if (have_ctx)
+		context_clear(&ctx);
+	ns_state_close(st);
+	ns_config_free(cfg);
+	return rc;
+}
+
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
+
+/* account: is this user an approver for the package of the approval at hand? */
+PAM_EXTERN int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct module_args args;
+	struct ns_config *cfg = NULL;
+	struct ns_state *st = NULL;
+	struct ns_approval a;
+	struct ns_release r;
+	const char *user = NULL;
+	char id[NS_ID_MAX];
+	struct ns_err err;
+	int rc = PAM_PERM_DENIED, have_a = 0, have_r = 0;
+
+	(void)flags;
+	memset(&a, 0, sizeof(a));
+	memset(&r, 0, sizeof(r));
+	if (module_args_parse(pamh, argc, argv, &args) != 0) {
+		rc = PAM_SERVICE_ERR;
+		goto out;
+	}
+	if ((rc = get_user(pamh, &user)) != PAM_SUCCESS)
+		goto out;
+	rc = PAM_PERM_DENIED;
+	cfg = ns_config_load(args.config, &err);
+	if (cfg == NULL || ns_state_open(cfg->state_dir, 0, &st, &err) != 0) {
+		mod_log(pamh, LOG_ERR, "%s", err.msg);
+		rc = PAM_SERVICE_ERR;
+		goto out;
+	}
+	if (context_approval_id(pamh, id, sizeof(id)) != PAM_SUCCESS) {
+		rc = args.ignore_other_services ? PAM_IGNORE : PAM_PERM_DENIED;
+		goto out;
+	}
+	have_a = ns_approval_get(st, id, &a, &err) == 0;
+	have_r = have_a && ns_release_get(st, a.release_id, &r, &err) == 0;
+	if (!have_r || strcmp(a.approver, user) != 0) {
+		mod_log(pamh, LOG_ERR, "account: approval %s unknown or not %s's", id, user);
+		goto out;
+	}
+	if (!ns_scope_allows(ns_config_scope(cfg, r.name), user)) {
+		mod_log(pamh, LOG_NOTICE, "account: user %s may not approve %s", user, r.name);
+		goto out;
+	}
+	rc = PAM_SUCCESS;
+out:
+	if (have_a)
+		ns_approval_clear(&a);
+	if (have_r)
+		ns_release_clear(&r);
+	ns_state_close(st);
+	ns_config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,706 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "secure_file.h"
+#include "state.h"
+
+struct ns_state {
+	sqlite3 *db;
+	int dirfd;
+	int spoolfd;
+	int approversfd;
+	char *path;
+};
+
+static const char schema[] =
+	"PRAGMA foreign_keys = ON;"
+	"CREATE TABLE IF NOT EXISTS releases ("
+	"  id TEXT PRIMARY KEY, origin TEXT NOT NULL, name TEXT NOT NULL,"
+	"  version TEXT NOT NULL, tag TEXT NOT NULL, shasum TEXT NOT NULL DEFAULT '',"
+	"  integrity TEXT NOT NULL DEFAULT '', size INTEGER NOT NULL DEFAULT 0,"
+	"  staged_by TEXT NOT NULL DEFAULT '', staged_at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL, report TEXT, report_sha256 TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE IF NOT EXISTS approvals ("
+	"  id TEXT PRIMARY KEY, release_id TEXT NOT NULL REFERENCES releases(id),"
+	"  approver TEXT NOT NULL, statement TEXT NOT NULL, statement_sha256 TEXT NOT NULL,"
+	"  created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	"  consumed INTEGER NOT NULL DEFAULT 0, consumed_at INTEGER, factor TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE IF NOT EXISTS totp_state ("
+	"  user TEXT PRIMARY KEY, last_step INTEGER NOT NULL DEFAULT -1,"
+	"  failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS fido2_counters ("
+	"  user TEXT NOT NULL, cred TEXT NOT NULL, counter INTEGER NOT NULL,"
+	"  PRIMARY KEY (user, cred));"
+	"CREATE TABLE IF NOT EXISTS ledger ("
+	"  seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, event TEXT NOT NULL,"
+	"  data TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);";
+
+static int
+db_fail(struct ns_state *st, const char *what, struct ns_err *err)
+{
+	return ns_fail(err, "state database %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+int
+ns_state_dirfd(const struct ns_state *st)
+{
+	return st->dirfd;
+}
+
+int
+ns_state_spoolfd(const struct ns_state *st)
+{
+	return st->spoolfd;
+}
+
+int
+ns_state_approversfd(const struct ns_state *st)
+{
+	return st->approversfd;
+}
+
+const char *
+ns_state_path(const struct ns_state *st)
+{
+	return st->path;
+}
+
+int
+ns_state_open(const char *state_dir, int create, struct ns_state **out, struct ns_err *err)
+{
+	struct ns_state *st;
+	char dbpath[PATH_MAX];
+	struct stat sb;
+	int fd, rc, flags;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return ns_fail(err, "out of memory");
+	st->dirfd = st->spoolfd = st->approversfd = -1;
+	st->path = strdup(state_dir);
+	if (st->path == NULL) {
+		free(st);
+		return ns_fail(err, "out of memory");
+	}
+	if (create && state_dir[0] == '/' && mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+		ns_fail(err, "%s: %s", state_dir, strerror(errno));
+		goto fail;
+	}
+	st->dirfd = sf_open_dir(state_dir, 077, err);
+	if (st->dirfd < 0)
+		goto fail;
+	if (create) {
+		st->spoolfd = sf_mkdirat(st->dirfd, state_dir, "spool", 0700, err);
+		if (st->spoolfd >= 0)
+			st->approversfd = sf_mkdirat(st->dirfd, state_dir, "approvers", 0700, err);
+	} else {
+		st->spoolfd = openat(st->dirfd, "spool", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		st->approversfd = openat(st->dirfd, "approvers",
+		                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (st->spoolfd < 0 || st->approversfd < 0)
+			ns_fail(err, "%s: spool/ or approvers/ missing or a link: %s (run npm-release "
+			             "check-config)", state_dir, strerror(errno));
+	}
+	if (st->spoolfd < 0 || st->approversfd < 0)
+		goto fail;
+	if (fstat(st->spoolfd, &sb) != 0 || !sf_trusted_uid(sb.st_uid) || (sb.st_mode & 077) ||
+	    fstat(st->approversfd, &sb) != 0 || !sf_trusted_uid(sb.st_uid) || (sb.st_mode & 077)) {
+		ns_fail(err, "%s: spool/ and approvers/ must be root-owned, mode 0700", state_dir);
+		goto fail;
+	}
+	/* The database file, when present, must pass the same checks before SQLite opens it. */
+	fd = sf_openat_file(st->dirfd, state_dir, "state.db", 077, 0, NULL, err);
+	if (fd >= 0) {
+		close(fd);
+	} else if (!create || faccessat(st->dirfd, "state.db", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	           errno != ENOENT) {
+		goto fail;
+	}
+	if (snprintf(dbpath, sizeof(dbpath), "%s/state.db", state_dir) >= (int)sizeof(dbpath)) {
+		ns_fail(err, "%s: path too long", state_dir);
+		goto fail;
+	}
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	{
+		mode_t old = umask(077);
+		rc = sqlite3_open_v2(dbpath, &st->db, flags, NULL);
+		umask(old);
+	}
+	if (rc != SQLITE_OK) {
+		ns_fail(err, "state database %s: %s", dbpath,
+		        st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
+	                 NULL) != SQLITE_OK ||
+	    sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(st, "schema", err);
+		goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	ns_state_close(st);
+	return -1;
+}
+
+void
+ns_state_close(struct ns_state *st)
+{
+	if (st == NULL)
+		return;
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	if (st->dirfd >= 0)
+		close(st->dirfd);
+	if (st->spoolfd >= 0)
+		close(st->spoolfd);
+	if (st->approversfd >= 0)
+		close(st->approversfd);
+	free(st->path);
+	free(st);
+}
+
+static void
+copy_col(char *dst, size_t cap, sqlite3_stmt *s, int col)
+{
+	const unsigned char *v = sqlite3_column_text(s, col);
+
+	snprintf(dst, cap, "%s", v ? (const char *)v : "");
+}
+
+static int
+prepare(struct ns_state *st, const char *sql, sqlite3_stmt **s, struct ns_err *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+		return db_fail(st, "prepare", err);
+	return 0;
+}
+
+int
+ns_release_insert(struct ns_state *st, const struct ns_release *r, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prepare(st, "INSERT INTO releases (id, origin, name, version, tag, shasum, integrity,"
+	                " size, staged_by, staged_at, status) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	            &s, err) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, r->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->tag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, r->shasum, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, r->integrity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, r->size);
+	sqlite3_bind_text(s, 9, r->staged_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, r->staged_at);
+	sqlite3_bind_text(s, 11, r->status, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_CONSTRAINT)
+		return ns_fail(err, "release %s already exists", r->id);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "insert release", err);
+	return 0;
+}
+
+static void
+fill_release(sqlite3_stmt *s, struct ns_release *r)
+{
+	const unsigned char *rep;
+
+	memset(r, 0, sizeof(*r));
+	copy_col(r->id, sizeof(r->id), s, 0);
+	copy_col(r->origin, sizeof(r->origin), s, 1);
+	copy_col(r->name, sizeof(r->name), s, 2);
+	copy_col(r->version, sizeof(r->version), s, 3);
+	copy_col(r->tag, sizeof(r->tag), s, 4);
+	copy_col(r->shasum, sizeof(r->shasum), s, 5);
+	copy_col(r->integrity, sizeof(r->integrity), s, 6);
+	r->size = sqlite3_column_int64(s, 7);
+	copy_col(r->staged_by, sizeof(r->staged_by), s, 8);
+	r->staged_at = sqlite3_column_int64(s, 9);
+	copy_col(r->status, sizeof(r->status), s, 10);
+	copy_col(r->report_sha256, sizeof(r->report_sha256), s, 12);
+	rep = sqlite3_column_text(s, 11);
+	r->report = rep ? strdup((const char *)rep) : NULL;
+}
+
+#define RELEASE_COLS "id, origin, name, version, tag, shasum, integrity, size, staged_by," \
+	" staged_at, status, report, report_sha256"
+
+int
+ns_release_get(struct ns_state *st, const char *id, struct ns_release *r, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (prepare(st, "SELECT " RELEASE_COLS " FROM releases WHERE id = ?", &s, err) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		fill_release(s, r);
+		sqlite3_finalize(s);
+		return 0;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 1;
+	return db_fail(st, "read release", err);
+}
+
+int
+ns_release_each(struct ns_state *st, int (*fn)(const struct ns_release *, void *), void *arg,
+                struct ns_err *err)
+{
+	struct ns_release r;
+	sqlite3_stmt *s;
+	int rc, stop = 0;
+
+	if (prepare(st, "SELECT " RELEASE_COLS " FROM releases ORDER BY staged_at DESC, id", &s,
+	            err) != 0)
+		return -1;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		fill_release(s, &r);
+		stop = fn(&r, arg);
+		ns_release_clear(&r);
+	}
+	sqlite3_finalize(s);
+	if (!stop && rc != SQLITE_DONE)
+		return db_fail(st, "list releases", err);
+	return 0;
+}
+
+void
+ns_release_clear(struct ns_release *r)
+{
+	free(r->report);
+	r->report = NULL;
+}
+
+static int
+exec_changes(struct ns_state *st, sqlite3_stmt *s, const char *what, struct ns_err *err)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, what, err);
+	return sqlite3_changes(st->db) == 1 ? 0 : 1;
+}
+
+int
+ns_release_set_status(struct ns_state *st, const char *id, const char *from, const char *to,
+                      struct ns_err *err)
+{
+	sqlite3_stmt *s;
+
+	if (prepare(st, "UPDATE releases SET status = ? WHERE id = ? AND status = ?", &s, err) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
+	return exec_changes(st, s, "update release", err);
+}
+
+int
+ns_release_set_report(struct ns_state *st, const char *id, const char *status,
+                      const char *integrity, const char *report, struct ns_err *err)
+{
+	unsigned char h[32];
+	char hex[65];
+	sqlite3_stmt *s;
+	int rc;
+
+	if (ns_sha256(report, strlen(report), h) != 0)
+		return ns_fail(err, "sha256 failed");
+	ns_hex(h, 32, hex);
+	if (prepare(st, "UPDATE releases SET status = ?, integrity = ?, report = ?,"
+	                " report_sha256 = ? WHERE id = ? AND status IN ('staged','checked','failed')",
+	            &s, err) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, integrity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, report, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, id, -1, SQLITE_STATIC);
+	rc = exec_changes(st, s, "store report", err);
+	if (rc == 1)
+		return ns_fail(err, "release %s is no longer open for checks", id);
+	return rc;
+}
+
+int
+ns_approval_insert(struct ns_state *st, const struct ns_approval *a, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prepare(st, "INSERT INTO approvals (id, release_id, approver, statement,"
+	                " statement_sha256, created, expires) VALUES (?,?,?,?,?,?,?)",
+	            &s, err) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->release_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, a->approver, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, a->statement, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, a->statement_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, a->created);
+	sqlite3_bind_int64(s, 7, a->expires);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "insert approval", err);
+	return 0;
+}
+
+int
+ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	const unsigned char *stmt;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (prepare(st, "SELECT id, release_id, approver, statement, statement_sha256, created,"
+	                " expires, consumed, factor FROM approvals WHERE id = ?", &s, err) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			return 1;
+		return db_fail(st, "read approval", err);
+	}
+	copy_col(a->id, sizeof(a->id), s, 0);
+	copy_col(a->release_id, sizeof(a->release_id), s, 1);
+	copy_col(a->approver, sizeof(a->approver), s, 2);
+	stmt = sqlite3_column_text(s, 3);
+	a->statement = stmt ? strdup((const char *)stmt) : NULL;
+	copy_col(a->statement_sha256, sizeof(a->statement_sha256), s, 4);
+	a->created = sqlite3_column_int64(s, 5);
+	a->expires = sqlite3_column_int64(s, 6);
+	a->consumed = sqlite3_column_int(s, 7);
+	copy_col(a->factor, sizeof(a->factor), s, 8);
+	sqlite3_finalize(s);
+	if (a->statement == NULL)
+		return ns_fail(err, "approval %s: out of memory", id);
+	return 0;
+}
+
+int
+ns_approval_consume(struct ns_state *st, const char *id, time_t now, const char *factor,
+                    struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prepare(st, "UPDATE approvals SET consumed = 1, consumed_at = ?, factor = ?"
+	                " WHERE id = ? AND consumed = 0 AND expires > ?", &s, err) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, (long long)now);
+	sqlite3_bind_text(s, 2, factor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (long long)now);
+	rc = exec_changes(st, s, "consume approval", err);
+	if (rc == 1)
+		ns_fail(err, "approval %s was already used or has expired", id);
+	return rc;
+}
+
+void
+ns_approval_clear(struct ns_approval *a)
+{
+	free(a->statement);
+	a->statement = NULL;
+}
+
+static int
+begin_immediate(struct ns_state *st, struct ns_err *err)
+{
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, "begin", err);
+	return 0;
+}
+
+static int
+commit(struct ns_state *st, struct ns_err *err)
+{
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return db_fail(st, "commit", err);
+	}
+	return 0;
+}
+
+static void
+rollback(struct ns_state *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+ns_state_totp_use(struct ns_state *st, const char *user, time_t now,
+                  const struct ns_totp_policy *pol, long long (*check_fn)(void *), void *arg,
+                  struct ns_err *err)
+{
+	long long last_step = -1, failures = 0, locked_until = 0, step;
+	const char *why = NULL;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (begin_immediate(st, err) != 0)
+		return -1;
+	if (prepare(st, "SELECT last_step, failures, locked_until FROM totp_state WHERE user = ?",
+	            &s, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		last_step = sqlite3_column_int64(s, 0);
+		failures = sqlite3_column_int64(s, 1);
+		locked_until = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rollback(st);
+		return db_fail(st, "read totp state", err);
+	}
+	if (locked_until > (long long)now) {
+		rollback(st);
+		ns_fail(err, "too many failed codes: locked out for %lld more seconds",
+		        locked_until - (long long)now);
+		return 1;
+	}
+	step = check_fn(arg);
+	if (step < 0) {
+		why = "wrong code";
+	} else if (step <= last_step) {
+		why = "code already used";
+	}
+	if (why != NULL) {
+		failures++;
+		if (failures >= pol->max_failures) {
+			locked_until = (long long)now + pol->lockout;
+			failures = 0;
+		}
+	} else {
+		last_step = step;
+		failures = 0;
+	}
+	if (prepare(st, "INSERT INTO totp_state (user, last_step, failures, locked_until)"
+	                " VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET"
+	                " last_step = excluded.last_step, failures = excluded.failures,"
+	                " locked_until = excluded.locked_until", &s, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, last_step);
+	sqlite3_bind_int64(s, 3, failures);
+	sqlite3_bind_int64(s, 4, locked_until);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		rollback(st);
+		return db_fail(st, "write totp state", err);
+	}
+	/* The step is recorded durably before success is reported. */
+	if (commit(st, err) != 0)
+		return -1;
+	if (why != NULL) {
+		ns_fail(err, "%s", why);
+		return 1;
+	}
+	return 0;
+}
+
+int
+ns_state_fido2_counter(struct ns_state *st, const char *user, const char *cred,
+                       unsigned *counter, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prepare(st, "SELECT counter FROM fido2_counters WHERE user = ? AND cred = ?", &s,
+	            err) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, cred, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*counter = (unsigned)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	return db_fail(st, "read fido2 counter", err);
+}
+
+int
+ns_state_fido2_set_counter(struct ns_state *st, const char *user, const char *cred,
+                           unsigned counter, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prepare(st, "INSERT INTO fido2_counters (user, cred, counter) VALUES (?,?,?)"
+	                " ON CONFLICT(user, cred) DO UPDATE SET counter = excluded.counter",
+	            &s, err) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, cred, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, counter);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "write fido2 counter", err);
+	return 0;
+}
+
+static int
+ledger_hash(const char *prev, long long seq, long long t, const char *event, const char *data,
+            char out[65])
+{
+	unsigned char h[32];
+	size_t n = strlen(prev) + strlen(event) + strlen(data) + 64;
+	char *buf = malloc(n);
+	int rc;
+
+	if (buf == NULL)
+		return -1;
+	snprintf(buf, n, "%s\n%lld\n%lld\n%s\n%s", prev, seq, t, event, data);
+	rc = ns_sha256(buf, strlen(buf), h);
+	free(buf);
+	if (rc != 0)
+		return -1;
+	ns_hex(h, 32, out);
+	return 0;
+}
+
+int
+ns_ledger_append(struct ns_state *st, const char *event, const char *data_json,
+                 struct ns_err *err)
+{
+	char prev[65] = "genesis", hash[65];
+	long long seq = 1, t = (long long)time(NULL);
+	sqlite3_stmt *s;
+	int rc;
+
+	if (begin_immediate(st, err) != 0)
+		return -1;
+	if (prepare(st, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", &s, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0) + 1;
+		copy_col(prev, sizeof(prev), s, 1);
+	}
+	sqlite3_finalize(s);
+	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
+	    ledger_hash(prev, seq, t, event, data_json, hash) != 0) {
+		rollback(st);
+		return db_fail(st, "ledger head", err);
+	}
+	if (prepare(st, "INSERT INTO ledger (seq, t, event, data, prev, hash) VALUES (?,?,?,?,?,?)",
+	            &s, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int64(s, 2, t);
+	sqlite3_bind_text(s, 3, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, data_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		rollback(st);
+		return db_fail(st, "ledger append", err);
+	}
+	return commit(st, err);
+}
+
+long long
+ns_ledger_verify(struct ns_state *st, struct ns_err *err)
+{
+	char prev[65] = "genesis", hash[65], stored_prev[65], stored_hash[65];
+	long long n = 0, seq, expect = 1;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prepare(st, "SELECT seq, t, event, data, prev, hash FROM ledger ORDER BY seq", &s,
+	            err) != 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0);
+		copy_col(stored_prev, sizeof(stored_prev), s, 4);
+		copy_col(stored_hash, sizeof(stored_hash), s, 5);
+		if (seq != expect) {
+			sqlite3_finalize(s);
+			return ns_fail(err, "ledger: entry %lld is missing (found %lld)", expect, seq);
+		}
+		if (ledger_hash(prev, seq, sqlite3_column_int64(s, 1),
+		                (const char *)sqlite3_column_text(s, 2),
+		                (const char *)sqlite3_column_text(s, 3), hash) != 0 ||
+		    strcmp(stored_prev, prev) != 0 || strcmp(stored_hash, hash) != 0) {
+			sqlite3_finalize(s);
+			return ns_fail(err, "ledger: entry %lld does not verify (edited or reordered)",
+			               seq);
+		}
+		memcpy(prev, hash, sizeof(prev));
+		expect++;
+		n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "ledger read", err);
+	return n;
+}
+
+int
+ns_ledger_each(struct ns_state *st,
+               int (*fn)(long long, long long, const char *, const char *, const char *, void *),
+               void *arg, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, stop = 0;
+
+	if (prepare(st, "SELECT seq, t, event, data, hash FROM ledger ORDER BY seq", &s, err) != 0)
+		return -1;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		stop = fn(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+		          (const char *)sqlite3_column_text(s, 2),
+		          (const char *)sqlite3_column_text(s, 3),
+		          (const char *)sqlite3_column_text(s, 4), arg);
+	sqlite3_finalize(s);
+	if (!stop && rc != SQLITE_DONE)
+		return db_fail(st, "ledger read", err);
+	return 0;
+}

@@ -1,0 +1,112 @@
+/* Root-owned state: one SQLite database (releases, approvals, second-factor
+ * counters and lockouts, the hash-chained ledger) and the spool of exact tarball
+ * bytes, all under state_dir (mode 0700). SQLite gives the atomic, concurrent
+ * updates that single-use approvals and single-use TOTP steps need. */
+#ifndef NS_STATE_H
+#define NS_STATE_H
+
+#include <time.h>
+
+#include "nserr.h"
+
+struct ns_state;
+
+#define NS_ID_MAX 64
+#define NS_NAME_MAX 215
+#define NS_VERSION_MAX 257
+
+/* Release origins and the states a release moves through. */
+#define NS_ORIGIN_REGISTRY "registry"
+#define NS_ORIGIN_LOCAL "local"
+
+struct ns_release {
+	char id[NS_ID_MAX];
+	char origin[16];
+	char name[NS_NAME_MAX + 1];
+	char version[NS_VERSION_MAX];
+	char tag[128];
+	char shasum[41];
+	char integrity[100];
+	long long size;
+	char staged_by[64];
+	long long staged_at;
+	char status[16];          /* staged, checked, failed, published, rejected */
+	char report_sha256[65];
+	char *report;             /* JSON text, malloc'd (ns_release_clear frees) */
+};
+
+struct ns_approval {
+	char id[NS_ID_MAX];       /* the statement nonce */
+	char release_id[NS_ID_MAX];
+	char approver[64];
+	char *statement;          /* malloc'd */
+	char statement_sha256[65];
+	long long created;
+	long long expires;
+	int consumed;
+	char factor[16];
+};
+
+/* Opens (create: also creates) state_dir, its spool/ and approvers/ folders and the
+ * database; every object is owner/mode checked and opened without following links. */
+int ns_state_open(const char *state_dir, int create, struct ns_state **out, struct ns_err *err);
+void ns_state_close(struct ns_state *st);
+
+/* Descriptors of state_dir, spool/ and approvers/ (owned by st). */
+int ns_state_dirfd(const struct ns_state *st);
+int ns_state_spoolfd(const struct ns_state *st);
+int ns_state_approversfd(const struct ns_state *st);
+const char *ns_state_path(const struct ns_state *st);
+
+/* Releases. get: 0 found, 1 not found, -1 error. */
+int ns_release_insert(struct ns_state *st, const struct ns_release *r, struct ns_err *err);
+int ns_release_get(struct ns_state *st, const char *id, struct ns_release *r, struct ns_err *err);
+/* Compare-and-set of the status; 0 on success, 1 when the status was not `from`. */
+int ns_release_set_status(struct ns_state *st, const char *id, const char *from,
+                          const char *to, struct ns_err *err);
+int ns_release_set_report(struct ns_state *st, const char *id, const char *status,
+                          const char *integrity, const char *report, struct ns_err *err);
+/* Calls fn for each release (newest first); stops when fn returns non-zero. */
+int ns_release_each(struct ns_state *st, int (*fn)(const struct ns_release *, void *),
+                    void *arg, struct ns_err *err);
+void ns_release_clear(struct ns_release *r);
+
+/* Approvals. consume: atomically marks an unexpired, unconsumed approval consumed;
+ * 0 on success, 1 when it was already consumed or has expired. */
+int ns_approval_insert(struct ns_state *st, const struct ns_approval *a, struct ns_err *err);
+int ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a,
+                    struct ns_err *err);
+int ns_approval_consume(struct ns_state *st, const char *id, time_t now, const char *factor,
+                        struct ns_err *err);
+void ns_approval_clear(struct ns_approval *a);
+
+/* Single-use TOTP steps and lockout, in one IMMEDIATE transaction so that two
+ * concurrent sessions cannot both use a step. check_fn validates the code and
+ * returns the matched step (>= 0) or -1. Returns 0 accepted, 1 refused (err
+ * says why: wrong code, reused code, locked out), -1 error. */
+struct ns_totp_policy {
+	unsigned max_failures;
+	unsigned lockout;
+};
+int ns_state_totp_use(struct ns_state *st, const char *user, time_t now,
+                      const struct ns_totp_policy *pol,
+                      long long (*check_fn)(void *arg), void *arg, struct ns_err *err);
+
+/* FIDO2 signature counters per credential (hex of the id). get returns -1 error, 0 found, 1 none. */
+int ns_state_fido2_counter(struct ns_state *st, const char *user, const char *cred,
+                           unsigned *counter, struct ns_err *err);
+int ns_state_fido2_set_counter(struct ns_state *st, const char *user, const char *cred,
+                               unsigned counter, struct ns_err *err);
+
+/* The ledger: every event appended with hash = SHA-256(prev hash | fields). */
+int ns_ledger_append(struct ns_state *st, const char *event, const char *data_json,
+                     struct ns_err *err);
+/* Recomputes the chain; returns the number of entries, or -1 with err naming the
+ * first entry that does not verify. */
+long long ns_ledger_verify(struct ns_state *st, struct ns_err *err);
+int ns_ledger_each(struct ns_state *st,
+                   int (*fn)(long long seq, long long t, const char *event, const char *data,
+                             const char *hash, void *arg),
+                   void *arg, struct ns_err *err);
+
+#endif

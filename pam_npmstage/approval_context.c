@@ -1,0 +1,242 @@
+/* Which staged release is being approved, established from root-owned state only:
+ * the helper names an approval id, everything else (the statement, the release,
+ * its check report and the spooled bytes) is read and re-verified here. */
+#include "config.h"
+
+#include <jansson.h>
+#include <security/pam_ext.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "handoff.h"
+#include "module.h"
+#include "secure_file.h"
+#include "statement.h"
+
+int
+context_approval_id(pam_handle_t *pamh, char *id, size_t cap)
+{
+	static const char ask[] = "npmstage/1 approval?";
+	unsigned char *msg;
+	char *reply = NULL;
+	size_t len, n;
+	int rc;
+
+	msg = ns_bp_encode(NS_BP_CONTEXT, ask, sizeof(ask) - 1, &len);
+	if (msg == NULL)
+		return PAM_BUF_ERR;
+	rc = conv_binary(pamh, msg, &reply);
+	ns_free_secret(msg, len);
+	if (rc != PAM_SUCCESS || reply == NULL) {
+		free(reply);
+		return PAM_CONV_ERR;
+	}
+	n = strlen(reply);
+	if (n != NS_NONCE_HEX || strspn(reply, "0123456789abcdef") != n || n >= cap) {
+		free(reply);
+		return PAM_CONV_ERR;
+	}
+	memcpy(id, reply, n + 1);
+	free(reply);
+	return PAM_SUCCESS;
+}
+
+static int
+spool_matches(pam_handle_t *pamh, struct ns_state *st, const struct ns_release *r)
+{
+	char name[NS_ID_MAX + 8], shown[600], sri[NS_SRI_SHA512_LEN + 1], sha1[41];
+	struct ns_err err;
+	int fd;
+	long long n;
+
+	snprintf(name, sizeof(name), "%s.tgz", r->id);
+	snprintf(shown, sizeof(shown), "%s/spool", ns_state_path(st));
+	fd = sf_openat_file(ns_state_spoolfd(st), shown, name, 077, 0, NULL, &err);
+	if (fd < 0) {
+		mod_log(pamh, LOG_ERR, "release %s: %s", r->id, err.msg);
+		return 0;
+	}
+	n = ns_digest_fd(fd, sri, sha1, &err);
+	close(fd);
+	if (n < 0) {
+		mod_log(pamh, LOG_ERR, "release %s: %s", r->id, err.msg);
+		return 0;
+	}
+	if (n != r->size || strcmp(sri, r->integrity) != 0 || strcmp(sha1, r->shasum) != 0) {
+		mod_log(pamh, LOG_ERR, "release %s: spooled bytes no longer match the checked "
+		                       "artifact", r->id);
+		return 0;
+	}
+	return 1;
+}
+
+/* The statement must be exactly the one these fields produce: nothing in it can
+ * differ from the release that was checked. */
+static int
+statement_matches(pam_handle_t *pamh, const struct ns_config *cfg,
+                  const struct approval_context *ctx)
+{
+	const struct ns_release *r = &ctx->release;
+	const struct ns_approval *a = &ctx->approval;
+	struct ns_statement_fields f = {
+		.registry = cfg->registry_url ? cfg->registry_url : "local",
+		.name = r->name, .version = r->version, .tag = r->tag,
+		.integrity = r->integrity, .shasum = r->shasum, .stage_id = r->id,
+		.report_sha256 = r->report_sha256, .approver = a->approver, .nonce = a->id,
+		.expires = (time_t)a->expires,
+	};
+	unsigned char h[32];
+	char hex[65], *text;
+	struct ns_err err;
+	int ok;
+
+	text = ns_statement_build(&f, &err);
+	if (text == NULL) {
+		mod_log(pamh, LOG_ERR, "approval %s: %s", a->id, err.msg);
+		return 0;
+	}
+	ok = strcmp(text, a->statement) == 0 && ns_sha256(text, strlen(text), h) == 0;
+	free(text);
+	if (ok) {
+		ns_hex(h, 32, hex);
+		ok = strcmp(hex, a->statement_sha256) == 0;
+	}
+	if (!ok)
+		mod_log(pamh, LOG_ERR, "approval %s: statement does not match the release", a->id);
+	return ok;
+}
+
+/* The report must hash to the recorded value and say "pass"; builds the summary. */
+static int
+report_passed(pam_handle_t *pamh, struct approval_context *ctx)
+{
+	const struct ns_release *r = &ctx->release;
+	unsigned char h[32];
+	char hex[65];
+	json_t *rep, *checks, *c;
+	json_error_t jerr;
+	size_t i, pass = 0, warn = 0, fail = 0, off;
+	const char *result, *diff;
+
+	if (r->report == NULL || ns_sha256(r->report, strlen(r->report), h) != 0) {
+		mod_log(pamh, LOG_ERR, "release %s: no check report", r->id);
+		return 0;
+	}
+	ns_hex(h, 32, hex);
+	if (strcmp(hex, r->report_sha256) != 0) {
+		mod_log(pamh, LOG_ERR, "release %s: check report was altered", r->id);
+		return 0;
+	}
+	rep = json_loads(r->report, JSON_REJECT_DUPLICATES, &jerr);
+	if (rep == NULL) {
+		mod_log(pamh, LOG_ERR, "release %s: check report unreadable", r->id);
+		return 0;
+	}
+	result = json_string_value(json_object_get(rep, "result"));
+	if (result == NULL || strcmp(result, "pass") != 0) {
+		mod_log(pamh, LOG_ERR, "release %s: checks did not pass", r->id);
+		json_decref(rep);
+		return 0;
+	}
+	checks = json_object_get(rep, "checks");
+	off = (size_t)snprintf(ctx->summary, sizeof(ctx->summary),
+	                       "Approve %s@%s (dist-tag %s, staged by %s)\n"
+	                       "  integrity %s\n  sha1      %s\n",
+	                       r->name, r->version, r->tag, r->staged_by, r->integrity, r->shasum);
+	json_array_foreach(checks, i, c) {
+		const char *status = json_string_value(json_object_get(c, "status"));
+		const char *id = json_string_value(json_object_get(c, "id"));
+		const char *m = json_string_value(json_object_get(c, "message"));
+		if (status == NULL)
+			continue;
+		if (strcmp(status, "pass") == 0) {
+			pass++;
+			continue;
+		}
+		if (strcmp(status, "warn") == 0)
+			warn++;
+		else
+			fail++;
+		if (off < sizeof(ctx->summary) - 200)
+			off += (size_t)snprintf(ctx->summary + off, sizeof(ctx->summary) - off,
+			                        "  %s %s: %.120s\n", status, id ? id : "?", m ? m : "");
+	}
+	if (fail > 0) {
+		mod_log(pamh, LOG_ERR, "release %s: report lists failed checks", r->id);
+		json_decref(rep);
+		return 0;
+	}
+	if (off < sizeof(ctx->summary))
+		off += (size_t)snprintf(ctx->summary + off, sizeof(ctx->summary) - off,
+		                        "  checks: %zu passed, %zu warnings\n", pass, warn);
+	diff = json_string_value(json_object_get(rep, "diff_summary"));
+	if (diff != NULL && off < sizeof(ctx->summary))
+		snprintf(ctx->summary + off, sizeof(ctx->summary) - off, "  changes: %.1500s\n", diff);
+	json_decref(rep);
+	return 1;
+}
+
+int
+context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t now,
+             struct approval_context *ctx)
+{
+	char id[NS_ID_MAX];
+	struct ns_err err;
+	int rc;
+
+	memset(ctx, 0, sizeof(*ctx));
+	rc = context_approval_id(pamh, id, sizeof(id));
+	if (rc != PAM_SUCCESS) {
+		mod_log(pamh, LOG_ERR, "no approval context (not called by npm-release?)");
+		return rc;
+	}
+	rc = ns_approval_get(st, id, &ctx->approval, &err);
+	if (rc != 0) {
+		mod_log(pamh, LOG_ERR, "approval %s: %s", id, rc > 0 ? "unknown" : err.msg);
+		return PAM_AUTH_ERR;
+	}
+	if (strcmp(ctx->approval.approver, user) != 0) {
+		mod_log(pamh, LOG_ERR, "approval %s belongs to another approver", id);
+		return PAM_AUTH_ERR;
+	}
+	if (ctx->approval.consumed) {
+		mod_log(pamh, LOG_ERR, "approval %s was already used", id);
+		return PAM_AUTH_ERR;
+	}
+	if (ctx->approval.expires <= (long long)now) {
+		mod_log(pamh, LOG_ERR, "approval %s has expired", id);
+		return PAM_AUTH_ERR;
+	}
+	rc = ns_release_get(st, ctx->approval.release_id, &ctx->release, &err);
+	if (rc != 0) {
+		mod_log(pamh, LOG_ERR, "approval %s: release %s: %s", id, ctx->approval.release_id,
+		        rc > 0 ? "unknown" : err.msg);
+		return PAM_AUTH_ERR;
+	}
+	if (strcmp(ctx->release.status, "checked") != 0) {
+		mod_log(pamh, LOG_ERR, "release %s is %s, not checked", ctx->release.id,
+		        ctx->release.status);
+		return PAM_AUTH_ERR;
+	}
+	if (!report_passed(pamh, ctx) || !spool_matches(pamh, st, &ctx->release))
+		return PAM_AUTH_ERR;
+	return PAM_SUCCESS;
+}
+
+int
+context_verify_statement(pam_handle_t *pamh, const struct ns_config *cfg,
+                         const struct approval_context *ctx)
+{
+	return statement_matches(pamh, cfg, ctx) ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+
+void
+context_clear(struct approval_context *ctx)
+{
+	ns_approval_clear(&ctx->approval);
+	ns_release_clear(&ctx->release);
+}

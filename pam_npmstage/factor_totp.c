@@ -1,0 +1,76 @@
+/* The TOTP factor: one prompt, a constant-time match over the window, and the
+ * matched step recorded (with failures and lockout) before success is returned. */
+#include "config.h"
+
+#include <security/pam_ext.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "approver.h"
+#include "module.h"
+#include "secure_file.h"
+#include "totp.h"
+
+struct match_arg {
+	const struct ns_totp_key *key;
+	const char *code;
+	time_t now;
+	unsigned window;
+};
+
+static long long
+match(void *p)
+{
+	const struct match_arg *m = p;
+
+	return ns_totp_match(m->key, m->code, m->now, m->window);
+}
+
+int
+factor_totp(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
+            const char *user, const struct approval_context *ctx, time_t now)
+{
+	struct ns_totp_policy pol = { cfg->totp_max_failures, cfg->totp_lockout };
+	struct ns_approver appr;
+	struct match_arg m;
+	struct ns_err err;
+	char prompt[512], *code = NULL;
+	int rc, enrolled;
+
+	rc = ns_approver_load(st, user, &appr, &err);
+	if (rc < 0) {
+		mod_log(pamh, LOG_ERR, "%s", err.msg);
+		conv_error(pamh, "npm-release: enrolment of %s is unusable (see syslog)", user);
+		return PAM_AUTH_ERR;
+	}
+	enrolled = rc == 0 && appr.has_totp;
+	/* The same prompt whether or not the user is enrolled: no enumeration. */
+	snprintf(prompt, sizeof(prompt), "Verification code for %s@%s: ", ctx->release.name,
+	         ctx->release.version);
+	rc = conv_secret(pamh, prompt, 16, &code);
+	if (rc != PAM_SUCCESS) {
+		ns_approver_wipe(&appr);
+		mod_log(pamh, LOG_NOTICE, "user %s: no verification code (conversation)", user);
+		return rc == PAM_CONV_ERR ? PAM_CONV_ERR : PAM_AUTH_ERR;
+	}
+	if (!enrolled) {
+		ns_free_secret(code, strlen(code));
+		ns_approver_wipe(&appr);
+		mod_log(pamh, LOG_NOTICE, "user %s: not enrolled for totp", user);
+		return PAM_AUTH_ERR;
+	}
+	m.key = &appr.totp;
+	m.code = code;
+	m.now = now;
+	m.window = cfg->totp_window;
+	rc = ns_state_totp_use(st, user, now, &pol, match, &m, &err);
+	ns_free_secret(code, strlen(code));
+	ns_approver_wipe(&appr);
+	if (rc != 0) {
+		mod_log(pamh, LOG_NOTICE, "user %s: totp refused: %s", user, err.msg);
+		conv_error(pamh, "npm-release: verification failed");
+		return PAM_AUTH_ERR;
+	}
+	return PAM_SUCCESS;
+}

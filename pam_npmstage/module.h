@@ -1,0 +1,55 @@
+/* Internal interfaces of pam_npmstage.so, one file per job. */
+#ifndef PAM_NPMSTAGE_MODULE_H
+#define PAM_NPMSTAGE_MODULE_H
+
+#include <security/pam_modules.h>
+#include <time.h>
+
+#include "nsconfig.h"
+#include "nserr.h"
+#include "state.h"
+
+/* module_args.c: pam.d arguments. */
+struct module_args {
+	const char *config;  /* config=FILE */
+	unsigned factors;    /* factors=LIST (0 = all the configuration allows) */
+	int debug;
+	int cue;
+	int ignore_other_services; /* ignore_outside_helper: the documented opt-out */
+};
+int module_args_parse(pam_handle_t *pamh, int argc, const char **argv, struct module_args *a);
+
+/* conv.c: the conversation. Every failure is an error (fail closed). */
+int conv_info(pam_handle_t *pamh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int conv_error(pam_handle_t *pamh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prompts with echo off; *out is malloc'd (wipe it). Empty or over-long answers fail. */
+int conv_secret(pam_handle_t *pamh, const char *prompt, size_t max, char **out);
+/* Sends a binary message; *reply (may be NULL) is malloc'd text from the application. */
+int conv_binary(pam_handle_t *pamh, const unsigned char *msg, char **reply);
+void mod_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* approval_context.c: what is being approved, read from root-owned state. */
+struct approval_context {
+	struct ns_approval approval;
+	struct ns_release release;
+	char summary[4096];   /* what the approver is shown */
+};
+/* Asks the application (npm-release) which approval this is. */
+int context_approval_id(pam_handle_t *pamh, char *id, size_t cap);
+int context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t now,
+                 struct approval_context *ctx);
+/* The stored statement must be exactly the one the release and approval produce. */
+int context_verify_statement(pam_handle_t *pamh, const struct ns_config *cfg,
+                             const struct approval_context *ctx);
+void context_clear(struct approval_context *ctx);
+
+/* factor_totp.c */
+int factor_totp(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
+                const char *user, const struct approval_context *ctx, time_t now);
+
+/* token_release.c: consume the approval, hand the stored token to the helper. */
+int token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
+                  const struct approval_context *ctx, const char *factor, time_t now);
+
+#endif
