@@ -14,5 +14,11 @@ struct ns_cmd {
 };
 
 int cmd_version(int argc, char **argv);
+int cmd_stage(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_enroll(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 #endif

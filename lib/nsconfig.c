@@ -105,7 +105,7 @@ bad(struct parse_ctx *c, const char *fmt, ...)
 }
 
 static int
-add_names(struct parse_ctx *c, struct ns_scope *s, const char *v)
+add_names(struct parse_ctx *c, char **names, size_t *count, const char *v)
 {
 	const char *p = v;
 	size_t n;
@@ -115,14 +115,14 @@ add_names(struct parse_ctx *c, struct ns_scope *s, const char *v)
 		n = strcspn(p, " \t,");
 		if (n == 0)
 			break;
-		if (s->n_approvers >= NS_MAX_NAMES)
-			return bad(c, "too many approvers in [%s]", c->section);
+		if (*count >= NS_MAX_NAMES)
+			return bad(c, "too many names in [%s]", c->section);
 		if (n > LOGIN_NAME_MAX)
-			return bad(c, "approver name too long in [%s]", c->section);
-		s->approvers[s->n_approvers] = strndup(p, n);
-		if (s->approvers[s->n_approvers] == NULL)
+			return bad(c, "user or group name too long in [%s]", c->section);
+		names[*count] = strndup(p, n);
+		if (names[*count] == NULL)
 			return bad(c, "out of memory");
-		s->n_approvers++;
+		(*count)++;
 		p += n;
 	}
 	return 1;
@@ -135,7 +135,7 @@ handle_scope(struct parse_ctx *c, const char *name, const char *value)
 	struct ns_err ferr;
 
 	if (strcmp(name, "approvers") == 0)
-		return add_names(c, s, value);
+		return add_names(c, s->approvers, &s->n_approvers, value);
 	if (strcmp(name, "factors") == 0) {
 		s->factors = ns_factor_parse_list(value, &ferr);
 		if (s->factors == 0)
@@ -189,6 +189,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 				return bad(c, "state_dir must be an absolute path: '%s'", value);
 			return set_str(&cfg->state_dir, value) || bad(c, "out of memory");
 		}
+		if (strcmp(name, "stagers") == 0)
+			return add_names(c, cfg->stagers, &cfg->n_stagers, value);
 		if (strcmp(name, "service") == 0)
 			return set_str(&cfg->service, value) || bad(c, "out of memory");
 		if (strcmp(name, "factors") == 0) {
@@ -373,6 +375,8 @@ ns_config_free(struct ns_config *cfg)
 	free(cfg->read_token_file);
 	free(cfg->token_file);
 	free(cfg->ca_file);
+	for (i = 0; i < cfg->n_stagers; i++)
+		free(cfg->stagers[i]);
 	for (i = 0; i < cfg->n_scopes; i++) {
 		free(cfg->scopes[i].pattern);
 		for (j = 0; j < cfg->scopes[i].n_approvers; j++)

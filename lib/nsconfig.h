@@ -29,6 +29,8 @@ struct ns_config {
 	char *path;
 	char *state_dir;
 	char *service;                 /* PAM service the helper runs */
+	char *stagers[NS_MAX_NAMES];   /* who may stage locally ("%group" ok); root always */
+	size_t n_stagers;
 	unsigned factors;
 	unsigned approval_ttl;         /* seconds an approval statement is valid */
 	unsigned totp_window;          /* steps either side */

@@ -1,0 +1,25 @@
+/* The release checks, run on the spooled bytes in the unprivileged child, and the
+ * report that the gate shows and the approval statement binds (by its SHA-256). */
+#ifndef NS_CHECKS_H
+#define NS_CHECKS_H
+
+#include <jansson.h>
+
+#include "session.h"
+
+/* Runs every check on release r (its spool file). Returns the report
+ * ({"result":"pass"|"fail", "package", "integrity", "checks":[...]}) or NULL with
+ * err set when the checks could not run at all. */
+json_t *checks_run(struct session *s, const struct ns_release *r, struct ns_err *err);
+
+/* Prints the human summary of a report to stderr. */
+void checks_print(const json_t *report);
+
+/* Reads name and version from a tarball fd in the unprivileged child. */
+int checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap,
+                    struct ns_err *err);
+
+/* The manifest (package.json) of a spooled release, read in the child. */
+json_t *checks_manifest(struct session *s, const struct ns_release *r, struct ns_err *err);
+
+#endif

@@ -1,0 +1,211 @@
+#include "config.h"
+
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "handoff.h"
+#include "nslog.h"
+#include "pam_gate.h"
+
+struct gate_ctx {
+	const char *approval_id;
+	struct gate_token *tok;
+};
+
+struct gate_token *
+gate_token_new(void)
+{
+	struct gate_token *t;
+
+	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		return NULL;
+	/* Never swapped, never in a core dump. mlock can fail under RLIMIT_MEMLOCK for
+	 * unprivileged test runs; DONTDUMP must not. */
+	(void)mlock(t, sizeof(*t));
+	if (madvise(t, sizeof(*t), MADV_DONTDUMP) != 0) {
+		munmap(t, sizeof(*t));
+		return NULL;
+	}
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+void
+gate_token_free(struct gate_token *t)
+{
+	if (t == NULL)
+		return;
+	explicit_bzero(t, sizeof(*t));
+	munlock(t, sizeof(*t));
+	munmap(t, sizeof(*t));
+}
+
+int
+gate_read_secret(const char *prompt, char *out, size_t cap)
+{
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO), c;
+	size_t n = 0;
+
+	fputs(prompt, stderr);
+	fflush(stderr);
+	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	} else {
+		tty = 0;
+	}
+	/* Unbuffered byte reads: nothing of the answer lingers in a stdio buffer. */
+	for (;;) {
+		unsigned char ch;
+		ssize_t r = read(STDIN_FILENO, &ch, 1);
+		if (r != 1) {
+			c = EOF;
+			break;
+		}
+		c = ch;
+		if (c == '\n')
+			break;
+		if (n + 1 >= cap) {
+			c = EOF; /* over-long: refuse */
+			n = 0;
+			break;
+		}
+		out[n++] = (char)c;
+	}
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	out[n] = '\0';
+	if (n > 0 && out[n - 1] == '\r')
+		out[--n] = '\0';
+	if (n == 0) {
+		explicit_bzero(out, cap);
+		return -1;
+	}
+	(void)c;
+	return 0;
+}
+
+static int
+answer_binary(struct gate_ctx *g, const struct pam_message *m, struct pam_response *r)
+{
+	const unsigned char *payload;
+	const char *approval, *token, *otp_line;
+	struct ns_err err;
+	size_t plen;
+	int type;
+
+	if (ns_bp_decode(m->msg, &type, &payload, &plen) != 0)
+		return -1;
+	if (type == NS_BP_CONTEXT) {
+		r->resp = strdup(g->approval_id);
+		return r->resp != NULL ? 0 : -1;
+	}
+	if (type != NS_BP_TOKEN || g->tok->received)
+		return -1;
+	if (ns_bp_token_fields(payload, plen, &approval, &token, &otp_line) != 0 ||
+	    strcmp(approval, g->approval_id) != 0 || strlen(token) >= sizeof(g->tok->tok.token) ||
+	    token[0] == '\0')
+		return -1;
+	memcpy(g->tok->tok.token, token, strlen(token) + 1);
+	if (otp_line[0] != '\0') {
+		if (ns_totp_key_parse(otp_line, &g->tok->tok.otp, &err) != 0) {
+			explicit_bzero(&g->tok->tok, sizeof(g->tok->tok));
+			return -1;
+		}
+		g->tok->tok.has_otp = 1;
+	}
+	g->tok->received = 1;
+	r->resp = strdup("ok");
+	return r->resp != NULL ? 0 : -1;
+}
+
+static int
+conversation(int n, const struct pam_message **msgs, struct pam_response **resp, void *ud)
+{
+	struct gate_ctx *g = ud;
+	struct pam_response *r;
+	char line[256], clean[4096];
+	int i;
+
+	if (n <= 0 || n > 32)
+		return PAM_CONV_ERR;
+	r = calloc((size_t)n, sizeof(*r));
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++) {
+		const struct pam_message *m = msgs[i];
+		switch (m->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+		case PAM_PROMPT_ECHO_ON:
+			ns_sanitize(clean, sizeof(clean), m->msg ? m->msg : "");
+			if (gate_read_secret(clean, line, sizeof(line)) != 0)
+				goto fail;
+			r[i].resp = strdup(line);
+			explicit_bzero(line, sizeof(line));
+			if (r[i].resp == NULL)
+				goto fail;
+			break;
+		case PAM_TEXT_INFO:
+		case PAM_ERROR_MSG:
+			/* The module already sanitized; multi-line summaries keep their newlines. */
+			fprintf(stderr, "%s\n", m->msg ? m->msg : "");
+			break;
+		case PAM_BINARY_PROMPT:
+			if (answer_binary(g, m, &r[i]) != 0)
+				goto fail;
+			break;
+		default:
+			goto fail;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+fail:
+	for (i = 0; i < n; i++) {
+		if (r[i].resp != NULL) {
+			explicit_bzero(r[i].resp, strlen(r[i].resp));
+			free(r[i].resp);
+		}
+	}
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+int
+gate_run(const char *service, const char *user, const char *approval_id, struct gate_token *tok,
+         struct ns_err *err)
+{
+	struct gate_ctx g = { approval_id, tok };
+	struct pam_conv conv = { conversation, &g };
+	pam_handle_t *pamh = NULL;
+	int rc;
+
+	rc = pam_start(service, user, &conv, &pamh);
+	if (rc != PAM_SUCCESS)
+		return ns_fail(err, "pam_start(%s): %s", service, pam_strerror(pamh, rc));
+	rc = pam_authenticate(pamh, 0);
+	if (rc == PAM_SUCCESS)
+		rc = pam_acct_mgmt(pamh, 0);
+	if (rc != PAM_SUCCESS) {
+		ns_fail(err, "approval denied: %s", pam_strerror(pamh, rc));
+		pam_end(pamh, rc);
+		explicit_bzero(&tok->tok, sizeof(tok->tok));
+		tok->received = 0;
+		return -1;
+	}
+	pam_end(pamh, rc);
+	if (!tok->received)
+		return ns_fail(err, "approval denied: the PAM stack succeeded but released no "
+		                    "token (is pam_npmstage.so in the %s service?)", service);
+	return 0;
+}

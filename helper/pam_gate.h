@@ -1,0 +1,27 @@
+/* Runs the PAM service (pam_npmstage.so) for one approval and receives the
+ * released token through the conversation, into locked, non-dumpable memory. */
+#ifndef NS_PAM_GATE_H
+#define NS_PAM_GATE_H
+
+#include "nserr.h"
+#include "token_store.h"
+
+struct gate_token {
+	struct ns_token tok;
+	int received;
+};
+
+/* mmap'd, mlock'd, MADV_DONTDUMP; NULL on failure. */
+struct gate_token *gate_token_new(void);
+void gate_token_free(struct gate_token *t);
+
+/* pam_start(service, user) + authenticate + acct_mgmt for approval_id. 0 only when
+ * both succeed and the token arrived for this approval. */
+int gate_run(const char *service, const char *user, const char *approval_id,
+             struct gate_token *tok, struct ns_err *err);
+
+/* Reads one line from the terminal (stdin) with echo off; for the registry OTP
+ * prompt. Returns 0 and a NUL-terminated answer. */
+int gate_read_secret(const char *prompt, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,158 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "privsep.h"
+
+#define UNPRIVILEGED_USER "nobody"
+
+static int
+drop_privileges(void)
+{
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0 && getuid() != 0) {
+		/* Not privileged: become fully the caller. */
+		uid = getuid();
+		gid = getgid();
+		if (setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
+			return -1;
+	} else {
+		pw = getpwnam(UNPRIVILEGED_USER);
+		if (pw == NULL || pw->pw_uid == 0)
+			return -1;
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+		if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
+		    setresuid(uid, uid, uid) != 0)
+			return -1;
+		if (setuid(0) == 0)
+			return -1; /* must be irreversible */
+	}
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+static void
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+json_t *
+privsep_run(json_t *(*fn)(void *, struct ns_err *), void *arg, size_t max_output,
+            struct ns_err *err)
+{
+	int p[2], status;
+	pid_t pid;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	json_t *out;
+	json_error_t jerr;
+
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		ns_fail(err, "pipe: %s", strerror(errno));
+		return NULL;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		ns_fail(err, "fork: %s", strerror(errno));
+		return NULL;
+	}
+	if (pid == 0) {
+		struct ns_err cerr = { "" };
+		json_t *res;
+		char *text;
+		struct rlimit cpu = { 600, 600 };
+
+		close(p[0]);
+		if (drop_privileges() != 0) {
+			write_all(p[1], "{\"error\":\"cannot drop privileges\"}", 34);
+			_exit(3);
+		}
+		setrlimit(RLIMIT_CPU, &cpu);
+		res = fn(arg, &cerr);
+		if (res == NULL)
+			res = json_pack("{ss}", "error", cerr.msg[0] ? cerr.msg : "check failed");
+		text = res ? json_dumps(res, JSON_COMPACT) : NULL;
+		if (text != NULL)
+			write_all(p[1], text, strlen(text));
+		_exit(text != NULL ? 0 : 4);
+	}
+	close(p[1]);
+	for (;;) {
+		if (len + 65536 + 1 > cap) {
+			char *nb;
+			cap = cap ? cap * 2 : 131072;
+			nb = realloc(buf, cap);
+			if (nb == NULL)
+				break;
+			buf = nb;
+		}
+		n = read(p[0], buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len > max_output) {
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (len > max_output) {
+		free(buf);
+		ns_fail(err, "check output larger than %zu bytes", max_output);
+		return NULL;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || buf == NULL) {
+		free(buf);
+		if (WIFSIGNALED(status))
+			ns_fail(err, "check process died (signal %d)", WTERMSIG(status));
+		else
+			ns_fail(err, "check process failed (exit %d)",
+			        WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return NULL;
+	}
+	buf[len] = '\0';
+	out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
+	if (out == NULL) {
+		ns_fail(err, "check output unreadable: %s", jerr.text);
+		return NULL;
+	}
+	if (json_is_string(json_object_get(out, "error"))) {
+		ns_fail(err, "%s", json_string_value(json_object_get(out, "error")));
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}

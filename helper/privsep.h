@@ -1,0 +1,18 @@
+/* Untrusted input (tarballs, lockfiles, registry JSON) is parsed in a child that
+ * has dropped root: it gets a descriptor, writes one JSON document to a pipe and
+ * exits. The parent keeps state, token and PAM. */
+#ifndef NS_PRIVSEP_H
+#define NS_PRIVSEP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "nserr.h"
+
+/* fn runs in the child with arg; it returns the JSON it produced (or NULL with its
+ * err set). Returns the child's JSON, or NULL with err set (the child's message,
+ * a crash, a limit). */
+json_t *privsep_run(json_t *(*fn)(void *arg, struct ns_err *err), void *arg,
+                    size_t max_output, struct ns_err *err);
+
+#endif

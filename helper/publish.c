@@ -1,0 +1,227 @@
+#include "config.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nslog.h"
+#include "publish.h"
+
+char *
+publish_document(const char *registry, json_t *manifest, const char *tag,
+                 const unsigned char *tgz, size_t len, const char *sri, const char *sha1,
+                 struct ns_err *err)
+{
+	const char *name = json_string_value(json_object_get(manifest, "name"));
+	const char *version = json_string_value(json_object_get(manifest, "version"));
+	char attach[600], tarball_url[1200], id[600], *b64 = NULL, *text = NULL;
+	json_t *ver = NULL, *doc = NULL;
+	size_t rlen;
+
+	if (name == NULL || version == NULL) {
+		ns_fail(err, "manifest without name or version");
+		return NULL;
+	}
+	if (len > (size_t)NS_TARBALL_B64_MAX) {
+		ns_fail(err, "tarball too large to publish");
+		return NULL;
+	}
+	b64 = malloc(4 * ((len + 2) / 3) + 1);
+	if (b64 == NULL) {
+		ns_fail(err, "out of memory");
+		return NULL;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, tgz, (int)len);
+	snprintf(attach, sizeof(attach), "%s-%s.tgz", name, version);
+	snprintf(id, sizeof(id), "%s@%s", name, version);
+	/* libnpmpublish: new URL(`${name}/-/${name}-${version}.tgz`, registry) with the
+	 * scheme forced to http://; the registry rewrites it anyway. */
+	{
+		const char *host = registry + (strncmp(registry, "https://", 8) == 0 ? 8 :
+		                               strncmp(registry, "http://", 7) == 0 ? 7 : 0);
+		rlen = strlen(host);
+		while (rlen > 0 && host[rlen - 1] == '/')
+			rlen--;
+		snprintf(tarball_url, sizeof(tarball_url), "http://%.*s/%s/-/%s", (int)rlen, host,
+		         name, attach);
+	}
+	ver = json_deep_copy(manifest);
+	if (ver == NULL)
+		goto oom;
+	json_object_del(ver, "patchedDependencies");
+	json_object_set_new(ver, "_id", json_string(id));
+	json_object_set_new(ver, "dist", json_pack("{ssssss}", "integrity", sri, "shasum", sha1,
+	                                           "tarball", tarball_url));
+	doc = json_pack("{sssss:O*s{ss}s{sO}sns{s{sssssI}}}",
+	                "_id", name, "name", name,
+	                "description", json_object_get(manifest, "description"),
+	                "dist-tags", tag, version,
+	                "versions", version, ver,
+	                "access",
+	                "_attachments", attach, "content_type", "application/octet-stream",
+	                "data", b64, "length", (json_int_t)len);
+	if (doc == NULL)
+		goto oom;
+	text = json_dumps(doc, JSON_COMPACT);
+	if (text == NULL)
+		goto oom;
+	json_decref(ver);
+	json_decref(doc);
+	free(b64);
+	return text;
+oom:
+	json_decref(ver);
+	json_decref(doc);
+	free(b64);
+	ns_fail(err, "out of memory building the publish document");
+	return NULL;
+}
+
+/* Sends the request; when the registry wants a one-time password, supplies it per
+ * [registry] otp. The stored seed's code for a step can be spent already (the
+ * registry takes each step once), so a refusal waits for the next step once. */
+static int
+send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *method,
+              const char *path, const char *command, const char *ctype, const char *body,
+              size_t blen, struct gate_token *tok, struct reg_response *resp, struct ns_err *err)
+{
+	char otp[16];
+	int attempt, rc;
+
+	rc = reg_request(c, method, path, tok->tok.token, NULL, command, ctype, body, blen,
+	                 1 << 20, resp, err);
+	for (attempt = 0; rc == 0 && resp->status == 401 && resp->wants_otp && attempt < 2;
+	     attempt++) {
+		if (resp->notice[0] != '\0') {
+			char clean[512];
+			ns_sanitize(clean, sizeof(clean), resp->notice);
+			fprintf(stderr, "registry notice: %s\n", clean);
+		}
+		reg_response_clear(resp);
+		if (cfg->registry_otp == NS_OTP_STORED && tok->tok.has_otp) {
+			time_t now = time(NULL);
+			if (attempt > 0) {
+				unsigned wait = tok->tok.otp.period - (unsigned)(now % tok->tok.otp.period) + 1;
+				fprintf(stderr, "registry refused the code; waiting %us for the next one\n",
+				        wait);
+				sleep(wait);
+				now = time(NULL);
+			}
+			if (ns_totp_generate(&tok->tok.otp, now, otp, sizeof(otp), err) != 0)
+				return -1;
+		} else if (cfg->registry_otp == NS_OTP_PROMPT) {
+			if (gate_read_secret("Registry one-time password: ", otp, sizeof(otp)) != 0)
+				return ns_fail(err, "no registry one-time password given");
+		} else {
+			return ns_fail(err, "the registry wants a one-time password; set [registry] "
+			                    "otp = stored (with the seed in the token file) or prompt");
+		}
+		rc = reg_request(c, method, path, tok->tok.token, otp, command, ctype, body, blen,
+		                 1 << 20, resp, err);
+		explicit_bzero(otp, sizeof(otp));
+		if (cfg->registry_otp == NS_OTP_PROMPT)
+			break;
+	}
+	return rc;
+}
+
+static int
+accepted_or_live(struct reg_client *c, const struct ns_release *r, const char *read_token,
+                 int rc, struct reg_response *resp, const char *what, struct ns_err *err)
+{
+	char clean[300];
+	int live;
+
+	if (rc == 0 && resp->status >= 200 && resp->status < 300)
+		return 0;
+	/* A lost answer, or "already exists": look at the registry before calling it a
+	 * failure, and never send the publish a second time blindly. */
+	live = publish_is_live(c, read_token, r, NULL);
+	if (live == 1) {
+		fprintf(stderr, "npm-release: %s@%s is already live with this integrity\n", r->name,
+		        r->version);
+		return 0;
+	}
+	if (rc != 0)
+		return -1;
+	ns_sanitize(clean, sizeof(clean), resp->body ? resp->body : "");
+	return ns_fail(err, "%s: HTTP %ld (%s): %.200s", what, resp->status,
+	               reg_status_text(resp->status), clean);
+}
+
+int
+publish_stage_approve(struct reg_client *c, const struct ns_config *cfg,
+                      const struct ns_release *r, struct gate_token *tok,
+                      const char *read_token, struct ns_err *err)
+{
+	struct reg_response resp;
+	char path[128];
+	int rc;
+
+	snprintf(path, sizeof(path), "/-/stage/%s/approve", r->id);
+	rc = send_with_otp(c, cfg, "POST", path, "stage", NULL, NULL, 0, tok, &resp, err);
+	rc = accepted_or_live(c, r, read_token, rc, &resp, "approve", err);
+	reg_response_clear(&resp);
+	return rc;
+}
+
+int
+publish_put(struct reg_client *c, const struct ns_config *cfg, const struct ns_release *r,
+            const char *doc, struct gate_token *tok, const char *read_token, struct ns_err *err)
+{
+	struct reg_response resp;
+	char esc[512], path[600];
+	int rc;
+
+	if (reg_escape_name(r->name, esc, sizeof(esc)) != 0)
+		return ns_fail(err, "bad package name");
+	snprintf(path, sizeof(path), "/%s", esc);
+	rc = send_with_otp(c, cfg, "PUT", path, "publish", "application/json", doc, strlen(doc),
+	                   tok, &resp, err);
+	rc = accepted_or_live(c, r, read_token, rc, &resp, "publish", err);
+	reg_response_clear(&resp);
+	return rc;
+}
+
+int
+publish_is_live(struct reg_client *c, const char *bearer, const struct ns_release *r,
+                struct ns_err *err)
+{
+	struct reg_response resp;
+	char esc[512], path[600];
+	json_t *doc, *ver;
+	json_error_t jerr;
+	const char *integrity;
+	int live = 0;
+
+	if (reg_escape_name(r->name, esc, sizeof(esc)) != 0)
+		return ns_fail(err, "bad package name");
+	snprintf(path, sizeof(path), "/%s?write=true", esc);
+	if (reg_request(c, "GET", path, bearer, NULL, NULL, NULL, NULL, 0, 64 << 20, &resp, err) != 0)
+		return -1;
+	if (resp.status == 404) {
+		reg_response_clear(&resp);
+		return 0;
+	}
+	if (resp.status != 200) {
+		ns_fail(err, "GET %s: HTTP %ld", path, resp.status);
+		reg_response_clear(&resp);
+		return -1;
+	}
+	doc = json_loadb(resp.body, resp.len, 0, &jerr);
+	reg_response_clear(&resp);
+	if (doc == NULL)
+		return ns_fail(err, "packument unreadable: %s", jerr.text);
+	ver = json_object_get(json_object_get(doc, "versions"), r->version);
+	integrity = json_string_value(json_object_get(json_object_get(ver, "dist"), "integrity"));
+	if (integrity != NULL && strcmp(integrity, r->integrity) == 0)
+		live = 1;
+	else if (ver != NULL)
+		live = ns_fail(err, "%s@%s is live with another integrity (%s)", r->name, r->version,
+		               integrity ? integrity : "none");
+	json_decref(doc);
+	return live;
+}

@@ -1,0 +1,82 @@
+#include "config.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "hardening.h"
+#include "nslog.h"
+#include "session.h"
+
+const char *session_config_path = NS_DEFAULT_CONFIG;
+
+int
+session_open(struct session *s, int create_state)
+{
+	struct ns_err err;
+
+	memset(s, 0, sizeof(*s));
+	if (caller_name(s->caller, sizeof(s->caller)) != 0) {
+		fprintf(stderr, "npm-release: cannot determine the calling user\n");
+		return -1;
+	}
+	s->caller_is_root = caller_uid() == 0;
+	s->cfg = ns_config_load(session_config_path, &err);
+	if (s->cfg == NULL) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		return -1;
+	}
+	if (ns_state_open(s->cfg->state_dir, create_state, &s->st, &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		ns_config_free(s->cfg);
+		s->cfg = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+session_close(struct session *s)
+{
+	ns_state_close(s->st);
+	ns_config_free(s->cfg);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+session_may_stage(const struct session *s)
+{
+	struct ns_scope stagers;
+	size_t i;
+
+	if (s->caller_is_root)
+		return 1;
+	memset(&stagers, 0, sizeof(stagers));
+	for (i = 0; i < s->cfg->n_stagers && i < NS_MAX_NAMES; i++)
+		stagers.approvers[i] = s->cfg->stagers[i];
+	stagers.n_approvers = i;
+	return ns_scope_allows(&stagers, s->caller);
+}
+
+int
+session_ledger(struct session *s, const char *event, const char *fmt, ...)
+{
+	char data[4096];
+	struct ns_err err;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(data, sizeof(data), fmt, ap);
+	va_end(ap);
+	if (ns_ledger_append(s->st, event, data, &err) != 0) {
+		fprintf(stderr, "npm-release: ledger: %s\n", err.msg);
+		ns_log(LOG_ERR, "ledger append failed: %s", err.msg);
+		return -1;
+	}
+	ns_log(LOG_NOTICE, "%s %s", event, data);
+	return 0;
+}

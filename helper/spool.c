@@ -1,0 +1,166 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "secure_file.h"
+#include "spool.h"
+
+static void
+spool_shown(struct ns_state *st, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/spool", ns_state_path(st));
+}
+
+int
+spool_tmp_open(struct ns_state *st, char *name, size_t cap, struct ns_err *err)
+{
+	unsigned char rnd[8];
+	char hex[17];
+	int fd, i;
+
+	for (i = 0; i < 8; i++) {
+		if (getentropy(rnd, sizeof(rnd)) != 0)
+			return ns_fail(err, "getentropy: %s", strerror(errno));
+		ns_hex(rnd, sizeof(rnd), hex);
+		snprintf(name, cap, ".incoming.%s", hex);
+		fd = openat(ns_state_spoolfd(st), name,
+		            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return ns_fail(err, "spool: %s", strerror(errno));
+	}
+	return ns_fail(err, "spool: cannot create a temporary file");
+}
+
+int
+spool_commit(struct ns_state *st, int fd, const char *tmpname, const char *id,
+             struct ns_err *err)
+{
+	char final[NS_ID_MAX + 8];
+
+	snprintf(final, sizeof(final), "%s.tgz", id);
+	if (fsync(fd) != 0 || renameat(ns_state_spoolfd(st), tmpname, ns_state_spoolfd(st), final) != 0 ||
+	    fsync(ns_state_spoolfd(st)) != 0)
+		return ns_fail(err, "spool: storing %s: %s", final, strerror(errno));
+	return 0;
+}
+
+void
+spool_discard(struct ns_state *st, const char *tmpname)
+{
+	unlinkat(ns_state_spoolfd(st), tmpname, 0);
+}
+
+int
+spool_store_fd(struct ns_state *st, const char *id, int src_fd, char *sri, char *sha1,
+               long long *size, struct ns_err *err)
+{
+	struct ns_digest *d = ns_digest_new();
+	unsigned char buf[65536];
+	char tmp[64];
+	long long total = 0;
+	ssize_t n, w, off;
+	int fd;
+
+	if (d == NULL)
+		return ns_fail(err, "out of memory");
+	fd = spool_tmp_open(st, tmp, sizeof(tmp), err);
+	if (fd < 0) {
+		ns_digest_free(d);
+		return -1;
+	}
+	for (;;) {
+		n = read(src_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ns_fail(err, "reading tarball: %s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		total += n;
+		if (total > NS_TARBALL_MAX) {
+			ns_fail(err, "tarball larger than %lld bytes", NS_TARBALL_MAX);
+			goto fail;
+		}
+		ns_digest_update(d, buf, (size_t)n);
+		for (off = 0; off < n; off += w) {
+			w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w < 0) {
+				ns_fail(err, "spool: %s", strerror(errno));
+				goto fail;
+			}
+		}
+	}
+	if (ns_digest_final(d, sri, sha1) != 0) {
+		ns_fail(err, "digest failed");
+		goto fail;
+	}
+	if (spool_commit(st, fd, tmp, id, err) != 0)
+		goto fail;
+	close(fd);
+	ns_digest_free(d);
+	*size = total;
+	return 0;
+fail:
+	close(fd);
+	spool_discard(st, tmp);
+	ns_digest_free(d);
+	return -1;
+}
+
+int
+spool_open(struct ns_state *st, const char *id, struct ns_err *err)
+{
+	char name[NS_ID_MAX + 8], shown[600];
+
+	snprintf(name, sizeof(name), "%s.tgz", id);
+	spool_shown(st, shown, sizeof(shown));
+	return sf_openat_file(ns_state_spoolfd(st), shown, name, 077, NS_TARBALL_MAX, NULL, err);
+}
+
+int
+spool_read(struct ns_state *st, const char *id, unsigned char **bufp, size_t *lenp,
+           struct ns_err *err)
+{
+	struct stat sb;
+	unsigned char *buf;
+	size_t off = 0;
+	ssize_t n;
+	int fd = spool_open(st, id, err);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0 || (buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+		close(fd);
+		return ns_fail(err, "spool: cannot read %s", id);
+	}
+	while (off < (size_t)sb.st_size) {
+		n = read(fd, buf + off, (size_t)sb.st_size - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	if (off != (size_t)sb.st_size) {
+		free(buf);
+		return ns_fail(err, "spool: %s changed size while reading", id);
+	}
+	*bufp = buf;
+	*lenp = off;
+	return 0;
+}

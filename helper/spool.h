@@ -1,0 +1,31 @@
+/* The spool: state_dir/spool/<release id>.tgz, the exact bytes that are checked
+ * and later published. Written once through a temporary + rename; only ever read
+ * from here afterwards, never from a caller's path. */
+#ifndef NS_SPOOL_H
+#define NS_SPOOL_H
+
+#include "digest.h"
+#include "nserr.h"
+#include "state.h"
+
+#define NS_TARBALL_MAX (512LL * 1024 * 1024)
+
+/* A fresh temporary in the spool; name receives its file name. Returns an fd. */
+int spool_tmp_open(struct ns_state *st, char *name, size_t cap, struct ns_err *err);
+/* fsyncs fd and renames the temporary to <id>.tgz, fsyncing the folder. */
+int spool_commit(struct ns_state *st, int fd, const char *tmpname, const char *id,
+                 struct ns_err *err);
+void spool_discard(struct ns_state *st, const char *tmpname);
+
+/* Copies src_fd into spool/<id>.tgz while digesting. */
+int spool_store_fd(struct ns_state *st, const char *id, int src_fd, char *sri, char *sha1,
+                   long long *size, struct ns_err *err);
+
+/* Opens spool/<id>.tgz (checked: regular, root-owned, 0600, no link). */
+int spool_open(struct ns_state *st, const char *id, struct ns_err *err);
+
+/* Reads a whole spooled tarball into memory (for the publish document). */
+int spool_read(struct ns_state *st, const char *id, unsigned char **buf, size_t *len,
+               struct ns_err *err);
+
+#endif
