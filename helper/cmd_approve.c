@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "approval.h"
 #include "checks.h"
 #include "commands.h"
 #include "digest.h"
@@ -21,7 +22,6 @@
 #include "registry.h"
 #include "session.h"
 #include "spool.h"
-#include "statement.h"
 #include "token_store.h"
 #include "uuid.h"
 #include "manifest.h"
@@ -174,42 +174,6 @@ out:
 }
 
 static int
-create_approval(struct session *s, const struct ns_release *r, struct ns_approval *a,
-                struct ns_err *err)
-{
-	struct ns_statement_fields f;
-	unsigned char h[32];
-	time_t now = time(NULL);
-
-	memset(a, 0, sizeof(*a));
-	if (ns_nonce(a->id, err) != 0)
-		return -1;
-	snprintf(a->release_id, sizeof(a->release_id), "%s", r->id);
-	snprintf(a->approver, sizeof(a->approver), "%s", s->caller);
-	a->created = (long long)now;
-	a->expires = (long long)now + s->cfg->approval_ttl;
-	memset(&f, 0, sizeof(f));
-	f.registry = s->cfg->registry_url ? s->cfg->registry_url : "local";
-	f.name = r->name;
-	f.version = r->version;
-	f.tag = r->tag;
-	f.integrity = r->integrity;
-	f.shasum = r->shasum;
-	f.stage_id = r->id;
-	f.report_sha256 = r->report_sha256;
-	f.approver = s->caller;
-	f.nonce = a->id;
-	f.expires = (time_t)a->expires;
-	a->statement = ns_statement_build(&f, err);
-	if (a->statement == NULL)
-		return -1;
-	if (ns_sha256(a->statement, strlen(a->statement), h) != 0)
-		return ns_fail(err, "sha256 failed");
-	ns_hex(h, 32, a->statement_sha256);
-	return ns_approval_insert(s->st, a, err);
-}
-
-static int
 publish(struct session *s, const struct ns_release *r, struct gate_token *tok,
         struct ns_err *err)
 {
@@ -343,7 +307,7 @@ cmd_approve(int argc, char **argv)
 		goto out;
 	}
 	ns_release_clear(&r);
-	if (ns_release_get(s.st, id, &r, &err) != 0 || create_approval(&s, &r, &a, &err) != 0) {
+	if (ns_release_get(s.st, id, &r, &err) != 0 || ns_approval_create(s.st, s.cfg, &r, s.caller, time(NULL), &a, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}

@@ -80,10 +80,9 @@ gate_read_secret(const char *prompt, char *out, size_t cap)
 		}
 		out[n++] = (char)c;
 	}
-	if (tty) {
+	if (tty)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
+	fputc('\n', stderr);
 	out[n] = '\0';
 	if (n > 0 && out[n - 1] == '\r')
 		out[--n] = '\0';

@@ -296,27 +296,61 @@ config_new(void)
 	return cfg;
 }
 
+/* Before inih sees the text: no line longer than its buffer (it would split it),
+ * and no section header twice (inih would silently merge the two). */
+static int
+precheck(const char *text, const char *shown, struct ns_err *err)
+{
+	static const size_t max_sections = NS_MAX_SCOPES + 8;
+	const char *line = text, *nl, *p;
+	const char **seen;
+	size_t n_seen = 0, len, i;
+	unsigned lineno = 1;
+	int rc = 0;
+
+	seen = calloc(max_sections, sizeof(*seen));
+	if (seen == NULL)
+		return ns_fail(err, "out of memory");
+	for (; *line != '\0' && rc == 0; lineno++) {
+		nl = strchr(line, '\n');
+		len = nl ? (size_t)(nl - line) : strlen(line);
+		if (len > LINE_MAX_LEN) {
+			rc = ns_fail(err, "%s:%u: line longer than %d characters (split approvers over "
+			                  "several lines)", shown, lineno, LINE_MAX_LEN);
+			break;
+		}
+		p = line + strspn(line, " \t");
+		if (*p == '[') {
+			size_t hl = len - (size_t)(p - line);
+			for (i = 0; i < n_seen; i++) {
+				if (strncmp(seen[i], p, hl) == 0 && (seen[i][hl] == '\n' || seen[i][hl] == '\0')) {
+					rc = ns_fail(err, "%s:%u: section %.*s defined twice", shown, lineno,
+					             (int)(hl > 100 ? 100 : hl), p);
+					break;
+				}
+			}
+			if (rc == 0 && n_seen >= max_sections)
+				rc = ns_fail(err, "%s:%u: too many sections", shown, lineno);
+			else if (rc == 0)
+				seen[n_seen++] = p;
+		}
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+	free(seen);
+	return rc;
+}
+
 struct ns_config *
 ns_config_parse(const char *text, const char *shown, struct ns_err *err)
 {
 	struct parse_ctx c;
 	struct ns_config *cfg;
-	const char *line = text, *nl;
-	unsigned lineno = 1;
 	int rc;
 
-	for (; *line != '\0'; line = nl + 1, lineno++) {
-		nl = strchr(line, '\n');
-		if (nl == NULL)
-			nl = line + strlen(line) - 1;
-		if ((size_t)(nl - line) > LINE_MAX_LEN) {
-			ns_fail(err, "%s:%u: line longer than %d characters", shown, lineno,
-			        LINE_MAX_LEN);
-			return NULL;
-		}
-		if (nl[1] == '\0' && *nl != '\n')
-			break;
-	}
+	if (precheck(text, shown, err) != 0)
+		return NULL;
 	cfg = config_new();
 	if (cfg == NULL) {
 		ns_fail(err, "out of memory");

@@ -44,9 +44,15 @@ check_dir(int fd, const char *shown, struct ns_err *err)
 	return 0;
 }
 
+/* O_NOFOLLOW|O_DIRECTORY on a symbolic link fails with ENOTDIR: tell links apart. */
 static int
-open_error(const char *shown, int e, struct ns_err *err)
+open_errorat(int dirfd, const char *name, const char *shown, int e, struct ns_err *err)
 {
+	struct stat st;
+
+	if (e == ENOTDIR && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		e = ELOOP;
 	if (e == ELOOP || e == EMLINK)
 		return ns_fail(err, "%s: is a symbolic link (refused)", shown);
 	if (e == ENOTDIR)
@@ -86,15 +92,13 @@ walk(const char *path, char *copy, size_t copylen, const char **last, struct ns_
 			return ns_fail(err, "%s: path has an empty, '.' or '..' component", path);
 		}
 		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		*slash = '/';
 		if (next < 0) {
-			int e = errno;
-			close(fd);
-			*slash = '\0';
-			open_error(copy, e, err);
+			open_errorat(fd, p, copy, errno, err);
 			*slash = '/';
+			close(fd);
 			return -1;
 		}
+		*slash = '/';
 		close(fd);
 		fd = next;
 		*slash = '\0';
@@ -128,9 +132,12 @@ sf_open_dir(const char *path, mode_t forbid, struct ns_err *err)
 	if (parent < 0)
 		return -1;
 	fd = openat(parent, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		open_errorat(parent, last, path, errno, err);
+		close(parent);
+		return -1;
+	}
 	close(parent);
-	if (fd < 0)
-		return open_error(path, errno, err);
 	if (check_dir(fd, path, err) != 0 || fstat(fd, &st) != 0) {
 		close(fd);
 		return -1;
@@ -320,7 +327,7 @@ sf_mkdirat(int dirfd, const char *dirname, const char *name, mode_t mode, struct
 		return ns_fail(err, "%s: %s", shown, strerror(errno));
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return open_error(shown, errno, err);
+		return open_errorat(dirfd, name, shown, errno, err);
 	if (check_dir(fd, shown, err) != 0) {
 		close(fd);
 		return -1;

@@ -252,10 +252,11 @@ ns_release_get(struct ns_state *st, const char *id, struct ns_release *r, struct
 	sqlite3_stmt *s;
 	int rc;
 
-	memset(r, 0, sizeof(*r));
+	/* id may point into r: bind a copy before r is cleared. */
 	if (prepare(st, "SELECT " RELEASE_COLS " FROM releases WHERE id = ?", &s, err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	memset(r, 0, sizeof(*r));
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		fill_release(s, r);
@@ -380,11 +381,11 @@ ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a, stru
 	const unsigned char *stmt;
 	int rc;
 
-	memset(a, 0, sizeof(*a));
 	if (prepare(st, "SELECT id, release_id, approver, statement, statement_sha256, created,"
 	                " expires, consumed, factor FROM approvals WHERE id = ?", &s, err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	memset(a, 0, sizeof(*a));
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(s);

@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "approval.h"
 #include "digest.h"
 #include "handoff.h"
 #include "module.h"
@@ -83,7 +84,7 @@ statement_matches(pam_handle_t *pamh, const struct ns_config *cfg,
 	const struct ns_release *r = &ctx->release;
 	const struct ns_approval *a = &ctx->approval;
 	struct ns_statement_fields f = {
-		.registry = cfg->registry_url ? cfg->registry_url : "local",
+		.registry = ns_statement_registry(cfg),
 		.name = r->name, .version = r->version, .tag = r->tag,
 		.integrity = r->integrity, .shasum = r->shasum, .stage_id = r->id,
 		.report_sha256 = r->report_sha256, .approver = a->approver, .nonce = a->id,

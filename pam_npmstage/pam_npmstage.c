@@ -101,7 +101,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		rc = PAM_AUTH_ERR;
 	}
 	if (rc != PAM_SUCCESS) {
-		rc = PAM_AUTH_ERR;
+		if (rc != PAM_CONV_ERR)
+			rc = PAM_AUTH_ERR;
 		goto out;
 	}
 	rc = token_release(pamh, cfg, st, &ctx, "totp", now);

@@ -1,0 +1,49 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "approval.h"
+#include "digest.h"
+#include "statement.h"
+
+const char *
+ns_statement_registry(const struct ns_config *cfg)
+{
+	return cfg->registry_url ? cfg->registry_url : "local";
+}
+
+int
+ns_approval_create(struct ns_state *st, const struct ns_config *cfg, const struct ns_release *r,
+                   const char *approver, time_t now, struct ns_approval *a, struct ns_err *err)
+{
+	struct ns_statement_fields f;
+	unsigned char h[32];
+
+	memset(a, 0, sizeof(*a));
+	if (ns_nonce(a->id, err) != 0)
+		return -1;
+	snprintf(a->release_id, sizeof(a->release_id), "%s", r->id);
+	snprintf(a->approver, sizeof(a->approver), "%s", approver);
+	a->created = (long long)now;
+	a->expires = (long long)now + cfg->approval_ttl;
+	memset(&f, 0, sizeof(f));
+	f.registry = ns_statement_registry(cfg);
+	f.name = r->name;
+	f.version = r->version;
+	f.tag = r->tag;
+	f.integrity = r->integrity;
+	f.shasum = r->shasum;
+	f.stage_id = r->id;
+	f.report_sha256 = r->report_sha256;
+	f.approver = approver;
+	f.nonce = a->id;
+	f.expires = (time_t)a->expires;
+	a->statement = ns_statement_build(&f, err);
+	if (a->statement == NULL)
+		return -1;
+	if (ns_sha256(a->statement, strlen(a->statement), h) != 0)
+		return ns_fail(err, "sha256 failed");
+	ns_hex(h, 32, a->statement_sha256);
+	return ns_approval_insert(st, a, err);
+}

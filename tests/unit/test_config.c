@@ -1,0 +1,148 @@
+/* npmstage.conf parsing: defaults, every refusal path, scope matching. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "factor.h"
+#include "nsconfig.h"
+
+static struct ns_config *
+parse(const char *text, struct ns_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	return ns_config_parse(text, "test.conf", err);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct ns_err err;
+	struct ns_config *c = parse("", &err);
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(c->state_dir, "/var/lib/npmstage");
+	assert_int_equal(c->factors, NS_FACTOR_ALL);
+	assert_int_equal(c->totp_window, 1);
+	assert_int_equal(c->audit_level, 2);
+	assert_int_equal(c->approval_ttl, 300);
+	ns_config_free(c);
+}
+
+static void
+test_full(void **state)
+{
+	struct ns_err err;
+	struct ns_config *c = parse("[npmstage]\nstate_dir = /srv/ns\nfactors = fido2\n"
+	                            "stagers = ci %builders\n"
+	                            "[registry]\nurl = http://127.0.0.1:1/\nmode = local\n"
+	                            "token_file = /etc/t\notp = prompt\n"
+	                            "[scope @acme/*]\napprovers = alice %rel\nfactors = fido2\n"
+	                            "[scope *]\napprovers = bob\n[scope left-pad]\napprovers = carol\n",
+	                            &err);
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(c->state_dir, "/srv/ns");
+	assert_int_equal(c->factors, NS_FACTOR_FIDO2);
+	assert_int_equal(c->n_stagers, 2);
+	assert_int_equal(c->registry_mode, NS_MODE_LOCAL);
+	assert_int_equal(c->registry_otp, NS_OTP_PROMPT);
+	assert_string_equal(ns_config_scope(c, "@acme/x")->pattern, "@acme/*");
+	assert_string_equal(ns_config_scope(c, "@acmex/y")->pattern, "*");
+	assert_string_equal(ns_config_scope(c, "left-pad")->pattern, "left-pad");
+	assert_true(ns_scope_allows(ns_config_scope(c, "@acme/x"), "alice"));
+	assert_false(ns_scope_allows(ns_config_scope(c, "@acme/x"), "bob"));
+	assert_true(ns_scope_allows(ns_config_scope(c, "other"), "bob"));
+	ns_config_free(c);
+}
+
+static void
+test_refusals(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *needle;
+	} cases[] = {
+		{ "[npmstage]\nfactors = totp sms\n", "refused" },
+		{ "[npmstage]\nfactors = SMS\n", "refused" },
+		{ "[npmstage]\nfactors = voice\n", "refused" },
+		{ "[npmstage]\nfactors = email\n", "refused" },
+		{ "[npmstage]\nfactors = push\n", "refused" },
+		{ "[npmstage]\nfactors = yubiotp\n", "unknown factor" },
+		{ "[scope *]\nfactors = sms\n", "refused" },
+		{ "[npmstage]\nbogus = 1\n", "unknown key" },
+		{ "[nosuch]\na = b\n", "unknown section" },
+		{ "[npmstage]\nstate_dir = relative\n", "absolute" },
+		{ "[npmstage]\napproval_ttl = 5\n", "approval_ttl" },
+		{ "[npmstage]\napproval_ttl = 10x\n", "approval_ttl" },
+		{ "[totp]\nwindow = 99\n", "window" },
+		{ "[registry]\nurl = ftp://x\n", "http" },
+		{ "[registry]\nurl = http://127.0.0.1/\nmode = stage\n", "read_token_file" },
+		{ "[registry]\nmode = yolo\n", "mode" },
+		{ "[registry]\notp = sms\n", "otp" },
+		{ "[scope @a*]\napprovers = x\n", "pattern" },
+		{ "[scope *]\napprovers = a\n[scope *]\napprovers = b\n", "twice" },
+		{ "[npmstage\n", "syntax" },
+		{ "[npmstage]\naudit_level = severe\n", "audit_level" },
+	};
+	struct ns_err err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ns_config *c = parse(cases[i].text, &err);
+		if (c != NULL)
+			fail_msg("accepted: %s", cases[i].text);
+		if (strstr(err.msg, cases[i].needle) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, cases[i].needle);
+	}
+}
+
+static void
+test_long_line(void **state)
+{
+	char text[400];
+	struct ns_err err;
+
+	(void)state;
+	memset(text, 'a', sizeof(text));
+	memcpy(text, "[npmstage]\nservice = ", 21);
+	text[sizeof(text) - 1] = '\0';
+	assert_null(parse(text, &err));
+	assert_non_null(strstr(err.msg, "longer than"));
+}
+
+static void
+test_factor_names(void **state)
+{
+	struct ns_err err;
+
+	(void)state;
+	assert_int_equal(ns_factor_parse("totp", &err), NS_FACTOR_TOTP);
+	assert_int_equal(ns_factor_parse("fido2", &err), NS_FACTOR_FIDO2);
+	assert_int_equal(ns_factor_parse("sms", &err), 0);
+	assert_non_null(strstr(err.msg, "never accepted"));
+	assert_int_equal(ns_factor_parse_list("totp,fido2", &err), NS_FACTOR_ALL);
+	assert_int_equal(ns_factor_parse_list("", &err), 0);
+	assert_int_equal(ns_factor_parse_list("totp, sms", &err), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_factor_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

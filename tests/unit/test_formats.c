@@ -1,0 +1,156 @@
+/* The small formats: handoff messages, approval statement, token store,
+ * approver enrolment (with refused factors), log sanitizing. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "approver.h"
+#include "handoff.h"
+#include "nslog.h"
+#include "secure_file.h"
+#include "statement.h"
+#include "token_store.h"
+
+#define B32 "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+static void
+test_handoff(void **state)
+{
+	static const unsigned char payload[] = "0123456789abcdef0123456789abcdef\0tok\0\0";
+	const unsigned char *p;
+	const char *a, *t, *o;
+	unsigned char *m;
+	size_t len, plen;
+	int type;
+
+	(void)state;
+	m = ns_bp_encode(NS_BP_TOKEN, payload, sizeof(payload) - 1, &len);
+	assert_non_null(m);
+	assert_int_equal(ns_bp_decode(m, &type, &p, &plen), 0);
+	assert_int_equal(type, NS_BP_TOKEN);
+	assert_int_equal(ns_bp_token_fields(p, plen, &a, &t, &o), 0);
+	assert_string_equal(t, "tok");
+	assert_string_equal(o, "");
+	/* damaged magic, version, length; fields without terminators */
+	m[0] = 'X';
+	assert_int_equal(ns_bp_decode(m, &type, &p, &plen), -1);
+	m[0] = 'N';
+	m[8] = 2;
+	assert_int_equal(ns_bp_decode(m, &type, &p, &plen), -1);
+	m[8] = 1;
+	m[10] = 0x7f;
+	assert_int_equal(ns_bp_decode(m, &type, &p, &plen), -1);
+	assert_int_equal(ns_bp_token_fields(payload, 10, &a, &t, &o), -1);
+	assert_int_equal(ns_bp_token_fields(payload, sizeof(payload), &a, &t, &o), -1);
+	ns_free_secret(m, len);
+	assert_null(ns_bp_encode(NS_BP_TOKEN, payload, NS_BP_MAX_PAYLOAD + 1, &len));
+}
+
+static void
+test_statement(void **state)
+{
+	struct ns_statement_fields f = {
+		"http://127.0.0.1:4873/", "@acme/x", "1.2.3-rc.1", "next", "sha512-abc", "0123",
+		"5e1c", "ff00", "alice", "0123456789abcdef0123456789abcdef", 1800000000,
+	};
+	struct ns_err err;
+	char *s;
+
+	(void)state;
+	s = ns_statement_build(&f, &err);
+	assert_non_null(s);
+	assert_string_equal(s, "npmstage-approval-v1\nregistry: http://127.0.0.1:4873/\n"
+	                       "package: @acme/x\nversion: 1.2.3-rc.1\ndist-tag: next\n"
+	                       "integrity: sha512-abc\nshasum: 0123\nstage-id: 5e1c\n"
+	                       "report-sha256: ff00\napprover: alice\n"
+	                       "nonce: 0123456789abcdef0123456789abcdef\n"
+	                       "expires: 2027-01-15T08:00:00Z\n");
+	free(s);
+	f.name = "evil\npackage: other";
+	assert_null(ns_statement_build(&f, &err));
+	assert_non_null(strstr(err.msg, "control character"));
+	f.name = "";
+	assert_null(ns_statement_build(&f, &err));
+}
+
+static void
+test_token_store(void **state)
+{
+	struct ns_token t;
+	struct ns_err err;
+
+	(void)state;
+	assert_int_equal(ns_token_parse("# c\ntoken abc.def\ntotp sha1 6 30 " B32 "\n", &t, &err), 0);
+	assert_string_equal(t.token, "abc.def");
+	assert_true(t.has_otp);
+	ns_token_wipe(&t);
+	assert_int_equal(t.token[0], 0);
+	assert_int_equal(ns_token_parse("totp sha1 6 30 " B32 "\n", &t, &err), -1);
+	assert_int_equal(ns_token_parse("token a b\n", &t, &err), -1);
+	assert_int_equal(ns_token_parse("token a\ntoken b\n", &t, &err), -1);
+	assert_int_equal(ns_token_parse("token a\nsms +15550100\n", &t, &err), -1);
+	assert_int_equal(ns_token_parse("token \x01\n", &t, &err), -1);
+}
+
+static void
+test_approver(void **state)
+{
+	static const char *refused[] = { "sms +15550100\n", "voice +15550100\n",
+		                         "email a@example.invalid\n", "push x\n", "yubiotp x\n" };
+	struct ns_approver a;
+	struct ns_err err;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ns_approver_parse("# x\ntotp sha1 6 30 " B32 "\nfido2 es256 a b -\n", "alice",
+	                                   &a, &err), 0);
+	assert_true(a.has_totp);
+	assert_int_equal(a.n_fido2, 1);
+	ns_approver_wipe(&a);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char text[200];
+		snprintf(text, sizeof(text), "totp sha1 6 30 %s\n%s", B32, refused[i]);
+		assert_int_equal(ns_approver_parse(text, "alice", &a, &err), -1);
+		assert_non_null(strstr(err.msg, "line 2"));
+	}
+	assert_int_equal(ns_approver_parse("totp sha1 6 30 " B32 "\ntotp sha1 6 30 " B32 "\n",
+	                                   "alice", &a, &err), -1);
+	assert_true(ns_user_name_valid("release-bot_1"));
+	assert_false(ns_user_name_valid("../etc"));
+	assert_false(ns_user_name_valid("Root"));
+	assert_false(ns_user_name_valid(""));
+}
+
+static void
+test_sanitize(void **state)
+{
+	char out[64];
+
+	(void)state;
+	ns_sanitize(out, sizeof(out), "a\x1b[31mb\nc\x7f");
+	assert_string_equal(out, "a?[31mb?c?");
+	ns_sanitize(out, sizeof(out), "caf\xc3\xa9 \xc2\x9b \xff");
+	assert_string_equal(out, "caf\xc3\xa9 ?? ?");
+	ns_sanitize(out, 4, "abcdef");
+	assert_string_equal(out, "abc");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handoff),
+		cmocka_unit_test(test_statement),
+		cmocka_unit_test(test_token_store),
+		cmocka_unit_test(test_approver),
+		cmocka_unit_test(test_sanitize),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

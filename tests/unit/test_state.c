@@ -1,0 +1,244 @@
+/* State: single-use approvals, single-use TOTP steps (also across processes),
+ * lockout, the ledger chain and tamper detection, refusal of unsafe state dirs. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "approval.h"
+#include "nstest.h"
+#include "state.h"
+
+static char *dir;
+static char statedir[600];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	dir = nstest_tmpdir();
+	snprintf(statedir, sizeof(statedir), "%s/state", dir);
+	return dir == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	nstest_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+static struct ns_state *
+open_state(void)
+{
+	struct ns_state *st = NULL;
+	struct ns_err err;
+
+	if (ns_state_open(statedir, 1, &st, &err) != 0)
+		fail_msg("%s", err.msg);
+	return st;
+}
+
+static void
+add_release(struct ns_state *st, const char *id)
+{
+	struct ns_release r;
+	struct ns_err err;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	strcpy(r.origin, "local");
+	strcpy(r.name, "demo");
+	strcpy(r.version, "1.0.0");
+	strcpy(r.tag, "latest");
+	strcpy(r.shasum, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	strcpy(r.status, "staged");
+	r.staged_at = 1;
+	assert_int_equal(ns_release_insert(st, &r, &err), 0);
+	assert_int_equal(ns_release_insert(st, &r, &err), -1);
+	assert_int_equal(ns_release_set_report(st, id, "checked", "sha512-x", "{\"result\":\"pass\"}",
+	                                       &err), 0);
+}
+
+static void
+test_approval_single_use(void **state)
+{
+	struct ns_state *st = open_state();
+	struct ns_config cfg;
+	struct ns_release r;
+	struct ns_approval a, b;
+	struct ns_err err;
+
+	(void)state;
+	add_release(st, "rel-1");
+	assert_int_equal(ns_release_get(st, "rel-1", &r, &err), 0);
+	assert_string_equal(r.status, "checked");
+	assert_int_equal(strlen(r.report_sha256), 64);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.approval_ttl = 60;
+	if (ns_approval_create(st, &cfg, &r, "alice", 1000, &a, &err) != 0)
+		fail_msg("approval: %s", err.msg);
+	assert_int_equal(ns_approval_get(st, a.id, &b, &err), 0);
+	assert_string_equal(b.statement, a.statement);
+	assert_non_null(strstr(a.statement, "approver: alice\n"));
+	assert_non_null(strstr(a.statement, r.report_sha256));
+	/* expired: refused; in time: once, then never again */
+	assert_int_equal(ns_approval_consume(st, a.id, 1060, "totp", &err), 1);
+	if (ns_approval_consume(st, a.id, 1010, "totp", &err) != 0)
+		fail_msg("consume: %s", err.msg);
+	assert_int_equal(ns_approval_consume(st, a.id, 1011, "totp", &err), 1);
+	assert_non_null(strstr(err.msg, "already used"));
+	ns_approval_clear(&a);
+	ns_approval_clear(&b);
+	ns_release_clear(&r);
+	assert_int_equal(ns_release_set_status(st, "rel-1", "checked", "published", &err), 0);
+	assert_int_equal(ns_release_set_status(st, "rel-1", "checked", "published", &err), 1);
+	ns_state_close(st);
+}
+
+struct fixed {
+	long long step;
+};
+
+static long long
+fixed_step(void *p)
+{
+	return ((struct fixed *)p)->step;
+}
+
+static void
+test_totp_steps(void **state)
+{
+	struct ns_state *st = open_state();
+	struct ns_totp_policy pol = { 3, 100 };
+	struct fixed f;
+	struct ns_err err;
+
+	(void)state;
+	f.step = 50;
+	assert_int_equal(ns_state_totp_use(st, "bob", 1000, &pol, fixed_step, &f, &err), 0);
+	assert_int_equal(ns_state_totp_use(st, "bob", 1000, &pol, fixed_step, &f, &err), 1);
+	assert_string_equal(err.msg, "code already used");
+	f.step = 49; /* an older step is a replay too */
+	assert_int_equal(ns_state_totp_use(st, "bob", 1000, &pol, fixed_step, &f, &err), 1);
+	f.step = -1; /* third failure in a row locks */
+	assert_int_equal(ns_state_totp_use(st, "bob", 1000, &pol, fixed_step, &f, &err), 1);
+	f.step = 51;
+	assert_int_equal(ns_state_totp_use(st, "bob", 1050, &pol, fixed_step, &f, &err), 1);
+	assert_non_null(strstr(err.msg, "locked out"));
+	assert_int_equal(ns_state_totp_use(st, "bob", 1101, &pol, fixed_step, &f, &err), 0);
+	/* another user is independent */
+	f.step = 50;
+	assert_int_equal(ns_state_totp_use(st, "carol", 1101, &pol, fixed_step, &f, &err), 0);
+	ns_state_close(st);
+}
+
+static void
+test_totp_concurrent(void **state)
+{
+	struct ns_totp_policy pol = { 100, 100 };
+	int i, wins = 0, status;
+	pid_t pids[8];
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			struct ns_state *st = NULL;
+			struct ns_err err;
+			struct fixed f = { 777 };
+			if (ns_state_open(statedir, 0, &st, &err) != 0)
+				_exit(3);
+			_exit(ns_state_totp_use(st, "dave", 2000, &pol, fixed_step, &f, &err) == 0 ? 0 : 1);
+		}
+	}
+	for (i = 0; i < 8; i++) {
+		waitpid(pids[i], &status, 0);
+		assert_true(WIFEXITED(status));
+		assert_true(WEXITSTATUS(status) <= 1);
+		wins += WEXITSTATUS(status) == 0;
+	}
+	assert_int_equal(wins, 1);
+}
+
+static void
+test_ledger(void **state)
+{
+	struct ns_state *st = open_state();
+	struct ns_err err;
+	char db[700];
+	sqlite3 *h;
+
+	(void)state;
+	assert_int_equal(ns_ledger_append(st, "stage", "{\"n\":1}", &err), 0);
+	assert_int_equal(ns_ledger_append(st, "approve", "{\"n\":2}", &err), 0);
+	assert_int_equal(ns_ledger_append(st, "publish", "{\"n\":3}", &err), 0);
+	assert_int_equal(ns_ledger_verify(st, &err), 3);
+	ns_state_close(st);
+	snprintf(db, sizeof(db), "%s/state.db", statedir);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "UPDATE ledger SET data='{\"n\":9}' WHERE seq=2", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(h);
+	st = open_state();
+	assert_int_equal(ns_ledger_verify(st, &err), -1);
+	assert_non_null(strstr(err.msg, "entry 2"));
+	ns_state_close(st);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "UPDATE ledger SET data='{\"n\":2}' WHERE seq=2;"
+	                                 "DELETE FROM ledger WHERE seq=2", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	st = open_state();
+	assert_int_equal(ns_ledger_verify(st, &err), -1);
+	assert_non_null(strstr(err.msg, "missing"));
+	ns_state_close(st);
+}
+
+static void
+test_unsafe_state_dir(void **state)
+{
+	struct ns_state *st = NULL;
+	struct ns_err err;
+	char bad[700];
+
+	(void)state;
+	snprintf(bad, sizeof(bad), "%s/open", dir);
+	assert_int_equal(mkdir(bad, 0755), 0);
+	assert_int_equal(chmod(bad, 0755), 0);
+	assert_int_equal(ns_state_open(bad, 0, &st, &err), -1);
+	assert_non_null(strstr(err.msg, "too open"));
+	snprintf(bad, sizeof(bad), "%s/link", dir);
+	assert_int_equal(symlink(statedir, bad), 0);
+	assert_int_equal(ns_state_open(bad, 0, &st, &err), -1);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	snprintf(bad, sizeof(bad), "%s/state.db", statedir);
+	assert_int_equal(chmod(bad, 0644), 0);
+	assert_int_equal(ns_state_open(statedir, 0, &st, &err), -1);
+	assert_non_null(strstr(err.msg, "too open"));
+	assert_int_equal(chmod(bad, 0600), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_approval_single_use),
+		cmocka_unit_test(test_totp_steps),
+		cmocka_unit_test(test_totp_concurrent),
+		cmocka_unit_test(test_ledger),
+		cmocka_unit_test(test_unsafe_state_dir),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
