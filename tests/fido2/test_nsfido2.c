@@ -342,6 +342,18 @@ enrol_refusals(void **state)
 	assert_int_equal(enroll(NS_FIDO2_ES256, NULL, 0, &c, &err), 0);
 	assert_fails_with(enroll(NS_FIDO2_EDDSA, &c, 1, &d, &err), &err,
 	    "fido2: makeCredential: FIDO_ERR_CREDENTIAL_EXCLUDED");
+	/* an attestation signature over other data is refused, self or x5c */
+	setenv("SOFTFIDO2_TAMPER_CDH", "1", 1);
+	assert_fails_with(enroll(NS_FIDO2_ES256, NULL, 0, &d, &err), &err,
+	    "fido2: attestation (self): FIDO_ERR_INVALID_SIG");
+	setenv("SOFTFIDO2_ATTEST", "x5c", 1);
+	assert_fails_with(enroll(NS_FIDO2_ES256, NULL, 0, &d, &err), &err,
+	    "fido2: attestation (x5c): FIDO_ERR_INVALID_SIG");
+	unsetenv("SOFTFIDO2_TAMPER_CDH");
+	/* attestation with a certificate goes through fido_cred_verify */
+	setenv("SOFTFIDO2_ATTEST", "x5c", 1);
+	assert_int_equal(enroll(NS_FIDO2_EDDSA, NULL, 0, &d, &err), 0);
+	ns_fido2_cred_clear(&d);
 	setenv("SOFTFIDO2_ATTEST", "none", 1);
 	assert_fails_with(enroll(NS_FIDO2_ES256, NULL, 0, &d, &err), &err,
 	    "fido2: attestation: format \"none\"");

@@ -26,7 +26,7 @@ struct sf2_config {
 	int counter_fixed;
 	uint32_t counter;
 	char counter_file[PATH_MAX];
-	int attest_none;
+	enum sf2_attest { SF2_ATT_SELF, SF2_ATT_NONE, SF2_ATT_X5C } attest;
 	int tamper_cdh;
 };
 
@@ -59,6 +59,9 @@ int sf2_cose_key(EVP_PKEY *pkey, uint8_t tag, unsigned char **out, size_t *out_l
 int sf2_sign(EVP_PKEY *pkey, uint8_t tag, const unsigned char *msg, size_t len,
     unsigned char *sig, size_t *sig_len);
 int sf2_cose_alg(uint8_t tag);
+/* Attestation key (ES256, from the seed) and its self-signed certificate (DER). */
+int sf2_attest_x5c(const struct sf2_config *cfg, EVP_PKEY **key, unsigned char **der,
+    size_t *der_len);
 
 /* sf2_ctap.c: handles one CTAP2 CBOR request (command byte first); writes the
  * reply (status byte, then CBOR) into dev->reply. */

@@ -158,11 +158,13 @@ sf2_config_load(struct sf2_config *cfg)
 
 	v = getenv("SOFTFIDO2_ATTEST");
 	if (v == NULL || *v == '\0' || strcmp(v, "self") == 0)
-		cfg->attest_none = 0;
+		cfg->attest = SF2_ATT_SELF;
 	else if (strcmp(v, "none") == 0)
-		cfg->attest_none = 1;
+		cfg->attest = SF2_ATT_NONE;
+	else if (strcmp(v, "x5c") == 0)
+		cfg->attest = SF2_ATT_X5C;
 	else {
-		fprintf(stderr, "softfido2: SOFTFIDO2_ATTEST must be self or none\n");
+		fprintf(stderr, "softfido2: SOFTFIDO2_ATTEST must be self, x5c or none\n");
 		return -1;
 	}
 	if ((f = flag("SOFTFIDO2_TAMPER_CDH", getenv("SOFTFIDO2_TAMPER_CDH"), 0)) < 0)

@@ -13,6 +13,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "sf2.h"
 
@@ -190,4 +191,45 @@ sf2_sign(EVP_PKEY *pkey, uint8_t tag, const unsigned char *msg, size_t len,
 		r = 0;
 	EVP_MD_CTX_free(mctx);
 	return r;
+}
+
+/* A batch attestation key (from the seed) and its self-signed certificate, for
+ * packed attestation with x5c as programs like pamu2fcfg expect. */
+int
+sf2_attest_x5c(const struct sf2_config *cfg, EVP_PKEY **key, unsigned char **der,
+    size_t *der_len)
+{
+	static const unsigned char zero[32];
+	unsigned char k[SF2_MAC_LEN];
+	X509 *x = NULL;
+	X509_NAME *name;
+	int n = -1;
+
+	*der = NULL;
+	sf2_mac(cfg, "attest", 0, zero, zero, k);
+	*key = p256_from_secret(k);
+	OPENSSL_cleanse(k, sizeof(k));
+	if (*key == NULL || (x = X509_new()) == NULL || !X509_set_version(x, 2) ||
+	    !ASN1_INTEGER_set(X509_get_serialNumber(x), 1) ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -86400) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 3650) == NULL ||
+	    (name = X509_get_subject_name(x)) == NULL ||
+	    !X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC,
+	    (const unsigned char *)"US", -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+	    (const unsigned char *)"softfido2", -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_ASC,
+	    (const unsigned char *)"Authenticator Attestation", -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"softfido2 attestation", -1, -1, 0) ||
+	    !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, *key) ||
+	    X509_sign(x, *key, EVP_sha256()) == 0 || (n = i2d_X509(x, der)) <= 0) {
+		X509_free(x);
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return -1;
+	}
+	X509_free(x);
+	*der_len = (size_t)n;
+	return 0;
 }

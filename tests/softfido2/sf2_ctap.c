@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <cbor.h>
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include "sf2.h"
@@ -227,6 +228,39 @@ presence(const struct sf2_dev *d, uint8_t *flags)
 	return ST_OK;
 }
 
+/* packed attestation {alg: ES256, sig, x5c: [cert]} by the attestation key */
+static cbor_item_t *
+attest_x5c(const struct sf2_dev *d, const unsigned char *ad, size_t adlen,
+    const unsigned char *cdh)
+{
+	unsigned char *der = NULL, sig[128];
+	size_t der_len = 0, siglen = sizeof(sig);
+	EVP_PKEY *akey = NULL;
+	cbor_item_t *att = NULL, *x5c = NULL;
+
+	if (sf2_attest_x5c(&d->cfg, &akey, &der, &der_len) < 0 ||
+	    sign_ad(d, akey, SF2_ES256, ad, adlen, cdh, sig, &siglen) < 0 ||
+	    (x5c = cbor_new_definite_array(1)) == NULL ||
+	    push(x5c, cbor_build_bytestring(der, der_len)) < 0 ||
+	    (att = cbor_new_definite_map(3)) == NULL ||
+	    put(att, cbor_build_string("alg"), cbor_build_negint8(6)) < 0 ||
+	    put(att, cbor_build_string("sig"), cbor_build_bytestring(sig, siglen)) < 0) {
+		if (att != NULL)
+			cbor_decref(&att);
+	} else {
+		int bad = put(att, cbor_build_string("x5c"), x5c) < 0;
+
+		x5c = NULL; /* put() consumed it */
+		if (bad)
+			cbor_decref(&att);
+	}
+	if (x5c != NULL)
+		cbor_decref(&x5c);
+	OPENSSL_free(der);
+	EVP_PKEY_free(akey);
+	return att;
+}
+
 static uint8_t
 make_credential(struct sf2_dev *d, const cbor_item_t *req, cbor_item_t **out)
 {
@@ -284,9 +318,13 @@ make_credential(struct sf2_dev *d, const cbor_item_t *req, cbor_item_t **out)
 
 	if ((m = cbor_new_definite_map(3)) == NULL)
 		goto out;
-	if (d->cfg.attest_none) {
+	if (d->cfg.attest == SF2_ATT_NONE) {
 		if ((att = cbor_new_definite_map(0)) == NULL ||
 		    put(m, cbor_build_uint8(1), cbor_build_string("none")) < 0)
+			goto out;
+	} else if (d->cfg.attest == SF2_ATT_X5C) {
+		if ((att = attest_x5c(d, ad, adlen, cbor_bytestring_handle(cdh))) == NULL ||
+		    put(m, cbor_build_uint8(1), cbor_build_string("packed")) < 0)
 			goto out;
 	} else {
 		/* packed self attestation: the credential key signs */

@@ -14,7 +14,9 @@
  *                      clone going backwards); otherwise a persistent counter
  *                      file, incremented under flock(2) at each signature:
  *   SOFTFIDO2_COUNTER_FILE  default ${TMPDIR:-/tmp}/softfido2-<uid>.counter.
- *   SOFTFIDO2_ATTEST   self (default: packed self attestation) or none.
+ *   SOFTFIDO2_ATTEST   self (default: packed self attestation); x5c (packed,
+ *                      signed by an attestation key from the seed, with a
+ *                      self-signed certificate: what pamu2fcfg wants); none.
  *   SOFTFIDO2_TAMPER_CDH=1  sign a different clientDataHash than the one sent.
  *   SOFTFIDO2_ABSENT=1 no device: opening fails, the preload manifest is empty.
  *

@@ -349,6 +349,13 @@ attest_none_and_exclude(void **state)
 	setenv("SOFTFIDO2_SEED", SEED_B, 1);
 	assert_int_equal(make(COSE_ES256, RP, e.id, e.id_len, FIDO_OPT_OMIT, NULL, NULL),
 	    FIDO_OK);
+	setenv("SOFTFIDO2_ATTEST", "x5c", 1);
+	assert_int_equal(make(COSE_EDDSA, RP, NULL, 0, FIDO_OPT_OMIT, NULL, &c), FIDO_OK);
+	assert_string_equal(fido_cred_fmt(c), "packed");
+	assert_true(fido_cred_x5c_len(c) > 100);
+	assert_int_equal(fido_cred_verify(c), FIDO_OK);
+	assert_int_not_equal(fido_cred_verify_self(c), FIDO_OK);
+	fido_cred_free(&c);
 	setenv("SOFTFIDO2_ATTEST", "none", 1);
 	assert_int_equal(make(COSE_EDDSA, RP, NULL, 0, FIDO_OPT_OMIT, NULL, &c), FIDO_OK);
 	assert_string_equal(fido_cred_fmt(c), "none");
