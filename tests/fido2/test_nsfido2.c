@@ -18,6 +18,7 @@
 #include <fido.h>
 #include <openssl/evp.h>
 
+#include "fido2_test.h"
 #include "nsfido2.h"
 #include "softfido2.h"
 #include "sf2_testenv.h"
@@ -41,19 +42,10 @@ statement_hash(const char *statement, unsigned char out[32])
 static fido_dev_t *
 open_soft(void)
 {
-	fido_dev_t *dev = fido_dev_new();
+	fido_dev_t *dev = softfido2_open();
 
 	assert_non_null(dev);
-	assert_int_equal(softfido2_attach(dev), FIDO_OK);
-	assert_int_equal(fido_dev_open(dev, SOFTFIDO2_PATH), FIDO_OK);
 	return dev;
-}
-
-static void
-close_soft(fido_dev_t **dev)
-{
-	fido_dev_close(*dev);
-	fido_dev_free(dev);
 }
 
 static int
@@ -65,7 +57,7 @@ enroll(int alg, const struct ns_fido2_cred *excl, size_t nexcl, struct ns_fido2_
 
 	memset(err, 0, sizeof(*err));
 	r = ns_fido2_enroll_dev(dev, RP, "alice", NULL, alg, excl, nexcl, c, err);
-	close_soft(&dev);
+	softfido2_close(&dev);
 	return r;
 }
 
@@ -79,24 +71,15 @@ auth(const struct ns_fido2_cred *creds, size_t n, int uv, size_t *which, unsigne
 	memset(err, 0, sizeof(*err));
 	r = ns_fido2_authenticate_dev(dev, RP, creds, n, challenge, uv, NULL, which, ctr,
 	    err);
-	close_soft(&dev);
+	softfido2_close(&dev);
 	return r;
-}
-
-static void
-assert_fails_with(int r, const struct ns_err *err, const char *what)
-{
-	assert_int_equal(r, -1);
-	if (strstr(err->msg, what) == NULL)
-		fail_msg("error \"%s\" does not name \"%s\"", err->msg, what);
 }
 
 static int
 setup(void **state)
 {
 	(void)state;
-	sf2_testenv_reset();
-	setenv("SOFTFIDO2_SEED", SEED_A, 1);
+	sf2_testenv_seed(SEED_A);
 	statement_hash("npm-release approve demo@1.0.0 sha512-... nonce 1", challenge);
 	return 0;
 }
@@ -369,7 +352,7 @@ enrol_refusals(void **state)
 	    NS_FIDO2_ES256, NULL, 0, &d, &err), &err, "bad relying party id");
 	assert_fails_with(ns_fido2_enroll_dev(NULL, RP, "alice", NULL, NS_FIDO2_ES256,
 	    NULL, 0, &d, &err), &err, "no device");
-	close_soft(&dev);
+	softfido2_close(&dev);
 	ns_fido2_cred_clear(&c);
 }
 
@@ -401,7 +384,7 @@ auth_refusals(void **state)
 	    &ctr, &err), &err, "no challenge");
 	assert_fails_with(ns_fido2_authenticate_dev(dev, "", &c, 1, challenge, 0, NULL,
 	    &which, &ctr, &err), &err, "bad relying party id");
-	close_soft(&dev);
+	softfido2_close(&dev);
 	ns_fido2_cred_clear(&c);
 }
 

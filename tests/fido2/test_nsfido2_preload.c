@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <fido.h>
 
+#include "fido2_test.h"
 #include "nsfido2.h"
 #include "sf2_testenv.h"
 
@@ -22,20 +23,11 @@
 
 static const unsigned char challenge[32] = "approval statement sha256 here..";
 
-static void
-assert_fails_with(int r, const struct ns_err *err, const char *what)
-{
-	assert_int_equal(r, -1);
-	if (strstr(err->msg, what) == NULL)
-		fail_msg("error \"%s\" does not name \"%s\"", err->msg, what);
-}
-
 static int
 setup(void **state)
 {
 	(void)state;
-	sf2_testenv_reset();
-	setenv("SOFTFIDO2_SEED", SEED_A, 1);
+	sf2_testenv_seed(SEED_A);
 	return 0;
 }
 

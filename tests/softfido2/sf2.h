@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <limits.h>
+#include <cbor.h>
 #include <openssl/evp.h>
 
 #define SF2_NONCE_LEN	16
@@ -63,6 +64,8 @@ int sf2_cose_alg(uint8_t tag);
 int sf2_attest_x5c(const struct sf2_config *cfg, EVP_PKEY **key, unsigned char **der,
     size_t *der_len);
 
+/* sf2_ctap.c: adds k: v to map, consuming both references (NULL-safe); 0 or -1. */
+int sf2_put(cbor_item_t *map, cbor_item_t *k, cbor_item_t *v);
 /* sf2_ctap.c: handles one CTAP2 CBOR request (command byte first); writes the
  * reply (status byte, then CBOR) into dev->reply. */
 void sf2_ctap(struct sf2_dev *dev, const unsigned char *req, size_t len);

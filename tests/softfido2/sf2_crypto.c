@@ -125,18 +125,6 @@ sf2_key(const struct sf2_config *cfg, const unsigned char rp_hash[32],
 	return pkey;
 }
 
-static int
-put(cbor_item_t *map, cbor_item_t *k, cbor_item_t *v)
-{
-	int ok = k != NULL && v != NULL &&
-	    cbor_map_add(map, (struct cbor_pair){ .key = k, .value = v });
-
-	if (k != NULL)
-		cbor_decref(&k);
-	if (v != NULL)
-		cbor_decref(&v);
-	return ok ? 0 : -1;
-}
 
 int
 sf2_cose_key(EVP_PKEY *pkey, uint8_t tag, unsigned char **out, size_t *out_len)
@@ -153,20 +141,20 @@ sf2_cose_key(EVP_PKEY *pkey, uint8_t tag, unsigned char **out, size_t *out_len)
 		/* kty EC2, alg ES256, crv P-256, x, y */
 		if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, pub,
 		    sizeof(pub), &len) != 1 || len != 65 || pub[0] != 0x04 ||
-		    put(m, cbor_build_uint8(1), cbor_build_uint8(2)) < 0 ||
-		    put(m, cbor_build_uint8(3), cbor_build_negint8(6)) < 0 ||
-		    put(m, cbor_build_negint8(0), cbor_build_uint8(1)) < 0 ||
-		    put(m, cbor_build_negint8(1), cbor_build_bytestring(pub + 1, 32)) < 0 ||
-		    put(m, cbor_build_negint8(2), cbor_build_bytestring(pub + 33, 32)) < 0)
+		    sf2_put(m, cbor_build_uint8(1), cbor_build_uint8(2)) < 0 ||
+		    sf2_put(m, cbor_build_uint8(3), cbor_build_negint8(6)) < 0 ||
+		    sf2_put(m, cbor_build_negint8(0), cbor_build_uint8(1)) < 0 ||
+		    sf2_put(m, cbor_build_negint8(1), cbor_build_bytestring(pub + 1, 32)) < 0 ||
+		    sf2_put(m, cbor_build_negint8(2), cbor_build_bytestring(pub + 33, 32)) < 0)
 			goto out;
 	} else {
 		/* kty OKP, alg EdDSA, crv Ed25519, x */
 		len = 32;
 		if (EVP_PKEY_get_raw_public_key(pkey, pub, &len) != 1 || len != 32 ||
-		    put(m, cbor_build_uint8(1), cbor_build_uint8(1)) < 0 ||
-		    put(m, cbor_build_uint8(3), cbor_build_negint8(7)) < 0 ||
-		    put(m, cbor_build_negint8(0), cbor_build_uint8(6)) < 0 ||
-		    put(m, cbor_build_negint8(1), cbor_build_bytestring(pub, 32)) < 0)
+		    sf2_put(m, cbor_build_uint8(1), cbor_build_uint8(1)) < 0 ||
+		    sf2_put(m, cbor_build_uint8(3), cbor_build_negint8(7)) < 0 ||
+		    sf2_put(m, cbor_build_negint8(0), cbor_build_uint8(6)) < 0 ||
+		    sf2_put(m, cbor_build_negint8(1), cbor_build_bytestring(pub, 32)) < 0)
 			goto out;
 	}
 	if ((*out_len = cbor_serialize_alloc(m, out, &bufsz)) == 0)

@@ -86,8 +86,8 @@ opt(const cbor_item_t *opts, const char *name)
 	return cbor_is_bool(v) ? cbor_get_bool(v) : -2;
 }
 
-static int
-put(cbor_item_t *map, cbor_item_t *k, cbor_item_t *v)
+int
+sf2_put(cbor_item_t *map, cbor_item_t *k, cbor_item_t *v)
 {
 	int ok = k != NULL && v != NULL &&
 	    cbor_map_add(map, (struct cbor_pair){ .key = k, .value = v });
@@ -114,8 +114,8 @@ alg_entry(uint8_t negalg)
 {
 	cbor_item_t *m = cbor_new_definite_map(2);
 
-	if (m != NULL && (put(m, cbor_build_string("alg"), cbor_build_negint8(negalg)) < 0 ||
-	    put(m, cbor_build_string("type"), cbor_build_string("public-key")) < 0))
+	if (m != NULL && (sf2_put(m, cbor_build_string("alg"), cbor_build_negint8(negalg)) < 0 ||
+	    sf2_put(m, cbor_build_string("type"), cbor_build_string("public-key")) < 0))
 		cbor_decref(&m);
 	return m;
 }
@@ -129,21 +129,21 @@ get_info(struct sf2_dev *d, cbor_item_t **out)
 
 	if (m == NULL || versions == NULL || opts == NULL || algs == NULL ||
 	    push(versions, cbor_build_string("FIDO_2_0")) < 0 ||
-	    put(opts, cbor_build_string("rk"), cbor_build_bool(false)) < 0 ||
-	    put(opts, cbor_build_string("up"), cbor_build_bool(true)) < 0 ||
+	    sf2_put(opts, cbor_build_string("rk"), cbor_build_bool(false)) < 0 ||
+	    sf2_put(opts, cbor_build_string("up"), cbor_build_bool(true)) < 0 ||
 	    (d->cfg.uv != SF2_UV_NONE &&
-	    put(opts, cbor_build_string("uv"), cbor_build_bool(true)) < 0) ||
+	    sf2_put(opts, cbor_build_string("uv"), cbor_build_bool(true)) < 0) ||
 	    push(algs, alg_entry(6)) < 0 || push(algs, alg_entry(7)) < 0 ||
-	    put(m, cbor_build_uint8(1), versions) < 0 ||
-	    put(m, cbor_build_uint8(3), cbor_build_bytestring(aaguid, sizeof(aaguid))) < 0 ||
-	    put(m, cbor_build_uint8(4), opts) < 0 ||
-	    put(m, cbor_build_uint8(5), cbor_build_uint16(SF2_REPLY_MAX)) < 0 ||
-	    put(m, cbor_build_uint8(10), algs) < 0) {
+	    sf2_put(m, cbor_build_uint8(1), versions) < 0 ||
+	    sf2_put(m, cbor_build_uint8(3), cbor_build_bytestring(aaguid, sizeof(aaguid))) < 0 ||
+	    sf2_put(m, cbor_build_uint8(4), opts) < 0 ||
+	    sf2_put(m, cbor_build_uint8(5), cbor_build_uint16(SF2_REPLY_MAX)) < 0 ||
+	    sf2_put(m, cbor_build_uint8(10), algs) < 0) {
 		if (m != NULL)
 			cbor_decref(&m);
 		return ST_OTHER;
 	}
-	/* put() took its own references; opts, versions and algs were consumed */
+	/* sf2_put() took its own references; opts, versions and algs were consumed */
 	*out = m;
 	return ST_OK;
 }
@@ -243,14 +243,14 @@ attest_x5c(const struct sf2_dev *d, const unsigned char *ad, size_t adlen,
 	    (x5c = cbor_new_definite_array(1)) == NULL ||
 	    push(x5c, cbor_build_bytestring(der, der_len)) < 0 ||
 	    (att = cbor_new_definite_map(3)) == NULL ||
-	    put(att, cbor_build_string("alg"), cbor_build_negint8(6)) < 0 ||
-	    put(att, cbor_build_string("sig"), cbor_build_bytestring(sig, siglen)) < 0) {
+	    sf2_put(att, cbor_build_string("alg"), cbor_build_negint8(6)) < 0 ||
+	    sf2_put(att, cbor_build_string("sig"), cbor_build_bytestring(sig, siglen)) < 0) {
 		if (att != NULL)
 			cbor_decref(&att);
 	} else {
-		int bad = put(att, cbor_build_string("x5c"), x5c) < 0;
+		int bad = sf2_put(att, cbor_build_string("x5c"), x5c) < 0;
 
-		x5c = NULL; /* put() consumed it */
+		x5c = NULL; /* sf2_put() consumed it */
 		if (bad)
 			cbor_decref(&att);
 	}
@@ -320,24 +320,24 @@ make_credential(struct sf2_dev *d, const cbor_item_t *req, cbor_item_t **out)
 		goto out;
 	if (d->cfg.attest == SF2_ATT_NONE) {
 		if ((att = cbor_new_definite_map(0)) == NULL ||
-		    put(m, cbor_build_uint8(1), cbor_build_string("none")) < 0)
+		    sf2_put(m, cbor_build_uint8(1), cbor_build_string("none")) < 0)
 			goto out;
 	} else if (d->cfg.attest == SF2_ATT_X5C) {
 		if ((att = attest_x5c(d, ad, adlen, cbor_bytestring_handle(cdh))) == NULL ||
-		    put(m, cbor_build_uint8(1), cbor_build_string("packed")) < 0)
+		    sf2_put(m, cbor_build_uint8(1), cbor_build_string("packed")) < 0)
 			goto out;
 	} else {
 		/* packed self attestation: the credential key signs */
 		if (sign_ad(d, key, tag, ad, adlen, cbor_bytestring_handle(cdh), sig,
 		    &siglen) < 0 || (att = cbor_new_definite_map(2)) == NULL ||
-		    put(att, cbor_build_string("alg"),
+		    sf2_put(att, cbor_build_string("alg"),
 		    cbor_build_negint8((uint8_t)(-1 - sf2_cose_alg(tag)))) < 0 ||
-		    put(att, cbor_build_string("sig"), cbor_build_bytestring(sig, siglen)) < 0 ||
-		    put(m, cbor_build_uint8(1), cbor_build_string("packed")) < 0)
+		    sf2_put(att, cbor_build_string("sig"), cbor_build_bytestring(sig, siglen)) < 0 ||
+		    sf2_put(m, cbor_build_uint8(1), cbor_build_string("packed")) < 0)
 			goto out;
 	}
-	if (put(m, cbor_build_uint8(2), cbor_build_bytestring(ad, adlen)) < 0 ||
-	    put(m, cbor_build_uint8(3), att) < 0) {
+	if (sf2_put(m, cbor_build_uint8(2), cbor_build_bytestring(ad, adlen)) < 0 ||
+	    sf2_put(m, cbor_build_uint8(3), att) < 0) {
 		att = NULL;
 		goto out;
 	}
@@ -398,17 +398,17 @@ get_assertion(struct sf2_dev *d, const cbor_item_t *req, cbor_item_t **out)
 	    cbor_bytestring_handle(cdh), sig, &siglen) < 0 ||
 	    (m = cbor_new_definite_map(3)) == NULL ||
 	    (desc = cbor_new_definite_map(2)) == NULL ||
-	    put(desc, cbor_build_string("id"), cbor_build_bytestring(
+	    sf2_put(desc, cbor_build_string("id"), cbor_build_bytestring(
 	    cbor_bytestring_handle(id), cbor_bytestring_length(id))) < 0 ||
-	    put(desc, cbor_build_string("type"), cbor_build_string("public-key")) < 0)
+	    sf2_put(desc, cbor_build_string("type"), cbor_build_string("public-key")) < 0)
 		goto out;
-	if (put(m, cbor_build_uint8(1), desc) < 0) {
+	if (sf2_put(m, cbor_build_uint8(1), desc) < 0) {
 		desc = NULL;
 		goto out;
 	}
 	desc = NULL;
-	if (put(m, cbor_build_uint8(2), cbor_build_bytestring(ad, adlen)) < 0 ||
-	    put(m, cbor_build_uint8(3), cbor_build_bytestring(sig, siglen)) < 0)
+	if (sf2_put(m, cbor_build_uint8(2), cbor_build_bytestring(ad, adlen)) < 0 ||
+	    sf2_put(m, cbor_build_uint8(3), cbor_build_bytestring(sig, siglen)) < 0)
 		goto out;
 	*out = m;
 	m = NULL;

@@ -43,4 +43,12 @@ sf2_testenv_reset(void)
 	setenv("SOFTFIDO2_COUNTER_FILE", sf2_counter_path, 1);
 }
 
+/* reset, then the given seed (hex) */
+static inline void
+sf2_testenv_seed(const char *seed)
+{
+	sf2_testenv_reset();
+	setenv("SOFTFIDO2_SEED", seed, 1);
+}
+
 #endif

@@ -114,6 +114,29 @@ sf2_rx(fido_dev_t *dev, uint8_t cmd, unsigned char *buf, size_t len, int ms)
 const fido_dev_io_t softfido2_io = { sf2_open, sf2_close, sf2_read, sf2_write };
 const fido_dev_transport_t softfido2_transport = { sf2_rx, sf2_tx };
 
+fido_dev_t *
+softfido2_open(void)
+{
+	fido_dev_t *dev = fido_dev_new();
+	int r = FIDO_ERR_INTERNAL;
+
+	if (dev == NULL || (r = softfido2_attach(dev)) != FIDO_OK ||
+	    (r = fido_dev_open(dev, SOFTFIDO2_PATH)) != FIDO_OK) {
+		fprintf(stderr, "softfido2_open: %s\n", fido_strerr(r));
+		fido_dev_free(&dev);
+	}
+	return dev;
+}
+
+void
+softfido2_close(fido_dev_t **dev)
+{
+	if (*dev != NULL) {
+		fido_dev_close(*dev);
+		fido_dev_free(dev);
+	}
+}
+
 int
 softfido2_attach(fido_dev_t *dev)
 {

@@ -36,6 +36,11 @@
  * Returns a FIDO_* code. */
 int softfido2_attach(fido_dev_t *dev);
 
+/* A new device with the hooks attached and opened; NULL (message on stderr) on
+ * failure. softfido2_close() closes and frees it. For tests. */
+fido_dev_t *softfido2_open(void);
+void softfido2_close(fido_dev_t **dev);
+
 /* The hooks themselves, e.g. for fido_dev_info_set(). */
 extern const fido_dev_io_t softfido2_io;
 extern const fido_dev_transport_t softfido2_transport;

@@ -35,19 +35,10 @@ struct enrolled {
 static fido_dev_t *
 open_soft(void)
 {
-	fido_dev_t *dev = fido_dev_new();
+	fido_dev_t *dev = softfido2_open();
 
 	assert_non_null(dev);
-	assert_int_equal(softfido2_attach(dev), FIDO_OK);
-	assert_int_equal(fido_dev_open(dev, SOFTFIDO2_PATH), FIDO_OK);
 	return dev;
-}
-
-static void
-close_soft(fido_dev_t **dev)
-{
-	fido_dev_close(*dev);
-	fido_dev_free(dev);
 }
 
 static int
@@ -80,7 +71,7 @@ make(int alg, const char *rp, const unsigned char *excl, size_t excl_len, fido_o
 		*keep = c;
 	else
 		fido_cred_free(&c);
-	close_soft(&dev);
+	softfido2_close(&dev);
 	return r;
 }
 
@@ -99,7 +90,7 @@ get(const struct enrolled *e, const char *rp, fido_opt_t uv, fido_assert_t **out
 	assert_int_equal(fido_assert_set_up(a, FIDO_OPT_TRUE), FIDO_OK);
 	assert_int_equal(fido_assert_set_uv(a, uv), FIDO_OK);
 	r = fido_dev_get_assert(dev, a, NULL);
-	close_soft(&dev);
+	softfido2_close(&dev);
 	*out = a;
 	return r;
 }
@@ -127,8 +118,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	sf2_testenv_reset();
-	setenv("SOFTFIDO2_SEED", SEED_A, 1);
+	sf2_testenv_seed(SEED_A);
 	return 0;
 }
 
@@ -168,12 +158,12 @@ get_info(void **state)
 	}
 	assert_true(uv_seen);
 	fido_cbor_info_free(&ci);
-	close_soft(&dev);
+	softfido2_close(&dev);
 
 	setenv("SOFTFIDO2_UV", "0", 1);
 	dev = open_soft();
 	assert_false(fido_dev_has_uv(dev));
-	close_soft(&dev);
+	softfido2_close(&dev);
 }
 
 static void
