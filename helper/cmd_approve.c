@@ -269,6 +269,11 @@ cmd_approve(int argc, char **argv)
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}
+	if (k == 0 && (strcmp(r.status, "published") == 0 || strcmp(r.status, "rejected") == 0)) {
+		fprintf(stderr, "npm-release: %s@%s (%s) was already %s\n", r.name, r.version, id,
+		        r.status);
+		goto out;
+	}
 	if (k == 1 || strcmp(r.origin, NS_ORIGIN_REGISTRY) == 0) {
 		ns_release_clear(&r);
 		if (s.cfg->registry_url == NULL || s.cfg->registry_mode != NS_MODE_STAGE) {
@@ -281,10 +286,6 @@ cmd_approve(int argc, char **argv)
 			fprintf(stderr, "npm-release: %s\n", err.msg);
 			goto out;
 		}
-	} else if (strcmp(r.status, "published") == 0 || strcmp(r.status, "rejected") == 0) {
-		fprintf(stderr, "npm-release: %s@%s (%s) was already %s\n", r.name, r.version, id,
-		        r.status);
-		goto out;
 	}
 	fprintf(stderr, "checking %s@%s (%s)\n", r.name, r.version, r.integrity);
 	report = checks_run(&s, &r, &err);

