@@ -14,5 +14,6 @@ struct ns_cmd {
 };
 
 int cmd_version(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 
 static const struct ns_cmd commands[] = {
 	{ "--version", cmd_version, "print the version" },
+	{ "verify", cmd_verify, "check a package tarball (integrity, contents, source)" },
 };
 
 static void
