@@ -212,6 +212,10 @@ header(struct ns_tarframe *t)
 	case '5':
 		if (type == '5' && size != 0)
 			return fail(t, "tar.header", "directory entry with a size");
+		/* readers disagree on a file whose name ends in '/' (libarchive: a directory) */
+		if (type != '5' && !(t->pending_meta) && h[F_NAME] != '\0' &&
+		    h[F_NAME + strnlen((const char *)h + F_NAME, 100) - 1] == '/')
+			return fail(t, "entry.path", "file entry whose name ends with '/'");
 		if (size > t->max_entry_size)
 			return fail(t, "limit.unpacked", "entry of %llu bytes exceeds the unpacked "
 			    "size limit", (unsigned long long)size);

@@ -118,6 +118,8 @@ read_cb(struct archive *a, void *client, const void **buf)
 	return n;
 }
 
+#define NS_READER_MSG 256
+
 /* Per-entry consumers of the file data. */
 struct entry_sink {
 	const char *path;          /* effective path */
@@ -287,7 +289,8 @@ read_entry_data(struct archive *a, struct ns_vctx *v, struct archive_entry *e,
 
 /* The libarchive loop. Returns 0 at a clean end, 1 when the archive reader stopped. */
 static int
-walk_entries(struct archive *a, struct ns_vctx *v, struct ns_tgz *s, struct ns_err *err)
+walk_entries(struct archive *a, struct ns_vctx *v, struct ns_tgz *s, char *reader_msg,
+    struct ns_err *err)
 {
 	struct archive_entry *e;
 	int r;
@@ -311,16 +314,20 @@ walk_entries(struct archive *a, struct ns_vctx *v, struct ns_tgz *s, struct ns_e
 			int rr = read_entry_data(a, v, e, canon, err);
 
 			free(canon);
-			if (rr != 0)
-				return err->msg[0] != '\0' && s->fail_id == NULL && !s->io_error ?
-				    -1 : 1;
+			if (rr != 0) {
+				if (err->msg[0] != '\0' && s->fail_id == NULL && !s->io_error)
+					return -1;
+				snprintf(reader_msg, NS_READER_MSG, "%s",
+				    archive_error_string(a) != NULL ? archive_error_string(a) :
+				    "error");
+				return 1;
+			}
 		}
 	}
 	if (r == ARCHIVE_EOF)
 		return 0;
-	if (s->fail_id == NULL && !s->io_error)
-		ns_finding(v, "tar.header", "fail", NULL, "tar reader: %s",
-		    archive_error_string(a) != NULL ? archive_error_string(a) : "error");
+	snprintf(reader_msg, NS_READER_MSG, "%s",
+	    archive_error_string(a) != NULL ? archive_error_string(a) : "error");
 	return 1;
 }
 
@@ -329,6 +336,7 @@ ns_walk_tarball(int fd, struct ns_vctx *v, struct ns_err *err)
 {
 	struct ns_tgz s;
 	struct archive *a;
+	char reader_msg[NS_READER_MSG] = "";
 	int r = 0;
 
 	err->msg[0] = '\0';
@@ -345,15 +353,14 @@ ns_walk_tarball(int fd, struct ns_vctx *v, struct ns_err *err)
 	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
 	    archive_read_support_filter_none(a) != ARCHIVE_OK ||
 	    archive_read_open(a, &s, NULL, read_cb, NULL) != ARCHIVE_OK) {
-		if (s.fail_id == NULL && !s.io_error)
-			ns_finding(v, "tar.header", "fail", NULL, "not a tar archive: %s",
-			    archive_error_string(a) != NULL ? archive_error_string(a) : "?");
-		v->aborted = 1;
+		snprintf(reader_msg, sizeof(reader_msg), "not a tar archive: %s",
+		    archive_error_string(a) != NULL ? archive_error_string(a) : "?");
+		r = 1;
 	} else {
-		r = walk_entries(a, v, &s, err);
-		if (r == 1)
-			v->aborted = 1;
+		r = walk_entries(a, v, &s, reader_msg, err);
 	}
+	if (r == 1)
+		v->aborted = 1;
 	archive_read_free(a);
 	if (r < 0 || s.io_error) {
 		if (s.io_error)
@@ -367,9 +374,12 @@ ns_walk_tarball(int fd, struct ns_vctx *v, struct ns_err *err)
 		ns_tgz_free(&s);
 		return -1;
 	}
+	/* the stream's own finding is the precise one; libarchive's is the fallback */
 	if (s.fail_id != NULL) {
 		ns_finding(v, s.fail_id, "fail", NULL, "%s", s.fail_msg);
 		v->aborted = 1;
+	} else if (r == 1) {
+		ns_finding(v, "tar.header", "fail", NULL, "tar reader: %s", reader_msg);
 	}
 	v->unpacked = s.unpacked;
 	v->compressed = s.compressed;
