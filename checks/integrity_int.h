@@ -37,6 +37,7 @@ struct ns_vctx {
 	/* source compare */
 	unsigned compared;
 	json_t *generated;         /* [relpath] not compared */
+	json_t *missing;           /* tarball paths reported as missing -> true */
 };
 
 /* Records a finding. status is "fail" or "warn". path may be NULL. */

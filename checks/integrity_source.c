@@ -192,11 +192,13 @@ report_missing(struct ns_vctx *v, const char *rel, const char *status, const cha
 	snprintf(tpath, sizeof(tpath), "package/%s", rel);
 	if (!ns_tar_path_valid(tpath, 0, &why_not)) /* e.g. "main": "../x" never leaves */
 		return;
-	if (json_object_get(v->files, tpath) != NULL)
+	if (json_object_get(v->files, tpath) != NULL ||
+	    json_object_get(v->missing, tpath) != NULL)
 		return;
 	if ((fd = open_source_file(v->o->source_dirfd, rel, &st)) < 0)
 		return; /* npm would not pack what is not there */
 	close(fd);
+	json_object_set_new(v->missing, tpath, json_true());
 	ns_finding(v, "source.missing", status, tpath, "%s is in the source but not in the tarball",
 	    why);
 }

@@ -86,7 +86,8 @@ ns_vctx_init(struct ns_vctx *v, const struct ns_verify_opts *o, int is_previous,
 	v->folded = json_object();
 	v->seen = json_object();
 	v->generated = json_array();
-	if (v->findings == NULL || v->files == NULL || v->folded == NULL || v->seen == NULL || v->generated == NULL)
+	v->missing = json_object();
+	if (v->missing == NULL || v->findings == NULL || v->files == NULL || v->folded == NULL || v->seen == NULL || v->generated == NULL)
 		return ns_fail(err, "out of memory");
 	return 0;
 }
@@ -99,6 +100,7 @@ ns_vctx_free(struct ns_vctx *v)
 	json_decref(v->folded);
 	json_decref(v->seen);
 	json_decref(v->generated);
+	json_decref(v->missing);
 	json_decref(v->manifest_json);
 	free(v->manifest);
 	memset(v, 0, sizeof(*v));

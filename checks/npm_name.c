@@ -50,8 +50,8 @@ ns_npm_name_valid(const char *name, const char **why)
 		return (*why = "name is empty", 0);
 	if (len > NPM_NAME_MAX)
 		return (*why = "name is longer than 214 characters", 0);
-	if (name[0] == '.' || name[0] == '_')
-		return (*why = "name starts with '.' or '_'", 0);
+	if (name[0] == '.' || name[0] == '_' || name[0] == '-')
+		return (*why = "name starts with '.', '_' or '-'", 0);
 	if (name[0] == ' ' || name[len - 1] == ' ')
 		return (*why = "name has leading or trailing spaces", 0);
 	for (i = 0; i < len; i++)
@@ -78,8 +78,8 @@ ns_npm_name_valid(const char *name, const char **why)
 	if (!uri_safe_span(name + 1, (size_t)(slash - name - 1)) ||
 	    !uri_safe_span(slash + 1, strlen(slash + 1)))
 		return (*why = "name has characters that are not URL-safe", 0);
-	if (slash[1] == '.' || slash[1] == '_')
-		return (*why = "scoped name part starts with '.' or '_'", 0);
+	if (slash[1] == '.')
+		return (*why = "scoped name part starts with '.'", 0);
 	return 1;
 }
 
