@@ -97,8 +97,14 @@ check_digests(struct ns_vctx *v)
 {
 	const struct ns_verify_opts *o = v->o;
 
-	if (!v->have_digests)
+	if (!v->have_digests) {
+		/* fail closed: an expectation that could not be checked is not met */
+		if (o->expect_integrity != NULL || o->expect_shasum != NULL)
+			ns_finding(v, o->expect_integrity != NULL ? "digest.integrity" :
+			    "digest.shasum", "fail", NULL, "the tarball was not read to its end; "
+			    "no digest to compare");
 		return;
+	}
 	/* npm's dist.integrity holds one sha512 entry; anything else does not match */
 	if (o->expect_integrity != NULL && strcmp(o->expect_integrity, v->sri) != 0)
 		ns_finding(v, "digest.integrity", "fail", NULL,

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,8 +334,29 @@ walk_entries(struct archive *a, struct ns_vctx *v, struct ns_tgz *s, char *reade
 	return 1;
 }
 
+static int walk_tarball(int fd, struct ns_vctx *v, struct ns_err *err);
+
+/* libarchive converts pax paths (always UTF-8) to the current locale's charset and fails
+ * on non-ASCII names in the C locale. A UTF-8 LC_CTYPE for this thread only (uselocale,
+ * not setlocale) keeps them byte-exact without touching process-wide state. */
 int
 ns_walk_tarball(int fd, struct ns_vctx *v, struct ns_err *err)
+{
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old = (locale_t)0;
+	int r;
+
+	if (utf8 != (locale_t)0)
+		old = uselocale(utf8);
+	r = walk_tarball(fd, v, err);
+	if (utf8 != (locale_t)0) {
+		uselocale(old);
+		freelocale(utf8);
+	}
+	return r;
+}
+
+static int
+walk_tarball(int fd, struct ns_vctx *v, struct ns_err *err)
 {
 	struct ns_tgz s;
 	struct archive *a;

@@ -45,6 +45,9 @@ case("ok-gnu-long-name", tar(entry(*PJ), longname("package/" + "e/" * 80 + "f.js
                              entry("package/placeholder", "long\n")))
 case("ok-base256-mtime", tar(entry(*PJ), entry("package/a.js", "a\n",
                                                fields={136: base256(1 << 40, 12)})))
+case("ok-pax-utf8-path", tar(entry(*PJ), pax([("path", "package/caf\u00e9-\u20ac.js")]),
+                             entry("package/placeholder", "x"), entry("package/na\u00efve.js", "y")),
+     check=lambda rep: rep["unpacked"]["files"] == 3 or "files miscounted")
 case("ok-gnu-magic", tar(entry(*PJ, magic=b"ustar  \0")))
 case("ok-case-collision-warns", tar(ok_entries(), entry("package/README.md", "a\n"),
                                     entry("package/readme.md", "b\n")),
@@ -113,6 +116,8 @@ case("pax-path-nul", tar(entry(*PJ), pax([("path", b"package/a.js\0/../../x")]),
 case("pax-gnu-sparse", tar(entry(*PJ), pax([("GNU.sparse.major", "1"),
                                             ("GNU.sparse.minor", "0")]),
                            entry("package/s.bin", "a")), fails={"entry.type"})
+case("pax-path-not-utf8", tar(entry(*PJ), pax([("path", b"package/a\xff.js")]),
+                              entry("package/b.js", "a")), fails={"entry.path"})
 case("gnu-longname-dotdot", tar(entry(*PJ), longname("package/../../../x"),
                                 entry("package/innocent.js", "a")), fails={"entry.path"})
 case("gnu-longname-nul", tar(entry(*PJ), longname(b"package/a.js\0../../x"),
