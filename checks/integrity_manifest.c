@@ -85,12 +85,38 @@ check_install_code(struct ns_vctx *v, const struct ns_vctx *prev)
 	}
 }
 
+/* A string field held to a rule (npm name, strict version). */
+static void
+check_field(struct ns_vctx *v, const char *key, const char *id,
+    int (*valid)(const char *, const char **))
+{
+	const json_t *val = json_object_get(v->manifest_json, key);
+	const char *why;
+
+	if (!json_is_string(val))
+		ns_finding(v, id, "fail", "package/package.json", "package.json has no %s string",
+		    key);
+	else if (!valid(json_string_value(val), &why))
+		ns_finding(v, id, "fail", "package/package.json", "invalid %s \"%s\": %s", key,
+		    json_string_value(val), why);
+}
+
+static void
+check_expected(struct ns_vctx *v, const char *key, const char *want)
+{
+	const json_t *val = json_object_get(v->manifest_json, key);
+
+	if (want != NULL && (!json_is_string(val) || strcmp(json_string_value(val), want) != 0))
+		ns_finding(v, "manifest.expected", "fail", "package/package.json",
+		    "%s is \"%s\", expected \"%s\"", key, json_is_string(val) ?
+		    json_string_value(val) : "", want);
+}
+
 void
 ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
 {
 	const struct ns_verify_opts *o = v->o;
-	const json_t *name, *version, *priv;
-	const char *why;
+	const json_t *priv;
 
 	if (v->aborted)
 		return;
@@ -102,32 +128,12 @@ ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
 		return;
 	if ((v->manifest_json = parse_manifest(v)) == NULL)
 		return;
-	name = json_object_get(v->manifest_json, "name");
-	version = json_object_get(v->manifest_json, "version");
-	if (!json_is_string(name))
-		ns_finding(v, "manifest.name", "fail", "package/package.json",
-		    "package.json has no name string");
-	else if (!ns_npm_name_valid(json_string_value(name), &why))
-		ns_finding(v, "manifest.name", "fail", "package/package.json",
-		    "invalid package name \"%s\": %s", json_string_value(name), why);
-	if (!json_is_string(version))
-		ns_finding(v, "manifest.version", "fail", "package/package.json",
-		    "package.json has no version string");
-	else if (!ns_strict_version_valid(json_string_value(version), &why))
-		ns_finding(v, "manifest.version", "fail", "package/package.json",
-		    "invalid version \"%s\": %s", json_string_value(version), why);
+	check_field(v, "name", "manifest.name", ns_npm_name_valid);
+	check_field(v, "version", "manifest.version", ns_strict_version_valid);
 	if (v->is_previous)
 		return;
-	if (o->expect_name != NULL && (!json_is_string(name) ||
-	    strcmp(json_string_value(name), o->expect_name) != 0))
-		ns_finding(v, "manifest.expected", "fail", "package/package.json",
-		    "name is \"%s\", expected \"%s\"", json_is_string(name) ?
-		    json_string_value(name) : "", o->expect_name);
-	if (o->expect_version != NULL && (!json_is_string(version) ||
-	    strcmp(json_string_value(version), o->expect_version) != 0))
-		ns_finding(v, "manifest.expected", "fail", "package/package.json",
-		    "version is \"%s\", expected \"%s\"", json_is_string(version) ?
-		    json_string_value(version) : "", o->expect_version);
+	check_expected(v, "name", o->expect_name);
+	check_expected(v, "version", o->expect_version);
 	priv = json_object_get(v->manifest_json, "private");
 	if (json_is_true(priv))
 		ns_finding(v, "manifest.private", "fail", "package/package.json",

@@ -88,7 +88,8 @@ ns_vctx_init(struct ns_vctx *v, const struct ns_verify_opts *o, int is_previous,
 	v->seen = json_object();
 	v->generated = json_array();
 	v->missing = json_object();
-	if (v->missing == NULL || v->findings == NULL || v->files == NULL || v->folded == NULL || v->seen == NULL || v->generated == NULL)
+	if (v->missing == NULL || v->findings == NULL || v->files == NULL ||
+	    v->folded == NULL || v->seen == NULL || v->generated == NULL)
 		return ns_fail(err, "out of memory");
 	return 0;
 }

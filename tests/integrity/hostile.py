@@ -46,7 +46,8 @@ case("ok-gnu-long-name", tar(entry(*PJ), longname("package/" + "e/" * 80 + "f.js
 case("ok-base256-mtime", tar(entry(*PJ), entry("package/a.js", "a\n",
                                                fields={136: base256(1 << 40, 12)})))
 case("ok-pax-utf8-path", tar(entry(*PJ), pax([("path", "package/caf\u00e9-\u20ac.js")]),
-                             entry("package/placeholder", "x"), entry("package/na\u00efve.js", "y")),
+                             entry("package/placeholder", "x"),
+                             entry("package/na\u00efve.js", "y")),
      check=lambda rep: rep["unpacked"]["files"] == 3 or "files miscounted")
 case("ok-gnu-magic", tar(entry(*PJ, magic=b"ustar  \0")))
 case("ok-case-collision-warns", tar(ok_entries(), entry("package/README.md", "a\n"),
@@ -127,7 +128,8 @@ case("gnu-longname-nul", tar(entry(*PJ), longname(b"package/a.js\0../../x"),
 for tf, nm in ((b"1", "hardlink"), (b"2", "symlink"), (b"3", "chardev"), (b"4", "blockdev"),
                (b"6", "fifo"), (b"7", "contiguous"), (b"S", "gnu-sparse"), (b"K", "gnu-longlink"),
                (b"V", "volume-label")):
-    case("type-" + nm, tar(entry(*PJ), header("package/x", typeflag=tf, linkname=b"package/package.json")),
+    case("type-" + nm, tar(entry(*PJ), header("package/x", typeflag=tf,
+                                              linkname=b"package/package.json")),
          fails={"entry.type"})
 
 # --- paths ----------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ static void
 test_names(void **state)
 {
 	static const char *const good[] = { "some-package", "example.com", "under_score",
-		"123numeric", "@npm/thingy", "@jane/foo.js", "a", "http2-wrapper", "fs-extra", "@s/_x", "@s/-x" };
+		"123numeric", "@npm/thingy", "@jane/foo.js", "a", "http2-wrapper", "fs-extra",
+		"@s/_x", "@s/-x" };
 	static const char *const bad[] = { "", ".start", "_start", " lead", "trail ", "Upper",
 		"crazy!", "a~b", "a'b", "a(b)", "a*b", "node_modules", "favicon.ico", "http",
 		"fs", "@scope", "@/x", "@scope/", "@a/b/c", "a/b", "a b", "a%20b", "@s/.x",
