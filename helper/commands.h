@@ -20,5 +20,6 @@ int cmd_approve(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

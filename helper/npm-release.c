@@ -17,6 +17,7 @@ static const struct ns_cmd commands[] = {
 	{ "enroll", cmd_enroll, "enrol an approver's second factor (root)" },
 	{ "token", cmd_token, "store the release or read token from stdin (root)" },
 	{ "--version", cmd_version, "print the version" },
+	{ "verify", cmd_verify, "check a package tarball (integrity, contents, source)" },
 };
 
 static void

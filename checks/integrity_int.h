@@ -1,0 +1,72 @@
+/* Internals shared by the integrity check files. One struct ns_vctx per tarball read;
+ * nothing global, so a verify can run in an unprivileged child from a descriptor. */
+#ifndef NS_INTEGRITY_INT_H
+#define NS_INTEGRITY_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "nserr.h"
+#include "integrity.h"
+
+#define NS_FINDINGS_PER_CHECK 200
+
+struct ns_vctx {
+	const struct ns_verify_opts *o;
+	uint64_t max_unpacked;
+	unsigned max_entries, max_ratio, max_path;
+	int is_previous;           /* reading the previous version: no source, no policy */
+	int want_file_digests;     /* per-file sha256 for the diff */
+	json_t *findings;          /* id -> [ {id,status,message,path?} ] */
+	int failed;                /* a finding with status fail */
+	int aborted;               /* the stream stopped before the end (container failure) */
+	json_t *files;             /* canonical path -> {"size", "sha256"?} (regular files) */
+	json_t *seen;              /* canonical path of every file entry -> true */
+	json_t *folded;            /* case-folded canonical path -> first path */
+	unsigned char *manifest;   /* package/package.json bytes */
+	size_t manifest_len;
+	unsigned manifest_count;
+	json_t *manifest_json;     /* parsed manifest when valid */
+	int binding_gyp;           /* package/binding.gyp present */
+	uint64_t unpacked, compressed;
+	unsigned entries;
+	char sri[100], sha1[41];
+	int have_digests;
+	/* source compare */
+	unsigned compared;
+	json_t *generated;         /* [relpath] not compared */
+	json_t *missing;           /* tarball paths reported as missing -> true */
+};
+
+/* Records a finding. status is "fail" or "warn". path may be NULL. */
+void ns_finding(struct ns_vctx *v, const char *id, const char *status, const char *path,
+    const char *fmt, ...) NS_PRINTF(5, 6);
+
+/* A JSON string for bytes that may not be UTF-8 (invalid bytes become '?'). */
+json_t *ns_json_bytes(const char *s);
+
+int ns_vctx_init(struct ns_vctx *v, const struct ns_verify_opts *o, int is_previous,
+    struct ns_err *err);
+void ns_vctx_free(struct ns_vctx *v);
+
+/* Reads one tarball; findings go into v. 0, or -1 on an operational error. */
+int ns_walk_tarball(int fd, struct ns_vctx *v, struct ns_err *err);
+
+/* Manifest checks after the walk (name, version, private, install-time code, new ones
+ * relative to prev when prev is not NULL). */
+void ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev);
+
+/* The approver's diff of cur against prev. NULL on OOM. */
+json_t *ns_diff_versions(const struct ns_vctx *prev, const struct ns_vctx *cur);
+
+/* Source compare of one regular file, fed while the entry streams. */
+struct ns_srccmp;
+struct ns_srccmp *ns_source_begin(struct ns_vctx *v, const char *relpath, uint64_t size);
+void ns_source_feed(struct ns_srccmp *c, const void *buf, size_t n);
+void ns_source_end(struct ns_vctx *v, struct ns_srccmp *c);
+/* After the walk: files npm would have packed that the tarball lacks. */
+void ns_source_missing(struct ns_vctx *v);
+
+#endif

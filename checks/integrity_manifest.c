@@ -1,0 +1,243 @@
+/* package.json checks (name, version, expectations, private, install-time code) and the
+ * approver's diff against the previous version. */
+#include "config.h"
+
+#include <string.h>
+
+#include "integrity_int.h"
+#include "npm_name.h"
+
+/* Lifecycle scripts npm runs when the package is installed (prepare: git installs). */
+static const char *const install_scripts[] = { "preinstall", "install", "postinstall",
+	"prepare" };
+
+static json_t *
+parse_manifest(struct ns_vctx *v)
+{
+	const unsigned char *p = v->manifest;
+	size_t n = v->manifest_len;
+	json_error_t jerr;
+	json_t *m;
+
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) { /* BOM, as npm strips */
+		p += 3;
+		n -= 3;
+	}
+	/* duplicate keys: JSON.parse keeps the last, other readers the first */
+	m = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, &jerr);
+	if (m == NULL) {
+		ns_finding(v, "manifest.json", "fail", "package/package.json",
+		    "package.json is not valid JSON: %s (line %d)", jerr.text, jerr.line);
+		return NULL;
+	}
+	if (!json_is_object(m)) {
+		ns_finding(v, "manifest.json", "fail", "package/package.json",
+		    "package.json is not a JSON object");
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int
+script_present(const json_t *manifest, const char *name)
+{
+	const json_t *s = json_object_get(json_object_get(manifest, "scripts"), name);
+
+	return json_is_string(s) && json_string_length(s) > 0;
+}
+
+static void
+check_install_code(struct ns_vctx *v, const struct ns_vctx *prev)
+{
+	const char *status = v->o->allow_install_scripts ? "warn" : "fail";
+	const json_t *m = v->manifest_json;
+	size_t i;
+
+	for (i = 0; i < sizeof(install_scripts) / sizeof(install_scripts[0]); i++) {
+		const char *name = install_scripts[i];
+		const json_t *body;
+
+		if (!script_present(m, name))
+			continue;
+		body = json_object_get(json_object_get(m, "scripts"), name);
+		ns_finding(v, "install.script", status, "package/package.json",
+		    "install-time script '%s': %s", name, json_string_value(body));
+		if (prev != NULL && prev->manifest_json != NULL) {
+			const json_t *old = json_object_get(json_object_get(prev->manifest_json,
+			    "scripts"), name);
+
+			if (!json_is_string(old))
+				ns_finding(v, "install.new", status, "package/package.json",
+				    "install-time script '%s' is new in this version", name);
+			else if (!json_equal(old, body))
+				ns_finding(v, "install.new", status, "package/package.json",
+				    "install-time script '%s' changed since the previous version",
+				    name);
+		}
+	}
+	if (v->binding_gyp) {
+		ns_finding(v, "install.binding-gyp", status, "package/binding.gyp",
+		    "binding.gyp: npm runs node-gyp rebuild at install");
+		if (prev != NULL && prev->manifest_json != NULL && !prev->binding_gyp)
+			ns_finding(v, "install.new", status, "package/binding.gyp",
+			    "binding.gyp is new in this version");
+	}
+}
+
+/* A string field held to a rule (npm name, strict version). */
+static void
+check_field(struct ns_vctx *v, const char *key, const char *id,
+    int (*valid)(const char *, const char **))
+{
+	const json_t *val = json_object_get(v->manifest_json, key);
+	const char *why;
+
+	if (!json_is_string(val))
+		ns_finding(v, id, "fail", "package/package.json", "package.json has no %s string",
+		    key);
+	else if (!valid(json_string_value(val), &why))
+		ns_finding(v, id, "fail", "package/package.json", "invalid %s \"%s\": %s", key,
+		    json_string_value(val), why);
+}
+
+static void
+check_expected(struct ns_vctx *v, const char *key, const char *want)
+{
+	const json_t *val = json_object_get(v->manifest_json, key);
+
+	if (want != NULL && (!json_is_string(val) || strcmp(json_string_value(val), want) != 0))
+		ns_finding(v, "manifest.expected", "fail", "package/package.json",
+		    "%s is \"%s\", expected \"%s\"", key, json_is_string(val) ?
+		    json_string_value(val) : "", want);
+}
+
+void
+ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
+{
+	const struct ns_verify_opts *o = v->o;
+	const json_t *priv;
+
+	if (v->aborted)
+		return;
+	if (v->manifest_count == 0) {
+		ns_finding(v, "manifest.present", "fail", NULL, "package/package.json is missing");
+		return;
+	}
+	if (v->manifest == NULL) /* too large, already reported */
+		return;
+	if ((v->manifest_json = parse_manifest(v)) == NULL)
+		return;
+	check_field(v, "name", "manifest.name", ns_npm_name_valid);
+	check_field(v, "version", "manifest.version", ns_strict_version_valid);
+	if (v->is_previous)
+		return;
+	check_expected(v, "name", o->expect_name);
+	check_expected(v, "version", o->expect_version);
+	priv = json_object_get(v->manifest_json, "private");
+	if (json_is_true(priv))
+		ns_finding(v, "manifest.private", "fail", "package/package.json",
+		    "package.json has \"private\": true");
+	check_install_code(v, prev);
+}
+
+/* {added:{k:v}, removed:{k:v}, changed:{k:{from,to}}} between two objects. */
+static json_t *
+object_diff(const json_t *old, const json_t *cur)
+{
+	json_t *added = json_object(), *removed = json_object(), *changed = json_object();
+	const char *k;
+	json_t *val;
+
+	json_object_foreach((json_t *)cur, k, val) {
+		json_t *o = json_object_get(old, k);
+
+		if (o == NULL)
+			json_object_set(added, k, val);
+		else if (!json_equal(o, val))
+			json_object_set_new(changed, k, json_pack("{s:O,s:O}", "from", o, "to", val));
+	}
+	json_object_foreach((json_t *)old, k, val)
+		if (json_object_get(cur, k) == NULL)
+			json_object_set(removed, k, val);
+	return json_pack("{s:o,s:o,s:o}", "added", added, "removed", removed, "changed", changed);
+}
+
+static json_t *
+object_or_empty(const json_t *m, const char *key)
+{
+	json_t *v = json_object_get(m, key);
+
+	return json_is_object(v) ? json_incref(v) : json_object();
+}
+
+/* bin: a string means { <name without scope>: path }. */
+static json_t *
+bin_map(const json_t *m)
+{
+	const json_t *bin = json_object_get(m, "bin"), *name = json_object_get(m, "name");
+	const char *n, *slash;
+
+	if (json_is_string(bin) && json_is_string(name)) {
+		n = json_string_value(name);
+		slash = strchr(n, '/');
+		return json_pack("{s:O}", slash != NULL ? slash + 1 : n, bin);
+	}
+	return object_or_empty(m, "bin");
+}
+
+static json_t *
+manifest_field_diff(const json_t *old, const json_t *cur, const char *key)
+{
+	json_t *a = object_or_empty(old, key), *b = object_or_empty(cur, key);
+	json_t *d = object_diff(a, b);
+
+	json_decref(a);
+	json_decref(b);
+	return d;
+}
+
+static json_t *
+field_or_null(const json_t *m, const char *key)
+{
+	json_t *v = json_object_get(m, key);
+
+	return v != NULL ? json_incref(v) : json_null();
+}
+
+json_t *
+ns_diff_versions(const struct ns_vctx *prev, const struct ns_vctx *cur)
+{
+	static const char *const dep_fields[] = { "dependencies", "optionalDependencies",
+		"peerDependencies" };
+	json_t *added = json_array(), *removed = json_array(), *changed = json_array();
+	json_t *deps = json_object(), *d, *pm = prev->manifest_json, *cm = cur->manifest_json;
+	json_t *ob, *cb, *val;
+	const char *k;
+	size_t i;
+
+	json_object_foreach(cur->files, k, val) {
+		json_t *o = json_object_get(prev->files, k);
+
+		if (o == NULL)
+			json_array_append_new(added, json_string(k + 8));
+		else if (!json_equal(json_object_get(o, "sha256"), json_object_get(val, "sha256")))
+			json_array_append_new(changed, json_string(k + 8));
+	}
+	json_object_foreach(prev->files, k, val)
+		if (json_object_get(cur->files, k) == NULL)
+			json_array_append_new(removed, json_string(k + 8));
+	for (i = 0; i < sizeof(dep_fields) / sizeof(dep_fields[0]); i++)
+		json_object_set_new(deps, dep_fields[i], manifest_field_diff(pm, cm, dep_fields[i]));
+	ob = bin_map(pm);
+	cb = bin_map(cm);
+	d = json_pack("{s:{s:o,s:o},s:{s:o,s:o,s:o},s:o,s:o,s:o}",
+	    "previous", "name", field_or_null(pm, "name"), "version", field_or_null(pm, "version"),
+	    "files", "added", added, "removed", removed, "changed", changed,
+	    "dependencies", deps,
+	    "scripts", manifest_field_diff(pm, cm, "scripts"),
+	    "bin", object_diff(ob, cb));
+	json_decref(ob);
+	json_decref(cb);
+	return d;
+}

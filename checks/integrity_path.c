@@ -1,0 +1,209 @@
+/* Tarball path rules, UTF-8 and globs; see integrity_path.h. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "integrity_path.h"
+
+int
+ns_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len, k;
+		unsigned long cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i < len)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+int
+ns_tar_path_valid(const char *path, int is_dir, const char **why)
+{
+	size_t len = strlen(path), i;
+	const char *seg;
+
+	if (path[0] == '/')
+		return (*why = "absolute path", 0);
+	if (strncmp(path, "package/", 8) != 0)
+		return (*why = "path not under package/", 0);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return (*why = "path contains a control character", 0);
+		if (c == 0xc2 && i + 1 < len && (unsigned char)path[i + 1] >= 0x80 &&
+		    (unsigned char)path[i + 1] <= 0x9f)
+			return (*why = "path contains a C1 control character", 0);
+		if (c == '\\')
+			return (*why = "path contains a backslash", 0);
+	}
+	if (!ns_utf8_valid(path, len))
+		return (*why = "path is not valid UTF-8", 0);
+	if (is_dir && len > 8 && path[len - 1] == '/')
+		len--;
+	if (len == 8)
+		return is_dir ? 1 : (*why = "file entry named package/", 0);
+	for (seg = path + 8; seg < path + len;) {
+		const char *end = memchr(seg, '/', (size_t)(path + len - seg));
+		size_t n;
+
+		if (end == NULL)
+			end = path + len;
+		n = (size_t)(end - seg);
+		if (n == 0)
+			return (*why = "path has an empty segment", 0);
+		if (n == 1 && seg[0] == '.')
+			return (*why = "path has a '.' segment", 0);
+		if (n == 2 && seg[0] == '.' && seg[1] == '.')
+			return (*why = "path has a '..' segment", 0);
+		seg = end + 1;
+	}
+	if (path[len - 1] == '/')
+		return (*why = "path has an empty segment", 0);
+	return 1;
+}
+
+char *
+ns_path_canonical(const char *path, int fold)
+{
+	size_t len = strlen(path), o = 0;
+	const char *seg = path, *end;
+	char *out = malloc(len + 1);
+
+	if (out == NULL)
+		return NULL;
+	while (*seg != '\0') {
+		size_t n;
+
+		end = strchr(seg, '/');
+		if (end == NULL)
+			end = seg + strlen(seg);
+		n = (size_t)(end - seg);
+		if (n > 0 && !(n == 1 && seg[0] == '.')) {
+			if (o > 0)
+				out[o++] = '/';
+			memcpy(out + o, seg, n);
+			o += n;
+		}
+		seg = *end == '/' ? end + 1 : end;
+	}
+	out[o] = '\0';
+	if (fold)
+		for (o = 0; out[o] != '\0'; o++)
+			if (out[o] >= 'A' && out[o] <= 'Z')
+				out[o] = (char)(out[o] - 'A' + 'a');
+	return out;
+}
+
+/* One segment: '*' any run, '?' one byte, anything else literal. */
+static int
+seg_match(const char *p, size_t pn, const char *s, size_t sn)
+{
+	size_t pi = 0, si = 0, star_p = (size_t)-1, star_s = 0;
+
+	while (si < sn) {
+		if (pi < pn && (p[pi] == '?' || p[pi] == s[si])) {
+			pi++;
+			si++;
+		} else if (pi < pn && p[pi] == '*') {
+			star_p = pi++;
+			star_s = si;
+		} else if (star_p != (size_t)-1) {
+			pi = star_p + 1;
+			si = ++star_s;
+		} else {
+			return 0;
+		}
+	}
+	while (pi < pn && p[pi] == '*')
+		pi++;
+	return pi == pn;
+}
+
+static size_t
+seg_len(const char *s)
+{
+	const char *e = strchr(s, '/');
+
+	return e != NULL ? (size_t)(e - s) : strlen(s);
+}
+
+static int
+glob_rec(const char *p, const char *s, int prefix_dirs, unsigned depth)
+{
+	size_t pn, sn;
+
+	if (depth > 256)
+		return 0;
+	if (*p == '\0')
+		return *s == '\0' || prefix_dirs;
+	pn = seg_len(p);
+	if (pn == 2 && p[0] == '*' && p[1] == '*') {
+		const char *rest = p[2] == '/' ? p + 3 : p + 2;
+
+		for (;;) {
+			if (glob_rec(rest, s, prefix_dirs, depth + 1))
+				return 1;
+			if (*s == '\0')
+				return 0;
+			s += seg_len(s);
+			if (*s == '/')
+				s++;
+		}
+	}
+	if (*s == '\0')
+		return 0;
+	sn = seg_len(s);
+	if (!seg_match(p, pn, s, sn))
+		return 0;
+	p += pn;
+	s += sn;
+	if (*p == '/')
+		p++;
+	if (*s == '/')
+		s++;
+	else if (*p != '\0')
+		return 0;
+	return glob_rec(p, s, prefix_dirs, depth + 1);
+}
+
+int
+ns_glob_match(const char *pattern, const char *path, int prefix_dirs)
+{
+	while (pattern[0] == '.' && pattern[1] == '/')
+		pattern += 2;
+	while (*pattern == '/')
+		pattern++;
+	return glob_rec(pattern, path, prefix_dirs, 0);
+}

@@ -1,0 +1,25 @@
+/* Tarball path rules (what a path in an npm tarball may look like), UTF-8 validation
+ * and the small glob matcher used for "generated" paths and the package.json `files`. */
+#ifndef NS_INTEGRITY_PATH_H
+#define NS_INTEGRITY_PATH_H
+
+#include <stddef.h>
+
+/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+int ns_utf8_valid(const char *s, size_t n);
+
+/* 1 when path is an acceptable effective tarball path: "package/" then relative
+ * segments, none empty, "." or "..", no backslash, no NUL/C0/C1 control characters,
+ * valid UTF-8. A directory entry may end in one '/'. Else 0 with *why set. */
+int ns_tar_path_valid(const char *path, int is_dir, const char **why);
+
+/* Canonical form for duplicate detection: drops "." and empty segments and a trailing
+ * '/'; ASCII case folded when fold is set. Returns a malloc'd string or NULL (OOM). */
+char *ns_path_canonical(const char *path, int fold);
+
+/* Glob match of a relative path: '*' and '?' within one segment, '**' as a whole
+ * segment matches any number of segments. A pattern naming a directory ("dir" or
+ * "dir/") also matches everything below it when prefix_dirs is set. */
+int ns_glob_match(const char *pattern, const char *path, int prefix_dirs);
+
+#endif

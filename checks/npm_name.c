@@ -1,0 +1,165 @@
+/* npm package-name rules and the strict version grammar; see npm_name.h. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "npm_name.h"
+
+#define NPM_NAME_MAX 214
+#define SEMVER_MAX_LENGTH 256
+#define SEMVER_MAX_SAFE 9007199254740991ULL /* 2^53 - 1, JavaScript's Number.MAX_SAFE_INTEGER */
+
+/* Node core modules may not be used as new package names. */
+static const char *const core_modules[] = {
+	"assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants",
+	"crypto", "dgram", "diagnostics_channel", "dns", "domain", "events", "fs", "http",
+	"http2", "https", "inspector", "module", "net", "os", "path", "perf_hooks", "process",
+	"punycode", "querystring", "readline", "repl", "stream", "string_decoder", "sys",
+	"timers", "tls", "trace_events", "tty", "url", "util", "v8", "vm", "wasi",
+	"worker_threads", "zlib",
+};
+
+/* Characters encodeURIComponent() leaves alone. */
+static int
+uri_safe(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    strchr("-_.!~*'()", c) != NULL;
+}
+
+static int
+uri_safe_span(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\0' || !uri_safe((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
+ns_npm_name_valid(const char *name, const char **why)
+{
+	size_t len = strlen(name), i;
+	const char *slash, *last;
+
+	if (len == 0)
+		return (*why = "name is empty", 0);
+	if (len > NPM_NAME_MAX)
+		return (*why = "name is longer than 214 characters", 0);
+	if (name[0] == '.' || name[0] == '_' || name[0] == '-')
+		return (*why = "name starts with '.', '_' or '-'", 0);
+	if (name[0] == ' ' || name[len - 1] == ' ')
+		return (*why = "name has leading or trailing spaces", 0);
+	for (i = 0; i < len; i++)
+		if (name[i] >= 'A' && name[i] <= 'Z')
+			return (*why = "name has uppercase letters", 0);
+	if (strcmp(name, "node_modules") == 0 || strcmp(name, "favicon.ico") == 0)
+		return (*why = "name is a reserved name", 0);
+	for (i = 0; i < sizeof(core_modules) / sizeof(core_modules[0]); i++)
+		if (strcmp(name, core_modules[i]) == 0)
+			return (*why = "name is a Node.js core module name", 0);
+	slash = strchr(name, '/');
+	last = slash != NULL ? slash + 1 : name;
+	if (strpbrk(last, "~'!()*") != NULL)
+		return (*why = "name has one of the characters ~'!()*", 0);
+	if (name[0] != '@') {
+		if (!uri_safe_span(name, len))
+			return (*why = "name has characters that are not URL-safe", 0);
+		return 1;
+	}
+	/* @scope/pkg: exactly one '/', both parts non-empty and URL-safe. */
+	if (slash == NULL || slash == name + 1 || slash[1] == '\0' ||
+	    strchr(slash + 1, '/') != NULL)
+		return (*why = "scoped name is not of the form @scope/name", 0);
+	if (!uri_safe_span(name + 1, (size_t)(slash - name - 1)) ||
+	    !uri_safe_span(slash + 1, strlen(slash + 1)))
+		return (*why = "name has characters that are not URL-safe", 0);
+	if (slash[1] == '.')
+		return (*why = "scoped name part starts with '.'", 0);
+	return 1;
+}
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+is_ident_char(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+}
+
+/* MAJOR, MINOR or PATCH: 0|[1-9][0-9]*, at most 2^53-1. */
+static const char *
+numeric_part(const char *p)
+{
+	uint64_t v = 0;
+
+	if (!is_digit(*p))
+		return NULL;
+	if (*p == '0')
+		return is_digit(p[1]) ? NULL : p + 1;
+	while (is_digit(*p)) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > SEMVER_MAX_SAFE)
+			return NULL;
+		p++;
+	}
+	return p;
+}
+
+/* Dot-separated identifiers; in a prerelease, all-digit ones have no leading zero. */
+static const char *
+identifiers(const char *p, int prerelease)
+{
+	for (;;) {
+		const char *start = p;
+		int all_digits = 1;
+
+		while (is_ident_char(*p)) {
+			if (!is_digit(*p))
+				all_digits = 0;
+			p++;
+		}
+		if (p == start)
+			return NULL;
+		if (prerelease && all_digits && *start == '0' && p - start > 1)
+			return NULL;
+		if (*p != '.')
+			return p;
+		p++;
+	}
+}
+
+int
+ns_strict_version_valid(const char *v, const char **why)
+{
+	const char *p = v;
+	int i;
+
+	if (strlen(v) > SEMVER_MAX_LENGTH)
+		return (*why = "version is longer than 256 characters", 0);
+	for (i = 0; i < 3; i++) {
+		if (i > 0) {
+			if (*p != '.')
+				return (*why = "version is not MAJOR.MINOR.PATCH", 0);
+			p++;
+		}
+		if ((p = numeric_part(p)) == NULL)
+			return (*why = "version number has a leading zero, is not a number "
+			    "or exceeds 2^53-1", 0);
+	}
+	if (*p == '-' && (p = identifiers(p + 1, 1)) == NULL)
+		return (*why = "version has an invalid prerelease", 0);
+	if (*p == '+' && (p = identifiers(p + 1, 0)) == NULL)
+		return (*why = "version has invalid build metadata", 0);
+	if (*p != '\0')
+		return (*why = "version is not a strict semver version", 0);
+	return 1;
+}

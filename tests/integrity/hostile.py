@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Hostile-archive corpus for npm-release verify: each case is built here, byte by byte,
+and must fail exactly the check(s) named for it (so that it fails because of its rule,
+not by accident). Usage: hostile.py NPM_RELEASE [OUTDIR]"""
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from tarcraft import (BLOCK, END, base256, deflate_bomb_gz, entry, gz, header,
+                      longname, manifest, package, pad, pax, octal)
+
+PJ = ("package/package.json", manifest())
+IDX = ("package/index.js", "module.exports = 1\n")
+
+
+def tar(*parts, end=END):
+    return gz(b"".join(parts) + end)
+
+
+def ok_entries():
+    return entry(*PJ) + entry(*IDX)
+
+
+CASES = []
+
+
+def case(name, data, fails=(), warns=(), args=(), rc=None, check=None, previous=None):
+    CASES.append(dict(name=name, data=data, fails=set(fails), warns=set(warns),
+                      args=list(args), rc=rc if rc is not None else (1 if fails else 0),
+                      check=check, previous=previous))
+
+
+# --- honest shapes that must pass --------------------------------------------------
+case("ok-minimal", tar(ok_entries()))
+case("ok-record-padding", gz(ok_entries() + END + b"\0" * (10240 - 3 * 1024)))
+case("ok-directory-entries", tar(header("package/", typeflag=b"5", mode=0o755),
+                                 header("package/lib/", typeflag=b"5", mode=0o755),
+                                 ok_entries(), entry("package/lib/a.js", "x\n")))
+case("ok-pax-long-path", tar(entry(*PJ), pax([("path", "package/" + "d/" * 80 + "f.js")]),
+                             entry("package/placeholder", "long\n")))
+case("ok-gnu-long-name", tar(entry(*PJ), longname("package/" + "e/" * 80 + "f.js"),
+                             entry("package/placeholder", "long\n")))
+case("ok-base256-mtime", tar(entry(*PJ), entry("package/a.js", "a\n",
+                                               fields={136: base256(1 << 40, 12)})))
+case("ok-pax-utf8-path", tar(entry(*PJ), pax([("path", "package/caf\u00e9-\u20ac.js")]),
+                             entry("package/placeholder", "x"),
+                             entry("package/na\u00efve.js", "y")),
+     check=lambda rep: rep["unpacked"]["files"] == 3 or "files miscounted")
+case("ok-gnu-magic", tar(entry(*PJ, magic=b"ustar  \0")))
+case("ok-case-collision-warns", tar(ok_entries(), entry("package/README.md", "a\n"),
+                                    entry("package/readme.md", "b\n")),
+     warns={"entry.case-collision"})
+
+# --- digest -------------------------------------------------------------------------
+case("digest-integrity-mismatch", tar(ok_entries()), fails={"digest.integrity"},
+     args=["--integrity", "sha512-" + "A" * 86 + "=="])
+case("digest-shasum-mismatch", tar(ok_entries()), fails={"digest.shasum"},
+     args=["--shasum", "0" * 40])
+
+# --- gzip ---------------------------------------------------------------------------
+GOOD = tar(ok_entries())
+case("gzip-not-gzip", ok_entries() + END, fails={"gzip.format"})
+case("gzip-empty", b"", fails={"gzip.format"})
+case("gzip-truncated", GOOD[:len(GOOD) // 2], fails={"gzip.format"})
+case("gzip-bad-crc", GOOD[:-8] + bytes([GOOD[-8] ^ 0xff]) + GOOD[-7:], fails={"gzip.format"})
+case("gzip-second-member", GOOD + gz(entry("package/evil.js", "pwn()\n") + END),
+     fails={"gzip.trailing"})
+case("gzip-trailing-garbage", GOOD + b"garbage", fails={"gzip.trailing"})
+case("gzip-trailing-zeros", GOOD + b"\0" * 16, fails={"gzip.trailing"})
+
+# --- tar framing ---------------------------------------------------------------------
+case("tar-bad-checksum", tar(entry(*PJ, checksum=b"0000000\0")), fails={"tar.header"})
+case("tar-negative-base256-size",
+     tar(entry(*PJ), header("package/a.js", size=base256(-512, 12))), fails={"tar.header"})
+case("tar-base256-uid-negative",
+     tar(entry(*PJ), entry("package/a.js", "a", fields={108: b"\xff" * 8})),
+     fails={"tar.header"})
+case("tar-garbage-in-size", tar(entry(*PJ), header("package/a.js", size=b"0000000001x\0")),
+     fails={"tar.header"})
+case("tar-not-ustar", tar(entry(*PJ, magic=b"\0" * 8)), fails={"tar.header"})
+case("tar-dir-with-size", tar(entry(*PJ), header("package/d/", size=512, typeflag=b"5") +
+                              b"\0" * 512), fails={"tar.header"})
+case("tar-entry-after-zero-block", tar(entry(*PJ), b"\0" * BLOCK, entry(*IDX)),
+     fails={"tar.header"})
+case("tar-truncated-data", gz(entry(*PJ) + header("package/a.js", size=4096) + b"x" * 100),
+     fails={"tar.truncated"})
+case("tar-truncated-header", gz(entry(*PJ) + header("package/a.js")[:300]),
+     fails={"tar.truncated"})
+case("tar-no-end-marker", gz(ok_entries()), fails={"tar.truncated"})
+case("tar-one-zero-block", gz(ok_entries() + b"\0" * BLOCK), fails={"tar.truncated"})
+case("tar-data-after-end", tar(ok_entries(), end=END + entry("package/evil.js", "pwn()\n")),
+     fails={"tar.trailing"})
+case("tar-junk-after-end", tar(ok_entries(), end=END + b"\0" * 100 + b"\x01"),
+     fails={"tar.trailing"})
+
+# --- pax / GNU tricks ---------------------------------------------------------------------
+case("pax-size-override", tar(entry(*PJ), pax([("size", "0")]),
+                              entry("package/a.js", "hidden\n")), fails={"tar.pax"})
+case("pax-global-header", tar(pax([("path", "package/x")], typeflag=b"g"), entry(*PJ)),
+     fails={"tar.pax"})
+case("pax-malformed-record", tar(entry(*PJ), pax(b"99 path=package/x\n"),
+                                 entry("package/a.js", "a")), fails={"tar.pax"})
+case("pax-record-no-newline", tar(entry(*PJ), pax(b"20 path=package/abc"),
+                                  entry("package/a.js", "a")), fails={"tar.pax"})
+case("pax-two-headers", tar(entry(*PJ), pax([("path", "package/x.js")]),
+                            pax([("path", "package/y.js")]), entry("package/a.js", "a")),
+     fails={"tar.pax"})
+case("pax-header-without-entry", tar(entry(*PJ), pax([("path", "package/x.js")])),
+     fails={"tar.header"})
+case("pax-path-dotdot", tar(entry(*PJ), pax([("path", "package/../../etc/cron.d/x")]),
+                            entry("package/innocent.js", "a")), fails={"entry.path"})
+case("pax-path-nul", tar(entry(*PJ), pax([("path", b"package/a.js\0/../../x")]),
+                         entry("package/b.js", "a")), fails={"entry.path"})
+case("pax-gnu-sparse", tar(entry(*PJ), pax([("GNU.sparse.major", "1"),
+                                            ("GNU.sparse.minor", "0")]),
+                           entry("package/s.bin", "a")), fails={"entry.type"})
+case("pax-path-not-utf8", tar(entry(*PJ), pax([("path", b"package/a\xff.js")]),
+                              entry("package/b.js", "a")), fails={"entry.path"})
+case("gnu-longname-dotdot", tar(entry(*PJ), longname("package/../../../x"),
+                                entry("package/innocent.js", "a")), fails={"entry.path"})
+case("gnu-longname-nul", tar(entry(*PJ), longname(b"package/a.js\0../../x"),
+                             entry("package/b.js", "a")), fails={"entry.path"})
+
+# --- entry types ----------------------------------------------------------------------------
+for tf, nm in ((b"1", "hardlink"), (b"2", "symlink"), (b"3", "chardev"), (b"4", "blockdev"),
+               (b"6", "fifo"), (b"7", "contiguous"), (b"S", "gnu-sparse"), (b"K", "gnu-longlink"),
+               (b"V", "volume-label")):
+    case("type-" + nm, tar(entry(*PJ), header("package/x", typeflag=tf,
+                                              linkname=b"package/package.json")),
+         fails={"entry.type"})
+
+# --- paths ----------------------------------------------------------------------------------
+for nm, path in (("absolute", "/etc/passwd"), ("dotdot", "package/../evil.js"),
+                 ("outside-prefix", "other/evil.js"), ("bare-name", "evil.js"),
+                 ("empty-segment", "package/a//b.js"), ("dot-segment", "package/./a.js"),
+                 ("backslash", "package\\..\\evil.js"), ("backslash-inside", "package/a\\b.js"),
+                 ("control-char", "package/a\x1b[31m.js"), ("del-char", "package/a\x7f.js"),
+                 ("c1-control", "package/a\u009b.js"), ("trailing-slash-file", "package/a.js/"),
+                 ("package-itself", "package/")):
+    case("path-" + nm, tar(entry(*PJ), entry(path, "x")), fails={"entry.path"})
+case("path-not-utf8", tar(entry(*PJ), entry(b"package/a\xff.js", "x")), fails={"entry.path"})
+case("path-overlong-utf8", tar(entry(*PJ), entry(b"package/\xc0\xae\xc0\xae/x", "x")),
+     fails={"entry.path"})
+
+# --- duplicates ----------------------------------------------------------------------------
+case("dup-package-json", tar(entry(*PJ), entry("package/package.json",
+                                               manifest(name="evil-pkg"))),
+     fails={"entry.duplicate"})
+case("dup-dot-package-json", tar(entry(*PJ), entry("package/./package.json", manifest())),
+     fails={"entry.duplicate", "entry.path"})
+case("dup-via-pax", tar(entry(*PJ), pax([("path", "package/package.json")]),
+                        entry("package/other.json", manifest(name="evil-pkg"))),
+     fails={"entry.duplicate"})
+case("dup-file", tar(ok_entries(), entry("package/index.js", "evil()\n")),
+     fails={"entry.duplicate"})
+
+# --- limits ------------------------------------------------------------------------------
+BOMB = deflate_bomb_gz(entry(*PJ) + header("package/zeros.bin", size=256 << 20),
+                       256 << 20, END)
+case("limit-ratio-bomb", BOMB, fails={"limit.ratio"},
+     check=lambda rep: rep["unpacked"]["size"] < 8 << 20 or "inflated too much")
+case("limit-unpacked-declared", tar(entry(*PJ), header("package/big.bin", size=2 << 20)),
+     fails={"limit.unpacked"}, args=["--max-unpacked", "1000000"])
+case("limit-unpacked-stream", tar(entry(*PJ), entry("package/a.bin", os.urandom(300000)),
+                                  entry("package/b.bin", os.urandom(300000))),
+     fails={"limit.unpacked"}, args=["--max-unpacked", "500000"])
+case("limit-entries", tar(entry(*PJ), *[entry("package/f%d.js" % i, "x") for i in range(20)]),
+     fails={"limit.entries"}, args=["--max-entries", "10"])
+case("limit-path", tar(entry(*PJ), pax([("path", "package/" + "p" * 300)]),
+                       entry("package/x", "x")), fails={"limit.path"}, args=["--max-path", "200"])
+
+# --- manifest ----------------------------------------------------------------------------
+def with_pj(text):
+    return tar(entry("package/package.json", text), entry(*IDX))
+
+
+case("manifest-missing", tar(entry(*IDX)), fails={"manifest.present"})
+case("manifest-nested-only", tar(entry("package/lib/package.json", manifest()), entry(*IDX)),
+     fails={"manifest.present"})
+case("manifest-not-json", with_pj("{name: demo}"), fails={"manifest.json"})
+case("manifest-not-object", with_pj("[1,2]"), fails={"manifest.json"})
+case("manifest-duplicate-keys", with_pj('{"name":"demo-pkg","version":"1.0.0","name":"evil"}'),
+     fails={"manifest.json"})
+case("manifest-not-utf8", with_pj(b'{"name":"demo-pkg","version":"1.0.0","d":"\xff"}'),
+     fails={"manifest.json"})
+case("manifest-too-large", with_pj(manifest(description=os.urandom(600000).hex())),
+     fails={"manifest.json"})
+case("manifest-ok-bom", with_pj(b"\xef\xbb\xbf" + manifest().encode()))
+for nm, bad in (("uppercase", "Demo"), ("leading-dot", ".demo"), ("space", "de mo"),
+                ("core-module", "http"), ("reserved", "node_modules"), ("special", "demo!"),
+                ("too-long", "a" * 215), ("bad-scope", "@scope/a/b"), ("empty", "")):
+    case("name-" + nm, with_pj(manifest(name=bad)), fails={"manifest.name"})
+case("name-not-string", with_pj('{"name":1,"version":"1.0.0"}'), fails={"manifest.name"})
+case("name-scoped-ok", with_pj(manifest(name="@scope/demo.js")))
+for nm, bad in (("leading-zero", "1.02.3"), ("v-prefix", "v1.2.3"), ("two-parts", "1.2"),
+                ("space", " 1.2.3"), ("prerelease-zero", "1.2.3-01"), ("empty-pre", "1.2.3-"),
+                ("huge", "9007199254740992.0.0"), ("junk", "1.2.3.4")):
+    case("version-" + nm, with_pj(manifest(version=bad)), fails={"manifest.version"})
+case("version-prerelease-build-ok", with_pj(manifest(version="1.2.3-beta.0a.1+build.007")))
+case("manifest-private", with_pj(manifest(private=True)), fails={"manifest.private"})
+case("expect-name-mismatch", tar(ok_entries()), fails={"manifest.expected"},
+     args=["--expect", "other-pkg@1.0.0"])
+case("expect-version-mismatch", tar(ok_entries()), fails={"manifest.expected"},
+     args=["--expect", "demo-pkg@1.0.1"])
+case("expect-ok", tar(ok_entries()), args=["--expect", "demo-pkg@1.0.0"])
+
+# --- install-time code -----------------------------------------------------------------------
+SCRIPTED = with_pj(manifest(scripts={"postinstall": "node steal.js", "test": "tap"}))
+case("install-postinstall", SCRIPTED, fails={"install.script"})
+case("install-allowed-warns", SCRIPTED, warns={"install.script"},
+     args=["--allow-install-scripts"])
+case("install-preinstall-prepare", with_pj(manifest(scripts={"preinstall": "a", "prepare": "b"})),
+     fails={"install.script"})
+case("install-binding-gyp", tar(ok_entries(), entry("package/binding.gyp", "{}")),
+     fails={"install.binding-gyp"})
+case("install-new-vs-previous", SCRIPTED, fails={"install.script", "install.new"},
+     previous=tar(ok_entries()))
+case("install-new-allowed-still-called-out", SCRIPTED, warns={"install.script", "install.new"},
+     previous=tar(ok_entries()), args=["--allow-install-scripts"])
+case("previous-other-package", tar(ok_entries()), fails={"previous.name"},
+     previous=tar(entry("package/package.json", manifest(name="other-pkg")), entry(*IDX)))
+case("previous-broken", tar(ok_entries()), fails={"previous.read"},
+     previous=tar(ok_entries(), entry("package/../x", "x")))
+
+
+def run(binary, outdir):
+    failures = 0
+    for c in CASES:
+        path = os.path.join(outdir, c["name"] + ".tgz")
+        with open(path, "wb") as f:
+            f.write(c["data"])
+        args = [binary, "verify", "--json"] + c["args"]
+        if c["previous"] is not None:
+            prev = os.path.join(outdir, c["name"] + ".previous.tgz")
+            with open(prev, "wb") as f:
+                f.write(c["previous"])
+            args += ["--previous", prev]
+        p = subprocess.run(args + [path], capture_output=True, timeout=120)
+        problems = []
+        if p.returncode != c["rc"]:
+            problems.append("exit %d, want %d" % (p.returncode, c["rc"]))
+        try:
+            rep = json.loads(p.stdout)
+        except ValueError:
+            rep = None
+            problems.append("no JSON report (stderr: %r)" % p.stderr[:200])
+        if rep is not None:
+            got_f = {x["id"] for x in rep["checks"] if x["status"] == "fail"}
+            got_w = {x["id"] for x in rep["checks"] if x["status"] == "warn"}
+            if got_f != c["fails"]:
+                problems.append("failed %s, want %s" % (sorted(got_f), sorted(c["fails"])))
+            if got_w != c["warns"]:
+                problems.append("warned %s, want %s" % (sorted(got_w), sorted(c["warns"])))
+            if rep["result"] != ("fail" if c["fails"] else "pass"):
+                problems.append("result %s" % rep["result"])
+            if c["check"] is not None:
+                r = c["check"](rep)
+                if r is not True:
+                    problems.append(str(r))
+        # the human summary must never carry a control character to the terminal
+        h = subprocess.run([a for a in args if a != "--json"] + [path], capture_output=True,
+                           timeout=120)
+        if any(b < 0x20 and b not in (0x0a,) or b == 0x7f for b in h.stdout):
+            problems.append("summary contains a control character")
+        if h.returncode != c["rc"]:
+            problems.append("summary run exit %d" % h.returncode)
+        status = "ok" if not problems else "FAIL"
+        print("%-4s %s%s" % (status, c["name"], (": " + "; ".join(problems)) if problems else ""))
+        failures += bool(problems)
+    print("%d cases, %d failed" % (len(CASES), failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    binary = sys.argv[1]
+    if len(sys.argv) > 2:
+        os.makedirs(sys.argv[2], exist_ok=True)
+        sys.exit(run(binary, sys.argv[2]))
+    with tempfile.TemporaryDirectory() as d:
+        sys.exit(run(binary, d))

@@ -1,0 +1,161 @@
+/* Unit tests of the integrity rule helpers: npm names, strict versions (facts checked
+ * against validate-npm-package-name and node-semver 7.8.5), tar paths, canonical forms,
+ * globs and tar numbers. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../checks/integrity_path.h"
+#include "../../checks/integrity_tarframe.h"
+#include "../../checks/npm_name.h"
+
+static void
+test_names(void **state)
+{
+	static const char *const good[] = { "some-package", "example.com", "under_score",
+		"123numeric", "@npm/thingy", "@jane/foo.js", "a", "http2-wrapper", "fs-extra",
+		"@s/_x", "@s/-x" };
+	static const char *const bad[] = { "", ".start", "_start", " lead", "trail ", "Upper",
+		"crazy!", "a~b", "a'b", "a(b)", "a*b", "node_modules", "favicon.ico", "http",
+		"fs", "@scope", "@/x", "@scope/", "@a/b/c", "a/b", "a b", "a%20b", "@s/.x",
+		"-x", "caf\xc3\xa9" };
+	const char *why;
+	char longname[216];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(ns_npm_name_valid(good[i], &why));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		assert_false(ns_npm_name_valid(bad[i], &why));
+		assert_non_null(why);
+	}
+	memset(longname, 'a', 214);
+	longname[214] = '\0';
+	assert_true(ns_npm_name_valid(longname, &why));
+	longname[214] = 'a';
+	longname[215] = '\0';
+	assert_false(ns_npm_name_valid(longname, &why));
+}
+
+static void
+test_versions(void **state)
+{
+	static const char *const good[] = { "0.0.0", "1.2.3", "10.20.30", "1.0.0-alpha",
+		"1.0.0-alpha.1", "1.0.0-0a", "1.0.0-x-y-z.--", "1.0.0+build.007",
+		"1.0.0-rc.1+build.1", "9007199254740991.0.0", "1.2.3----RC-SNAPSHOT.12.9.1--.12+788" };
+	static const char *const bad[] = { "", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3",
+		"1.2.03", "v1.2.3", "=1.2.3", " 1.2.3", "1.2.3 ", "1.2.3-", "1.2.3+", "1.2.3-01",
+		"1.2.3-a..b", "1.2.3+a..b", "1.2.3-a_b", "9007199254740992.0.0", "1.2.3beta",
+		"-1.2.3", "1.2.-3", "a.b.c" };
+	const char *why;
+	char longv[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(ns_strict_version_valid(good[i], &why));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(ns_strict_version_valid(bad[i], &why));
+	memcpy(longv, "1.2.3-", 6);
+	memset(longv + 6, 'a', 260);
+	longv[266] = '\0';
+	assert_false(ns_strict_version_valid(longv, &why));
+}
+
+static void
+test_paths(void **state)
+{
+	static const char *const good[] = { "package/a", "package/lib/a.js",
+		"package/\xe2\x82\xac.js", "package/.npmignore", "package/a..b", "package/...",
+		"package/a b" };
+	static const char *const bad[] = { "package", "package/", "/package/a", "pkg/a",
+		"package/../a", "package/./a", "package/a/../../b", "package//a", "package/a/",
+		"package/a\\b", "package/a\x01", "package/a\x7f", "package/a\xc2\x85",
+		"package/a\xff", "package/\xc0\xaf", "package/\xed\xa0\x80", "./package/a",
+		"package/a/." };
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(ns_tar_path_valid(good[i], 0, &why));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(ns_tar_path_valid(bad[i], 0, &why));
+	assert_true(ns_tar_path_valid("package/", 1, &why));
+	assert_true(ns_tar_path_valid("package/lib/", 1, &why));
+	assert_false(ns_tar_path_valid("package/lib//", 1, &why));
+}
+
+static void
+test_canonical(void **state)
+{
+	char *c;
+
+	c = ns_path_canonical("package/./a//b/", 0);
+	assert_string_equal(c, "package/a/b");
+	free(c);
+	c = ns_path_canonical("package/README.md", 1);
+	assert_string_equal(c, "package/readme.md");
+	free(c);
+}
+
+static void
+test_glob(void **state)
+{
+	assert_true(ns_glob_match("dist/**", "dist/a.js", 0));
+	assert_true(ns_glob_match("dist/**", "dist/a/b/c.js", 0));
+	assert_false(ns_glob_match("dist/**", "src/dist/a.js", 0));
+	assert_true(ns_glob_match("**/*.map", "a/b/c.js.map", 0));
+	assert_true(ns_glob_match("**/*.map", "c.map", 0));
+	assert_false(ns_glob_match("*.js", "lib/a.js", 0));
+	assert_true(ns_glob_match("lib/*.js", "lib/a.js", 0));
+	assert_false(ns_glob_match("lib/*.js", "lib/a/b.js", 0));
+	assert_true(ns_glob_match("lib/?.js", "lib/a.js", 0));
+	assert_true(ns_glob_match("lib", "lib/a/b.js", 1));
+	assert_true(ns_glob_match("lib/", "lib/a/b.js", 1));
+	assert_true(ns_glob_match("./lib", "lib/a.js", 1));
+	assert_false(ns_glob_match("lib", "lib/a/b.js", 0));
+	assert_false(ns_glob_match("lib", "library/a.js", 1));
+}
+
+static void
+test_tar_numbers(void **state)
+{
+	uint64_t v;
+	unsigned char b256[12] = { 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00 };
+	unsigned char neg[12] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xfe, 0x00 };
+
+	assert_int_equal(ns_tar_number((const unsigned char *)"00000001750\0", 12, &v), 0);
+	assert_int_equal(v, 01750);
+	assert_int_equal(ns_tar_number((const unsigned char *)"     644 \0", 8, &v), 0);
+	assert_int_equal(v, 0644);
+	assert_int_equal(ns_tar_number((const unsigned char *)"\0\0\0\0\0\0\0\0", 8, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(ns_tar_number((const unsigned char *)"0000008\0", 8, &v), -1);
+	assert_int_equal(ns_tar_number((const unsigned char *)"00 00 1\0", 8, &v), -1);
+	assert_int_equal(ns_tar_number(b256, 12, &v), 0);
+	assert_int_equal(v, 256);
+	assert_int_equal(ns_tar_number(neg, 12, &v), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_canonical),
+		cmocka_unit_test(test_glob),
+		cmocka_unit_test(test_tar_numbers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
