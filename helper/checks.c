@@ -1,147 +1,132 @@
+/* The release checks run on the spooled bytes in an unprivileged child; the parent
+ * only hands over descriptors and gets one JSON report back. */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "checks.h"
-#include "digest.h"
+#include "integrity.h"
 #include "manifest.h"
+#include "npm_name.h"
 #include "nslog.h"
 #include "privsep.h"
 #include "spool.h"
 
 struct child_arg {
 	int fd;
+	int previous_fd;
 	const struct ns_release *r;
 };
 
 static json_t *
-check(const char *id, const char *status, const char *message)
-{
-	return json_pack("{ssssss}", "id", id, "status", status, "message", message);
-}
-
-/* In the child: the manifest and its identity against the stage record. */
-static json_t *
 child_checks(void *p, struct ns_err *err)
 {
 	const struct child_arg *a = p;
-	const char *name, *version;
-	json_t *m, *out, *checks;
-	char msg[600];
+	struct ns_verify_opts o;
+	json_t *report = NULL;
 
-	if (lseek(a->fd, 0, SEEK_SET) != 0) {
+	if (lseek(a->fd, 0, SEEK_SET) != 0 ||
+	    (a->previous_fd >= 0 && lseek(a->previous_fd, 0, SEEK_SET) != 0)) {
 		ns_fail(err, "spool: cannot rewind");
 		return NULL;
 	}
-	out = json_object();
-	checks = json_array();
-	json_object_set_new(out, "checks", checks);
-	m = manifest_read_fd(a->fd, err);
-	if (m == NULL) {
-		json_array_append_new(checks, check("manifest.present", "fail", err->msg));
-		return out;
+	ns_verify_opts_init(&o);
+	o.expect_name = a->r->name;
+	o.expect_version = a->r->version;
+	o.expect_integrity = a->r->integrity[0] ? a->r->integrity : NULL;
+	o.expect_shasum = a->r->shasum[0] ? a->r->shasum : NULL;
+	o.previous_fd = a->previous_fd;
+	if (ns_verify_fd(a->fd, &o, &report, err) < 0)
+		return NULL;
+	return report;
+}
+
+/* Entries under o[k], whether the diff lists them (files) or maps them (deps). */
+static size_t
+count(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_array(v) ? json_array_size(v) : json_object_size(v);
+}
+
+static size_t
+changes(const json_t *o)
+{
+	return count(o, "added") + count(o, "removed") + count(o, "changed");
+}
+
+/* One line for the approver: what changed since the previous version. */
+static void
+add_diff_summary(json_t *report)
+{
+	const json_t *diff = json_object_get(report, "diff"), *files, *deps, *d, *prev;
+	const char *kind, *pv;
+	char line[1024];
+	size_t off;
+
+	if (diff == NULL)
+		return;
+	prev = json_object_get(diff, "previous");
+	pv = json_string_value(json_object_get(prev, "version"));
+	files = json_object_get(diff, "files");
+	off = (size_t)snprintf(line, sizeof(line), "since %s: files +%zu -%zu ~%zu",
+	                       pv ? pv : "previous", count(files, "added"), count(files, "removed"),
+	                       count(files, "changed"));
+	deps = json_object_get(diff, "dependencies");
+	json_object_foreach((json_t *)deps, kind, d) {
+		if (changes(d) > 0 && off < sizeof(line))
+			off += (size_t)snprintf(line + off, sizeof(line) - off, "; %s +%zu -%zu ~%zu", kind,
+			                        count(d, "added"), count(d, "removed"), count(d, "changed"));
 	}
-	name = json_string_value(json_object_get(m, "name"));
-	version = json_string_value(json_object_get(m, "version"));
-	if (name == NULL || !npm_name_valid(name)) {
-		json_array_append_new(checks, check("manifest.name", "fail",
-		                                    "package.json name missing or invalid"));
-	} else if (strcmp(name, a->r->name) != 0) {
-		snprintf(msg, sizeof(msg), "package.json names %.214s, the stage record %.214s",
-		         name, a->r->name);
-		json_array_append_new(checks, check("manifest.name", "fail", msg));
-	} else {
-		json_array_append_new(checks, check("manifest.name", "pass", name));
-	}
-	if (version == NULL || !npm_version_valid(version)) {
-		json_array_append_new(checks, check("manifest.version", "fail",
-		                                    "package.json version missing or not strict semver"));
-	} else if (strcmp(version, a->r->version) != 0) {
-		snprintf(msg, sizeof(msg), "package.json has %.256s, the stage record %.256s", version,
-		         a->r->version);
-		json_array_append_new(checks, check("manifest.version", "fail", msg));
-	} else {
-		json_array_append_new(checks, check("manifest.version", "pass", version));
-	}
-	if (json_is_true(json_object_get(m, "private")))
-		json_array_append_new(checks, check("manifest.private", "fail",
-		                                    "package.json says \"private\": true"));
-	json_object_set_new(out, "package", json_pack("{s:s?,s:s?}", "name", name, "version", version));
-	json_decref(m);
-	return out;
+	if (changes(json_object_get(diff, "scripts")) > 0 && off < sizeof(line))
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "; scripts +%zu -%zu ~%zu",
+		                        count(json_object_get(diff, "scripts"), "added"),
+		                        count(json_object_get(diff, "scripts"), "removed"),
+		                        count(json_object_get(diff, "scripts"), "changed"));
+	if (changes(json_object_get(diff, "bin")) > 0 && off < sizeof(line))
+		snprintf(line + off, sizeof(line) - off, "; bin changed");
+	json_object_set_new(report, "diff_summary", json_string(line));
 }
 
 json_t *
-checks_run(struct session *s, const struct ns_release *r, struct ns_err *err)
+checks_run(struct session *s, const struct ns_release *r, int previous_fd, struct ns_err *err)
 {
-	char sri[NS_SRI_SHA512_LEN + 1], sha1[41], msg[300];
 	struct child_arg a;
-	json_t *child, *report, *checks, *c;
-	long long size;
-	size_t i;
-	int failed = 0;
+	json_t *report;
 
 	a.r = r;
+	a.previous_fd = previous_fd;
 	a.fd = spool_open(s->st, r->id, err);
 	if (a.fd < 0)
 		return NULL;
-	size = ns_digest_fd(a.fd, sri, sha1, err);
-	if (size < 0) {
-		close(a.fd);
-		return NULL;
-	}
-	checks = json_array();
-	/* Digest: the exact bytes against the stage record. */
-	if (r->shasum[0] != '\0' && strcmp(sha1, r->shasum) != 0) {
-		snprintf(msg, sizeof(msg), "sha1 %s differs from the stage record's %s", sha1, r->shasum);
-		json_array_append_new(checks, check("digest.sha1", "fail", msg));
-	} else {
-		json_array_append_new(checks, check("digest.sha1", "pass", sha1));
-	}
-	if (r->integrity[0] != '\0' && strcmp(sri, r->integrity) != 0)
-		json_array_append_new(checks, check("digest.sha512", "fail",
-		                                    "sha512 differs from the recorded integrity"));
-	else
-		json_array_append_new(checks, check("digest.sha512", "pass", sri));
-	child = privsep_run(child_checks, &a, 64 * 1024 * 1024, err);
+	report = privsep_run(child_checks, &a, 64 * 1024 * 1024, err);
 	close(a.fd);
-	if (child == NULL) {
-		json_decref(checks);
+	if (report == NULL)
+		return NULL;
+	if (!json_is_string(json_object_get(report, "result")) ||
+	    !json_is_array(json_object_get(report, "checks"))) {
+		json_decref(report);
+		ns_fail(err, "check report is malformed");
 		return NULL;
 	}
-	json_array_extend(checks, json_object_get(child, "checks"));
-	json_array_foreach(checks, i, c) {
-		if (strcmp(json_string_value(json_object_get(c, "status")), "fail") == 0)
-			failed = 1;
-	}
-	report = json_pack("{sss{ssss}s{ssss}so}", "result", failed ? "fail" : "pass",
-	                   "package", "name", r->name, "version", r->version,
-	                   "integrity", "sha512", sri, "sha1", sha1, "checks", checks);
-	json_decref(child);
-	if (report == NULL)
-		ns_fail(err, "out of memory");
+	add_diff_summary(report);
 	return report;
 }
 
 void
 checks_print(const json_t *report)
 {
-	const json_t *c;
-	char clean[1024];
-	size_t i;
-
-	json_array_foreach(json_object_get(report, "checks"), i, c) {
-		const char *st = json_string_value(json_object_get(c, "status"));
-		if (st == NULL || strcmp(st, "pass") == 0)
-			continue;
+	ns_verify_print_summary(stderr, report);
+	if (json_string_value(json_object_get(report, "diff_summary")) != NULL) {
+		char clean[1100];
 		ns_sanitize(clean, sizeof(clean),
-		            json_string_value(json_object_get(c, "message")) ?
-		            json_string_value(json_object_get(c, "message")) : "");
-		fprintf(stderr, "  %s %s: %s\n", st, json_string_value(json_object_get(c, "id")), clean);
+		            json_string_value(json_object_get(report, "diff_summary")));
+		fprintf(stderr, "changes %s\n", clean);
 	}
-	fprintf(stderr, "checks: %s\n", json_string_value(json_object_get(report, "result")));
 }
 
 struct ident_arg {
@@ -149,50 +134,37 @@ struct ident_arg {
 };
 
 static json_t *
-child_identify(void *p, struct ns_err *err)
+child_manifest(void *p, struct ns_err *err)
 {
 	const struct ident_arg *a = p;
-	json_t *m = manifest_read_fd(a->fd, err), *out;
 
-	if (m == NULL)
-		return NULL;
-	out = json_pack("{s:O?,s:O?}", "name", json_object_get(m, "name"), "version",
-	                json_object_get(m, "version"));
-	json_decref(m);
-	return out;
+	return manifest_read_fd(a->fd, err);
 }
 
 int
 checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap, struct ns_err *err)
 {
 	struct ident_arg a = { fd };
-	json_t *id = privsep_run(child_identify, &a, 65536, err);
-	const char *n, *v;
+	json_t *m = privsep_run(child_manifest, &a, 2 * NS_MANIFEST_MAX, err);
+	const char *n, *v, *why = "missing";
 
-	if (id == NULL)
+	if (m == NULL)
 		return -1;
-	n = json_string_value(json_object_get(id, "name"));
-	v = json_string_value(json_object_get(id, "version"));
-	if (n == NULL || !npm_name_valid(n) || strlen(n) >= ncap) {
-		json_decref(id);
-		return ns_fail(err, "package.json: name missing or not a valid npm package name");
+	n = json_string_value(json_object_get(m, "name"));
+	v = json_string_value(json_object_get(m, "version"));
+	if (n == NULL || !ns_npm_name_valid(n, &why) || strlen(n) >= ncap) {
+		json_decref(m);
+		return ns_fail(err, "package.json: name: %s", why);
 	}
-	if (v == NULL || !npm_version_valid(v) || strlen(v) >= vcap) {
-		json_decref(id);
-		return ns_fail(err, "package.json: version missing or not strict semver");
+	why = "missing";
+	if (v == NULL || !ns_strict_version_valid(v, &why) || strlen(v) >= vcap) {
+		json_decref(m);
+		return ns_fail(err, "package.json: version: %s", why);
 	}
 	snprintf(name, ncap, "%s", n);
 	snprintf(version, vcap, "%s", v);
-	json_decref(id);
+	json_decref(m);
 	return 0;
-}
-
-static json_t *
-child_manifest(void *p, struct ns_err *err)
-{
-	const struct ident_arg *a = p;
-
-	return manifest_read_fd(a->fd, err);
 }
 
 json_t *

@@ -14,6 +14,7 @@
 
 #include "approval.h"
 #include "checks.h"
+#include "previous.h"
 #include "commands.h"
 #include "digest.h"
 #include "nslog.h"
@@ -24,7 +25,7 @@
 #include "spool.h"
 #include "token_store.h"
 #include "uuid.h"
-#include "manifest.h"
+#include "npm_name.h"
 
 static const char *
 jstr(const json_t *o, const char *k)
@@ -42,7 +43,7 @@ stage_record(struct reg_client *c, const char *token, const char *id, struct ns_
 	char path[128];
 	json_t *doc;
 	json_error_t jerr;
-	const char *name, *version, *tag, *shasum, *actor;
+	const char *name, *version, *tag, *shasum, *actor, *why = "";
 
 	snprintf(path, sizeof(path), "/-/stage/%s", id);
 	if (reg_request(c, "GET", path, token, NULL, "stage", NULL, NULL, 0, 1 << 20, &resp, err) != 0)
@@ -62,11 +63,12 @@ stage_record(struct reg_client *c, const char *token, const char *id, struct ns_
 	shasum = jstr(doc, "shasum");
 	actor = jstr(doc, "actor");
 	if (jstr(doc, "id") == NULL || strcasecmp(jstr(doc, "id"), id) != 0 || name == NULL ||
-	    !npm_name_valid(name) || version == NULL || !npm_version_valid(version) ||
+	    !ns_npm_name_valid(name, &why) || version == NULL ||
+	    !ns_strict_version_valid(version, &why) ||
 	    tag == NULL || strlen(tag) == 0 || strlen(tag) >= sizeof(r->tag) || shasum == NULL ||
 	    strlen(shasum) != 40 || strspn(shasum, "0123456789abcdef") != 40) {
 		json_decref(doc);
-		return ns_fail(err, "stage %s: record is incomplete or malformed", id);
+		return ns_fail(err, "stage %s: record is incomplete or malformed %s", id, why);
 	}
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%s", id);
@@ -244,7 +246,7 @@ cmd_approve(int argc, char **argv)
 	json_t *report = NULL;
 	char *text = NULL, id[NS_ID_MAX];
 	const char *status;
-	int rc = NS_EXIT_FAIL, k;
+	int rc = NS_EXIT_FAIL, k, previous_fd;
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
@@ -288,7 +290,10 @@ cmd_approve(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "checking %s@%s (%s)\n", r.name, r.version, r.integrity);
-	report = checks_run(&s, &r, &err);
+	previous_fd = previous_fetch(&s, &r);
+	report = checks_run(&s, &r, previous_fd, &err);
+	if (previous_fd >= 0)
+		close(previous_fd);
 	if (report == NULL) {
 		fprintf(stderr, "npm-release: checks could not run: %s\n", err.msg);
 		goto out;

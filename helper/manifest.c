@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,95 +77,4 @@ out:
 	free(buf);
 	archive_read_free(a);
 	return m;
-}
-
-static int
-name_part_ok(const char *p, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || p[0] == '.' || p[0] == '_')
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		/* URL-safe characters only, lowercase (npm: encodeURIComponent(name) === name) */
-		if (!(islower(c) || isdigit(c) || c == '-' || c == '.' || c == '_' || c == '~'))
-			return 0;
-	}
-	return 1;
-}
-
-int
-npm_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-	const char *slash;
-
-	if (n == 0 || n > 214)
-		return 0;
-	if (name[0] == '@') {
-		slash = strchr(name, '/');
-		if (slash == NULL || strchr(slash + 1, '/') != NULL)
-			return 0;
-		return name_part_ok(name + 1, (size_t)(slash - name - 1)) &&
-		       name_part_ok(slash + 1, strlen(slash + 1));
-	}
-	if (strcmp(name, "node_modules") == 0 || strcmp(name, "favicon.ico") == 0)
-		return 0;
-	return name_part_ok(name, n);
-}
-
-static const char *
-numeric(const char *p)
-{
-	if (*p == '0')
-		return isdigit((unsigned char)p[1]) ? NULL : p + 1;
-	if (!isdigit((unsigned char)*p))
-		return NULL;
-	while (isdigit((unsigned char)*p))
-		p++;
-	return p;
-}
-
-static const char *
-idents(const char *p, int pre)
-{
-	for (;;) {
-		const char *s = p;
-		int alpha = 0;
-		while (isalnum((unsigned char)*p) || *p == '-') {
-			if (!isdigit((unsigned char)*p))
-				alpha = 1;
-			p++;
-		}
-		if (p == s)
-			return NULL;
-		if (pre && !alpha && *s == '0' && p - s > 1)
-			return NULL; /* numeric prerelease ids: no leading zeros */
-		if (*p != '.')
-			return p;
-		p++;
-	}
-}
-
-int
-npm_version_valid(const char *v)
-{
-	const char *p = v;
-	int i;
-
-	if (strlen(v) > 256)
-		return 0;
-	for (i = 0; i < 3; i++) {
-		p = numeric(p);
-		if (p == NULL)
-			return 0;
-		if (i < 2 && *p++ != '.')
-			return 0;
-	}
-	if (*p == '-' && (p = idents(p + 1, 1)) == NULL)
-		return 0;
-	if (*p == '+' && (p = idents(p + 1, 0)) == NULL)
-		return 0;
-	return *p == '\0';
 }

@@ -13,9 +13,4 @@
  * exactly once and be a JSON object. */
 json_t *manifest_read_fd(int fd, struct ns_err *err);
 
-/* npm's package-name rules (validate-npm-package-name, new packages) and a strict
- * semver version check; both return 1 when valid. */
-int npm_name_valid(const char *name);
-int npm_version_valid(const char *v);
-
 #endif

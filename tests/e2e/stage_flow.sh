@@ -57,6 +57,24 @@ contains "$OUT" "sha1"
 packument_has "@acme/e2e-widget" 1.0.1 && fail "replaced tarball was published"
 pass "a tarball replaced after staging is refused (sha1 differs from the stage record)"
 
+# A later version: the approver sees what changed since the live one.
+fixture_package "$E2E_DIR/pkg3" "@acme/e2e-widget" "1.0.2" ',"dependencies":{"ms":"^2.1.3"}'
+printf 'extra\n' > "$E2E_DIR/pkg3/extra.js"
+ID3=$(stage_with_npm "$E2E_DIR/pkg3")
+expect_status 0 with_input "$(host_totp +1)" nr approve "$ID3"
+contains "$OUT" "since 1.0.0: files +1"
+contains "$OUT" "dependencies +1"
+contains "$OUT" "is live"
+pass "the approver is shown the diff against the live version"
+
+# Install-time code fails the checks: the gate is never reached.
+fixture_package "$E2E_DIR/pkg4" "@acme/e2e-widget" "1.0.3" ',"scripts":{"postinstall":"node x.js"}'
+ID4=$(stage_with_npm "$E2E_DIR/pkg4")
+expect_status 1 nr approve "$ID4"
+contains "$OUT" "install.script"
+case "$OUT" in *"Verification code"*) fail "the gate ran for a failing release" ;; esac
+pass "a release with a postinstall script is refused before the gate"
+
 expect_status 0 nr log --verify
 contains "$OUT" "chain verifies"
 expect_status 0 nr log

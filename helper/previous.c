@@ -1,0 +1,71 @@
+#include "config.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "nslog.h"
+#include "previous.h"
+#include "registry.h"
+#include "spool.h"
+#include "token_store.h"
+
+int
+previous_fetch(struct session *s, const struct ns_release *r)
+{
+	struct reg_client *c = NULL;
+	struct reg_response resp;
+	struct ns_digest *d = NULL;
+	struct ns_err err;
+	char token[NS_TOKEN_MAX] = "", esc[512], path[1200], sri[NS_SRI_SHA512_LEN + 1], sha1[41];
+	const char *prev, *want, *base;
+	json_t *doc = NULL;
+	json_error_t jerr;
+	long status;
+	int fd = -1;
+
+	if (s->cfg->registry_url == NULL || reg_escape_name(r->name, esc, sizeof(esc)) != 0)
+		return -1;
+	if (s->cfg->read_token_file != NULL &&
+	    ns_read_token_load(s->cfg->read_token_file, token, sizeof(token), &err) != 0)
+		return -1;
+	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, &err);
+	if (c == NULL)
+		goto out;
+	snprintf(path, sizeof(path), "/%s", esc);
+	if (reg_request(c, "GET", path, token[0] ? token : NULL, NULL, NULL, NULL, NULL, 0, 64 << 20,
+	                &resp, &err) != 0)
+		goto out;
+	if (resp.status == 200)
+		doc = json_loadb(resp.body, resp.len, 0, &jerr);
+	reg_response_clear(&resp);
+	prev = json_string_value(json_object_get(json_object_get(doc, "dist-tags"), r->tag));
+	if (prev == NULL || strcmp(prev, r->version) == 0 || strchr(prev, '/') != NULL ||
+	    strlen(prev) > 256)
+		goto out;
+	want = json_string_value(json_object_get(json_object_get(
+	        json_object_get(json_object_get(doc, "versions"), prev), "dist"), "integrity"));
+	if (want == NULL)
+		goto out;
+	base = strchr(r->name, '/') ? strchr(r->name, '/') + 1 : r->name;
+	snprintf(path, sizeof(path), "/%s/-/%s-%s.tgz", r->name, base, prev);
+	fd = openat(ns_state_spoolfd(s->st), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	d = ns_digest_new();
+	if (fd < 0 || d == NULL ||
+	    reg_download(c, path, token[0] ? token : NULL, fd, d, NS_TARBALL_MAX, &status, &err) < 0 ||
+	    ns_digest_final(d, sri, sha1) != 0 || strcmp(sri, want) != 0) {
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		fprintf(stderr, "npm-release: previous version %s not available for the diff\n", prev);
+	}
+out:
+	explicit_bzero(token, sizeof(token));
+	ns_digest_free(d);
+	json_decref(doc);
+	reg_free(c);
+	return fd;
+}

@@ -1,0 +1,12 @@
+/* The version a release follows on its dist-tag, downloaded for the diff the
+ * approver sees. Informational: when it can't be had, the diff is just absent. */
+#ifndef NS_PREVIOUS_H
+#define NS_PREVIOUS_H
+
+#include "session.h"
+
+/* Returns an fd (an unnamed file in the spool) holding the previous version's
+ * tarball, with its integrity checked against the registry's packument, or -1. */
+int previous_fetch(struct session *s, const struct ns_release *r);
+
+#endif
