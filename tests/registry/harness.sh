@@ -9,7 +9,9 @@
 #   registry_stop
 
 harness_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REGISTRY_BIN="$harness_dir/node_modules/.bin"
+# NPMSTAGE_REGISTRY_MODULES points elsewhere (make distcheck builds from a copy
+# of the sources without node_modules).
+REGISTRY_BIN="${NPMSTAGE_REGISTRY_MODULES:-$harness_dir/node_modules}/.bin"
 if [ ! -x "$REGISTRY_BIN/verdaccio" ] || [ ! -x "$REGISTRY_BIN/node" ]; then
 	echo "harness: $REGISTRY_BIN lacks verdaccio/node: run 'npm ci' in tests/registry" >&2
 	return 1 2>/dev/null || exit 1
