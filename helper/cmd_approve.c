@@ -22,67 +22,11 @@
 #include "publish.h"
 #include "registry.h"
 #include "session.h"
+#include "stage_record.h"
 #include "spool.h"
 #include "token_store.h"
 #include "uuid.h"
 #include "npm_name.h"
-
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-/* Fills r from the registry's stage record (GET /-/stage/<id>), validating every
- * field it will use in paths, files, statements and displays. */
-static int
-stage_record(struct reg_client *c, const char *token, const char *id, struct ns_release *r,
-             struct ns_err *err)
-{
-	struct reg_response resp;
-	char path[128];
-	json_t *doc;
-	json_error_t jerr;
-	const char *name, *version, *tag, *shasum, *actor, *why = "";
-
-	snprintf(path, sizeof(path), "/-/stage/%s", id);
-	if (reg_request(c, "GET", path, token, NULL, "stage", NULL, NULL, 0, 1 << 20, &resp, err) != 0)
-		return -1;
-	if (resp.status != 200) {
-		ns_fail(err, "stage %s: HTTP %ld (%s)", id, resp.status, reg_status_text(resp.status));
-		reg_response_clear(&resp);
-		return -1;
-	}
-	doc = json_loadb(resp.body, resp.len, JSON_REJECT_DUPLICATES, &jerr);
-	reg_response_clear(&resp);
-	if (doc == NULL)
-		return ns_fail(err, "stage %s: unreadable record: %s", id, jerr.text);
-	name = jstr(doc, "packageName");
-	version = jstr(doc, "version");
-	tag = jstr(doc, "tag");
-	shasum = jstr(doc, "shasum");
-	actor = jstr(doc, "actor");
-	if (jstr(doc, "id") == NULL || strcasecmp(jstr(doc, "id"), id) != 0 || name == NULL ||
-	    !ns_npm_name_valid(name, &why) || version == NULL ||
-	    !ns_strict_version_valid(version, &why) ||
-	    tag == NULL || strlen(tag) == 0 || strlen(tag) >= sizeof(r->tag) || shasum == NULL ||
-	    strlen(shasum) != 40 || strspn(shasum, "0123456789abcdef") != 40) {
-		json_decref(doc);
-		return ns_fail(err, "stage %s: record is incomplete or malformed %s", id, why);
-	}
-	memset(r, 0, sizeof(*r));
-	snprintf(r->id, sizeof(r->id), "%s", id);
-	snprintf(r->origin, sizeof(r->origin), NS_ORIGIN_REGISTRY);
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	snprintf(r->version, sizeof(r->version), "%s", version);
-	ns_sanitize(r->tag, sizeof(r->tag), tag);
-	snprintf(r->shasum, sizeof(r->shasum), "%s", shasum);
-	ns_sanitize(r->staged_by, sizeof(r->staged_by), actor ? actor : "?");
-	snprintf(r->status, sizeof(r->status), "staged");
-	r->staged_at = (long long)time(NULL);
-	json_decref(doc);
-	return 0;
-}
 
 /* Downloads the staged tarball into the spool; its sha1 must be the record's. */
 static int
@@ -138,7 +82,7 @@ prepare_registry(struct session *s, const char *id, struct ns_release *r, struct
 	if (ns_read_token_load(s->cfg->read_token_file, token, sizeof(token), err) != 0)
 		return -1;
 	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, err);
-	if (c == NULL || stage_record(c, token, id, r, err) != 0)
+	if (c == NULL || stage_record_fetch(c, token, id, r, err) != 0)
 		goto out;
 	k = ns_release_get(s->st, id, &known, err);
 	if (k < 0)
@@ -247,18 +191,14 @@ cmd_approve(int argc, char **argv)
 	char *text = NULL, id[NS_ID_MAX];
 	const char *status;
 	int rc = NS_EXIT_FAIL, k, previous_fd;
-	size_t i;
 
 	memset(&r, 0, sizeof(r));
 	memset(&a, 0, sizeof(a));
-	if (argc != 2 || !uuid_valid(argv[1])) {
+	if (argc != 2 || stage_id_normalize(argv[1], id) != 0) {
 		fprintf(stderr, argc == 2 ? "npm-release: stage-id must be a valid UUID\n" :
 		                            "usage: npm-release approve STAGE-ID\n");
 		return NS_EXIT_USAGE;
 	}
-	for (i = 0; argv[1][i] != '\0' && i + 1 < sizeof(id); i++)
-		id[i] = (char)tolower((unsigned char)argv[1][i]);
-	id[i] = '\0';
 	if (session_open(&s, 1) != 0)
 		return NS_EXIT_USAGE;
 	tok = gate_token_new();
@@ -313,7 +253,7 @@ cmd_approve(int argc, char **argv)
 		goto out;
 	}
 	ns_release_clear(&r);
-	if (ns_release_get(s.st, id, &r, &err) != 0 || ns_approval_create(s.st, s.cfg, &r, s.caller, time(NULL), &a, &err) != 0) {
+	if (ns_release_get(s.st, id, &r, &err) != 0 || ns_approval_create(s.st, s.cfg, &r, NS_ACTION_APPROVE, s.caller, time(NULL), &a, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}

@@ -21,5 +21,7 @@ int cmd_token(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_reject(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 
 #endif

@@ -13,6 +13,8 @@ static const struct ns_cmd commands[] = {
 	{ "list", cmd_list, "staged versions on the registry and in the local spool" },
 	{ "stage", cmd_stage, "stage a tarball locally (registries without staging)" },
 	{ "approve", cmd_approve, "check, approve (PAM gate) and publish one staged version" },
+	{ "show", cmd_show, "one release: its record and check report" },
+	{ "reject", cmd_reject, "reject one staged version (through the PAM gate)" },
 	{ "log", cmd_log, "show or --verify the hash-chained ledger" },
 	{ "enroll", cmd_enroll, "enrol an approver's second factor (root)" },
 	{ "token", cmd_token, "store the release or read token from stdin (root)" },

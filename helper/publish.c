@@ -169,6 +169,29 @@ publish_stage_approve(struct reg_client *c, const struct ns_config *cfg,
 }
 
 int
+publish_stage_reject(struct reg_client *c, const struct ns_config *cfg,
+                     const struct ns_release *r, struct gate_token *tok, struct ns_err *err)
+{
+	struct reg_response resp;
+	char path[128], clean[300];
+	int rc;
+
+	snprintf(path, sizeof(path), "/-/stage/%s", r->id);
+	rc = send_with_otp(c, cfg, "DELETE", path, "stage", NULL, NULL, 0, tok, &resp, err);
+	if (rc == 0 && resp.status >= 200 && resp.status < 300) {
+		reg_response_clear(&resp);
+		return 0;
+	}
+	if (rc == 0) {
+		ns_sanitize(clean, sizeof(clean), resp.body ? resp.body : "");
+		rc = ns_fail(err, "reject: HTTP %ld (%s): %.200s", resp.status,
+		             reg_status_text(resp.status), clean);
+	}
+	reg_response_clear(&resp);
+	return rc;
+}
+
+int
 publish_put(struct reg_client *c, const struct ns_config *cfg, const struct ns_release *r,
             const char *doc, struct gate_token *tok, const char *read_token, struct ns_err *err)
 {

@@ -22,6 +22,11 @@ int publish_stage_approve(struct reg_client *c, const struct ns_config *cfg,
                           const struct ns_release *r, struct gate_token *tok,
                           const char *read_token, struct ns_err *err);
 
+/* Registry staging: DELETE /-/stage/<id> (the reject). */
+int publish_stage_reject(struct reg_client *c, const struct ns_config *cfg,
+                         const struct ns_release *r, struct gate_token *tok,
+                         struct ns_err *err);
+
 /* Local staging: PUT /<name> with the publish document. */
 int publish_put(struct reg_client *c, const struct ns_config *cfg, const struct ns_release *r,
                 const char *doc, struct gate_token *tok, const char *read_token,

@@ -13,32 +13,45 @@ ns_statement_registry(const struct ns_config *cfg)
 	return cfg->registry_url ? cfg->registry_url : "local";
 }
 
+void
+ns_approval_fields(const struct ns_config *cfg, const struct ns_release *r,
+                   const struct ns_approval *a, struct ns_statement_fields *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->action = a->action[0] ? a->action : NS_ACTION_APPROVE;
+	f->registry = ns_statement_registry(cfg);
+	f->name = r->name;
+	f->version = r->version;
+	f->tag = r->tag;
+	/* A reject may name a release whose bytes were never fetched or checked. */
+	f->integrity = r->integrity[0] ? r->integrity : "none";
+	f->shasum = r->shasum[0] ? r->shasum : "none";
+	f->stage_id = r->id;
+	f->report_sha256 = r->report_sha256[0] ? r->report_sha256 : "none";
+	f->approver = a->approver;
+	f->nonce = a->id;
+	f->expires = (time_t)a->expires;
+}
+
 int
 ns_approval_create(struct ns_state *st, const struct ns_config *cfg, const struct ns_release *r,
-                   const char *approver, time_t now, struct ns_approval *a, struct ns_err *err)
+                   const char *action, const char *approver, time_t now, struct ns_approval *a,
+                   struct ns_err *err)
 {
 	struct ns_statement_fields f;
 	unsigned char h[32];
 
 	memset(a, 0, sizeof(*a));
+	if (strcmp(action, NS_ACTION_APPROVE) != 0 && strcmp(action, NS_ACTION_REJECT) != 0)
+		return ns_fail(err, "unknown approval action '%s'", action);
 	if (ns_nonce(a->id, err) != 0)
 		return -1;
+	snprintf(a->action, sizeof(a->action), "%s", action);
 	snprintf(a->release_id, sizeof(a->release_id), "%s", r->id);
 	snprintf(a->approver, sizeof(a->approver), "%s", approver);
 	a->created = (long long)now;
 	a->expires = (long long)now + cfg->approval_ttl;
-	memset(&f, 0, sizeof(f));
-	f.registry = ns_statement_registry(cfg);
-	f.name = r->name;
-	f.version = r->version;
-	f.tag = r->tag;
-	f.integrity = r->integrity;
-	f.shasum = r->shasum;
-	f.stage_id = r->id;
-	f.report_sha256 = r->report_sha256;
-	f.approver = approver;
-	f.nonce = a->id;
-	f.expires = (time_t)a->expires;
+	ns_approval_fields(cfg, r, a, &f);
 	a->statement = ns_statement_build(&f, err);
 	if (a->statement == NULL)
 		return -1;

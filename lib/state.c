@@ -32,6 +32,7 @@ static const char schema[] =
 	"  status TEXT NOT NULL, report TEXT, report_sha256 TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE IF NOT EXISTS approvals ("
 	"  id TEXT PRIMARY KEY, release_id TEXT NOT NULL REFERENCES releases(id),"
+	"  action TEXT NOT NULL DEFAULT 'approve' CHECK (action IN ('approve','reject')),"
 	"  approver TEXT NOT NULL, statement TEXT NOT NULL, statement_sha256 TEXT NOT NULL,"
 	"  created INTEGER NOT NULL, expires INTEGER NOT NULL,"
 	"  consumed INTEGER NOT NULL DEFAULT 0, consumed_at INTEGER, factor TEXT NOT NULL DEFAULT '');"
@@ -357,9 +358,10 @@ ns_approval_insert(struct ns_state *st, const struct ns_approval *a, struct ns_e
 	int rc;
 
 	if (prepare(st, "INSERT INTO approvals (id, release_id, approver, statement,"
-	                " statement_sha256, created, expires) VALUES (?,?,?,?,?,?,?)",
+	                " statement_sha256, created, expires, action) VALUES (?,?,?,?,?,?,?,?)",
 	            &s, err) != 0)
 		return -1;
+	sqlite3_bind_text(s, 8, a->action[0] ? a->action : NS_ACTION_APPROVE, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, a->release_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, a->approver, -1, SQLITE_STATIC);
@@ -382,7 +384,7 @@ ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a, stru
 	int rc;
 
 	if (prepare(st, "SELECT id, release_id, approver, statement, statement_sha256, created,"
-	                " expires, consumed, factor FROM approvals WHERE id = ?", &s, err) != 0)
+	                " expires, consumed, factor, action FROM approvals WHERE id = ?", &s, err) != 0)
 		return -1;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
 	memset(a, 0, sizeof(*a));
@@ -403,6 +405,7 @@ ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a, stru
 	a->expires = sqlite3_column_int64(s, 6);
 	a->consumed = sqlite3_column_int(s, 7);
 	copy_col(a->factor, sizeof(a->factor), s, 8);
+	copy_col(a->action, sizeof(a->action), s, 9);
 	sqlite3_finalize(s);
 	if (a->statement == NULL)
 		return ns_fail(err, "approval %s: out of memory", id);

@@ -35,8 +35,12 @@ struct ns_release {
 	char *report;             /* JSON text, malloc'd (ns_release_clear frees) */
 };
 
+#define NS_ACTION_APPROVE "approve"
+#define NS_ACTION_REJECT "reject"
+
 struct ns_approval {
 	char id[NS_ID_MAX];       /* the statement nonce */
+	char action[16];          /* approve or reject */
 	char release_id[NS_ID_MAX];
 	char approver[64];
 	char *statement;          /* malloc'd */

@@ -27,10 +27,12 @@ clean_field(const char *label, const char *v, struct ns_err *err)
 char *
 ns_statement_build(const struct ns_statement_fields *f, struct ns_err *err)
 {
-	const char *labels[] = { "registry", "package", "version", "dist-tag", "integrity",
-		                 "shasum", "stage-id", "report-sha256", "approver", "nonce" };
-	const char *values[] = { f->registry, f->name, f->version, f->tag, f->integrity,
-		                 f->shasum, f->stage_id, f->report_sha256, f->approver, f->nonce };
+	const char *labels[] = { "action", "registry", "package", "version", "dist-tag",
+		                 "integrity", "shasum", "stage-id", "report-sha256", "approver",
+		                 "nonce" };
+	const char *values[] = { f->action, f->registry, f->name, f->version, f->tag,
+		                 f->integrity, f->shasum, f->stage_id, f->report_sha256,
+		                 f->approver, f->nonce };
 	char expires[32], *text;
 	struct tm tm;
 	size_t i, cap = 64, off;

@@ -11,6 +11,7 @@
 #define NS_NONCE_HEX 32  /* 16 random bytes */
 
 struct ns_statement_fields {
+	const char *action;        /* approve or reject */
 	const char *registry;
 	const char *name;
 	const char *version;

@@ -81,20 +81,14 @@ static int
 statement_matches(pam_handle_t *pamh, const struct ns_config *cfg,
                   const struct approval_context *ctx)
 {
-	const struct ns_release *r = &ctx->release;
 	const struct ns_approval *a = &ctx->approval;
-	struct ns_statement_fields f = {
-		.registry = ns_statement_registry(cfg),
-		.name = r->name, .version = r->version, .tag = r->tag,
-		.integrity = r->integrity, .shasum = r->shasum, .stage_id = r->id,
-		.report_sha256 = r->report_sha256, .approver = a->approver, .nonce = a->id,
-		.expires = (time_t)a->expires,
-	};
+	struct ns_statement_fields f;
 	unsigned char h[32];
 	char hex[65], *text;
 	struct ns_err err;
 	int ok;
 
+	ns_approval_fields(cfg, &ctx->release, a, &f);
 	text = ns_statement_build(&f, &err);
 	if (text == NULL) {
 		mod_log(pamh, LOG_ERR, "approval %s: %s", a->id, err.msg);
@@ -216,6 +210,26 @@ context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t n
 	if (rc != 0) {
 		mod_log(pamh, LOG_ERR, "approval %s: release %s: %s", id, ctx->approval.release_id,
 		        rc > 0 ? "unknown" : err.msg);
+		return PAM_AUTH_ERR;
+	}
+	if (strcmp(ctx->approval.action, NS_ACTION_REJECT) == 0) {
+		/* Rejecting needs no passing checks (a bad release must be rejectable),
+		 * only an open release and, like approving, the factor. */
+		if (strcmp(ctx->release.status, "staged") != 0 &&
+		    strcmp(ctx->release.status, "checked") != 0 &&
+		    strcmp(ctx->release.status, "failed") != 0) {
+			mod_log(pamh, LOG_ERR, "release %s is %s: nothing to reject", ctx->release.id,
+			        ctx->release.status);
+			return PAM_AUTH_ERR;
+		}
+		snprintf(ctx->summary, sizeof(ctx->summary),
+		         "REJECT %s@%s (dist-tag %s, staged by %s)\n  sha1      %s\n",
+		         ctx->release.name, ctx->release.version, ctx->release.tag,
+		         ctx->release.staged_by, ctx->release.shasum[0] ? ctx->release.shasum : "-");
+		return PAM_SUCCESS;
+	}
+	if (strcmp(ctx->approval.action, NS_ACTION_APPROVE) != 0) {
+		mod_log(pamh, LOG_ERR, "approval %s: unknown action", ctx->approval.id);
 		return PAM_AUTH_ERR;
 	}
 	if (strcmp(ctx->release.status, "checked") != 0) {

@@ -107,9 +107,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	rc = token_release(pamh, cfg, st, &ctx, "totp", now);
 	if (rc == PAM_SUCCESS)
-		mod_log(pamh, LOG_NOTICE, "user %s approved %s@%s (%s), approval %s", user,
-		        ctx.release.name, ctx.release.version, ctx.release.integrity,
-		        ctx.approval.id);
+		mod_log(pamh, LOG_NOTICE, "user %s: %s %s@%s (%s), approval %s", user,
+		        ctx.approval.action, ctx.release.name, ctx.release.version,
+		        ctx.release.integrity, ctx.approval.id);
 	else
 		rc = PAM_AUTH_ERR;
 out:

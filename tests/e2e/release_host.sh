@@ -48,8 +48,14 @@ CONF
 	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$HOST_DIR/pam.d/other"
 }
 
+# npm-release scrubs its environment before PAM loads, so pam_wrapper's DEEPBIND
+# opt-out variable can't reach it; the nodeepbind shim (tests/common) does the same
+# from outside, which sanitizer builds need.
+NODEEPBIND_SO="$BUILDDIR/tests/common/.libs/nodeepbind.so"
 nr() {
-	env LD_PRELOAD="$PAM_WRAPPER_SO" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$HOST_DIR/pam.d" \
+	local preload="$PAM_WRAPPER_SO"
+	[ -f "$NODEEPBIND_SO" ] && preload="$NODEEPBIND_SO $PAM_WRAPPER_SO"
+	env LD_PRELOAD="$preload" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$HOST_DIR/pam.d" \
 		"$NPM_RELEASE" -c "$HOST_CONF" "$@"
 }
 

@@ -175,7 +175,7 @@ new_approval(struct fixture *fx, const char *user, const char *pkg, const char *
 	assert_int_equal(ns_release_set_report(st, r.id, "checked", r.integrity, report, &err), 0);
 	ns_release_clear(&r);
 	assert_int_equal(ns_release_get(st, fx->release_id[0] ? fx->release_id : r.id, &r, &err), 0);
-	assert_int_equal(ns_approval_create(st, cfg, &r, user, time(NULL), &a, &err), 0);
+	assert_int_equal(ns_approval_create(st, cfg, &r, NS_ACTION_APPROVE, user, time(NULL), &a, &err), 0);
 	snprintf(fx->release_id, sizeof(fx->release_id), "%s", r.id);
 	snprintf(fx->approval_id, sizeof(fx->approval_id), "%s", a.id);
 	ns_approval_clear(&a);

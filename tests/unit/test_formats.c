@@ -56,7 +56,7 @@ static void
 test_statement(void **state)
 {
 	struct ns_statement_fields f = {
-		"http://127.0.0.1:4873/", "@acme/x", "1.2.3-rc.1", "next", "sha512-abc", "0123",
+		"approve", "http://127.0.0.1:4873/", "@acme/x", "1.2.3-rc.1", "next", "sha512-abc", "0123",
 		"5e1c", "ff00", "alice", "0123456789abcdef0123456789abcdef", 1800000000,
 	};
 	struct ns_err err;
@@ -65,7 +65,7 @@ test_statement(void **state)
 	(void)state;
 	s = ns_statement_build(&f, &err);
 	assert_non_null(s);
-	assert_string_equal(s, "npmstage-approval-v1\nregistry: http://127.0.0.1:4873/\n"
+	assert_string_equal(s, "npmstage-approval-v1\naction: approve\nregistry: http://127.0.0.1:4873/\n"
 	                       "package: @acme/x\nversion: 1.2.3-rc.1\ndist-tag: next\n"
 	                       "integrity: sha512-abc\nshasum: 0123\nstage-id: 5e1c\n"
 	                       "report-sha256: ff00\napprover: alice\n"

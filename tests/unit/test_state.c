@@ -87,7 +87,7 @@ test_approval_single_use(void **state)
 	assert_int_equal(strlen(r.report_sha256), 64);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.approval_ttl = 60;
-	if (ns_approval_create(st, &cfg, &r, "alice", 1000, &a, &err) != 0)
+	if (ns_approval_create(st, &cfg, &r, NS_ACTION_APPROVE, "alice", 1000, &a, &err) != 0)
 		fail_msg("approval: %s", err.msg);
 	assert_int_equal(ns_approval_get(st, a.id, &b, &err), 0);
 	assert_string_equal(b.statement, a.statement);

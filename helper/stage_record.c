@@ -1,0 +1,83 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "nslog.h"
+#include "npm_name.h"
+#include "stage_record.h"
+#include "uuid.h"
+
+static const char *
+jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* Fills r from the registry's stage record (GET /-/stage/<id>), validating every
+ * field it will use in paths, files, statements and displays. */
+int
+stage_record_fetch(struct reg_client *c, const char *token, const char *id, struct ns_release *r,
+             struct ns_err *err)
+{
+	struct reg_response resp;
+	char path[128];
+	json_t *doc;
+	json_error_t jerr;
+	const char *name, *version, *tag, *shasum, *actor, *why = "";
+
+	snprintf(path, sizeof(path), "/-/stage/%s", id);
+	if (reg_request(c, "GET", path, token, NULL, "stage", NULL, NULL, 0, 1 << 20, &resp, err) != 0)
+		return -1;
+	if (resp.status != 200) {
+		ns_fail(err, "stage %s: HTTP %ld (%s)", id, resp.status, reg_status_text(resp.status));
+		reg_response_clear(&resp);
+		return -1;
+	}
+	doc = json_loadb(resp.body, resp.len, JSON_REJECT_DUPLICATES, &jerr);
+	reg_response_clear(&resp);
+	if (doc == NULL)
+		return ns_fail(err, "stage %s: unreadable record: %s", id, jerr.text);
+	name = jstr(doc, "packageName");
+	version = jstr(doc, "version");
+	tag = jstr(doc, "tag");
+	shasum = jstr(doc, "shasum");
+	actor = jstr(doc, "actor");
+	if (jstr(doc, "id") == NULL || strcasecmp(jstr(doc, "id"), id) != 0 || name == NULL ||
+	    !ns_npm_name_valid(name, &why) || version == NULL ||
+	    !ns_strict_version_valid(version, &why) ||
+	    tag == NULL || strlen(tag) == 0 || strlen(tag) >= sizeof(r->tag) || shasum == NULL ||
+	    strlen(shasum) != 40 || strspn(shasum, "0123456789abcdef") != 40) {
+		json_decref(doc);
+		return ns_fail(err, "stage %s: record is incomplete or malformed (%s)", id, why);
+	}
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	snprintf(r->origin, sizeof(r->origin), NS_ORIGIN_REGISTRY);
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->version, sizeof(r->version), "%s", version);
+	ns_sanitize(r->tag, sizeof(r->tag), tag);
+	snprintf(r->shasum, sizeof(r->shasum), "%s", shasum);
+	ns_sanitize(r->staged_by, sizeof(r->staged_by), actor ? actor : "?");
+	snprintf(r->status, sizeof(r->status), "staged");
+	r->staged_at = (long long)time(NULL);
+	json_decref(doc);
+	return 0;
+}
+
+int
+stage_id_normalize(const char *id, char *out)
+{
+	size_t i;
+
+	if (!uuid_valid(id))
+		return -1;
+	for (i = 0; id[i] != '\0' && i + 1 < NS_ID_MAX; i++)
+		out[i] = (char)tolower((unsigned char)id[i]);
+	out[i] = '\0';
+	return 0;
+}
