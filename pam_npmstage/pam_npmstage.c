@@ -41,16 +41,16 @@ run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
 	int k, rc;
 
 	k = ns_approver_load(st, user, &appr, &err);
-	if (k == 0 && (factors & NS_FACTOR_FIDO2) && appr.n_fido2 > 0) {
-		*fname = "fido2";
-		rc = factor_fido2(pamh, cfg, st, user, &appr, ctx, args->cue);
-	} else if (factors & NS_FACTOR_TOTP) {
-		*fname = "totp"; /* reports an unusable enrolment itself */
-		rc = factor_totp(pamh, cfg, st, user, ctx, now);
-	} else if (k < 0) {
+	if (k < 0) {
 		mod_log(pamh, LOG_ERR, "%s", err.msg);
 		conv_error(pamh, "npm-release: enrolment of %s is unusable (see syslog)", user);
 		rc = PAM_AUTH_ERR;
+	} else if (k == 0 && (factors & NS_FACTOR_FIDO2) && appr.n_fido2 > 0) {
+		*fname = "fido2";
+		rc = factor_fido2(pamh, cfg, st, user, &appr, ctx, args->cue);
+	} else if (factors & NS_FACTOR_TOTP) {
+		*fname = "totp";
+		rc = factor_totp(pamh, cfg, st, user, ctx, now);
 	} else if (factors & NS_FACTOR_FIDO2) {
 		mod_log(pamh, LOG_NOTICE, "user %s: %s requires fido2; no fido2 credential enrolled",
 		        user, ctx->release.name);
