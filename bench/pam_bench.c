@@ -135,9 +135,7 @@ main(int argc, char **argv)
 {
 	struct series st = { "pam_npmstage totp", NULL, 0 }, so = { "pam_oath", NULL, 0 },
 		      sf = { "pam_npmstage fido2", NULL, 0 }, su = { "pam_u2f", NULL, 0 };
-	struct ns_fido2_cred c;
-	struct ns_err err;
-	char body[512], line[4096], *cred;
+	char body[512], line[700];
 	int n_totp, n_fido2;
 
 	if (argc != 4) {
@@ -155,15 +153,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "pam_bench: fixture setup failed\n");
 		return 1;
 	}
-	if (ns_fido2_enroll("npmstage.bench", "k1", NULL, NS_FIDO2_ES256, &c, &err) != 0 ||
-	    (cred = ns_fido2_cred_format(&c)) == NULL) {
-		fprintf(stderr, "pam_bench: enrol: %s\n", err.msg);
-		return 1;
-	}
-	snprintf(line, sizeof(line), "%s\n", cred);
-	free(cred);
-	ns_fido2_cred_clear(&c);
-	if (pamfix_enrol(&fx, "k1", line) != 0)
+	if (pamfix_enrol_fido2(&fx, "npmstage.bench", "k1", NS_FIDO2_ES256, NULL) != 0)
 		return 1;
 
 	printf("one pam_start + pam_authenticate + pam_end (pam_wrapper, this machine):\n");

@@ -138,10 +138,7 @@ int
 main(void)
 {
 	const char *b = getenv("BUILDDIR");
-	char work[600], line[300], text[512], counter[700];
-	struct ns_fido2_cred c;
-	struct ns_err err;
-	char *cred;
+	char work[600], line[300], counter[700];
 	long t, f;
 
 	if (b == NULL)
@@ -156,15 +153,7 @@ main(void)
 		fprintf(stderr, "fixture setup failed\n");
 		return 1;
 	}
-	if (ns_fido2_enroll("npmstage.test", "k1", NULL, NS_FIDO2_ES256, &c, &err) != 0 ||
-	    (cred = ns_fido2_cred_format(&c)) == NULL) {
-		fprintf(stderr, "enrol: %s\n", err.msg);
-		return 1;
-	}
-	snprintf(text, sizeof(text), "%s\n", cred);
-	free(cred);
-	ns_fido2_cred_clear(&c);
-	if (pamfix_enrol(&fx, "k1", text) != 0)
+	if (pamfix_enrol_fido2(&fx, "npmstage.test", "k1", NS_FIDO2_ES256, NULL) != 0)
 		return 1;
 	t = run_flow("t1", 1);
 	f = run_flow("k1", 0);

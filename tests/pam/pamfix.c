@@ -15,6 +15,7 @@
 #include "digest.h"
 #include "handoff.h"
 #include "nsconfig.h"
+#include "nsfido2.h"
 #include "nstest.h"
 #include "pamfix.h"
 #include "state.h"
@@ -125,6 +126,29 @@ pamfix_enrol(struct pamfix *f, const char *user, const char *lines)
 
 	snprintf(path, sizeof(path), "%s/approvers/%s", f->statedir, user);
 	return nstest_write(path, lines, 0600);
+}
+
+int
+pamfix_enrol_fido2(struct pamfix *f, const char *rp_id, const char *user, int alg,
+                   const char *extra)
+{
+	struct ns_fido2_cred c;
+	struct ns_err err;
+	char text[NS_FIDO2_LINE_MAX + 1024], *line;
+	int rc;
+
+	if (ns_fido2_enroll(rp_id, user, NULL, alg, &c, &err) != 0) {
+		fprintf(stderr, "pamfix: enrol %s: %s\n", user, err.msg);
+		return -1;
+	}
+	line = ns_fido2_cred_format(&c);
+	ns_fido2_cred_clear(&c);
+	if (line == NULL)
+		return -1;
+	snprintf(text, sizeof(text), "%s\n%s", line, extra != NULL ? extra : "");
+	free(line);
+	rc = pamfix_enrol(f, user, text);
+	return rc;
 }
 
 static int

@@ -32,6 +32,10 @@ int pamfix_init(struct pamfix *f, const char *work);
 int pamfix_config(struct pamfix *f, const char *body);
 /* Writes approvers/<user> with the given enrolment lines. */
 int pamfix_enrol(struct pamfix *f, const char *user, const char *lines);
+/* Enrols a key on the attached authenticator (ns_fido2_enroll) for rp_id and
+ * writes approvers/<user>: its line, then extra (may be NULL). */
+int pamfix_enrol_fido2(struct pamfix *f, const char *rp_id, const char *user, int alg,
+                       const char *extra);
 /* A checked release of pkg (passing report, spooled bytes) and an approval for
  * user; its id goes to approval_id (65 bytes). */
 int pamfix_approval(struct pamfix *f, const char *user, const char *pkg, char *approval_id);

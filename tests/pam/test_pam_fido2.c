@@ -72,20 +72,10 @@ static const char *
 enrol(int alg, const char *seed, const char *extra)
 {
 	static char user[16];
-	struct ns_fido2_cred c;
-	struct ns_err err;
-	char text[4096], *line;
 
 	snprintf(user, sizeof(user), "f%d", ++next_user);
 	plain_device(seed);
-	if (ns_fido2_enroll(RP, user, NULL, alg, &c, &err) != 0)
-		fail_msg("enrol: %s", err.msg);
-	line = ns_fido2_cred_format(&c);
-	assert_non_null(line);
-	snprintf(text, sizeof(text), "%s\n%s", line, extra ? extra : "");
-	assert_int_equal(pamfix_enrol(&fx, user, text), 0);
-	free(line);
-	ns_fido2_cred_clear(&c);
+	assert_int_equal(pamfix_enrol_fido2(&fx, RP, user, alg, extra), 0);
 	return user;
 }
 
