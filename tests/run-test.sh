@@ -14,8 +14,10 @@ esac
 case "$test_path" in
 */pam/*|*/fault/*|*/e2e/*|*.sh)
 	PAM_WRAPPER_DISABLE_DEEPBIND=1
+	# pam_wrapper 1.1.4 reads this name for its DEEPBIND opt-out
+	UID_WRAPPER_DISABLE_DEEPBIND=1
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0"
-	export PAM_WRAPPER_DISABLE_DEEPBIND ASAN_OPTIONS
+	export PAM_WRAPPER_DISABLE_DEEPBIND UID_WRAPPER_DISABLE_DEEPBIND ASAN_OPTIONS
 	;;
 esac
 case "$test_path" in
