@@ -48,6 +48,12 @@ void context_clear(struct approval_context *ctx);
 int factor_totp(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
                 const char *user, const struct approval_context *ctx, time_t now);
 
+/* factor_fido2.c: appr has at least one fido2 credential; cue shows the touch cue. */
+struct ns_approver;
+int factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
+                 const char *user, const struct ns_approver *appr,
+                 const struct approval_context *ctx, int cue);
+
 /* token_release.c: consume the approval, hand the stored token to the helper. */
 int token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
                   const struct approval_context *ctx, const char *factor, time_t now);

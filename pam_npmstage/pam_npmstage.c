@@ -29,6 +29,45 @@ get_user(pam_handle_t *pamh, const char **user)
 	return PAM_SUCCESS;
 }
 
+/* FIDO2 when the policy allows it and the approver has a key, else TOTP when
+ * allowed. Unknown users take the same path as enrolled ones without a key. */
+static int
+run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
+           const char *user, const struct approval_context *ctx,
+           const struct module_args *args, unsigned factors, time_t now, const char **fname)
+{
+	struct ns_approver appr;
+	struct ns_err err;
+	int k, rc;
+
+	k = ns_approver_load(st, user, &appr, &err);
+	if (k < 0) {
+		mod_log(pamh, LOG_ERR, "%s", err.msg);
+		conv_error(pamh, "npm-release: enrolment of %s is unusable (see syslog)", user);
+		rc = PAM_AUTH_ERR;
+	} else if (k == 0 && (factors & NS_FACTOR_FIDO2) && appr.n_fido2 > 0) {
+		*fname = "fido2";
+		rc = factor_fido2(pamh, cfg, st, user, &appr, ctx, args->cue);
+	} else if (factors & NS_FACTOR_TOTP) {
+		*fname = "totp";
+		rc = factor_totp(pamh, cfg, st, user, ctx, now);
+	} else if (factors & NS_FACTOR_FIDO2) {
+		mod_log(pamh, LOG_NOTICE, "user %s: %s requires fido2; no fido2 credential enrolled",
+		        user, ctx->release.name);
+		conv_error(pamh, "npm-release: no usable second factor for %s: it requires a FIDO2 "
+		                 "security key and none is enrolled for %s (npm-release enroll fido2)",
+		           ctx->release.name, user);
+		rc = PAM_AUTH_ERR;
+	} else {
+		mod_log(pamh, LOG_ERR, "no permitted factor for %s", ctx->release.name);
+		conv_error(pamh, "npm-release: no usable second factor for %s", ctx->release.name);
+		rc = PAM_AUTH_ERR;
+	}
+	if (k == 0)
+		ns_approver_wipe(&appr);
+	return rc;
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -40,6 +79,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	const char *user = NULL;
 	struct ns_err err;
 	unsigned factors;
+	const char *fname = NULL;
 	time_t now = time(NULL);
 	int rc = PAM_AUTH_ERR, have_ctx = 0;
 
@@ -92,20 +132,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		factors &= args.factors;
 	if (conv_info(pamh, "%s", ctx.summary) != PAM_SUCCESS)
 		goto out;
-	if (factors & NS_FACTOR_TOTP) {
-		rc = factor_totp(pamh, cfg, st, user, &ctx, now);
-	} else {
-		mod_log(pamh, LOG_ERR, "no permitted factor for %s (allowed: %s)", ctx.release.name,
-		        factors & NS_FACTOR_FIDO2 ? "fido2" : "none");
-		conv_error(pamh, "npm-release: no usable second factor for %s", ctx.release.name);
-		rc = PAM_AUTH_ERR;
-	}
+	rc = run_factor(pamh, cfg, st, user, &ctx, &args, factors, now, &fname);
 	if (rc != PAM_SUCCESS) {
 		if (rc != PAM_CONV_ERR)
 			rc = PAM_AUTH_ERR;
 		goto out;
 	}
-	rc = token_release(pamh, cfg, st, &ctx, "totp", now);
+	rc = token_release(pamh, cfg, st, &ctx, fname, now);
 	if (rc == PAM_SUCCESS)
 		mod_log(pamh, LOG_NOTICE, "user %s: %s %s@%s (%s), approval %s", user,
 		        ctx.approval.action, ctx.release.name, ctx.release.version,

@@ -2,9 +2,17 @@
 # Automake LOG_COMPILER: runs one test. Tests that load the PAM module get the
 # real Linux-PAM stack through pam_wrapper (PAM_WRAPPER_SERVICE_DIR names their
 # service files); under ASan, pam_wrapper's preload comes before the runtime.
+# Those whose name contains fido2, and the fault-injection run, also get the
+# softfido2 shim after pam_wrapper, so libfido2 finds the soft authenticator.
 test_path=$1
+preload=$PAM_WRAPPER_SO
 case "$test_path" in
-*/pam/*|*/e2e/*|*.sh)
+*/pam/*fido2*|*/fault/*)
+	preload="$PAM_WRAPPER_SO $BUILDDIR/tests/softfido2/.libs/softfido2_preload.so"
+	;;
+esac
+case "$test_path" in
+*/pam/*|*/fault/*|*/e2e/*|*.sh)
 	PAM_WRAPPER_DISABLE_DEEPBIND=1
 	# pam_wrapper 1.1.4 reads this name for its DEEPBIND opt-out
 	UID_WRAPPER_DISABLE_DEEPBIND=1
@@ -13,8 +21,8 @@ case "$test_path" in
 	;;
 esac
 case "$test_path" in
-*/pam/*)
-	exec env LD_PRELOAD="$PAM_WRAPPER_SO" PAM_WRAPPER=1 \
+*/pam/*|*/fault/*)
+	exec env LD_PRELOAD="$preload" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$BUILDDIR/tests/pam/services" "$@"
 	;;
 *.sh)

@@ -1,0 +1,40 @@
+#!/bin/sh
+# bench/pam.sh BUILDDIR [N_TOTP [N_FIDO2]]: pam_npmstage vs pam_oath (TOTP) and
+# vs pam_u2f (FIDO2, reference) in one run of bench/pam_bench under pam_wrapper,
+# with the softfido2 shim as the security key. Prints per-op times and ratios.
+# Needs libpam-oath and libpam-u2f (pamu2fcfg). Not part of make check.
+set -eu
+build=$(cd "${1:?usage: bench/pam.sh BUILDDIR [N_TOTP [N_FIDO2]]}" && pwd)
+n_totp=${2:-200}
+n_fido2=${3:-100}
+secdir=/lib/x86_64-linux-gnu/security
+for m in pam_oath.so pam_u2f.so; do
+	[ -f "$secdir/$m" ] || { echo "bench/pam.sh: $secdir/$m missing" >&2; exit 1; }
+done
+make -C "$build" -s bench/pam_bench tests/softfido2/softfido2_preload.la \
+	pam_npmstage/pam_npmstage.la >/dev/null
+wrapper=$(pkg-config --libs pam_wrapper | tr -d ' ')
+shim="$build/tests/softfido2/.libs/softfido2_preload.so"
+work=$(mktemp -d /tmp/pam-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+chmod 0755 "$work"
+mkdir -p "$work/services" "$work/oath"
+chmod 0700 "$work/oath"
+
+printf 'auth required %s config=%s\n' "$build/pam_npmstage/.libs/pam_npmstage.so" \
+	"$work/fix/npmstage.conf" > "$work/services/bench-npmstage"
+printf 'auth required %s/pam_oath.so usersfile=%s window=1 digits=6\n' "$secdir" \
+	"$work/oath/users.oath" > "$work/services/bench-oath"
+printf 'auth required %s/pam_u2f.so authfile=%s origin=pam://npmstage-bench appid=pam://npmstage-bench\n' \
+	"$secdir" "$work/u2f_keys" > "$work/services/bench-u2f"
+
+printf 'auth required pam_deny.so\n' > "$work/services/other"
+
+# pam_u2f's key for root, made by pamu2fcfg on the soft authenticator (x5c attestation)
+env LD_PRELOAD="$shim" SOFTFIDO2_ATTEST=x5c SOFTFIDO2_COUNTER_FILE="$work/counter" \
+	pamu2fcfg -u root -o pam://npmstage-bench -i pam://npmstage-bench > "$work/u2f_keys"
+chmod 0600 "$work/u2f_keys"
+
+exec env LD_PRELOAD="$wrapper $shim" PAM_WRAPPER=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
+	PAM_WRAPPER_SERVICE_DIR="$work/services" SOFTFIDO2_COUNTER_FILE="$work/counter" \
+	"$build/bench/pam_bench" "$work" "$n_totp" "$n_fido2"

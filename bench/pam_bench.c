@@ -1,0 +1,173 @@
+/* bench/pam driver: times pam_start + pam_authenticate + pam_end, one approval
+ * per iteration, for pam_npmstage (TOTP and FIDO2) and for pam_oath and pam_u2f
+ * in the same process and harness (pam_wrapper, softfido2 via the preload shim).
+ * Fixtures (a fresh approval; a reset replay store or usersfile) are created
+ * outside the timed region; the module's own replay-store write is inside.
+ * Run by bench/pam.sh, which writes the service files. Not a test. */
+#include "config.h"
+
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nsfido2.h"
+#include "nstest.h"
+#include "pamfix.h"
+#include "totp.h"
+
+#define TOTP_LINE "totp sha1 6 30 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+#define OATH_HEX "3132333435363738393031323334353637383930"
+
+static struct pamfix fx;
+static char oath_file[700];
+
+struct series {
+	const char *name;
+	double *us;
+	int n;
+};
+
+static double
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(struct series *s)
+{
+	qsort(s->us, (size_t)s->n, sizeof(double), cmp_double);
+	return s->n % 2 ? s->us[s->n / 2] : (s->us[s->n / 2 - 1] + s->us[s->n / 2]) / 2;
+}
+
+static void
+report(struct series *s)
+{
+	double sum = 0, med = median(s); /* sorts */
+
+	for (int i = 0; i < s->n; i++)
+		sum += s->us[i];
+	printf("  %-22s n=%-4d median %8.0f us  mean %8.0f us  min %8.0f us\n", s->name, s->n,
+	       med, sum / s->n, s->us[0]);
+}
+
+static int
+totp_now(char *code)
+{
+	struct ns_totp_key k;
+	struct ns_err err;
+	int r = ns_totp_key_parse(TOTP_LINE, &k, &err);
+
+	if (r == 0)
+		r = ns_totp_generate(&k, time(NULL), code, 16, &err);
+	ns_totp_key_wipe(&k);
+	return r;
+}
+
+/* One timed authentication; the fixture step runs first, untimed. */
+static int
+timed(struct series *s, int i, const char *service, const char *user, int npmstage, int totp)
+{
+	struct pamfix_conv cs;
+	char id[65] = "", code[16] = "";
+	double t0;
+	int rc;
+
+	memset(&cs, 0, sizeof(cs));
+	if (npmstage) {
+		if (pamfix_approval(&fx, user, "bench-pkg", id) != 0 ||
+		    pamfix_sql(&fx, "DELETE FROM totp_state") != 0)
+			return -1;
+		cs.approval_id = id;
+	} else if (totp) {
+		char line[200];
+		snprintf(line, sizeof(line), "HOTP/T30 %s - %s\n", user, OATH_HEX);
+		if (nstest_write(oath_file, line, 0600) != 0)
+			return -1;
+	}
+	if (totp) {
+		if (totp_now(code) != 0)
+			return -1;
+		cs.code = code;
+	}
+	t0 = now_us();
+	rc = pamfix_authenticate(service, user, &cs);
+	s->us[i] = now_us() - t0;
+	if (rc != PAM_SUCCESS || (npmstage && cs.tokens != 1)) {
+		fprintf(stderr, "%s: iteration %d: rc %d (%s)\n%s", s->name, i, rc,
+		        rc >= 0 ? pam_strerror(NULL, rc) : "pam_start", cs.text);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+run(struct series *s, int n, const char *service, const char *user, int npmstage, int totp)
+{
+	s->n = n;
+	if ((s->us = calloc((size_t)n, sizeof(double))) == NULL)
+		return -1;
+	/* one untimed warm-up: library loading and page cache */
+	if (timed(s, 0, service, user, npmstage, totp) != 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (timed(s, i, service, user, npmstage, totp) != 0)
+			return -1;
+	report(s);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct series st = { "pam_npmstage totp", NULL, 0 }, so = { "pam_oath", NULL, 0 },
+		      sf = { "pam_npmstage fido2", NULL, 0 }, su = { "pam_u2f", NULL, 0 };
+	char body[512], line[700];
+	int n_totp, n_fido2;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: pam_bench WORK N_TOTP N_FIDO2 (run by bench/pam.sh)\n");
+		return 2;
+	}
+	n_totp = atoi(argv[2]);
+	n_fido2 = atoi(argv[3]);
+	snprintf(line, sizeof(line), "%s/fix", argv[1]);
+	snprintf(oath_file, sizeof(oath_file), "%s/oath/users.oath", argv[1]);
+	snprintf(body, sizeof(body), "factors = totp fido2\napproval_ttl = 600\n[totp]\nwindow = 1\n"
+	         "[fido2]\nrp_id = npmstage.bench\n[scope *]\napprovers = b1 k1");
+	if (pamfix_init(&fx, line) != 0 || pamfix_config(&fx, body) != 0 ||
+	    pamfix_enrol(&fx, "b1", TOTP_LINE "\n") != 0) {
+		fprintf(stderr, "pam_bench: fixture setup failed\n");
+		return 1;
+	}
+	if (pamfix_enrol_fido2(&fx, "npmstage.bench", "k1", NS_FIDO2_ES256, NULL) != 0)
+		return 1;
+
+	printf("one pam_start + pam_authenticate + pam_end (pam_wrapper, this machine):\n");
+	if (run(&st, n_totp, "bench-npmstage", "b1", 1, 1) != 0 ||
+	    run(&so, n_totp, "bench-oath", "o1", 0, 1) != 0)
+		return 1;
+	printf("  TOTP ratio pam_npmstage / pam_oath (median): %.2f  (goal <= 0.50: %s)\n",
+	       median(&st) / median(&so), median(&st) / median(&so) <= 0.5 ? "met" : "NOT met");
+	if (n_fido2 > 0) {
+		if (run(&sf, n_fido2, "bench-npmstage", "k1", 1, 0) != 0 ||
+		    run(&su, n_fido2, "bench-u2f", "root", 0, 0) != 0)
+			return 1;
+		printf("  FIDO2 ratio pam_npmstage / pam_u2f (median, reference): %.2f\n",
+		       median(&sf) / median(&su));
+	}
+	return 0;
+}

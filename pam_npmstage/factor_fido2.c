@@ -1,0 +1,111 @@
+/* The FIDO2 factor: one getAssertion whose clientDataHash is the SHA-256 of the
+ * approval statement, so the signature covers exactly this artifact, approver and
+ * expiry. User presence always, user verification when the policy requires it;
+ * the signature counter must move forward (else: a possible clone, denied). */
+#include "config.h"
+
+#include <security/pam_ext.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "approver.h"
+#include "digest.h"
+#include "module.h"
+#include "nsfido2.h"
+
+static void
+clear_creds(struct ns_fido2_cred *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ns_fido2_cred_clear(&c[i]);
+}
+
+/* The challenge, recomputed from the statement and compared with the stored hash. */
+static int
+challenge_of(const struct approval_context *ctx, unsigned char out[NS_FIDO2_CHALLENGE_LEN])
+{
+	char hex[2 * NS_FIDO2_CHALLENGE_LEN + 1];
+
+	if (ctx->approval.statement == NULL ||
+	    ns_sha256(ctx->approval.statement, strlen(ctx->approval.statement), out) != 0)
+		return -1;
+	ns_hex(out, NS_FIDO2_CHALLENGE_LEN, hex);
+	return strcmp(hex, ctx->approval.statement_sha256) == 0 ? 0 : -1;
+}
+
+/* Clone detection: the counter must advance past the stored one, then is stored. */
+static int
+counter_advances(pam_handle_t *pamh, struct ns_state *st, const char *user,
+                 const struct ns_fido2_cred *c, unsigned counter)
+{
+	char id[2 * NS_FIDO2_ID_MAX + 1];
+	unsigned stored = 0;
+	struct ns_err err;
+	int k;
+
+	ns_hex(c->id, c->id_len, id);
+	k = ns_state_fido2_counter(st, user, id, &stored, &err);
+	if (k < 0) {
+		mod_log(pamh, LOG_ERR, "user %s: %s", user, err.msg);
+		return 0;
+	}
+	if (!ns_fido2_counter_ok(k == 0 ? stored : 0, counter)) {
+		mod_log(pamh, LOG_ALERT, "user %s: fido2 credential %.16s...: signature counter "
+		        "%u does not advance past %u: possible cloned key; denied", user, id,
+		        counter, stored);
+		conv_error(pamh, "npm-release: security key refused: its signature counter went "
+		                 "backwards (possible clone); tell the release administrators");
+		return 0;
+	}
+	if (ns_state_fido2_set_counter(st, user, id, counter, &err) != 0) {
+		mod_log(pamh, LOG_ERR, "user %s: %s", user, err.msg);
+		return 0;
+	}
+	return 1;
+}
+
+int
+factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
+             const char *user, const struct ns_approver *appr,
+             const struct approval_context *ctx, int cue)
+{
+	struct ns_fido2_cred creds[NS_MAX_CREDS];
+	unsigned char challenge[NS_FIDO2_CHALLENGE_LEN];
+	struct ns_err err;
+	unsigned counter = 0;
+	size_t n = 0, which = 0;
+	int rc = PAM_AUTH_ERR;
+
+	memset(creds, 0, sizeof(creds));
+	for (; n < appr->n_fido2 && n < NS_MAX_CREDS; n++) {
+		if (ns_fido2_cred_parse(appr->fido2[n], &creds[n], &err) != 0) {
+			mod_log(pamh, LOG_ERR, "user %s: fido2 credential %zu: %s", user, n + 1,
+			        err.msg);
+			conv_error(pamh, "npm-release: enrolment of %s is unusable (see syslog)", user);
+			goto out;
+		}
+	}
+	if (challenge_of(ctx, challenge) != 0) {
+		mod_log(pamh, LOG_ERR, "approval %s: statement hash mismatch", ctx->approval.id);
+		goto out;
+	}
+	if (cue && conv_info(pamh, "Touch your security key to approve %s@%s",
+	                     ctx->release.name, ctx->release.version) != PAM_SUCCESS) {
+		rc = PAM_CONV_ERR;
+		goto out;
+	}
+	if (ns_fido2_authenticate(cfg->fido2_rp_id, creds, n, challenge,
+	                          cfg->fido2_uv == NS_UV_REQUIRED, NULL, &which, &counter,
+	                          &err) != 0) {
+		mod_log(pamh, LOG_NOTICE, "user %s: fido2 refused: %s", user, err.msg);
+		conv_error(pamh, "npm-release: verification failed");
+		goto out;
+	}
+	if (counter_advances(pamh, st, user, &creds[which], counter))
+		rc = PAM_SUCCESS;
+out:
+	explicit_bzero(challenge, sizeof(challenge));
+	clear_creds(creds, n);
+	return rc;
+}

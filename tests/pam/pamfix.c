@@ -1,0 +1,250 @@
+/* The release-host fixture (see pamfix.h). Test code. */
+#include "config.h"
+
+#include <security/pam_appl.h>
+#include <sqlite3.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "approval.h"
+#include "digest.h"
+#include "handoff.h"
+#include "nsconfig.h"
+#include "nsfido2.h"
+#include "nstest.h"
+#include "pamfix.h"
+#include "state.h"
+
+static int
+conv(int n, const struct pam_message **msgs, struct pam_response **resp, void *ud)
+{
+	struct pamfix_conv *cs = ud;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	const unsigned char *payload;
+	const char *a, *t, *o;
+	size_t plen;
+	int i, type;
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++) {
+		const struct pam_message *m = msgs[i];
+
+		if (m->msg_style == PAM_PROMPT_ECHO_OFF) {
+			cs->prompts++;
+			if (cs->code == NULL || (r[i].resp = strdup(cs->code)) == NULL)
+				goto fail;
+		} else if (m->msg_style == PAM_TEXT_INFO || m->msg_style == PAM_ERROR_MSG) {
+			size_t off = strlen(cs->text);
+			snprintf(cs->text + off, sizeof(cs->text) - off, "%s\n", m->msg);
+		} else if (m->msg_style == PAM_BINARY_PROMPT && cs->approval_id != NULL &&
+		           ns_bp_decode(m->msg, &type, &payload, &plen) == 0) {
+			if (type == NS_BP_CONTEXT) {
+				r[i].resp = strdup(cs->approval_id);
+			} else if (type == NS_BP_TOKEN &&
+			           ns_bp_token_fields(payload, plen, &a, &t, &o) == 0 &&
+			           strcmp(a, cs->approval_id) == 0) {
+				cs->tokens++;
+				snprintf(cs->token, sizeof(cs->token), "%s", t);
+				r[i].resp = strdup("ok");
+			} else {
+				goto fail;
+			}
+			if (r[i].resp == NULL)
+				goto fail;
+		} else {
+			goto fail;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+fail:
+	for (i = 0; i < n; i++)
+		free(r[i].resp);
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+int
+pamfix_authenticate(const char *service, const char *user, struct pamfix_conv *cs)
+{
+	struct pam_conv c = { conv, cs };
+	pam_handle_t *pamh = NULL;
+	int rc;
+
+	if (pam_start(service, user, &c, &pamh) != PAM_SUCCESS)
+		return -1;
+	rc = pam_authenticate(pamh, 0);
+	pam_end(pamh, rc);
+	return rc;
+}
+
+int
+pamfix_init(struct pamfix *f, const char *work)
+{
+	struct ns_state *st;
+	struct ns_err err;
+	char t[700];
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->work, sizeof(f->work), "%s", work);
+	nstest_rmtree(f->work);
+	if (mkdir(f->work, 0755) != 0 || chmod(f->work, 0755) != 0)
+		return -1;
+	snprintf(f->conf, sizeof(f->conf), "%s/npmstage.conf", work);
+	snprintf(f->statedir, sizeof(f->statedir), "%s/state", work);
+	snprintf(f->tokenfile, sizeof(f->tokenfile), "%s/release-token", work);
+	snprintf(t, sizeof(t), "token %s\n", PAMFIX_TOKEN);
+	if (nstest_write(f->tokenfile, t, 0600) != 0 ||
+	    ns_state_open(f->statedir, 1, &st, &err) != 0)
+		return -1;
+	ns_state_close(st);
+	return 0;
+}
+
+int
+pamfix_config(struct pamfix *f, const char *body)
+{
+	char text[8192];
+
+	if ((size_t)snprintf(text, sizeof(text), "[npmstage]\nstate_dir = %s\n%s\n"
+	                     "[registry]\nurl = http://127.0.0.1:9/\nmode = local\n"
+	                     "token_file = %s\n", f->statedir, body, f->tokenfile) >= sizeof(text))
+		return -1;
+	return nstest_write(f->conf, text, 0644);
+}
+
+int
+pamfix_enrol(struct pamfix *f, const char *user, const char *lines)
+{
+	char path[800];
+
+	snprintf(path, sizeof(path), "%s/approvers/%s", f->statedir, user);
+	return nstest_write(path, lines, 0600);
+}
+
+int
+pamfix_enrol_fido2(struct pamfix *f, const char *rp_id, const char *user, int alg,
+                   const char *extra)
+{
+	struct ns_fido2_cred c;
+	struct ns_err err;
+	char text[NS_FIDO2_LINE_MAX + 1024], *line;
+	int rc;
+
+	if (ns_fido2_enroll(rp_id, user, NULL, alg, &c, &err) != 0) {
+		fprintf(stderr, "pamfix: enrol %s: %s\n", user, err.msg);
+		return -1;
+	}
+	line = ns_fido2_cred_format(&c);
+	ns_fido2_cred_clear(&c);
+	if (line == NULL)
+		return -1;
+	snprintf(text, sizeof(text), "%s\n%s", line, extra != NULL ? extra : "");
+	free(line);
+	rc = pamfix_enrol(f, user, text);
+	return rc;
+}
+
+static int
+checked_release(struct pamfix *f, struct ns_state *st, const char *pkg, struct ns_release *r)
+{
+	struct ns_err err;
+	char spool[900], bytes[64];
+	static const char report[] =
+		"{\"result\":\"pass\",\"checks\":[{\"id\":\"digest.sha1\",\"status\":\"pass\","
+		"\"message\":\"ok\"}],\"diff_summary\":\"+1 file\"}";
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "00000000-0000-4000-8000-%012d", ++f->next_release);
+	snprintf(spool, sizeof(spool), "%s/spool/%s.tgz", f->statedir, r->id);
+	snprintf(bytes, sizeof(bytes), "tarball bytes %d", f->next_release);
+	if (nstest_write(spool, bytes, 0600) != 0 || (fd = open(spool, O_RDONLY)) < 0)
+		return -1;
+	r->size = ns_digest_fd(fd, r->integrity, r->shasum, &err);
+	close(fd);
+	strcpy(r->origin, "local");
+	snprintf(r->name, sizeof(r->name), "%s", pkg);
+	strcpy(r->version, "1.0.0");
+	strcpy(r->tag, "latest");
+	strcpy(r->staged_by, "ci");
+	strcpy(r->status, "staged");
+	r->staged_at = 1;
+	if (r->size < 0 || ns_release_insert(st, r, &err) != 0 ||
+	    ns_release_set_report(st, r->id, "checked", r->integrity, report, &err) != 0)
+		return -1;
+	ns_release_clear(r);
+	return ns_release_get(st, r->id, r, &err);
+}
+
+int
+pamfix_approval(struct pamfix *f, const char *user, const char *pkg, char *approval_id)
+{
+	struct ns_state *st = NULL;
+	struct ns_config *cfg = NULL;
+	struct ns_release r;
+	struct ns_approval a;
+	struct ns_err err;
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	if (ns_state_open(f->statedir, 1, &st, &err) != 0 ||
+	    (cfg = ns_config_load(f->conf, &err)) == NULL) {
+		fprintf(stderr, "pamfix: %s\n", err.msg);
+		goto out;
+	}
+	if (checked_release(f, st, pkg, &r) != 0 ||
+	    ns_approval_create(st, cfg, &r, user, time(NULL), &a, &err) != 0)
+		goto out;
+	snprintf(approval_id, 65, "%s", a.id);
+	ns_approval_clear(&a);
+	rc = 0;
+out:
+	ns_release_clear(&r);
+	ns_config_free(cfg);
+	ns_state_close(st);
+	return rc;
+}
+
+int
+pamfix_consumed(struct pamfix *f, const char *approval_id, char *factor)
+{
+	struct ns_state *st;
+	struct ns_approval a;
+	struct ns_err err;
+	int c = -1;
+
+	if (ns_state_open(f->statedir, 0, &st, &err) != 0)
+		return -1;
+	if (ns_approval_get(st, approval_id, &a, &err) == 0) {
+		c = a.consumed;
+		if (factor != NULL)
+			snprintf(factor, 16, "%s", a.factor);
+		ns_approval_clear(&a);
+	}
+	ns_state_close(st);
+	return c;
+}
+
+int
+pamfix_sql(struct pamfix *f, const char *stmt)
+{
+	char db[700];
+	sqlite3 *h;
+	int rc;
+
+	snprintf(db, sizeof(db), "%s/state.db", f->statedir);
+	if (sqlite3_open(db, &h) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_exec(h, stmt, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "pamfix: %s: %s\n", stmt, sqlite3_errmsg(h));
+	sqlite3_close(h);
+	return rc == SQLITE_OK ? 0 : -1;
+}

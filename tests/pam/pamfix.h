@@ -1,0 +1,51 @@
+/* A release-host fixture for driving pam_npmstage through libpam (under
+ * pam_wrapper): state, configuration, token file, checked releases with
+ * approvals, and a conversation that plays npm-release's side. Shared by the
+ * FIDO2 PAM test, the fault-injection run and the PAM benchmark. Test code. */
+#ifndef PAMFIX_H
+#define PAMFIX_H
+
+#include <stddef.h>
+
+#define PAMFIX_TOKEN "npm_release_token_for_tests_0123456789"
+
+struct pamfix {
+	char work[512];
+	char conf[600];
+	char statedir[600];
+	char tokenfile[600];
+	int next_release;
+};
+
+struct pamfix_conv {
+	const char *approval_id; /* answered to the context request */
+	const char *code;        /* answered to an echo-off prompt; NULL fails it */
+	int prompts;             /* echo-off prompts seen */
+	int tokens;              /* token messages received (acknowledged "ok") */
+	char token[256];
+	char text[8192];         /* info and error messages, one a line */
+};
+
+/* Empties work (created 0755), writes the token file, creates the state. */
+int pamfix_init(struct pamfix *f, const char *work);
+/* Writes the configuration: [npmstage] state_dir + body (the rest of the file). */
+int pamfix_config(struct pamfix *f, const char *body);
+/* Writes approvers/<user> with the given enrolment lines. */
+int pamfix_enrol(struct pamfix *f, const char *user, const char *lines);
+/* Enrols a key on the attached authenticator (ns_fido2_enroll) for rp_id and
+ * writes approvers/<user>: its line, then extra (may be NULL). */
+int pamfix_enrol_fido2(struct pamfix *f, const char *rp_id, const char *user, int alg,
+                       const char *extra);
+/* A checked release of pkg (passing report, spooled bytes) and an approval for
+ * user; its id goes to approval_id (65 bytes). */
+int pamfix_approval(struct pamfix *f, const char *user, const char *pkg, char *approval_id);
+/* 1 consumed, 0 not, -1 error; factor (16 bytes, may be NULL) gets the factor used. */
+int pamfix_consumed(struct pamfix *f, const char *approval_id, char *factor);
+/* Runs one SQL statement on the state database. */
+int pamfix_sql(struct pamfix *f, const char *stmt);
+
+/* pam_start(service, user) + pam_authenticate + pam_end with cs as the
+ * conversation; returns pam_authenticate's result (or -1 if pam_start failed). */
+int pamfix_authenticate(const char *service, const char *user, struct pamfix_conv *cs);
+
+#endif
