@@ -184,6 +184,38 @@ copy_col(char *dst, size_t cap, sqlite3_stmt *s, int col)
 	snprintf(dst, cap, "%s", v ? (const char *)v : "");
 }
 
+/* Binding can fail (OOM); a statement with a missing value must never run, so
+ * every bind goes through these and the caller checks. */
+static int
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+bind_int(sqlite3_stmt *s, int i, long long v)
+{
+	return sqlite3_bind_int64(s, i, v) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+bind_failed(struct ns_state *st, sqlite3_stmt *s, struct ns_err *err)
+{
+	sqlite3_finalize(s);
+	return db_fail(st, "bind", err);
+}
+
+static void rollback(struct ns_state *st);
+
+static int
+bind_failed_tx(struct ns_state *st, sqlite3_stmt *s, struct ns_err *err)
+{
+	int rc = bind_failed(st, s, err);
+
+	rollback(st);
+	return rc;
+}
+
 static int
 prepare(struct ns_state *st, const char *sql, sqlite3_stmt **s, struct ns_err *err)
 {
@@ -202,17 +234,18 @@ ns_release_insert(struct ns_state *st, const struct ns_release *r, struct ns_err
 	                " size, staged_by, staged_at, status) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 	            &s, err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, r->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, r->tag, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, r->shasum, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, r->integrity, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, r->size);
-	sqlite3_bind_text(s, 9, r->staged_by, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 10, r->staged_at);
-	sqlite3_bind_text(s, 11, r->status, -1, SQLITE_STATIC);
+	if (bind_text(s, 1, r->id) ||
+	    bind_text(s, 2, r->origin) ||
+	    bind_text(s, 3, r->name) ||
+	    bind_text(s, 4, r->version) ||
+	    bind_text(s, 5, r->tag) ||
+	    bind_text(s, 6, r->shasum) ||
+	    bind_text(s, 7, r->integrity) ||
+	    bind_int(s, 8, r->size) ||
+	    bind_text(s, 9, r->staged_by) ||
+	    bind_int(s, 10, r->staged_at) ||
+	    bind_text(s, 11, r->status))
+		return bind_failed(st, s, err);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc == SQLITE_CONSTRAINT)
@@ -256,7 +289,8 @@ ns_release_get(struct ns_state *st, const char *id, struct ns_release *r, struct
 	/* id may point into r: bind a copy before r is cleared. */
 	if (prepare(st, "SELECT " RELEASE_COLS " FROM releases WHERE id = ?", &s, err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	if (bind_text(s, 1, id))
+		return bind_failed(st, s, err);
 	memset(r, 0, sizeof(*r));
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -318,9 +352,10 @@ ns_release_set_status(struct ns_state *st, const char *id, const char *from, con
 
 	if (prepare(st, "UPDATE releases SET status = ? WHERE id = ? AND status = ?", &s, err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
+	if (bind_text(s, 1, to) ||
+	    bind_text(s, 2, id) ||
+	    bind_text(s, 3, from))
+		return bind_failed(st, s, err);
 	return exec_changes(st, s, "update release", err);
 }
 
@@ -340,11 +375,12 @@ ns_release_set_report(struct ns_state *st, const char *id, const char *status,
 	                " report_sha256 = ? WHERE id = ? AND status IN ('staged','checked','failed')",
 	            &s, err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, integrity, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, report, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, id, -1, SQLITE_STATIC);
+	if (bind_text(s, 1, status) ||
+	    bind_text(s, 2, integrity) ||
+	    bind_text(s, 3, report) ||
+	    bind_text(s, 4, hex) ||
+	    bind_text(s, 5, id))
+		return bind_failed(st, s, err);
 	rc = exec_changes(st, s, "store report", err);
 	if (rc == 1)
 		return ns_fail(err, "release %s is no longer open for checks", id);
@@ -361,14 +397,15 @@ ns_approval_insert(struct ns_state *st, const struct ns_approval *a, struct ns_e
 	                " statement_sha256, created, expires, action) VALUES (?,?,?,?,?,?,?,?)",
 	            &s, err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 8, a->action[0] ? a->action : NS_ACTION_APPROVE, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, a->release_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, a->approver, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, a->statement, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, a->statement_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, a->created);
-	sqlite3_bind_int64(s, 7, a->expires);
+	if (bind_text(s, 8, a->action[0] ? a->action : NS_ACTION_APPROVE) ||
+	    bind_text(s, 1, a->id) ||
+	    bind_text(s, 2, a->release_id) ||
+	    bind_text(s, 3, a->approver) ||
+	    bind_text(s, 4, a->statement) ||
+	    bind_text(s, 5, a->statement_sha256) ||
+	    bind_int(s, 6, a->created) ||
+	    bind_int(s, 7, a->expires))
+		return bind_failed(st, s, err);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -386,7 +423,8 @@ ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a, stru
 	if (prepare(st, "SELECT id, release_id, approver, statement, statement_sha256, created,"
 	                " expires, consumed, factor, action FROM approvals WHERE id = ?", &s, err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	if (bind_text(s, 1, id))
+		return bind_failed(st, s, err);
 	memset(a, 0, sizeof(*a));
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
@@ -422,10 +460,11 @@ ns_approval_consume(struct ns_state *st, const char *id, time_t now, const char 
 	if (prepare(st, "UPDATE approvals SET consumed = 1, consumed_at = ?, factor = ?"
 	                " WHERE id = ? AND consumed = 0 AND expires > ?", &s, err) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, (long long)now);
-	sqlite3_bind_text(s, 2, factor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, (long long)now);
+	if (bind_int(s, 1, (long long)now) ||
+	    bind_text(s, 2, factor) ||
+	    bind_text(s, 3, id) ||
+	    bind_int(s, 4, (long long)now))
+		return bind_failed(st, s, err);
 	rc = exec_changes(st, s, "consume approval", err);
 	if (rc == 1)
 		ns_fail(err, "approval %s was already used or has expired", id);
@@ -480,7 +519,8 @@ ns_state_totp_use(struct ns_state *st, const char *user, time_t now,
 		rollback(st);
 		return -1;
 	}
-	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	if (bind_text(s, 1, user))
+		return bind_failed_tx(st, s, err);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		last_step = sqlite3_column_int64(s, 0);
@@ -521,10 +561,11 @@ ns_state_totp_use(struct ns_state *st, const char *user, time_t now,
 		rollback(st);
 		return -1;
 	}
-	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, last_step);
-	sqlite3_bind_int64(s, 3, failures);
-	sqlite3_bind_int64(s, 4, locked_until);
+	if (bind_text(s, 1, user) ||
+	    bind_int(s, 2, last_step) ||
+	    bind_int(s, 3, failures) ||
+	    bind_int(s, 4, locked_until))
+		return bind_failed_tx(st, s, err);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
@@ -551,8 +592,9 @@ ns_state_fido2_counter(struct ns_state *st, const char *user, const char *cred,
 	if (prepare(st, "SELECT counter FROM fido2_counters WHERE user = ? AND cred = ?", &s,
 	            err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, cred, -1, SQLITE_STATIC);
+	if (bind_text(s, 1, user) ||
+	    bind_text(s, 2, cred))
+		return bind_failed(st, s, err);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*counter = (unsigned)sqlite3_column_int64(s, 0);
@@ -575,9 +617,10 @@ ns_state_fido2_set_counter(struct ns_state *st, const char *user, const char *cr
 	                " ON CONFLICT(user, cred) DO UPDATE SET counter = excluded.counter",
 	            &s, err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, cred, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, counter);
+	if (bind_text(s, 1, user) ||
+	    bind_text(s, 2, cred) ||
+	    bind_int(s, 3, counter))
+		return bind_failed(st, s, err);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -636,12 +679,13 @@ ns_ledger_append(struct ns_state *st, const char *event, const char *data_json,
 		rollback(st);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, seq);
-	sqlite3_bind_int64(s, 2, t);
-	sqlite3_bind_text(s, 3, event, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, data_json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, prev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, hash, -1, SQLITE_STATIC);
+	if (bind_int(s, 1, seq) ||
+	    bind_int(s, 2, t) ||
+	    bind_text(s, 3, event) ||
+	    bind_text(s, 4, data_json) ||
+	    bind_text(s, 5, prev) ||
+	    bind_text(s, 6, hash))
+		return bind_failed_tx(st, s, err);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {

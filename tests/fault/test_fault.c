@@ -37,11 +37,6 @@ static const struct {
 	               "authoritative owner/mode-checked open follows" },
 	{ "oath_totp_generate2", "lib/totp.c: one window candidate not computed; the code "
 	                         "matched another candidate" },
-	{ "sqlite3_bind_int64", "KNOWN DEFECT lib/state.c: bind results unchecked "
-	                        "(ns_approval_consume consumed_at)" },
-	{ "sqlite3_bind_text", "KNOWN DEFECT lib/state.c: bind results unchecked "
-	                       "(ns_state_totp_use user: replay/lockout state not read or "
-	                       "written; ns_state_fido2_counter: stored counter not read)" },
 };
 
 static const char *

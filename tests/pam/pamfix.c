@@ -200,7 +200,7 @@ pamfix_approval(struct pamfix *f, const char *user, const char *pkg, char *appro
 		goto out;
 	}
 	if (checked_release(f, st, pkg, &r) != 0 ||
-	    ns_approval_create(st, cfg, &r, user, time(NULL), &a, &err) != 0)
+	    ns_approval_create(st, cfg, &r, NS_ACTION_APPROVE, user, time(NULL), &a, &err) != 0)
 		goto out;
 	snprintf(approval_id, 65, "%s", a.id);
 	ns_approval_clear(&a);
