@@ -35,6 +35,6 @@ env LD_PRELOAD="$shim" SOFTFIDO2_ATTEST=x5c SOFTFIDO2_COUNTER_FILE="$work/counte
 	pamu2fcfg -u root -o pam://npmstage-bench -i pam://npmstage-bench > "$work/u2f_keys"
 chmod 0600 "$work/u2f_keys"
 
-exec env LD_PRELOAD="$wrapper $shim" PAM_WRAPPER=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
+exec ${BENCH_WRAP:-} env LD_PRELOAD="$wrapper $shim" PAM_WRAPPER=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
 	PAM_WRAPPER_SERVICE_DIR="$work/services" SOFTFIDO2_COUNTER_FILE="$work/counter" \
 	"$build/bench/pam_bench" "$work" "$n_totp" "$n_fido2"

@@ -22,8 +22,10 @@ struct ns_state {
 	char *path;
 };
 
+#define SCHEMA_VERSION 1
+
 static const char schema[] =
-	"PRAGMA foreign_keys = ON;"
+	"BEGIN IMMEDIATE;"
 	"CREATE TABLE IF NOT EXISTS releases ("
 	"  id TEXT PRIMARY KEY, origin TEXT NOT NULL, name TEXT NOT NULL,"
 	"  version TEXT NOT NULL, tag TEXT NOT NULL, shasum TEXT NOT NULL DEFAULT '',"
@@ -44,12 +46,29 @@ static const char schema[] =
 	"  PRIMARY KEY (user, cred));"
 	"CREATE TABLE IF NOT EXISTS ledger ("
 	"  seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, event TEXT NOT NULL,"
-	"  data TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);";
+	"  data TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);"
+	"PRAGMA user_version = 1;"
+	"COMMIT;";
 
 static int
 db_fail(struct ns_state *st, const char *what, struct ns_err *err)
 {
 	return ns_fail(err, "state database %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+/* PRAGMA user_version, or -1. */
+static int
+schema_version(struct ns_state *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
 }
 
 int
@@ -146,10 +165,33 @@ ns_state_open(const char *state_dir, int create, struct ns_state **out, struct n
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 10000);
-	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
-	                 NULL) != SQLITE_OK ||
-	    sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-		db_fail(st, "schema", err);
+	/* Every PAM authentication opens and closes the database: keep the WAL and its
+	 * index in place instead of checkpointing and deleting them on each close (file
+	 * creation dominated the module's cost). Commits stay synchronous=FULL. */
+	{
+		int one = 1;
+		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+		sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	}
+	if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
+	                 NULL) != SQLITE_OK) {
+		db_fail(st, "pragma", err);
+		goto fail;
+	}
+	/* The schema is created once (user_version marks it); opening an existing
+	 * database, as the module does on every authentication, only reads. */
+	switch (schema_version(st)) {
+	case SCHEMA_VERSION:
+		break;
+	case 0:
+		if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+			db_fail(st, "schema", err);
+			goto fail;
+		}
+		break;
+	default:
+		ns_fail(err, "state database %s: unknown schema version (newer npm-release?)", dbpath);
 		goto fail;
 	}
 	*out = st;
