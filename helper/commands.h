@@ -14,5 +14,7 @@ struct ns_cmd {
 };
 
 int cmd_version(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_advisories(int argc, char **argv);
 
 #endif

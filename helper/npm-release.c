@@ -8,6 +8,8 @@
 
 static const struct ns_cmd commands[] = {
 	{ "--version", cmd_version, "print the version" },
+	{ "audit", cmd_audit, "audit a package's dependencies against advisories" },
+	{ "advisories", cmd_advisories, "build the local advisory index" },
 };
 
 static void
