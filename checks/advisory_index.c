@@ -20,7 +20,7 @@
 
 /* What an index records about the directory it was built from. */
 struct fingerprint {
-	unsigned long long files, bytes, mtime_max;
+	unsigned long long files, bytes, mtime_sum;  /* sum wraps: fine for a fingerprint */
 };
 
 struct source {
@@ -112,8 +112,7 @@ fp_file(void *ctx, int dirfd, const char *name, const struct stat *st, struct ns
 	(void)err;
 	fp->files++;
 	fp->bytes += (unsigned long long)st->st_size;
-	if (mt > fp->mtime_max)
-		fp->mtime_max = mt;
+	fp->mtime_sum += mt; /* any file touched, added or removed changes the sum */
 	return 0;
 }
 
@@ -260,9 +259,9 @@ ns_advidx_build(const char *dir, const char *out_path, struct ns_advidx_stats *s
 	if (walk_dir(dir, build_file, &b, err) < 0)
 		goto out;
 	snprintf(sql, sizeof(sql), "INSERT INTO meta VALUES('schema','" SCHEMA_VERSION "'),"
-	    "('files','%llu'),('bytes','%llu'),('mtime_max','%llu');"
+	    "('files','%llu'),('bytes','%llu'),('mtime_sum','%llu');"
 	    "CREATE INDEX advisory_package ON advisory(package); COMMIT;",
-	    b.fp.files, b.fp.bytes, b.fp.mtime_max);
+	    b.fp.files, b.fp.bytes, b.fp.mtime_sum);
 	if (exec_sql(b.db, sql, err) < 0)
 		goto out;
 	sqlite3_finalize(b.ins);
@@ -341,10 +340,10 @@ open_index(struct source *s, const char *path, struct fingerprint *fp, struct ns
 
 		if (meta_ull(s->db, "files", &have.files) < 0 ||
 		    meta_ull(s->db, "bytes", &have.bytes) < 0 ||
-		    meta_ull(s->db, "mtime_max", &have.mtime_max) < 0)
+		    meta_ull(s->db, "mtime_sum", &have.mtime_sum) < 0)
 			return ns_fail(err, "advisory index %s: meta table incomplete", path);
 		if (have.files != fp->files || have.bytes != fp->bytes ||
-		    have.mtime_max != fp->mtime_max)
+		    have.mtime_sum != fp->mtime_sum)
 			return 1; /* stale */
 	}
 	if (sqlite3_prepare_v2(s->db, "SELECT id, package, severity, malware, url, summary, range,"
