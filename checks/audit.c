@@ -380,6 +380,24 @@ finding_json(const struct audit *au, const struct finding *f, int *counts)
 	return j;
 }
 
+/* Gravest first, then by package, version and advisory: a stable report. */
+static int
+finding_cmp(const void *pa, const void *pb)
+{
+	const struct finding *a = pa, *b = pb;
+	int c;
+
+	if (a->malware != b->malware)
+		return b->malware - a->malware;
+	if (a->severity != b->severity)
+		return b->severity - a->severity;
+	if ((c = strcmp(a->package, b->package)) != 0)
+		return c;
+	if ((c = strcmp(a->version, b->version)) != 0)
+		return c;
+	return strcmp(a->advisory, b->advisory);
+}
+
 static json_t *
 build_report(struct audit *au, const char *tree_source, json_t *not_audited, json_t *skipped)
 {
@@ -389,6 +407,8 @@ build_report(struct audit *au, const char *tree_source, json_t *not_audited, jso
 	int fail = 0, max = -1, malware = 0, s;
 	size_t i, npk = 0;
 
+	if (au->nf > 1)
+		qsort(au->f, au->nf, sizeof(au->f[0]), finding_cmp);
 	for (i = 0; i < au->nf; i++) {
 		json_t *fj = finding_json(au, &au->f[i], counts);
 
