@@ -358,40 +358,77 @@ rewrite(const struct rctx *x, const struct sre *re, int ngroups, const char *tok
 	return ret;
 }
 
-/* replaceCaret: groups M=1 m=2 p=3 pr=4. */
+/* ">=M.0.0z <(M+1).0.0-0": every M.x.x (carets, tildes and x-ranges share it). */
+static void
+span_major(char *buf, size_t len, const char *M, const char *z)
+{
+	char n1[40];
+
+	js_plus1(M, n1, sizeof(n1));
+	snprintf(buf, len, ">=%s.0.0%s <%s.0.0-0", M, z, n1);
+}
+
+/* ">=M.m.0z <M.(m+1).0-0": every M.m.x. */
+static void
+span_minor(char *buf, size_t len, const char *M, const char *m, const char *z)
+{
+	char n1[40];
+
+	js_plus1(m, n1, sizeof(n1));
+	snprintf(buf, len, ">=%s.%s.0%s <%s.%s.0-0", M, m, z, M, n1);
+}
+
+/* The lower bound of a full version: ">=M.m.p" or ">=M.m.p-pr". */
+static void
+lower_full(char *buf, size_t len, const struct parts *p)
+{
+	if (p->c[4][0] != '\0')
+		snprintf(buf, len, ">=%s.%s.%s-%s", p->c[1], p->c[2], p->c[3], p->c[4]);
+	else
+		snprintf(buf, len, ">=%s.%s.%s", p->c[1], p->c[2], p->c[3]);
+}
+
+/* Caret and tilde share their first cases: groups M=1 m=2 p=3 pr=4.
+ * Returns 1 when buf holds the answer, 0 for a full version, -1 if too long. */
+static int
+partial_span(const struct rctx *x, const struct parts *p, int tilde, char *buf, size_t len)
+{
+	const char *z = x->incpre ? "-0" : "";
+
+	if (strlen(p->c[1]) + strlen(p->c[2]) + strlen(p->c[3]) + strlen(p->c[4]) > 1000)
+		return -1;
+	if (is_x(p->c[1]))
+		buf[0] = '\0';
+	else if (is_x(p->c[2]))
+		span_major(buf, len, p->c[1], z);
+	else if (!is_x(p->c[3]))
+		return 0;
+	else if (tilde || strcmp(p->c[1], "0") == 0)
+		span_minor(buf, len, p->c[1], p->c[2], z);
+	else {
+		char n1[40];
+
+		js_plus1(p->c[1], n1, sizeof(n1));
+		snprintf(buf, len, ">=%s.%s.0%s <%s.0.0-0", p->c[1], p->c[2], z, n1);
+	}
+	return 1;
+}
+
+/* replaceCaret */
 static char *
 caret_fn(const struct rctx *x, const char *tok, struct parts *p)
 {
-	const char *M = p->c[1], *m = p->c[2], *pt = p->c[3], *pr = p->c[4];
-	const char *z = x->incpre ? "-0" : "";
-	char n1[40];
-	char buf[1200];
+	const char *M = p->c[1], *m = p->c[2];
+	char n1[40], lo[1100], buf[1200];
+	int r;
 
 	(void)tok;
-	if (strlen(M) + strlen(m) + strlen(pt) + strlen(pr) > 1000)
+	if ((r = partial_span(x, p, 0, buf, sizeof(buf))) < 0)
 		return NULL;
-	if (is_x(M))
-		buf[0] = '\0';
-	else if (is_x(m)) {
-		js_plus1(M, n1, sizeof(n1));
-		snprintf(buf, sizeof(buf), ">=%s.0.0%s <%s.0.0-0", M, z, n1);
-	} else if (is_x(pt)) {
-		if (strcmp(M, "0") == 0) {
-			js_plus1(m, n1, sizeof(n1));
-			snprintf(buf, sizeof(buf), ">=%s.%s.0%s <%s.%s.0-0", M, m, z, M, n1);
-		} else {
-			js_plus1(M, n1, sizeof(n1));
-			snprintf(buf, sizeof(buf), ">=%s.%s.0%s <%s.0.0-0", M, m, z, n1);
-		}
-	} else {
-		char lo[600];
-
-		if (pr[0] != '\0')
-			snprintf(lo, sizeof(lo), ">=%s.%s.%s-%s", M, m, pt, pr);
-		else
-			snprintf(lo, sizeof(lo), ">=%s.%s.%s", M, m, pt);
+	if (r == 0) {
+		lower_full(lo, sizeof(lo), p);
 		if (strcmp(M, "0") == 0 && strcmp(m, "0") == 0) {
-			js_plus1(pt, n1, sizeof(n1));
+			js_plus1(p->c[3], n1, sizeof(n1));
 			snprintf(buf, sizeof(buf), "%s <%s.%s.%s-0", lo, M, m, n1);
 		} else if (strcmp(M, "0") == 0) {
 			js_plus1(m, n1, sizeof(n1));
@@ -404,32 +441,20 @@ caret_fn(const struct rctx *x, const char *tok, struct parts *p)
 	return dupn(buf, strlen(buf));
 }
 
-/* replaceTilde: groups M=1 m=2 p=3 pr=4. */
+/* replaceTilde */
 static char *
 tilde_fn(const struct rctx *x, const char *tok, struct parts *p)
 {
-	const char *M = p->c[1], *m = p->c[2], *pt = p->c[3], *pr = p->c[4];
-	const char *z = x->incpre ? "-0" : "";
-	char n1[40];
-	char buf[1200];
+	char n1[40], lo[1100], buf[1200];
+	int r;
 
 	(void)tok;
-	if (strlen(M) + strlen(m) + strlen(pt) + strlen(pr) > 1000)
+	if ((r = partial_span(x, p, 1, buf, sizeof(buf))) < 0)
 		return NULL;
-	if (is_x(M))
-		buf[0] = '\0';
-	else if (is_x(m)) {
-		js_plus1(M, n1, sizeof(n1));
-		snprintf(buf, sizeof(buf), ">=%s.0.0%s <%s.0.0-0", M, z, n1);
-	} else if (is_x(pt)) {
-		js_plus1(m, n1, sizeof(n1));
-		snprintf(buf, sizeof(buf), ">=%s.%s.0%s <%s.%s.0-0", M, m, z, M, n1);
-	} else {
-		js_plus1(m, n1, sizeof(n1));
-		if (pr[0] != '\0')
-			snprintf(buf, sizeof(buf), ">=%s.%s.%s-%s <%s.%s.0-0", M, m, pt, pr, M, n1);
-		else
-			snprintf(buf, sizeof(buf), ">=%s.%s.%s <%s.%s.0-0", M, m, pt, M, n1);
+	if (r == 0) {
+		lower_full(lo, sizeof(lo), p);
+		js_plus1(p->c[2], n1, sizeof(n1));
+		snprintf(buf, sizeof(buf), "%s <%s.%s.0-0", lo, p->c[1], n1);
 	}
 	return dupn(buf, strlen(buf));
 }
@@ -486,17 +511,11 @@ xrange_fn(const struct rctx *x, const char *tok, struct parts *p)
 		if (strcmp(gtlt, "<") == 0)
 			pr = "-0";
 		snprintf(buf, sizeof(buf), "%s%s.%s.%s%s", gtlt, M, m, pt, pr);
-	} else if (xm) {
-		char n1[40];
-
-		js_plus1(M, n1, sizeof(n1));
-		snprintf(buf, sizeof(buf), ">=%s.0.0%s <%s.0.0-0", M, pr, n1);
-	} else if (xp) {
-		char n1[40];
-
-		js_plus1(m, n1, sizeof(n1));
-		snprintf(buf, sizeof(buf), ">=%s.%s.0%s <%s.%s.0-0", M, m, pr, M, n1);
-	} else
+	} else if (xm)
+		span_major(buf, sizeof(buf), M, pr);
+	else if (xp)
+		span_minor(buf, sizeof(buf), M, m, pr);
+	else
 		return dupn(tok, strlen(tok));
 	return dupn(buf, strlen(buf));
 }
