@@ -438,6 +438,24 @@ build_report(struct audit *au, const char *tree_source, json_t *not_audited, jso
 	return r;
 }
 
+/* A lockfile given beside a tarball must be the package's own. */
+static int
+lockfile_mismatch(const char *pkgjson, size_t len, const struct ns_lock *lock,
+                  struct ns_err *err)
+{
+	json_t *pj = json_loadb(pkgjson, len, 0, NULL);
+	const char *name = json_string_value(json_object_get(pj, "name"));
+	int bad = 0;
+
+	if (name != NULL && lock->root_name != NULL && strcmp(name, lock->root_name) != 0) {
+		ns_fail(err, "the lockfile is for \"%.100s\", the tarball holds \"%.100s\"",
+		    lock->root_name, name);
+		bad = 1;
+	}
+	json_decref(pj);
+	return bad;
+}
+
 int
 ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, struct ns_err *err)
 {
@@ -492,6 +510,8 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 		}
 		tree_source = "lockfile";
 		au.have_tree = 1;
+		if (pkgjson != NULL && lockfile_mismatch(pkgjson, pjlen, &au.lock, err))
+			goto out;
 	}
 	if (au.have_tree) {
 		if (ns_lock_resolve(&au.lock, err) < 0)

@@ -25,6 +25,15 @@ put(FILE *f, const char *s)
 	fputs(buf, f);
 }
 
+/* before + sanitised s + after */
+static void
+field(FILE *f, const char *before, const char *s, const char *after)
+{
+	fputs(before, f);
+	put(f, s);
+	fputs(after, f);
+}
+
 void
 ns_audit_print_summary(FILE *f, const json_t *report)
 {
@@ -55,11 +64,8 @@ ns_audit_print_summary(FILE *f, const json_t *report)
 
 			if (strcmp(str(x, "severity"), order[s]) != 0)
 				continue;
-			fputs("  ", f);
-			put(f, str(x, "package"));
-			fputs("@", f);
-			put(f, str(x, "version"));
-			fputs("  ", f);
+			field(f, "  ", str(x, "package"), "@");
+			field(f, "", str(x, "version"), "  ");
 			put(f, str(x, "advisory"));
 			if (json_is_true(json_object_get(x, "malware")))
 				fputs("  MALWARE", f);
@@ -67,31 +73,18 @@ ns_audit_print_summary(FILE *f, const json_t *report)
 			    "  (transitive)", f);
 			if (json_is_true(json_object_get(x, "dev")))
 				fputs(" (dev)", f);
-			fputs("\n    ", f);
-			put(f, str(x, "title"));
-			fputs("\n    vulnerable: ", f);
-			put(f, str(x, "range"));
-			fputs("  ", f);
-			put(f, str(x, "url"));
-			fputs("\n", f);
-			for (k = 0; k < json_array_size(paths); k++) {
-				fputs("    path: ", f);
-				put(f, json_string_value(json_array_get(paths, k)));
-				fputs("\n", f);
-			}
-			if (json_object_get(x, "error") != NULL) {
-				fputs("    could not be evaluated (counted as affected): ", f);
-				put(f, str(x, "error"));
-				fputs("\n", f);
-			}
+			field(f, "\n    ", str(x, "title"), "\n");
+			field(f, "    vulnerable: ", str(x, "range"), "  ");
+			field(f, "", str(x, "url"), "\n");
+			for (k = 0; k < json_array_size(paths); k++)
+				field(f, "    path: ", json_string_value(json_array_get(paths, k)), "\n");
+			if (json_object_get(x, "error") != NULL)
+				field(f, "    could not be evaluated (counted as affected): ",
+				    str(x, "error"), "\n");
 			if (ex != NULL) {
-				fputs("    exception (", f);
-				put(f, str(ex, "status"));
-				fputs(", expires ", f);
-				put(f, str(ex, "expires"));
-				fputs("): ", f);
-				put(f, str(ex, "reason"));
-				fputs("\n", f);
+				field(f, "    exception (", str(ex, "status"), ", expires ");
+				field(f, "", str(ex, "expires"), "): ");
+				field(f, "", str(ex, "reason"), "\n");
 			}
 		}
 	}
@@ -100,15 +93,10 @@ ns_audit_print_summary(FILE *f, const json_t *report)
 		for (i = 0; i < json_array_size(na); i++) {
 			const json_t *x = json_array_get(na, i);
 
-			fputs("  ", f);
-			put(f, str(x, "package"));
-			if (json_object_get(x, "range") != NULL) {
-				fputs(" ", f);
-				put(f, str(x, "range"));
-			}
-			fputs(": ", f);
-			put(f, str(x, "reason"));
-			fputs("\n", f);
+			field(f, "  ", str(x, "package"), "");
+			if (json_object_get(x, "range") != NULL)
+				field(f, " ", str(x, "range"), "");
+			field(f, ": ", str(x, "reason"), "\n");
 		}
 	}
 	if (json_array_size(sk) > 0)
@@ -117,10 +105,7 @@ ns_audit_print_summary(FILE *f, const json_t *report)
 		const char *key;
 		json_t *v;
 
-		json_object_foreach((json_t *)json_array_get(notes, i), key, v) {
-			fputs("note: ", f);
-			put(f, json_string_value(v) ? json_string_value(v) : "");
-			fputs("\n", f);
-		}
+		json_object_foreach((json_t *)json_array_get(notes, i), key, v)
+			field(f, "note: ", json_string_value(v) ? json_string_value(v) : "", "\n");
 	}
 }

@@ -18,7 +18,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: npm-release audit [--json] [--level info|low|moderate|high|"
 	    "critical|none]\n       [--advisories DIR]... [--bulk-url URL] [--exceptions FILE]"
-	    " (TARBALL | --lockfile FILE)\n");
+	    " (TARBALL [--lockfile FILE] | --lockfile FILE)\n");
 	return NS_EXIT_USAGE;
 }
 
@@ -95,7 +95,7 @@ cmd_audit(int argc, char **argv)
 		}
 	}
 	sources[nsrc] = NULL;
-	if ((tarball == NULL) == (lockfile == NULL) || (nsrc == 0 && o.bulk_url == NULL)) {
+	if ((tarball == NULL && lockfile == NULL) || (nsrc == 0 && o.bulk_url == NULL)) {
 		if (nsrc == 0 && o.bulk_url == NULL)
 			fprintf(stderr, "npm-release audit: give --advisories DIR or --bulk-url URL\n");
 		free(exceptions);

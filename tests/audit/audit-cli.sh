@@ -177,6 +177,11 @@ check tgz-bare result fail
 n=$((n + 1))
 grep -q 'not audited (1)' "$tmp/bare.txt" || { echo "FAIL summary lacks not audited" >&2; failures=$((failures + 1)); }
 
+audit 0 tgz-lockfile $osv --lockfile "$data/lock/misses.json" "$tmp/bare.tgz"
+check tgz-lockfile result pass
+audit 1 tgz-wrong-lockfile $osv --lockfile "$data/lock/v1.json" "$tmp/bare.tgz"
+errcheck tgz-wrong-lockfile 'the lockfile is for "legacy"'
+
 # --- the bulk endpoint on 127.0.0.1, serving the same records ---
 "$node" "$top/tests/audit/bulk-server.js" "$tmp/port" "$tmp/requests.log" "$data/osv" \
 	"$data/osv-malware" &
