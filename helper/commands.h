@@ -23,5 +23,7 @@ int cmd_log(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_reject(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_advisories(int argc, char **argv);
 
 #endif

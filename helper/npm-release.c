@@ -20,6 +20,8 @@ static const struct ns_cmd commands[] = {
 	{ "token", cmd_token, "store the release or read token from stdin (root)" },
 	{ "--version", cmd_version, "print the version" },
 	{ "verify", cmd_verify, "check a package tarball (integrity, contents, source)" },
+	{ "audit", cmd_audit, "audit a package's dependencies against advisories" },
+	{ "advisories", cmd_advisories, "build the local advisory index" },
 };
 
 static void

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_MAX_INPUT (1024 * 1024)
+#define FUZZ_MAX_INPUT (8 * 1024 * 1024)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

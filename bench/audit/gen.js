@@ -1,0 +1,60 @@
+'use strict'
+// Inputs for bench/audit: lockfiles of real package names (packages.tsv: the
+// most-downloaded npm packages, name and current version) and synthetic OSV sets.
+//   node gen.js lockfile N OUT      a lockfileVersion 3 tree of the first N names
+//   node gen.js osv COUNT DIR       COUNT synthetic GHSA-style records over those names
+const fs = require('fs')
+const path = require('path')
+
+const pkgs = fs.readFileSync(path.join(__dirname, 'packages.tsv'), 'utf8').trim().split('\n')
+  .map((l) => { const [name, version] = l.split('\t'); return { name, version } })
+let state = 12345
+const rnd = () => { state = (state * 1103515245 + 12345) % 2147483648; return state / 2147483648 }
+
+const [mode, countArg, out] = process.argv.slice(2)
+const count = Number(countArg)
+if (mode === 'lockfile') {
+  const sel = pkgs.slice(0, count)
+  const packages = { '': { name: 'bench-root', version: '1.0.0', dependencies: {} } }
+  const direct = Math.max(1, Math.floor(count / 4))
+  sel.forEach((p, i) => {
+    const entry = { version: p.version, resolved: `http://127.0.0.1/${p.name}.tgz`, dependencies: {} }
+    if (i < direct) packages[''].dependencies[p.name] = `^${p.version}`
+    else {
+      // required by an earlier package, as a transitive dependency
+      const parent = sel[Math.floor(rnd() * i)]
+      packages[`node_modules/${parent.name}`].dependencies[p.name] = `^${p.version}`
+    }
+    packages[`node_modules/${p.name}`] = entry
+  })
+  // every tenth package also pulls an old copy of another one, nested under it
+  sel.forEach((p, i) => {
+    if (i % 10 !== 0 || i + 1 >= sel.length) return
+    const dep = sel[(i * 7 + 1) % sel.length]
+    if (dep.name === p.name) return
+    packages[`node_modules/${p.name}`].dependencies[dep.name] = '^1.0.0'
+    packages[`node_modules/${p.name}/node_modules/${dep.name}`] = { version: '1.0.0' }
+  })
+  fs.writeFileSync(out, JSON.stringify({ name: 'bench-root', version: '1.0.0', lockfileVersion: 3, requires: true, packages }))
+} else if (mode === 'osv') {
+  fs.mkdirSync(out, { recursive: true })
+  const sev = ['LOW', 'MODERATE', 'HIGH', 'CRITICAL']
+  for (let i = 0; i < count; i++) {
+    const p = pkgs[Math.floor(rnd() * pkgs.length)]
+    const major = Math.floor(rnd() * 5)
+    const id = `GHSA-bnch-${String(i).padStart(4, '0').slice(-4)}-${(i >> 12).toString(36).padStart(4, 'x')}`
+    const rec = {
+      schema_version: '1.4.0', id, modified: '2026-01-01T00:00:00Z', published: '2026-01-01T00:00:00Z',
+      summary: `Synthetic advisory ${i} for ${p.name}`, details: 'bench/audit synthetic record',
+      affected: [{
+        package: { ecosystem: 'npm', name: p.name },
+        ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: major ? `${major}.0.0` : '0' }, { fixed: `${major}.${1 + Math.floor(rnd() * 9)}.0` }] }],
+      }],
+      database_specific: { severity: sev[Math.floor(rnd() * 4)], cwe_ids: ['CWE-400'], github_reviewed: true },
+    }
+    fs.writeFileSync(path.join(out, `${id}.json`), JSON.stringify(rec, null, 2))
+  }
+} else {
+  console.error('usage: node gen.js lockfile N OUT | osv COUNT DIR')
+  process.exit(2)
+}

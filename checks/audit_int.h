@@ -1,0 +1,42 @@
+/* Internal interfaces between the audit's parts (not for other modules). */
+#ifndef NS_AUDIT_INT_H
+#define NS_AUDIT_INT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "nserr.h"
+
+#define NS_AUDIT_MAX_PKGJSON (1u << 20)
+#define NS_AUDIT_MAX_BULK_RESPONSE (32u << 20)
+
+/* Bounded extraction of package.json and npm-shrinkwrap.json from an npm
+ * tarball (gzip'd tar, members under one top-level directory). Either output
+ * may be NULL when the member is absent. */
+int ns_audit_tarball_members(int fd, char **pkgjson, size_t *pjlen, char **shrinkwrap,
+                             size_t *swlen, struct ns_err *err);
+
+/* POSTs body ({name: [versions]}) gzip-compressed to BASE/-/npm/v1/security/advisories/bulk
+ * and returns the parsed response object. */
+int ns_audit_bulk_fetch(const char *base_url, const json_t *body, json_t **resp,
+                        struct ns_err *err);
+
+struct ns_audit_exception {
+	char *advisory, *package, *reason, *expires;
+	long long expires_at;   /* first second after the expiry day (UTC) */
+};
+
+struct ns_audit_exceptions {
+	struct ns_audit_exception *e;
+	size_t n;
+};
+
+int ns_audit_exceptions_load(const char *path, struct ns_audit_exceptions *ex,
+                             struct ns_err *err);
+void ns_audit_exceptions_free(struct ns_audit_exceptions *ex);
+const struct ns_audit_exception *ns_audit_exception_find(const struct ns_audit_exceptions *ex,
+                                                         const char *advisory,
+                                                         const char *package);
+
+#endif

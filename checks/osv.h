@@ -1,0 +1,57 @@
+/* OSV advisories for npm packages (GitHub Advisory Database GHSA records and
+ * OpenSSF malicious-package MAL records), evaluated per the OSV schema:
+ * introduced / fixed / last_affected / limit events, explicit versions,
+ * withdrawn records ignored, GitHub's last_known_affected_version_range as the
+ * ceiling of an open-ended range. Versions compare by SemVer 2.0 precedence. */
+#ifndef NS_OSV_H
+#define NS_OSV_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "nsconfig.h"
+#include "nserr.h"
+#include "semver.h"
+
+enum { NS_SEV_INFO, NS_SEV_LOW, NS_SEV_MODERATE, NS_SEV_HIGH, NS_SEV_CRITICAL, NS_SEV_NONE };
+
+#define NS_OSV_MAX_RECORD (4u << 20)   /* bytes per OSV file */
+
+/* One advisory as it applies to one npm package. */
+struct ns_advisory {
+	char *id;          /* "GHSA-…", "MAL-…" */
+	char *package;
+	int severity;      /* NS_SEV_INFO..NS_SEV_CRITICAL */
+	int malware;
+	char *url;
+	char *summary;
+	char *range;       /* node-semver rendering of the affected versions (PROTOCOLS §7.2) */
+	json_t *affected;  /* array of this package's affected[] entries */
+};
+
+/* An advisory's severity: info..critical, case-insensitive, "medium" = moderate;
+ * -1 for anything else. (Level names: ns_severity_parse/name in nsconfig.h.) */
+int ns_osv_severity_parse(const char *s);
+
+/* Splits an OSV record into one advisory per npm package it names. Withdrawn
+ * records and other ecosystems give none. -1 (err set) if the record is malformed. */
+int ns_osv_split(const json_t *rec, struct ns_advisory **out, size_t *n, struct ns_err *err);
+
+/* Builds the advisory from stored fields (the index keeps the affected entries as JSON). */
+int ns_advisory_init(struct ns_advisory *a, const char *id, const char *package, int severity,
+                     int malware, const char *url, const char *summary, const char *range,
+                     const char *affected_json, struct ns_err *err);
+
+void ns_advisory_clear(struct ns_advisory *a);
+void ns_advisory_free_array(struct ns_advisory *a, size_t n);
+
+/* 1 when version v of the package is affected, 0 when not, -1 (err set) when the
+ * advisory cannot be evaluated (then callers treat it as affected: fail closed). */
+int ns_osv_affects(const struct ns_advisory *a, const struct ns_semver *v, struct ns_err *err);
+
+/* Parses an OSV event version: "0" (before everything) gives *zero = 1; otherwise
+ * strict SemVer, then loose, then a numeric "1" / "1.0" padded to three parts. */
+int ns_osv_event_version(const char *s, struct ns_semver *v, int *zero);
+
+#endif

@@ -1,0 +1,141 @@
+/* npm-release audit: the dependency audit as a command (npm-release-audit(8)). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "../checks/audit.h"
+
+#define MAX_SOURCES 32
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: npm-release audit [--json] [--level info|low|moderate|high|"
+	    "critical|none]\n       [--advisories DIR]... [--bulk-url URL] [--exceptions FILE]"
+	    " (TARBALL [--lockfile FILE] | --lockfile FILE)\n");
+	return NS_EXIT_USAGE;
+}
+
+/* secure_file wants absolute paths. */
+static char *
+absolute(const char *p)
+{
+	char cwd[4096];
+	char *out;
+	size_t n;
+
+	if (p[0] == '/')
+		return strdup(p);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	n = strlen(cwd) + strlen(p) + 2;
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%s/%s", cwd, p);
+	return out;
+}
+
+int
+cmd_audit(int argc, char **argv)
+{
+	struct ns_audit_opts o;
+	struct ns_err err = { "" };
+	const char *sources[MAX_SOURCES + 1];
+	const char *lockfile = NULL, *tarball = NULL;
+	char *exceptions = NULL;
+	size_t nsrc = 0;
+	int json = 0, i, tfd = -1, rc;
+	json_t *report = NULL;
+
+	ns_audit_opts_init(&o);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--json") == 0)
+			json = 1;
+		else if (strcmp(a, "--level") == 0 && i + 1 < argc) {
+			if ((o.level = ns_audit_level_parse(argv[++i])) < 0) {
+				fprintf(stderr, "npm-release audit: unknown level \"%s\"\n", argv[i]);
+				return NS_EXIT_USAGE;
+			}
+		} else if (strcmp(a, "--advisories") == 0 && i + 1 < argc) {
+			if (nsrc == MAX_SOURCES) {
+				fprintf(stderr, "npm-release audit: too many --advisories\n");
+				return NS_EXIT_USAGE;
+			}
+			sources[nsrc++] = argv[++i];
+		} else if (strcmp(a, "--bulk-url") == 0 && i + 1 < argc) {
+			o.bulk_url = argv[++i];
+			if (strncmp(o.bulk_url, "http://", 7) != 0 &&
+			    strncmp(o.bulk_url, "https://", 8) != 0) {
+				fprintf(stderr, "npm-release audit: --bulk-url must be http(s)://\n");
+				return NS_EXIT_USAGE;
+			}
+		} else if (strcmp(a, "--exceptions") == 0 && i + 1 < argc) {
+			free(exceptions);
+			if ((exceptions = absolute(argv[++i])) == NULL) {
+				perror("npm-release audit");
+				return NS_EXIT_USAGE;
+			}
+		} else if (strcmp(a, "--lockfile") == 0 && i + 1 < argc)
+			lockfile = argv[++i];
+		else if (a[0] == '-' && a[1] != '\0') {
+			free(exceptions);
+			return usage();
+		} else if (tarball == NULL)
+			tarball = a;
+		else {
+			free(exceptions);
+			return usage();
+		}
+	}
+	sources[nsrc] = NULL;
+	if ((tarball == NULL && lockfile == NULL) || (nsrc == 0 && o.bulk_url == NULL)) {
+		if (nsrc == 0 && o.bulk_url == NULL)
+			fprintf(stderr, "npm-release audit: give --advisories DIR or --bulk-url URL\n");
+		free(exceptions);
+		return usage();
+	}
+	o.advisory_dirs = nsrc ? sources : NULL;
+	o.exceptions_path = exceptions;
+	if (exceptions != NULL && ns_audit_exceptions_check(exceptions, &err) < 0) {
+		fprintf(stderr, "npm-release audit: %s\n", err.msg);
+		free(exceptions);
+		return NS_EXIT_USAGE;
+	}
+	if (lockfile != NULL && (o.lockfile_fd = open(lockfile, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "npm-release audit: %s: %s\n", lockfile, strerror(errno));
+		free(exceptions);
+		return NS_EXIT_USAGE;
+	}
+	if (tarball != NULL && (tfd = open(tarball, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "npm-release audit: %s: %s\n", tarball, strerror(errno));
+		free(exceptions);
+		return NS_EXIT_USAGE;
+	}
+	rc = ns_audit_fd(tfd, &o, &report, &err);
+	if (tfd >= 0)
+		close(tfd);
+	if (o.lockfile_fd >= 0)
+		close(o.lockfile_fd);
+	free(exceptions);
+	if (rc < 0) {
+		fprintf(stderr, "npm-release audit: %s\n", err.msg);
+		return NS_EXIT_FAIL;
+	}
+	if (json) {
+		char *s = json_dumps(report, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+
+		if (s != NULL)
+			printf("%s\n", s);
+		free(s);
+	} else
+		ns_audit_print_summary(stdout, report);
+	json_decref(report);
+	return rc == 0 ? NS_EXIT_OK : NS_EXIT_FAIL;
+}

@@ -1,0 +1,250 @@
+#!/bin/sh
+# End-to-end tests of `npm-release audit` and `npm-release advisories index`
+# against the real OSV records in tests/audit/data/osv: hits and near misses
+# (fixed / last_affected boundaries, prereleases, nested and scoped packages,
+# explicit versions, last_known_affected_version_range, withdrawn records),
+# levels, malware, exceptions, the index, tarballs, the bulk endpoint served
+# on 127.0.0.1 from the same records, and malformed inputs.
+set -u
+top=${srcdir:-.}
+data="$top/tests/audit/data"
+nm="$top/tests/registry/node_modules"
+node="$nm/.bin/node"
+helper=./helper/npm-release
+expect="$top/tests/audit/expect.js"
+if [ ! -x "$node" ]; then
+	echo "audit-cli: $node missing; run 'npm ci' in tests/registry" >&2
+	exit 1
+fi
+mkdir -p tests/audit
+tmp=$(mktemp -d "$PWD/tests/audit/cli.XXXXXX") || exit 1
+server=
+cleanup() {
+	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+failures=0
+n=0
+
+# audit EXPECTED_RC NAME ARGS...: runs the audit with --json into $tmp/NAME.json
+audit() {
+	want=$1 name=$2
+	shift 2
+	n=$((n + 1))
+	"$helper" audit --json "$@" > "$tmp/$name.json" 2> "$tmp/$name.err"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		echo "FAIL $name: exit $rc, expected $want" >&2
+		cat "$tmp/$name.err" >&2
+		failures=$((failures + 1))
+	fi
+}
+
+# check NAME ASSERTION...: an assertion over $tmp/NAME.json (see expect.js)
+check() {
+	name=$1
+	shift
+	n=$((n + 1))
+	if ! "$node" "$expect" "$tmp/$name.json" "$@"; then
+		echo "FAIL $name: $*" >&2
+		failures=$((failures + 1))
+	fi
+}
+
+# errcheck NAME SUBSTRING: the command's stderr names the problem
+errcheck() {
+	n=$((n + 1))
+	if ! grep -q -- "$2" "$tmp/$1.err"; then
+		echo "FAIL $1: stderr lacks \"$2\":" >&2
+		cat "$tmp/$1.err" >&2
+		failures=$((failures + 1))
+	fi
+}
+
+osv="--advisories $data/osv"
+
+# --- hits and near misses from the real records ---
+audit 1 hits $osv --lockfile "$data/lock/hits.json"
+check hits result fail
+check hits has lodash@4.17.20 GHSA-35jh-r3h4-6jhm high        # fixed 4.17.21
+check hits has lodash@4.17.20 GHSA-29mw-wpgm-hmr9 moderate
+check hits lacks lodash@4.17.20 GHSA-p6mc-m468-83gw           # fixed 4.17.20 (boundary)
+check hits lacks lodash@4.17.20 GHSA-jf85-cpcp-j695
+check hits has elliptic@6.5.6 GHSA-49q7-c7j4-3p7m low          # last_affected 6.5.6 inclusive
+check hits has elliptic@5.2.0 GHSA-977x-g7h5-7qgw              # nested copy
+check hits lacks elliptic@5.2.0 GHSA-49q7-c7j4-3p7m            # introduced 5.2.1
+check hits path elliptic@5.2.0 GHSA-977x-g7h5-7qgw "demo > a > elliptic"
+check hits direct elliptic@5.2.0 GHSA-977x-g7h5-7qgw false
+check hits direct elliptic@6.5.6 GHSA-977x-g7h5-7qgw true
+check hits has express@5.0.0-beta.1 GHSA-qw6h-vgh9-j6wx        # prerelease in events
+check hits has @babel/traverse@8.0.0-alpha.3 GHSA-67hx-6x53-jw92 critical
+check hits has babel-traverse@6.26.0 GHSA-67hx-6x53-jw92       # introduced-only + "< 7.23.2"
+check hits has y18n@4.0.0 GHSA-c4w7-xm78-47vh                  # explicit versions list
+check hits has node-fetch@3.0.0 GHSA-r683-j2x4-v87g            # "introduced": "1.0"
+check hits has qs@6.10.2 GHSA-hrpp-h998-j3pp high
+check hits path qs@6.10.2 GHSA-hrpp-h998-j3pp "demo > express > body-parser > qs"
+check hits lacks body-parser@1.20.3 GHSA-qwcr-r2fm-qrc7        # fixed 1.20.3
+check hits has semver@7.5.1 GHSA-c2qf-rxjj-qqgw                # dev dependency still audited
+check hits max critical
+
+audit 0 misses $osv --lockfile "$data/lock/misses.json"
+check misses result pass
+check misses count 0
+check misses max null
+
+# --- levels ---
+audit 0 level-none $osv --level none --lockfile "$data/lock/hits.json"
+check level-none result pass
+audit 1 level-critical $osv --level critical --lockfile "$data/lock/hits.json"
+audit 0 level-crit-misses $osv --level critical --lockfile "$data/lock/v1.json"
+audit 1 level-high-v1 $osv --level high --lockfile "$data/lock/v1.json"
+audit 2 level-bad $osv --level severe --lockfile "$data/lock/hits.json"
+
+# --- lockfile v1 tree, links and workspaces ---
+check level-high-v1 has qs@6.10.2 GHSA-hrpp-h998-j3pp
+check level-high-v1 path qs@6.10.2 GHSA-hrpp-h998-j3pp "legacy > body-parser > qs"
+check level-high-v1 lacks qs@6.11.0 GHSA-hrpp-h998-j3pp
+check level-high-v1 has ws@7.4.5 GHSA-3h5v-q93c-6h6q
+check level-high-v1 has body-parser@1.20.2 GHSA-qwcr-r2fm-qrc7
+audit 1 link $osv --lockfile "$data/lock/link.json"
+check link has minimatch@3.0.4 GHSA-f8q6-p94x-37v3
+check link path minimatch@3.0.4 GHSA-f8q6-p94x-37v3 "mono > ws-a > minimatch"
+
+# --- malware always fails; exceptions do not cover it ---
+audit 1 malware --advisories "$data/osv" --advisories "$data/osv-malware" --level none \
+	--lockfile "$data/lock/malware.json"
+check malware has evil-pkg@1.2.3 MAL-TEST-0001 critical
+check malware result fail
+cp "$data/exceptions-malware.json" "$data/exceptions-valid.json" \
+	"$data/exceptions-expired.json" "$data/exceptions-bad.json" "$tmp/"
+chmod 644 "$tmp"/exceptions-*.json
+audit 1 malware-exc --advisories "$data/osv-malware" --exceptions "$tmp/exceptions-malware.json" \
+	--lockfile "$data/lock/malware.json"
+check malware-exc exception evil-pkg@1.2.3 MAL-TEST-0001 not-applicable-to-malware
+audit 0 withdrawn --advisories "$data/osv" --lockfile "$data/lock/malware.json"
+
+# --- exceptions ---
+audit 0 exc-valid $osv --level critical --exceptions "$tmp/exceptions-valid.json" \
+	--lockfile "$data/lock/misses.json"
+audit 1 exc-applied $osv --level high --exceptions "$tmp/exceptions-valid.json" \
+	--lockfile "$data/lock/hits.json"
+check exc-applied exception lodash@4.17.20 GHSA-35jh-r3h4-6jhm applied
+audit 1 exc-expired $osv --exceptions "$tmp/exceptions-expired.json" \
+	--lockfile "$data/lock/hits.json"
+check exc-expired exception lodash@4.17.20 GHSA-35jh-r3h4-6jhm expired
+check exc-expired note "expired on 2020-01-31"
+audit 2 exc-bad $osv --exceptions "$tmp/exceptions-bad.json" --lockfile "$data/lock/hits.json"
+errcheck exc-bad 'lacks "reason"'
+
+# --- the index: same answers, used when it matches the files, stale when not ---
+cp -r "$data/osv" "$tmp/osv"
+chmod -R u+w "$tmp/osv"
+n=$((n + 1))
+if ! "$helper" advisories index "$tmp/osv" > "$tmp/index.out" 2>&1 ||
+   ! grep -q 'indexed 80 OSV files (1 withdrawn)' "$tmp/index.out"; then
+	echo "FAIL advisories index:" >&2
+	cat "$tmp/index.out" >&2
+	failures=$((failures + 1))
+fi
+audit 1 indexed --advisories "$tmp/osv" --lockfile "$data/lock/hits.json"
+check indexed same "$tmp/hits.json"
+check indexed note "(indexed)"
+audit 1 index-file --advisories "$tmp/osv/npm-release-advisories.db" --lockfile "$data/lock/hits.json"
+check index-file same "$tmp/hits.json"
+touch -d '2001-01-01' "$tmp/osv/GHSA-29mw-wpgm-hmr9.json"
+audit 1 stale --advisories "$tmp/osv" --lockfile "$data/lock/hits.json"
+check stale note "index stale"
+check stale same "$tmp/hits.json"
+printf 'SQLite format 3\000 but not really' > "$tmp/garbage.db"
+audit 1 garbage-index --advisories "$tmp/garbage.db" --lockfile "$data/lock/hits.json"
+errcheck garbage-index "advisory index"
+
+# --- tarballs: shrinkwrap inside, lockfile beside, or neither (not audited) ---
+mkdir -p "$tmp/pkg1/package" "$tmp/pkg2/package"
+printf '{"name":"demo","version":"1.0.0","dependencies":{"lodash":"^4.17.0"}}' \
+	> "$tmp/pkg1/package/package.json"
+cp "$data/lock/hits.json" "$tmp/pkg1/package/npm-shrinkwrap.json"
+cp "$tmp/pkg1/package/package.json" "$tmp/pkg2/package/package.json"
+tar -czf "$tmp/with-shrinkwrap.tgz" -C "$tmp/pkg1" package
+tar -czf "$tmp/bare.tgz" -C "$tmp/pkg2" package
+audit 1 tgz-shrinkwrap $osv "$tmp/with-shrinkwrap.tgz"
+check tgz-shrinkwrap same "$tmp/hits.json"
+audit 1 tgz-bare $osv "$tmp/bare.tgz"
+check tgz-bare notaudited lodash
+check tgz-bare result fail
+"$helper" audit $osv "$tmp/bare.tgz" > "$tmp/bare.txt" 2>&1
+n=$((n + 1))
+grep -q 'not audited (1)' "$tmp/bare.txt" || { echo "FAIL summary lacks not audited" >&2; failures=$((failures + 1)); }
+
+audit 0 tgz-lockfile $osv --lockfile "$data/lock/misses.json" "$tmp/bare.tgz"
+check tgz-lockfile result pass
+audit 1 tgz-wrong-lockfile $osv --lockfile "$data/lock/v1.json" "$tmp/bare.tgz"
+errcheck tgz-wrong-lockfile 'the lockfile is for "legacy"'
+
+# --- the bulk endpoint on 127.0.0.1, serving the same records ---
+"$node" "$top/tests/audit/bulk-server.js" "$tmp/port" "$tmp/requests.log" "$data/osv" \
+	"$data/osv-malware" &
+server=$!
+i=0
+while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+port=$(cat "$tmp/port" 2>/dev/null)
+if [ -z "$port" ]; then
+	echo "FAIL bulk server did not start" >&2
+	exit 1
+fi
+audit 1 bulk --bulk-url "http://127.0.0.1:$port" --lockfile "$data/lock/hits.json"
+check bulk same "$tmp/hits.json"
+audit 0 bulk-misses --bulk-url "http://127.0.0.1:$port/" --lockfile "$data/lock/misses.json"
+check bulk-misses count 0
+audit 1 bulk-both $osv --bulk-url "http://127.0.0.1:$port" --lockfile "$data/lock/hits.json"
+check bulk-both same "$tmp/hits.json"
+n=$((n + 1))
+if ! grep -q '"encoding":"gzip"' "$tmp/requests.log" ||
+   ! grep -q '"lodash":\["4.17.20"\]' "$tmp/requests.log" ||
+   grep -q '"demo"' "$tmp/requests.log"; then
+	echo "FAIL bulk request body/encoding:" >&2
+	cat "$tmp/requests.log" >&2
+	failures=$((failures + 1))
+fi
+kill "$server"
+wait "$server" 2>/dev/null
+server=
+"$node" "$top/tests/audit/bulk-server.js" "$tmp/port2" "$tmp/requests2.log" "$data/osv" \
+	--status 503 &
+server=$!
+i=0
+while [ ! -s "$tmp/port2" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+audit 1 bulk-503 --bulk-url "http://127.0.0.1:$(cat "$tmp/port2")" --lockfile "$data/lock/hits.json"
+errcheck bulk-503 "HTTP 503"
+kill "$server"
+wait "$server" 2>/dev/null
+server=
+
+# --- malformed input: clear errors, never a pass ---
+audit 1 broken $osv --lockfile "$data/lock/broken.json"
+errcheck broken "not valid JSON"
+audit 1 badversion $osv --lockfile "$data/lock/badversion.json"
+errcheck badversion "unsupported lockfileVersion"
+audit 1 cyclic $osv --lockfile "$data/lock/cyclic.json"
+errcheck cyclic "cyclic link"
+audit 1 dangling $osv --lockfile "$data/lock/dangling.json"
+errcheck dangling "does not contain"
+audit 1 traversal $osv --lockfile "$data/lock/traversal.json"
+errcheck traversal "not a valid location"
+truncate -s 70M "$tmp/huge-lockfile"
+audit 1 huge $osv --lockfile "$tmp/huge-lockfile"
+errcheck huge "larger than"
+printf 'not a tarball' > "$tmp/junk.tgz"
+audit 1 junk-tgz $osv "$tmp/junk.tgz"
+errcheck junk-tgz "tarball"
+mkdir -p "$tmp/badosv"
+printf '{"id":"GHSA-xxxx","affected":[{"package":{"ecosystem":"npm","name":"a"},' > "$tmp/badosv/GHSA-xxxx.json"
+audit 1 bad-osv --advisories "$tmp/badosv" --lockfile "$data/lock/hits.json"
+errcheck bad-osv "GHSA-xxxx.json: not valid JSON"
+audit 2 no-source --lockfile "$data/lock/hits.json"
+audit 2 no-input $osv
+audit 2 missing-lock $osv --lockfile "$tmp/nonexistent.json"
+
+echo "audit-cli: $n checks, $failures failures"
+[ "$failures" -eq 0 ]

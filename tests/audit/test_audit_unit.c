@@ -1,0 +1,334 @@
+/* Unit tests for the audit's parts: node-semver vectors (PROTOCOLS §8), OSV
+ * evaluation rules, lockfile resolution, and ns_audit_fd's policy with the clock
+ * seam (exception expiry to the second, the level matrix). */
+#include "config.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "audit.h"
+#include "lockfile.h"
+#include "osv.h"
+#include "semver.h"
+
+static char tmpdir[4096];
+
+static void
+semver_vectors(void **state)
+{
+	static const struct { const char *v, *r; int plain, incpre; } sat[] = {
+		{ "1.2.4-beta.1", "^1.2.3", 0, 1 }, { "1.2.3-beta.3", "^1.2.3-beta.2", 1, 1 },
+		{ "1.2.4-beta.1", "^1.2.3-beta.2", 0, 1 }, { "2.0.0-0", "^1.2.3", 0, 0 },
+		{ "6.5.4-rc.1", "<6.5.4", 0, 1 }, { "1.0.0-alpha", "*", 0, 1 },
+		{ "1.0.0+build.5", "1.0.0", 1, 1 }, { "2.0.0-rc.1", ">=1.5.0-0 <3.0.0-0", 0, 1 },
+		{ "3.0.0-rc.1", ">=1.5.0-0 <3.0.0-0", 0, 0 },
+	};
+	static const struct { const char *in, *out, *incpre; } desugar[] = {
+		{ "^1.2.3", ">=1.2.3 <2.0.0-0", NULL }, { "^0.2.3", ">=0.2.3 <0.3.0-0", NULL },
+		{ "^0.0.3", ">=0.0.3 <0.0.4-0", NULL }, { "^0.0", "<0.1.0-0", NULL },
+		{ "~1.2", ">=1.2.0 <1.3.0-0", ">=1.2.0-0 <1.3.0-0" }, { ">1.2", ">=1.3.0", ">=1.3.0-0" },
+		{ "<=1", "<2.0.0-0", NULL }, { ">x", "<0.0.0-0", NULL }, { "*", "*", NULL },
+		{ "1.2.3 - 2.3.4", ">=1.2.3 <=2.3.4", ">=1.2.3-0 <2.3.5-0" },
+		{ "1.2.3 - 2", ">=1.2.3 <3.0.0-0", ">=1.2.3-0 <3.0.0-0" }, { "=1.2.3", "1.2.3", NULL },
+		{ "^1.2.3+build", ">=1.2.3 <2.0.0-0", NULL },
+	};
+	static const char *const order[] = { "1.0.0-2", "1.0.0-10", "1.0.0-0a", "1.0.0-a10",
+		"1.0.0-a2", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
+		"1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0" };
+	struct ns_semver a, b;
+	char out[NS_SEMVER_VERSION_BUF];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(sat) / sizeof(sat[0]); i++) {
+		assert_int_equal(ns_semver_satisfies(sat[i].v, sat[i].r, 0), sat[i].plain);
+		assert_int_equal(ns_semver_satisfies(sat[i].v, sat[i].r,
+		    NS_SEMVER_INCLUDE_PRERELEASE), sat[i].incpre);
+	}
+	for (i = 0; i < sizeof(desugar) / sizeof(desugar[0]); i++) {
+		char *r = ns_semver_valid_range(desugar[i].in, 0);
+		char *p = ns_semver_valid_range(desugar[i].in, NS_SEMVER_INCLUDE_PRERELEASE);
+
+		assert_non_null(r);
+		assert_string_equal(r, desugar[i].out);
+		assert_string_equal(p, desugar[i].incpre ? desugar[i].incpre : desugar[i].out);
+		free(r);
+		free(p);
+	}
+	assert_null(ns_semver_valid_range("x.1.2", 0));
+	for (i = 0; i + 1 < sizeof(order) / sizeof(order[0]); i++) {
+		assert_int_equal(ns_semver_parse(&a, order[i], 0), 0);
+		assert_int_equal(ns_semver_parse(&b, order[i + 1], 0), 0);
+		assert_int_equal(ns_semver_compare(&a, &b), -1);
+		assert_int_equal(ns_semver_compare(&b, &a), 1);
+	}
+	assert_int_equal(ns_semver_clean(" =v1.2.3 ", 0, out, sizeof(out)), 0);
+	assert_string_equal(out, "1.2.3");
+	assert_int_equal(ns_semver_clean("1.2", 0, out, sizeof(out)), -1);
+	assert_int_equal(ns_semver_valid("01.2.3", 0, out, sizeof(out)), -1);
+	assert_int_equal(ns_semver_valid("01.2.3", NS_SEMVER_LOOSE, out, sizeof(out)), 0);
+	assert_string_equal(out, "1.2.3");
+	assert_int_equal(ns_semver_valid("1.2.3beta", NS_SEMVER_LOOSE, out, sizeof(out)), 0);
+	assert_string_equal(out, "1.2.3-beta");
+	assert_int_equal(ns_semver_valid("1.2.3-beta+exp.sha.5114f85", 0, out, sizeof(out)), 0);
+	assert_string_equal(out, "1.2.3-beta");
+	assert_int_equal(ns_semver_valid("9007199254740992.0.0", 0, out, sizeof(out)), -1);
+}
+
+/* One npm package's record with the given ranges JSON; returns its advisory. */
+static void
+load_one(const char *ranges_json, struct ns_advisory **adv, size_t *n)
+{
+	char buf[4096];
+	json_t *rec;
+	json_error_t je;
+	struct ns_err err;
+
+	snprintf(buf, sizeof(buf), "{\"id\":\"GHSA-test-0000-0000\",\"summary\":\"t\","
+	    "\"affected\":[{\"package\":{\"ecosystem\":\"npm\",\"name\":\"p\"},\"ranges\":%s},"
+	    "{\"package\":{\"ecosystem\":\"PyPI\",\"name\":\"p\"},\"ranges\":[]}],"
+	    "\"database_specific\":{\"severity\":\"MODERATE\"}}", ranges_json);
+	rec = json_loads(buf, 0, &je);
+	assert_non_null(rec);
+	assert_int_equal(ns_osv_split(rec, adv, n, &err), 0);
+	json_decref(rec);
+}
+
+static int
+affects(const struct ns_advisory *a, const char *ver)
+{
+	struct ns_semver v;
+	struct ns_err err;
+
+	assert_int_equal(ns_semver_parse(&v, ver, 0), 0);
+	return ns_osv_affects(a, &v, &err);
+}
+
+static void
+osv_rules(void **state)
+{
+	struct ns_advisory *a;
+	size_t n;
+	struct ns_semver v;
+	struct ns_err err;
+	json_t *rec;
+	json_error_t je;
+
+	(void)state;
+	/* events out of order, a limit, SEMVER type, GIT ignored */
+	load_one("[{\"type\":\"SEMVER\",\"events\":[{\"fixed\":\"2.0.0\"},{\"introduced\":\"1.5.0\"},"
+	    "{\"limit\":\"1.8.0\"}]},{\"type\":\"GIT\",\"events\":[{\"introduced\":\"0\"}]}]",
+	    &a, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].severity, NS_SEV_MODERATE);
+	assert_int_equal(affects(&a[0], "1.4.9"), 0);
+	assert_int_equal(affects(&a[0], "1.5.0"), 1);
+	assert_int_equal(affects(&a[0], "1.7.9"), 1);
+	assert_int_equal(affects(&a[0], "1.8.0"), 0); /* at the limit */
+	ns_advisory_free_array(a, n);
+
+	/* last_affected is inclusive; prerelease of the fix is affected (SemVer order) */
+	load_one("[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},"
+	    "{\"last_affected\":\"1.2.3\"}]},{\"type\":\"ECOSYSTEM\",\"events\":"
+	    "[{\"introduced\":\"2.0.0\"},{\"fixed\":\"2.1.0\"}]}]", &a, &n);
+	assert_string_equal(a[0].range, "<=1.2.3 || >=2.0.0 <2.1.0");
+	assert_int_equal(affects(&a[0], "1.2.3"), 1);
+	assert_int_equal(affects(&a[0], "1.2.4-0"), 0);
+	assert_int_equal(affects(&a[0], "2.1.0-rc.1"), 1);
+	assert_int_equal(affects(&a[0], "2.1.0"), 0);
+	ns_advisory_free_array(a, n);
+
+	/* a malformed event makes the advisory unevaluable, never silently clean */
+	load_one("[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"banana\"}]}]", &a, &n);
+	assert_int_equal(ns_semver_parse(&v, "1.0.0", 0), 0);
+	assert_int_equal(ns_osv_affects(&a[0], &v, &err), -1);
+	assert_non_null(strstr(err.msg, "banana"));
+	ns_advisory_free_array(a, n);
+
+	/* withdrawn records give nothing */
+	rec = json_loads("{\"id\":\"MAL-1\",\"withdrawn\":\"2026-01-01T00:00:00Z\",\"affected\":[]}",
+	    0, &je);
+	assert_int_equal(ns_osv_split(rec, &a, &n, &err), 0);
+	assert_int_equal(n, 0);
+	json_decref(rec);
+	rec = json_loads("{\"affected\":[]}", 0, &je);
+	assert_int_equal(ns_osv_split(rec, &a, &n, &err), -1);
+	json_decref(rec);
+}
+
+static void
+lockfile_resolution(void **state)
+{
+	static const char lock[] = "{\"name\":\"r\",\"lockfileVersion\":2,\"packages\":{"
+	    "\"\":{\"dependencies\":{\"@s/a\":\"1\",\"b\":\"1\"},\"peerDependencies\":{\"gone\":\"1\"}},"
+	    "\"node_modules/@s/a\":{\"version\":\"1.0.0\",\"dependencies\":{\"b\":\"2\"}},"
+	    "\"node_modules/@s/a/node_modules/b\":{\"version\":\"2.0.0\",\"optional\":true},"
+	    "\"node_modules/b\":{\"version\":\"1.0.0\",\"dependencies\":{\"@s/a\":\"1\"}}}}";
+	struct ns_lock l;
+	struct ns_err err;
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	assert_int_equal(ns_lock_parse(lock, sizeof(lock) - 1, &l, &err), 0);
+	assert_int_equal(ns_lock_resolve(&l, &err), 0);
+	for (i = 0; i < l.n; i++) {
+		json_t *p = ns_lock_paths(&l, i, 10);
+
+		if (strcmp(l.nodes[i].location, "node_modules/@s/a/node_modules/b") == 0) {
+			assert_string_equal(json_string_value(json_array_get(p, 0)), "r > @s/a > b");
+			assert_false(ns_lock_is_direct(&l, i));
+			assert_true(l.nodes[i].optional);
+			seen++;
+		}
+		if (strcmp(l.nodes[i].location, "node_modules/b") == 0) {
+			assert_true(ns_lock_is_direct(&l, i));
+			seen++;
+		}
+		json_decref(p);
+	}
+	assert_int_equal(seen, 2);
+	ns_lock_free(&l);
+	assert_int_equal(ns_lock_parse("{\"lockfileVersion\":3,\"packages\":{\"x\":1}}", 40, &l,
+	    &err), -1);
+}
+
+static int
+write_file(const char *name, const char *content, char *path, size_t len)
+{
+	int fd;
+
+	snprintf(path, len, "%s/%s", tmpdir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, content, strlen(content)) != (ssize_t)strlen(content)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static const char one_moderate_lock[] = "{\"name\":\"r\",\"lockfileVersion\":3,\"packages\":{"
+    "\"\":{\"dependencies\":{\"p\":\"1\"}},\"node_modules/p\":{\"version\":\"1.0.0\"}}}";
+
+static int
+run_audit(const char *lockpath, int level, const char *exceptions, long long now, json_t **rep)
+{
+	struct ns_audit_opts o;
+	struct ns_err err;
+	char osvdir[4200];
+	const char *dirs[2];
+	int rc;
+
+	snprintf(osvdir, sizeof(osvdir), "%s/osv", tmpdir);
+	dirs[0] = osvdir;
+	dirs[1] = NULL;
+	ns_audit_opts_init(&o);
+	o.level = level;
+	o.advisory_dirs = dirs;
+	o.exceptions_path = exceptions;
+	o.now = now;
+	o.lockfile_fd = open(lockpath, O_RDONLY);
+	assert_true(o.lockfile_fd >= 0);
+	rc = ns_audit_fd(-1, &o, rep, &err);
+	close(o.lockfile_fd);
+	if (rc < 0)
+		fprintf(stderr, "audit: %s\n", err.msg);
+	return rc;
+}
+
+static void
+audit_policy(void **state)
+{
+	char lockpath[4200], expath[4200], rec[4200];
+	json_t *rep;
+	int level;
+	struct tm tm;
+	long long end;
+
+	(void)state;
+	assert_int_equal(write_file("lock.json", one_moderate_lock, lockpath, sizeof(lockpath)), 0);
+	snprintf(rec, sizeof(rec), "%s/osv", tmpdir);
+	mkdir(rec, 0755);
+	assert_int_equal(write_file("osv/GHSA-test-0000-0001.json", "{\"id\":\"GHSA-test-0000-0001\","
+	    "\"summary\":\"s\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\",\"name\":\"p\"},"
+	    "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},"
+	    "{\"fixed\":\"1.0.1\"}]}]}],\"database_specific\":{\"severity\":\"MODERATE\"}}",
+	    rec, sizeof(rec)), 0);
+	/* the level matrix for one moderate finding */
+	for (level = NS_SEV_INFO; level <= NS_SEV_NONE; level++) {
+		assert_int_equal(run_audit(lockpath, level, NULL, 0, &rep),
+		    level <= NS_SEV_MODERATE ? 1 : 0);
+		assert_string_equal(json_string_value(json_object_get(rep, "max_severity")),
+		    "moderate");
+		assert_int_equal(json_array_size(json_object_get(rep, "findings")), 1);
+		assert_true(json_is_true(json_object_get(json_array_get(
+		    json_object_get(rep, "findings"), 0), "direct")));
+		json_decref(rep);
+	}
+	/* an exception holds through the end of its day (UTC), then stops */
+	assert_int_equal(write_file("exc.json", "{\"exceptions\":[{\"advisory\":"
+	    "\"GHSA-test-0000-0001\",\"package\":\"p\",\"reason\":\"r\",\"expires\":\"2026-03-01\"}]}",
+	    expath, sizeof(expath)), 0);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = 126;
+	tm.tm_mon = 2;
+	tm.tm_mday = 2;
+	end = (long long)timegm(&tm);
+	assert_int_equal(run_audit(lockpath, NS_SEV_LOW, expath, end - 1, &rep), 0);
+	assert_true(json_is_null(json_object_get(rep, "max_severity")));
+	json_decref(rep);
+	assert_int_equal(run_audit(lockpath, NS_SEV_LOW, expath, end, &rep), 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(
+	    json_object_get(rep, "findings"), 0), "exception"), "status")), "expired");
+	json_decref(rep);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(semver_vectors),
+		cmocka_unit_test(osv_rules),
+		cmocka_unit_test(lockfile_resolution),
+		cmocka_unit_test(audit_policy),
+	};
+	char cwd[2048];
+	int rc;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return 1;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tests/audit/unit.XXXXXX", cwd);
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	{
+		char cmd[5000];
+		/* remove the scratch files without a shell */
+		snprintf(cmd, sizeof(cmd), "%s/osv/GHSA-test-0000-0001.json", tmpdir);
+		unlink(cmd);
+		snprintf(cmd, sizeof(cmd), "%s/osv", tmpdir);
+		rmdir(cmd);
+		snprintf(cmd, sizeof(cmd), "%s/lock.json", tmpdir);
+		unlink(cmd);
+		snprintf(cmd, sizeof(cmd), "%s/exc.json", tmpdir);
+		unlink(cmd);
+		rmdir(tmpdir);
+	}
+	return rc;
+}
