@@ -2,12 +2,17 @@
  * only hands over descriptors and gets one JSON report back. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "checks.h"
+#include "audit.h"
+#include "nsconfig.h"
 #include "integrity.h"
 #include "manifest.h"
 #include "npm_name.h"
@@ -18,8 +23,81 @@
 struct child_arg {
 	int fd;
 	int previous_fd;
+	int source_fd;                 /* the scope's source checkout, or -1 */
+	int lockfile_fd;               /* its lockfile, or -1 */
 	const struct ns_release *r;
+	const struct ns_config *cfg;
+	const struct ns_scope *scope;
 };
+
+static json_t *
+check(const char *id, const char *status, const char *message)
+{
+	return json_pack("{s:s, s:s, s:s}", "id", id, "status", status, "message", message);
+}
+
+/* The audit, after the integrity checks, folded into the same report: its own
+ * report under "audit" and one check entry per counted finding. */
+static int
+run_audit(const struct child_arg *a, json_t *report, struct ns_err *err)
+{
+	struct ns_audit_opts o;
+	json_t *audit = NULL, *checks = json_object_get(report, "checks"), *f;
+	const char *result;
+	char msg[600];
+	size_t i;
+	int rc;
+
+	ns_audit_opts_init(&o);
+	o.level = ns_config_audit_level(a->cfg, a->r->name);
+	if (o.level == 5) {
+		json_array_append_new(checks, check("audit.result", "warn",
+		                                    "audit disabled for this package (audit_level = none)"));
+		return 0;
+	}
+	o.advisory_dirs = a->cfg->n_advisories > 0 ? (const char *const *)a->cfg->advisories : NULL;
+	o.bulk_url = a->cfg->audit_bulk ? a->cfg->registry_url : NULL;
+	o.exceptions_path = a->cfg->audit_exceptions;
+	o.lockfile_fd = a->lockfile_fd;
+	if (o.advisory_dirs == NULL && o.bulk_url == NULL) {
+		json_array_append_new(checks, check("audit.source", "fail",
+		                                    "no advisory source: set [audit] advisories or bulk = on"));
+		return 1;
+	}
+	if (lseek(a->fd, 0, SEEK_SET) != 0 || (a->lockfile_fd >= 0 && lseek(a->lockfile_fd, 0, SEEK_SET) != 0))
+		return ns_fail(err, "cannot rewind for the audit");
+	rc = ns_audit_fd(a->fd, &o, &audit, err);
+	if (rc < 0)
+		return -1;
+	result = json_string_value(json_object_get(audit, "result"));
+	json_array_foreach(json_object_get(audit, "findings"), i, f) {
+		const char *sev = json_string_value(json_object_get(f, "severity"));
+		int malware = json_is_true(json_object_get(f, "malware"));
+		/* Below the level (or waived by an exception) is reported by the audit's
+		 * own summary, not as a failed check. */
+		if (!json_is_true(json_object_get(f, "counted")) ||
+		    (!malware && (sev == NULL || ns_severity_parse(sev) < o.level)))
+			continue;
+		snprintf(msg, sizeof(msg), "%.214s@%.64s %.64s (%.16s)%s",
+		         json_string_value(json_object_get(f, "package")),
+		         json_string_value(json_object_get(f, "version")),
+		         json_string_value(json_object_get(f, "advisory")),
+		         json_string_value(json_object_get(f, "severity")),
+		         malware ? " MALWARE" : "");
+		json_array_append_new(checks, check("audit.advisory", "fail", msg));
+	}
+	if (json_array_size(json_object_get(audit, "not_audited")) > 0)
+		json_array_append_new(checks, check("audit.tree", "fail",
+		    "dependencies without a lockfile: not audited (ship npm-shrinkwrap.json or "
+		    "configure the scope's source checkout with its package-lock.json)"));
+	snprintf(msg, sizeof(msg), "level %s, max severity %s",
+	         ns_severity_name(o.level), json_string_value(json_object_get(audit, "max_severity")) ?
+	         json_string_value(json_object_get(audit, "max_severity")) : "none");
+	json_array_append_new(checks, check("audit.result", rc == 0 ? "pass" : "fail", msg));
+	json_object_set_new(report, "audit", audit);
+	(void)result;
+	return rc;
+}
 
 static json_t *
 child_checks(void *p, struct ns_err *err)
@@ -27,6 +105,7 @@ child_checks(void *p, struct ns_err *err)
 	const struct child_arg *a = p;
 	struct ns_verify_opts o;
 	json_t *report = NULL;
+	int rc;
 
 	if (lseek(a->fd, 0, SEEK_SET) != 0 ||
 	    (a->previous_fd >= 0 && lseek(a->previous_fd, 0, SEEK_SET) != 0)) {
@@ -39,8 +118,21 @@ child_checks(void *p, struct ns_err *err)
 	o.expect_integrity = a->r->integrity[0] ? a->r->integrity : NULL;
 	o.expect_shasum = a->r->shasum[0] ? a->r->shasum : NULL;
 	o.previous_fd = a->previous_fd;
+	o.source_dirfd = a->source_fd;
+	if (a->scope != NULL) {
+		o.allow_install_scripts = a->scope->allow_install_scripts;
+		if (a->scope->n_generated > 0)
+			o.generated = (const char *const *)a->scope->generated;
+	}
 	if (ns_verify_fd(a->fd, &o, &report, err) < 0)
 		return NULL;
+	rc = run_audit(a, report, err);
+	if (rc < 0) {
+		json_decref(report);
+		return NULL;
+	}
+	if (rc > 0)
+		json_object_set_new(report, "result", json_string("fail"));
 	return report;
 }
 
@@ -97,14 +189,45 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 {
 	struct child_arg a;
 	json_t *report;
+	char src[PATH_MAX];
 
 	a.r = r;
+	a.cfg = s->cfg;
+	a.scope = ns_config_scope(s->cfg, r->name);
 	a.previous_fd = previous_fd;
+	a.source_fd = a.lockfile_fd = -1;
+	/* The scope's source checkout: opened here, read by the child through the fd. */
+	if (a.scope != NULL && a.scope->source != NULL) {
+		if (ns_scope_source_path(a.scope, r->name, r->version, src, sizeof(src)) != 0) {
+			ns_fail(err, "[scope %s] source: cannot expand for %s@%s", a.scope->pattern,
+			        r->name, r->version);
+			return NULL;
+		}
+		a.source_fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (a.source_fd < 0) {
+			ns_fail(err, "source checkout %s: %s", src, strerror(errno));
+			return NULL;
+		}
+		a.lockfile_fd = openat(a.source_fd, "npm-shrinkwrap.json",
+		                       O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (a.lockfile_fd < 0)
+			a.lockfile_fd = openat(a.source_fd, "package-lock.json",
+			                       O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	a.fd = spool_open(s->st, r->id, err);
-	if (a.fd < 0)
+	if (a.fd < 0) {
+		if (a.source_fd >= 0)
+			close(a.source_fd);
+		if (a.lockfile_fd >= 0)
+			close(a.lockfile_fd);
 		return NULL;
+	}
 	report = privsep_run(child_checks, &a, 64 * 1024 * 1024, err);
 	close(a.fd);
+	if (a.source_fd >= 0)
+		close(a.source_fd);
+	if (a.lockfile_fd >= 0)
+		close(a.lockfile_fd);
 	if (report == NULL)
 		return NULL;
 	if (!json_is_string(json_object_get(report, "result")) ||
@@ -121,6 +244,8 @@ void
 checks_print(const json_t *report)
 {
 	ns_verify_print_summary(stderr, report);
+	if (json_object_get(report, "audit") != NULL)
+		ns_audit_print_summary(stderr, json_object_get(report, "audit"));
 	if (json_string_value(json_object_get(report, "diff_summary")) != NULL) {
 		char clean[1100];
 		ns_sanitize(clean, sizeof(clean),

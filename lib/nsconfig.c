@@ -148,6 +148,19 @@ handle_scope(struct parse_ctx *c, const char *name, const char *value)
 			return bad(c, "[%s] audit_level: unknown level '%s'", c->section, value);
 		return 1;
 	}
+	if (strcmp(name, "source") == 0) {
+		if (value[0] != '/' || strstr(value, "..") != NULL)
+			return bad(c, "[%s] source must be an absolute path without '..'", c->section);
+		return set_str(&s->source, value) || bad(c, "out of memory");
+	}
+	if (strcmp(name, "allow_install_scripts") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return bad(c, "[%s] allow_install_scripts: yes or no", c->section);
+		s->allow_install_scripts = value[0] == 'y';
+		return 1;
+	}
+	if (strcmp(name, "generated") == 0)
+		return add_names(c, s->generated, &s->n_generated, value);
 	return bad(c, "[%s]: unknown key '%s'", c->section, name);
 }
 
@@ -203,6 +216,26 @@ handler(void *user, const char *section, const char *name, const char *value)
 		if (strcmp(name, "audit_level") == 0) {
 			cfg->audit_level = ns_severity_parse(value);
 			return cfg->audit_level >= 0 || bad(c, "audit_level: unknown level '%s'", value);
+		}
+	} else if (strcmp(section, "audit") == 0) {
+		if (strcmp(name, "advisories") == 0) {
+			if (value[0] != '/')
+				return bad(c, "[audit] advisories must be an absolute path");
+			if (cfg->n_advisories >= NS_MAX_ADVISORY_DIRS)
+				return bad(c, "[audit] at most %d advisories entries", NS_MAX_ADVISORY_DIRS);
+			return set_str(&cfg->advisories[cfg->n_advisories++], value) ||
+			       bad(c, "out of memory");
+		}
+		if (strcmp(name, "bulk") == 0) {
+			if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+				return bad(c, "[audit] bulk: on or off");
+			cfg->audit_bulk = value[1] == 'n';
+			return 1;
+		}
+		if (strcmp(name, "exceptions") == 0) {
+			if (value[0] != '/')
+				return bad(c, "[audit] exceptions must be an absolute path");
+			return set_str(&cfg->audit_exceptions, value) || bad(c, "out of memory");
 		}
 	} else if (strcmp(section, "totp") == 0) {
 		if (strcmp(name, "window") == 0)
@@ -411,10 +444,16 @@ ns_config_free(struct ns_config *cfg)
 	free(cfg->ca_file);
 	for (i = 0; i < cfg->n_stagers; i++)
 		free(cfg->stagers[i]);
+	for (i = 0; i < cfg->n_advisories; i++)
+		free(cfg->advisories[i]);
+	free(cfg->audit_exceptions);
 	for (i = 0; i < cfg->n_scopes; i++) {
 		free(cfg->scopes[i].pattern);
 		for (j = 0; j < cfg->scopes[i].n_approvers; j++)
 			free(cfg->scopes[i].approvers[j]);
+		for (j = 0; j < cfg->scopes[i].n_generated; j++)
+			free(cfg->scopes[i].generated[j]);
+		free(cfg->scopes[i].source);
 	}
 	free(cfg);
 }
@@ -479,6 +518,47 @@ ns_scope_allows(const struct ns_scope *scope, const char *user)
 			return 1;
 		}
 	}
+	return 0;
+}
+
+int
+ns_config_audit_level(const struct ns_config *cfg, const char *pkg)
+{
+	const struct ns_scope *s = ns_config_scope(cfg, pkg);
+
+	return s != NULL && s->audit_level >= 0 ? s->audit_level : cfg->audit_level;
+}
+
+int
+ns_scope_source_path(const struct ns_scope *scope, const char *name, const char *version,
+                     char *out, size_t cap)
+{
+	const char *p;
+	size_t o = 0, n;
+	char sub[300];
+
+	if (scope == NULL || scope->source == NULL)
+		return -1;
+	for (p = scope->source; *p != '\0'; p++) {
+		const char *ins = NULL;
+		if (p[0] == '%' && (p[1] == 'n' || p[1] == 'v')) {
+			size_t i;
+			snprintf(sub, sizeof(sub), "%s", p[1] == 'n' ? name : version);
+			for (i = 0; sub[i] != '\0'; i++)
+				if (sub[i] == '/')
+					sub[i] = '+';
+			if (sub[0] == '\0' || sub[0] == '.' || strstr(sub, "..") != NULL)
+				return -1;
+			ins = sub;
+			p++;
+		}
+		n = ins ? strlen(ins) : 1;
+		if (o + n + 1 > cap)
+			return -1;
+		memcpy(out + o, ins ? ins : p, n);
+		o += n;
+	}
+	out[o] = '\0';
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #define NS_CONFIG_MAX_SIZE (256 * 1024)
 #define NS_MAX_SCOPES 256
 #define NS_MAX_NAMES 64
+#define NS_MAX_ADVISORY_DIRS 16
 
 enum ns_registry_mode { NS_MODE_STAGE, NS_MODE_LOCAL };
 enum ns_registry_otp { NS_OTP_NONE, NS_OTP_STORED, NS_OTP_PROMPT };
@@ -23,6 +24,10 @@ struct ns_scope {
 	size_t n_approvers;
 	unsigned factors;              /* 0 = the global set */
 	int audit_level;               /* -1 = the global level */
+	char *source;                  /* source checkout dir pattern (%n name, %v version) */
+	int allow_install_scripts;
+	char *generated[NS_MAX_NAMES]; /* globs of generated files not compared to the source */
+	size_t n_generated;
 };
 
 struct ns_config {
@@ -46,6 +51,10 @@ struct ns_config {
 	char *ca_file;
 	unsigned registry_timeout;
 	int audit_level;
+	char *advisories[NS_MAX_ADVISORY_DIRS + 1]; /* NULL-terminated OSV dirs / index files */
+	size_t n_advisories;
+	int audit_bulk;                /* also ask the registry's bulk advisory endpoint */
+	char *audit_exceptions;
 	struct ns_scope scopes[NS_MAX_SCOPES];
 	size_t n_scopes;
 };
@@ -67,6 +76,15 @@ int ns_scope_allows(const struct ns_scope *scope, const char *user);
 
 /* Factors permitted for pkg: the scope's set within the global one. */
 unsigned ns_config_factors_for(const struct ns_config *cfg, const char *pkg);
+
+/* The audit level for pkg: the scope's, else the global one. */
+int ns_config_audit_level(const struct ns_config *cfg, const char *pkg);
+
+/* Expands a scope's source pattern for name@version into out (name's '/' becomes
+ * '+'); 0 on success, -1 when it does not fit or the result would leave the
+ * pattern's directory ("..", empty). */
+int ns_scope_source_path(const struct ns_scope *scope, const char *name, const char *version,
+                         char *out, size_t cap);
 
 /* Severity names used by the audit level: info low moderate high critical none. */
 int ns_severity_parse(const char *s);

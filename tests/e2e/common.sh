@@ -46,6 +46,9 @@ e2e_host() { # MODE: a release host with tokens stored and the approver enrolled
 	host_enroll_totp || fail "enroll totp"
 }
 
+# The source checkout of NAME@VERSION, where the host's [scope *] source points.
+source_dir() { printf '%s/src/%s/%s' "$HOST_DIR" "$(printf '%s' "$1" | tr / +)" "$2"; }
+
 fixture_package() { # DIR NAME VERSION [EXTRA_JSON]
 	mkdir -p "$1"
 	printf '{"name":"%s","version":"%s","description":"e2e fixture","main":"index.js",'\
@@ -69,6 +72,24 @@ npm_install_integrity() {
 	(cd "$proj" && npm install --no-audit --no-fund "$1@$2" >/dev/null 2>&1) || return 1
 	node -e 'const l=require(process.argv[1]);const p=l.packages["node_modules/"+process.argv[2]];console.log(p.version+" "+p.integrity)' \
 		"$proj/package-lock.json" "$1"
+}
+
+# A lockfile for DIR's package with the given locked dependencies ("name@version"...).
+fixture_lockfile() {
+	local dir=$1 name version
+	shift
+	name=$(node -p 'require(process.argv[1]).name' "$dir/package.json")
+	version=$(node -p 'require(process.argv[1]).version' "$dir/package.json")
+	node -e '
+		const [name, version, ...deps] = process.argv.slice(1);
+		const pkgs = { "": { name, version, dependencies: {} } };
+		for (const d of deps) {
+			const at = d.lastIndexOf("@");
+			pkgs[""].dependencies[d.slice(0, at)] = "^" + d.slice(at + 1);
+			pkgs["node_modules/" + d.slice(0, at)] = { version: d.slice(at + 1) };
+		}
+		console.log(JSON.stringify({ name, version, lockfileVersion: 3, requires: true, packages: pkgs }, null, 2));
+	' "$name" "$version" "$@" > "$dir/package-lock.json"
 }
 
 sri_of() { printf 'sha512-%s' "$(openssl dgst -sha512 -binary "$1" | base64 -w0)"; }

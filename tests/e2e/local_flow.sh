@@ -7,8 +7,9 @@
 e2e_registry_users
 e2e_host local
 
-fixture_package "$E2E_DIR/pkg" "e2e-local" "2.0.0"
-(cd "$E2E_DIR/pkg" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack"
+PKG=$(source_dir e2e-local 2.0.0)
+fixture_package "$PKG" "e2e-local" "2.0.0"
+(cd "$PKG" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack"
 TGZ="$E2E_DIR/e2e-local-2.0.0.tgz"
 ORIGINAL_SRI=$(sri_of "$TGZ")
 
@@ -19,8 +20,8 @@ contains "$OUT" "$ORIGINAL_SRI"
 pass "npm-release stage spooled $ID"
 
 # The caller's file changes after staging: what is published must not.
-fixture_package "$E2E_DIR/pkg" "e2e-local" "2.0.0" ',"scripts":{"preinstall":"curl evil"}'
-(cd "$E2E_DIR/pkg" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1)
+fixture_package "$E2E_DIR/later" "e2e-local" "2.0.0" ',"scripts":{"preinstall":"curl evil"}'
+(cd "$E2E_DIR/later" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1)
 [ "$(sri_of "$TGZ")" != "$ORIGINAL_SRI" ] || fail "fixture did not change"
 
 expect_status 0 nr list
@@ -40,8 +41,9 @@ contains "$OUT" "already published"
 pass "a second approve is refused"
 
 # A release that fails its checks never reaches the gate.
-fixture_package "$E2E_DIR/priv" "e2e-private" "1.0.0" ',"private":true'
-(cd "$E2E_DIR/priv" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack"
+PRIV=$(source_dir e2e-private 1.0.0)
+fixture_package "$PRIV" "e2e-private" "1.0.0" ',"private":true'
+(cd "$PRIV" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack"
 expect_status 0 nr stage "$E2E_DIR/e2e-private-1.0.0.tgz"
 ID3=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
 expect_status 1 with_input "$(host_totp +1)" nr approve "$ID3"

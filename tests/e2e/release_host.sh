@@ -39,9 +39,14 @@ read_token_file = $HOST_DIR/etc/tokens/read
 token_file = $HOST_DIR/etc/tokens/release
 otp = stored
 
+[audit]
+advisories = $SRCDIR/tests/audit/data/osv
+
 [scope *]
 approvers = $APPROVER
+source = $HOST_DIR/src/%n/%v
 CONF
+	mkdir -m 0755 "$HOST_DIR/src"
 	chmod 0644 "$HOST_CONF"
 	printf 'auth required %s config=%s\naccount required %s config=%s\n' \
 		"$PAM_MODULE" "$HOST_CONF" "$PAM_MODULE" "$HOST_CONF" > "$HOST_DIR/pam.d/npm-release"

@@ -7,8 +7,9 @@
 e2e_registry_users
 e2e_host stage
 
-fixture_package "$E2E_DIR/pkg" "@acme/e2e-widget" "1.0.0"
-ID=$(stage_with_npm "$E2E_DIR/pkg")
+PKG=$(source_dir @acme/e2e-widget 1.0.0)
+fixture_package "$PKG" "@acme/e2e-widget" "1.0.0"
+ID=$(stage_with_npm "$PKG")
 [ -n "$ID" ] || fail "npm stage publish gave no stage id"
 pass "npm stage publish staged $ID"
 
@@ -44,8 +45,9 @@ contains "$OUT" "already"
 pass "a second approve of the same id is refused"
 
 # A tarball replaced on the registry between list and approve.
-fixture_package "$E2E_DIR/pkg2" "@acme/e2e-widget" "1.0.1"
-ID2=$(stage_with_npm "$E2E_DIR/pkg2")
+PKG2=$(source_dir @acme/e2e-widget 1.0.1)
+fixture_package "$PKG2" "@acme/e2e-widget" "1.0.1"
+ID2=$(stage_with_npm "$PKG2")
 [ -n "$ID2" ] || fail "second stage failed"
 expect_status 0 nr list @acme/e2e-widget
 contains "$OUT" "$ID2"
@@ -58,18 +60,41 @@ packument_has "@acme/e2e-widget" 1.0.1 && fail "replaced tarball was published"
 pass "a tarball replaced after staging is refused (sha1 differs from the stage record)"
 
 # A later version: the approver sees what changed since the live one.
-fixture_package "$E2E_DIR/pkg3" "@acme/e2e-widget" "1.0.2" ',"dependencies":{"ms":"^2.1.3"}'
-printf 'extra\n' > "$E2E_DIR/pkg3/extra.js"
-ID3=$(stage_with_npm "$E2E_DIR/pkg3")
+PKG3=$(source_dir @acme/e2e-widget 1.0.2)
+fixture_package "$PKG3" "@acme/e2e-widget" "1.0.2" ',"dependencies":{"ms":"^2.1.3"}'
+printf 'extra\n' > "$PKG3/extra.js"
+fixture_lockfile "$PKG3" ms@2.1.3
+ID3=$(stage_with_npm "$PKG3")
 expect_status 0 with_input "$(host_totp +1)" nr approve "$ID3"
 contains "$OUT" "since 1.0.0: files +1"
 contains "$OUT" "dependencies +1"
 contains "$OUT" "is live"
-pass "the approver is shown the diff against the live version"
+pass "the approver is shown the diff against the live version (audited from the source lockfile)"
+
+# A locked dependency with a known advisory fails the audit before the gate.
+PKG5=$(source_dir @acme/e2e-widget 1.0.5)
+fixture_package "$PKG5" "@acme/e2e-widget" "1.0.5" ',"dependencies":{"lodash":"^4.17.4"}'
+fixture_lockfile "$PKG5" lodash@4.17.4
+ID5=$(stage_with_npm "$PKG5")
+expect_status 1 nr approve "$ID5"
+contains "$OUT" "GHSA-35jh-r3h4-6jhm"
+contains "$OUT" "audit.advisory"
+case "$OUT" in *"Verification code"*) fail "the gate ran for a vulnerable release" ;; esac
+pass "a release locking a vulnerable dependency fails the audit before the gate"
+
+# A source checkout that differs from the tarball fails the source comparison.
+PKG6=$(source_dir @acme/e2e-widget 1.0.6)
+fixture_package "$PKG6" "@acme/e2e-widget" "1.0.6"
+ID6=$(stage_with_npm "$PKG6")
+printf 'module.exports = "reviewed code";\n' > "$PKG6/index.js"
+expect_status 1 nr approve "$ID6"
+contains "$OUT" "source.content"
+pass "a tarball that differs from its source checkout is refused"
 
 # Install-time code fails the checks: the gate is never reached.
-fixture_package "$E2E_DIR/pkg4" "@acme/e2e-widget" "1.0.3" ',"scripts":{"postinstall":"node x.js"}'
-ID4=$(stage_with_npm "$E2E_DIR/pkg4")
+PKG4=$(source_dir @acme/e2e-widget 1.0.3)
+fixture_package "$PKG4" "@acme/e2e-widget" "1.0.3" ',"scripts":{"postinstall":"node x.js"}'
+ID4=$(stage_with_npm "$PKG4")
 expect_status 1 nr approve "$ID4"
 contains "$OUT" "install.script"
 case "$OUT" in *"Verification code"*) fail "the gate ran for a failing release" ;; esac
