@@ -186,7 +186,8 @@ cmd_list(int argc, char **argv)
 			time_t t = (time_t)json_integer_value(json_object_get(it, "stagedAt"));
 			struct tm tm;
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-			print_row(str(it, "origin"), str(it, "id"), str(it, "packageName"),
+			/* what this host knows (its spool and records), apart from the registry's list */
+			print_row("host", str(it, "id"), str(it, "packageName"),
 			          str(it, "version"), str(it, "tag"), str(it, "actor"), when,
 			          str(it, "status"));
 		}

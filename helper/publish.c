@@ -80,6 +80,69 @@ oom:
 	return NULL;
 }
 
+/* The registry's web flow: show authUrl to the approver, poll doneUrl (on the
+ * registry's own origin only) honouring Retry-After, and return the token it
+ * hands out, which is then sent as the one-time password. */
+static int
+web_otp(struct reg_client *c, const struct reg_response *challenge, struct gate_token *tok,
+        char *otp, size_t cap, struct ns_err *err)
+{
+	char path[2048], clean[1024];
+	const char *auth_url, *done_url, *token;
+	struct reg_response resp;
+	json_error_t jerr;
+	json_t *body, *doc;
+	time_t deadline = time(NULL) + 300;
+	int rc = -1;
+
+	body = json_loadb(challenge->body, challenge->len, 0, &jerr);
+	auth_url = json_string_value(json_object_get(body, "authUrl"));
+	done_url = json_string_value(json_object_get(body, "doneUrl"));
+	if (auth_url == NULL || done_url == NULL) {
+		json_decref(body);
+		return ns_fail(err, "the registry wants a one-time password but offered no web flow "
+		                    "(set [registry] otp = stored or prompt)");
+	}
+	if (reg_path_of(c, done_url, path, sizeof(path)) != 0) {
+		json_decref(body);
+		return ns_fail(err, "the registry's doneUrl is not on its own origin; refusing to poll it");
+	}
+	ns_sanitize(clean, sizeof(clean), auth_url);
+	fprintf(stderr, "Open %s to approve with your security key; waiting for the registry...\n",
+	        clean);
+	json_decref(body);
+	while (time(NULL) < deadline) {
+		if (reg_request(c, "GET", path, tok->tok.token, NULL, "stage", NULL, NULL, 0, 65536,
+		                &resp, err) != 0)
+			return -1;
+		if (resp.status == 202) {
+			long wait = resp.retry_after >= 1 && resp.retry_after <= 60 ? resp.retry_after : 5;
+			reg_response_clear(&resp);
+			sleep((unsigned)wait);
+			continue;
+		}
+		if (resp.status != 200) {
+			rc = ns_fail(err, "web authentication: HTTP %ld (%s)", resp.status,
+			             reg_status_text(resp.status));
+			reg_response_clear(&resp);
+			return rc;
+		}
+		doc = json_loadb(resp.body, resp.len, 0, &jerr);
+		reg_response_clear(&resp);
+		token = json_string_value(json_object_get(doc, "token"));
+		if (token == NULL || token[0] == '\0' || strlen(token) >= cap ||
+		    strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") !=
+		        strlen(token)) {
+			json_decref(doc);
+			return ns_fail(err, "web authentication: the registry returned no usable token");
+		}
+		snprintf(otp, cap, "%s", token);
+		json_decref(doc);
+		return 0;
+	}
+	return ns_fail(err, "web authentication: timed out waiting for the approval in the browser");
+}
+
 /* Sends the request; when the registry wants a one-time password, supplies it per
  * [registry] otp. The stored seed's code for a step can be spent already (the
  * registry takes each step once), so a refusal waits for the next step once. */
@@ -88,9 +151,10 @@ send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *met
               const char *path, const char *command, const char *ctype, const char *body,
               size_t blen, struct gate_token *tok, struct reg_response *resp, struct ns_err *err)
 {
-	char otp[16];
+	char otp[4096];
 	int attempt, rc;
 
+	reg_set_web_auth(c, cfg->registry_otp == NS_OTP_WEB);
 	rc = reg_request(c, method, path, tok->tok.token, NULL, command, ctype, body, blen,
 	                 1 << 20, resp, err);
 	for (attempt = 0; rc == 0 && resp->status == 401 && resp->wants_otp && attempt < 2;
@@ -99,6 +163,16 @@ send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *met
 			char clean[512];
 			ns_sanitize(clean, sizeof(clean), resp->notice);
 			fprintf(stderr, "registry notice: %s\n", clean);
+		}
+		if (cfg->registry_otp == NS_OTP_WEB) {
+			rc = web_otp(c, resp, tok, otp, sizeof(otp), err);
+			reg_response_clear(resp);
+			if (rc != 0)
+				return -1;
+			rc = reg_request(c, method, path, tok->tok.token, otp, command, ctype, body, blen,
+			                 1 << 20, resp, err);
+			explicit_bzero(otp, sizeof(otp));
+			break;
 		}
 		reg_response_clear(resp);
 		if (cfg->registry_otp == NS_OTP_STORED && tok->tok.has_otp) {
@@ -113,7 +187,7 @@ send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *met
 			if (ns_totp_generate(&tok->tok.otp, now, otp, sizeof(otp), err) != 0)
 				return -1;
 		} else if (cfg->registry_otp == NS_OTP_PROMPT) {
-			if (gate_read_secret("Registry one-time password: ", otp, sizeof(otp)) != 0)
+			if (gate_read_secret("Registry one-time password: ", otp, 16) != 0)
 				return ns_fail(err, "no registry one-time password given");
 		} else {
 			return ns_fail(err, "the registry wants a one-time password; set [registry] "
@@ -148,6 +222,9 @@ accepted_or_live(struct reg_client *c, const struct ns_release *r, const char *r
 	if (rc != 0)
 		return -1;
 	ns_sanitize(clean, sizeof(clean), resp->body ? resp->body : "");
+	if (resp->status == 401 && resp->wants_otp)
+		return ns_fail(err, "%s: the registry refused the one-time password (wrong or already "
+		                    "used code; repeated failures lock the account): %.200s", what, clean);
 	return ns_fail(err, "%s: HTTP %ld (%s): %.200s", what, resp->status,
 	               reg_status_text(resp->status), clean);
 }

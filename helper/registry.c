@@ -16,7 +16,11 @@ struct reg_client {
 	char *base;
 	char *ca_file;
 	unsigned timeout;
+	int web_auth;
 };
+
+#define GET_RETRIES 3
+#define RETRY_AFTER_MAX 30
 
 struct body_sink {
 	char *buf;
@@ -39,6 +43,24 @@ const char *
 reg_base(const struct reg_client *c)
 {
 	return c->base;
+}
+
+void
+reg_set_web_auth(struct reg_client *c, int on)
+{
+	c->web_auth = on;
+}
+
+int
+reg_path_of(const struct reg_client *c, const char *url, char *path, size_t cap)
+{
+	size_t n = strlen(c->base);
+
+	if (strncmp(url, c->base, n) != 0 || url[n] != '/' || strstr(url + n, "..") != NULL ||
+	    strpbrk(url + n, " \t\r\n\\#@") != NULL || strlen(url + n) >= cap)
+		return -1;
+	snprintf(path, cap, "%s", url + n);
+	return 0;
 }
 
 struct reg_client *
@@ -240,6 +262,8 @@ setup(struct reg_client *c, const char *method, const char *path, struct curl_sl
 		snprintf(line, sizeof(line), "authorization: Bearer %s", bearer);
 		*hdrs = curl_slist_append(*hdrs, line);
 	}
+	if (otp == NULL && c->web_auth)
+		*hdrs = curl_slist_append(*hdrs, "npm-auth-type: web");
 	if (otp != NULL) {
 		/* A code we supply means the classic OTP flow, as npm does with --otp. */
 		*hdrs = curl_slist_append(*hdrs, "npm-auth-type: legacy");
@@ -264,11 +288,44 @@ free_headers(struct curl_slist *l)
 	curl_slist_free_all(l);
 }
 
+static int reg_request_once(struct reg_client *c, const char *method, const char *path,
+                            const char *bearer, const char *otp, const char *npm_command,
+                            const char *content_type, const void *body, size_t body_len,
+                            size_t max_response, struct reg_response *resp, struct ns_err *err);
+
+/* GETs are idempotent: a 429 or 503 is retried after its Retry-After (bounded).
+ * Writes are never retried here; their callers look at the registry first. */
 int
 reg_request(struct reg_client *c, const char *method, const char *path, const char *bearer,
             const char *otp, const char *npm_command, const char *content_type,
             const void *body, size_t body_len, size_t max_response, struct reg_response *resp,
             struct ns_err *err)
+{
+	int attempt, rc;
+
+	for (attempt = 0;; attempt++) {
+		rc = reg_request_once(c, method, path, bearer, otp, npm_command, content_type, body,
+		                      body_len, max_response, resp, err);
+		if (rc != 0 || strcmp(method, "GET") != 0 || attempt + 1 >= GET_RETRIES ||
+		    (resp->status != 429 && resp->status != 503))
+			return rc;
+		{
+			long wait = resp->retry_after >= 0 ? resp->retry_after : 2;
+			if (wait > RETRY_AFTER_MAX)
+				return rc;
+			fprintf(stderr, "npm-release: registry answered %ld; retrying in %lds\n",
+			        resp->status, wait);
+			reg_response_clear(resp);
+			sleep((unsigned)(wait > 0 ? wait : 1));
+		}
+	}
+}
+
+static int
+reg_request_once(struct reg_client *c, const char *method, const char *path, const char *bearer,
+                 const char *otp, const char *npm_command, const char *content_type,
+                 const void *body, size_t body_len, size_t max_response,
+                 struct reg_response *resp, struct ns_err *err)
 {
 	struct curl_slist *hdrs = NULL;
 	struct body_sink sink = { .max = max_response };

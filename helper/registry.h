@@ -43,6 +43,15 @@ long long reg_download(struct reg_client *c, const char *path, const char *beare
 
 void reg_response_clear(struct reg_response *r);
 
+/* With web on, requests that carry no one-time password say npm-auth-type: web,
+ * inviting the registry's browser/security-key flow (authUrl + doneUrl). */
+void reg_set_web_auth(struct reg_client *c, int on);
+
+/* The path of url relative to the configured registry, when url is on exactly
+ * that origin and base path; -1 otherwise (a doneUrl elsewhere must never get the
+ * bearer token). */
+int reg_path_of(const struct reg_client *c, const char *url, char *path, size_t cap);
+
 /* A short message for an HTTP status, naming what npm-release thinks went wrong. */
 const char *reg_status_text(long status);
 

@@ -281,10 +281,12 @@ handler(void *user, const char *section, const char *name, const char *value)
 				cfg->registry_otp = NS_OTP_STORED;
 			else if (strcmp(value, "prompt") == 0)
 				cfg->registry_otp = NS_OTP_PROMPT;
+			else if (strcmp(value, "web") == 0)
+				cfg->registry_otp = NS_OTP_WEB;
 			else if (strcmp(value, "none") == 0)
 				cfg->registry_otp = NS_OTP_NONE;
 			else
-				return bad(c, "registry otp: '%s' is not stored, prompt or none", value);
+				return bad(c, "registry otp: '%s' is not stored, prompt, web or none", value);
 			return 1;
 		}
 		if (strcmp(name, "read_token_file") == 0 || strcmp(name, "token_file") == 0 ||

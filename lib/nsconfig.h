@@ -14,7 +14,7 @@
 #define NS_MAX_ADVISORY_DIRS 16
 
 enum ns_registry_mode { NS_MODE_STAGE, NS_MODE_LOCAL };
-enum ns_registry_otp { NS_OTP_NONE, NS_OTP_STORED, NS_OTP_PROMPT };
+enum ns_registry_otp { NS_OTP_NONE, NS_OTP_STORED, NS_OTP_PROMPT, NS_OTP_WEB };
 enum ns_uv { NS_UV_DISCOURAGED, NS_UV_PREFERRED, NS_UV_REQUIRED };
 
 /* Who may approve which packages, matched by exact name, "@scope/" + "*" or "*". */

@@ -49,6 +49,19 @@ e2e_host() { # MODE: a release host with tokens stored and the approver enrolled
 # The source checkout of NAME@VERSION, where the host's [scope *] source points.
 source_dir() { printf '%s/src/%s/%s' "$HOST_DIR" "$(printf '%s' "$1" | tr / +)" "$2"; }
 
+# The approver's next unused TOTP code in CODE: steps are single-use, so each
+# successful gate needs a later step; waits when the window is exhausted.
+APPROVER_STEP=0
+approver_code() {
+	local window=${TOTP_WINDOW:-1} now step
+	now=$(( $(date +%s) / 30 ))
+	step=$(( now - window ))
+	[ "$step" -gt "$APPROVER_STEP" ] || step=$(( APPROVER_STEP + 1 ))
+	while [ "$step" -gt $(( $(date +%s) / 30 + window )) ]; do sleep 1; done
+	APPROVER_STEP=$step
+	CODE=$(oathtool --totp -b -N "@$(( step * 30 + 15 ))" "$APPROVER_SECRET")
+}
+
 fixture_package() { # DIR NAME VERSION [EXTRA_JSON]
 	mkdir -p "$1"
 	printf '{"name":"%s","version":"%s","description":"e2e fixture","main":"index.js",'\

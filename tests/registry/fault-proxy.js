@@ -41,8 +41,12 @@ function totp(step) {
 }
 
 let lastStep = 0;
-function nextCode() { // one registry step is usable once: never reuse one
+// One registry step is usable once (and a code for step s also spends s-1): the
+// test tells the proxy the lowest step nobody has spent (POST /__proxy/minstep).
+async function nextCode() {
   lastStep = Math.max(lastStep + 1, Math.floor(Date.now() / 30000));
+  while (Math.floor(Date.now() / 30000) + 1 < lastStep)
+    await new Promise((r) => setTimeout(r, 500));
   return totp(lastStep);
 }
 
@@ -53,7 +57,9 @@ function forward(req, body, res, headers, after) {
     const chunks = [];
     ur.on('data', (c) => chunks.push(c));
     ur.on('end', () => {
-      if (after === 'drop') { res.socket.destroy(); return; }
+      log.push(`upstream ${req.method} ${req.url} -> ${ur.statusCode}`);
+      // the registry did the work; only its (successful) answer is lost
+      if (after === 'drop' && ur.statusCode < 300) { res.socket.destroy(); return; }
       res.writeHead(ur.statusCode, ur.headers);
       res.end(Buffer.concat(chunks));
     });
@@ -67,6 +73,7 @@ const gated = (req) => (req.method === 'POST' && /^\/-\/stage\/[^/]+\/approve$/.
   (req.method === 'PUT' && !req.url.startsWith('/-/'));
 
 const server = http.createServer((req, res) => {
+  // (async only where a registry code must wait for a fresh step)
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -76,6 +83,11 @@ const server = http.createServer((req, res) => {
              `auth-type=${req.headers['npm-auth-type'] || '-'}`);
     if (req.url === '/__proxy/mode' && req.method === 'POST') {
       mode = body.toString().trim();
+      res.end('ok\n');
+      return;
+    }
+    if (req.url === '/__proxy/minstep' && req.method === 'POST') {
+      lastStep = Math.max(lastStep, parseInt(body.toString(), 10) - 1);
       res.end('ok\n');
       return;
     }
@@ -108,7 +120,11 @@ const server = http.createServer((req, res) => {
                                  doneUrl: `${self}/-/v1/done?authId=${id}` }));
         return;
       }
-      headers['npm-otp'] = nextCode();
+      nextCode().then((code) => {
+        headers['npm-otp'] = code;
+        forward(req, body, res, headers, null);
+      });
+      return;
     }
     if (gated(req) && req.method === 'POST' && mode === 'down-approve') {
       res.socket.destroy();
