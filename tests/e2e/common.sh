@@ -20,6 +20,8 @@ expect_status() { # WANT CMD...: runs CMD, its status must be WANT; output kept 
 	local want=$1 rc=0
 	shift
 	OUT=$("$@" 2>&1) || rc=$?
+	E2E_STEP=$(( ${E2E_STEP:-0} + 1 ))
+	printf '%s\n' "$OUT" > "$E2E_DIR/step-$E2E_STEP.out"
 	printf '%s\n' "$OUT" | sed 's/^/    | /'
 	[ "$rc" = "$want" ] || fail "exit $rc, wanted $want: $*"
 }

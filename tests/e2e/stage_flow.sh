@@ -100,6 +100,18 @@ contains "$OUT" "install.script"
 case "$OUT" in *"Verification code"*) fail "the gate ran for a failing release" ;; esac
 pass "a release with a postinstall script is refused before the gate"
 
+# The release token and its registry 2FA seed appear nowhere but their file: not in
+# any output above, the ledger, the database, its WAL, the spool or the host's files.
+ALL_OUTPUT="$E2E_DIR/all-output"
+cat "$E2E_DIR"/*.out 2>/dev/null > "$ALL_OUTPUT" || true
+nr log >> "$ALL_OUTPUT" 2>&1
+for secret in "$RELEASE_TOKEN" "$RELEASE_SECRET"; do
+	grep -rqF -- "$secret" "$ALL_OUTPUT" && fail "a secret in command output"
+	hits=$(grep -rlaF -- "$secret" "$HOST_DIR" | grep -v "/etc/tokens/release$" || true)
+	[ -z "$hits" ] || fail "a secret outside its token file: $hits"
+done
+pass "the token and the 2FA seed are only in their root-only file"
+
 expect_status 0 nr log --verify
 contains "$OUT" "chain verifies"
 expect_status 0 nr log
