@@ -67,15 +67,23 @@ ns_sanitize(char *dst, size_t dstlen, const char *src)
 }
 
 void
+ns_vformat_clean(char *dst, size_t cap, const char *fmt, va_list ap)
+{
+	char raw[1024];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	ns_sanitize(dst, cap, raw);
+}
+
+void
 ns_log(int prio, const char *fmt, ...)
 {
-	char raw[1024], clean[1024];
+	char clean[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	ns_vformat_clean(clean, sizeof(clean), fmt, ap);
 	va_end(ap);
-	ns_sanitize(clean, sizeof(clean), raw);
 	openlog("npm-release", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 	syslog(LOG_AUTHPRIV | prio, "%s", clean);
 	closelog();

@@ -14,13 +14,12 @@
 void
 mod_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
 {
-	char raw[1024], clean[1024];
+	char clean[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	ns_vformat_clean(clean, sizeof(clean), fmt, ap);
 	va_end(ap);
-	ns_sanitize(clean, sizeof(clean), raw);
 	pam_syslog(pamh, prio, "%s", clean);
 }
 

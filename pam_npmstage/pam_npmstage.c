@@ -68,6 +68,32 @@ run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
 	return rc;
 }
 
+/* What both hooks start with: arguments, the user, the configuration and the
+ * state. On failure the PAM code to return; the caller's cleanup frees cfg and st. */
+static int
+open_gate(pam_handle_t *pamh, int argc, const char **argv, struct module_args *args,
+          const char **user, struct ns_config **cfg, struct ns_state **st)
+{
+	struct ns_err err;
+	int rc;
+
+	if (module_args_parse(pamh, argc, argv, args) != 0)
+		return PAM_SERVICE_ERR;
+	if ((rc = get_user(pamh, user)) != PAM_SUCCESS)
+		return rc;
+	*cfg = ns_config_load(args->config, &err);
+	if (*cfg == NULL) {
+		mod_log(pamh, LOG_ERR, "%s", err.msg);
+		conv_error(pamh, "npm-release: configuration error (see syslog)");
+		return PAM_SERVICE_ERR;
+	}
+	if (ns_state_open((*cfg)->state_dir, 0, st, &err) != 0) {
+		mod_log(pamh, LOG_ERR, "%s", err.msg);
+		return PAM_SERVICE_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -77,37 +103,20 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct approval_context ctx;
 	const struct ns_scope *scope;
 	const char *user = NULL;
-	struct ns_err err;
 	unsigned factors;
 	const char *fname = NULL;
 	time_t now = time(NULL);
 	int rc = PAM_AUTH_ERR, have_ctx = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
-	if (module_args_parse(pamh, argc, argv, &args) != 0) {
-		rc = PAM_SERVICE_ERR;
-		goto out;
-	}
 	if (flags & PAM_SILENT) {
 		/* The approver must see what they approve; silence means no approval. */
 		mod_log(pamh, LOG_ERR, "PAM_SILENT: refusing to approve unseen");
 		goto out;
 	}
-	if ((rc = get_user(pamh, &user)) != PAM_SUCCESS)
+	if ((rc = open_gate(pamh, argc, argv, &args, &user, &cfg, &st)) != PAM_SUCCESS)
 		goto out;
 	rc = PAM_AUTH_ERR;
-	cfg = ns_config_load(args.config, &err);
-	if (cfg == NULL) {
-		mod_log(pamh, LOG_ERR, "%s", err.msg);
-		conv_error(pamh, "npm-release: configuration error (see syslog)");
-		rc = PAM_SERVICE_ERR;
-		goto out;
-	}
-	if (ns_state_open(cfg->state_dir, 0, &st, &err) != 0) {
-		mod_log(pamh, LOG_ERR, "%s", err.msg);
-		rc = PAM_SERVICE_ERR;
-		goto out;
-	}
 	rc = context_load(pamh, st, user, now, &ctx);
 	have_ctx = 1;
 	if (rc == PAM_CONV_ERR && args.ignore_other_services && ctx.approval.id[0] == '\0') {
@@ -180,19 +189,9 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)flags;
 	memset(&a, 0, sizeof(a));
 	memset(&r, 0, sizeof(r));
-	if (module_args_parse(pamh, argc, argv, &args) != 0) {
-		rc = PAM_SERVICE_ERR;
-		goto out;
-	}
-	if ((rc = get_user(pamh, &user)) != PAM_SUCCESS)
+	if ((rc = open_gate(pamh, argc, argv, &args, &user, &cfg, &st)) != PAM_SUCCESS)
 		goto out;
 	rc = PAM_PERM_DENIED;
-	cfg = ns_config_load(args.config, &err);
-	if (cfg == NULL || ns_state_open(cfg->state_dir, 0, &st, &err) != 0) {
-		mod_log(pamh, LOG_ERR, "%s", err.msg);
-		rc = PAM_SERVICE_ERR;
-		goto out;
-	}
 	if (context_approval_id(pamh, id, sizeof(id)) != PAM_SUCCESS) {
 		rc = args.ignore_other_services ? PAM_IGNORE : PAM_PERM_DENIED;
 		goto out;
