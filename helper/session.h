@@ -28,4 +28,17 @@ int session_may_stage(const struct session *s);
 int session_ledger(struct session *s, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Moves release id from status `from` to `to` and appends the ledger event, in one
+ * transaction (and copies it to syslog). 0 done, 1 the status was not `from`, -1
+ * error; both print why. */
+int session_transition(struct session *s, const char *id, const char *from, const char *to,
+                       const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* Marks an approve step boundary (fetched, checked, consumed, approved, sent, live,
+ * recorded) in syslog. With [debug] stop_at = STEP in the root-owned configuration
+ * the process stops itself there (SIGSTOP), so that crash tests can kill it at
+ * exactly that point; npm-release(8) documents it. */
+void session_step(const struct session *s, const char *id, const char *step);
+
 #endif
