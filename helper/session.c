@@ -9,6 +9,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "hardening.h"
 #include "nslog.h"
 #include "privsep.h"
@@ -32,6 +33,16 @@ session_open(struct session *s, int create_state)
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		return -1;
 	}
+	if (!session_is_member(s)) {
+		/* Outsiders learn nothing from the state: not the releases, not the ledger. */
+		fprintf(stderr, "npm-release: %s is neither an approver nor a stager on this host\n",
+		        s->caller);
+		ns_log(LOG_WARNING, "refused %s (uid %ld): not an approver or stager", s->caller,
+		       (long)caller_uid());
+		ns_config_free(s->cfg);
+		s->cfg = NULL;
+		exit(NS_EXIT_FAIL); /* a denial (1), not a usage error */
+	}
 	if (privsep_set_user(s->cfg->check_user) != 0) {
 		fprintf(stderr, "npm-release: [npmstage] check_user must name a non-root user\n");
 		ns_config_free(s->cfg);
@@ -53,6 +64,19 @@ session_close(struct session *s)
 	ns_state_close(s->st);
 	ns_config_free(s->cfg);
 	memset(s, 0, sizeof(*s));
+}
+
+int
+session_is_member(const struct session *s)
+{
+	size_t i;
+
+	if (s->caller_is_root || session_may_stage(s))
+		return 1;
+	for (i = 0; i < s->cfg->n_scopes; i++)
+		if (ns_scope_allows(&s->cfg->scopes[i], s->caller))
+			return 1;
+	return 0;
 }
 
 int

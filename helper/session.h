@@ -16,10 +16,15 @@ struct session {
 /* Set by main from -c/--config before the command runs. */
 extern const char *session_config_path;
 
-/* Loads config and opens state (create_state: create missing folders). Prints the
- * error and returns -1 on failure. */
+/* Loads config, refuses callers who are not members (session_is_member: exits 1) and opens
+ * state (create_state: create missing folders). Prints the error and returns -1
+ * on failure. */
 int session_open(struct session *s, int create_state);
 void session_close(struct session *s);
+
+/* Whether the caller is root, a stager or an approver of some scope; session_open
+ * refuses everyone else before the state is opened. */
+int session_is_member(const struct session *s);
 
 /* Whether the caller may stage: root, or listed in [npmstage] stagers. */
 int session_may_stage(const struct session *s);
