@@ -21,5 +21,6 @@ int cmd_token(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
 
 #endif
