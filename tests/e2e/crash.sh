@@ -5,6 +5,7 @@
 # The seam is the documented [debug] stop_at = STEP of the root-owned configuration:
 # the helper stops itself (SIGSTOP) at STEP and prints its pid; the test kills it.
 . "$SRCDIR/tests/e2e/common.sh"
+. "$SRCDIR/tests/e2e/stopped.sh"
 
 e2e_registry_users
 e2e_host local
@@ -30,19 +31,13 @@ publish_entries() { # ID -> number of ledger publish events for ID
 release_status() { sqlite3 "$HOST_DIR/state/state.db" "SELECT status FROM releases WHERE id = '$1'"; }
 
 kill_at() { # STEP ID: runs approve ID until it stops at STEP, then kill -9 it
-	local step=$1 id=$2 out="$E2E_DIR/killed.$1" pid="" i
+	local step=$1 id=$2 out="$E2E_DIR/killed.$1"
 	set_stop "$step"
 	next_code
 	printf '%s\n' "$CODE" | nr approve "$id" > "$out" 2>&1 &
 	local job=$!
-	for i in $(seq 1 600); do
-		pid=$(sed -n 's/.*stop_at = [a-z]*: process \([0-9]*\) stops here.*/\1/p' "$out")
-		[ -n "$pid" ] && grep -q '^State:.*T' "/proc/$pid/status" 2>/dev/null && break
-		kill -0 "$job" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -n "$pid" ] || { sed 's/^/    | /' "$out"; fail "approve never reached step $step"; }
-	kill -9 "$pid"
+	wait_stopped "$out" "$job" "$step"
+	kill -9 "$STOPPED_PID"
 	wait "$job" 2>/dev/null || true
 	set_stop ""
 }

@@ -34,6 +34,7 @@ if ! mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/etc-upper,workdir=$T
 fi
 
 . "$SRCDIR/tests/e2e/common.sh"
+. "$SRCDIR/tests/e2e/stopped.sh"
 SUFFIX=$RANDOM
 U1=nsysapp1$SUFFIX U2=nsysapp2$SUFFIX UO=nsysout$SUFFIX
 LISTENER_PID=
@@ -194,14 +195,8 @@ printf '%s\n' "$CODE" > "$T/code"
 		env "${INJECT[@]}" "$NR" approve "$ID1"
 ) < "$T/code" > "$T/env.out" 2>&1 &
 JOB=$!
-PID=
-for i in $(seq 1 600); do
-	PID=$(sed -n 's/.*stop_at = checked: process \([0-9]*\) stops here.*/\1/p' "$T/env.out")
-	[ -n "$PID" ] && grep -q '^State:.*T' "/proc/$PID/status" 2>/dev/null && break
-	kill -0 "$JOB" 2>/dev/null || break
-	sleep 0.1
-done
-[ -n "$PID" ] || { sed 's/^/    | /' "$T/env.out"; fail "approve never stopped after its checks"; }
+wait_stopped "$T/env.out" "$JOB" checked
+PID=$STOPPED_PID
 grep -q '^Umask:[[:space:]]*0077' "/proc/$PID/status" || fail "umask is not 077: $(grep Umask "/proc/$PID/status")"
 grep -qE '^Max core file size +0 +0 ' "/proc/$PID/limits" || fail "core dumps not off"
 [ -e "/proc/$PID/fd/1000" ] && fail "descriptor 1000 left open"
