@@ -258,7 +258,11 @@ mkdir -m 0755 "$T/copy"
 cp "$NR" "$T/copy/npm-release"
 chown nobody "$T/copy/npm-release"
 chmod 4755 "$T/copy/npm-release"
-expect_status 2 as_user "$U1" "$T/copy/npm-release" --version
+# Exit 2; a sanitizer build's leak checker cannot run in a setuid process and
+# turns that exit into its own failure, so there only the refusal is asserted.
+want=2
+ldd "$NR" | grep -q libasan && want=1
+expect_status "$want" as_user "$U1" "$T/copy/npm-release" --version
 contains "$OUT" "not root-owned"
 expect_status 0 as_user "$U1" "$NR" --version
 pass "a setuid copy not owned by root refuses to run"
