@@ -119,6 +119,16 @@ out:
 	return rc;
 }
 
+/* The read token (or none) for GETs that need one. */
+static int
+load_read_token(const struct session *s, char *buf, size_t cap, struct ns_err *err)
+{
+	buf[0] = '\0';
+	if (s->cfg->read_token_file == NULL)
+		return 0;
+	return ns_read_token_load(s->cfg->read_token_file, buf, cap, err);
+}
+
 static int
 publish(struct session *s, const struct ns_release *r, struct gate_token *tok,
         struct ns_err *err)
@@ -135,10 +145,9 @@ publish(struct session *s, const struct ns_release *r, struct gate_token *tok,
 	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, err);
 	if (c == NULL)
 		return -1;
-	if (s->cfg->read_token_file != NULL &&
-	    ns_read_token_load(s->cfg->read_token_file, read_token, sizeof(read_token), err) != 0)
-		goto out;
 	if (s->cfg->registry_mode == NS_MODE_STAGE && strcmp(r->origin, NS_ORIGIN_REGISTRY) == 0) {
+		if (load_read_token(s, read_token, sizeof(read_token), err) != 0)
+			goto out;
 		rc = publish_stage_approve(c, s->cfg, r, tok, read_token[0] ? read_token : NULL, err);
 	} else {
 		/* The bytes in memory are the bytes checked: digest them once more here. */
@@ -152,8 +161,10 @@ publish(struct session *s, const struct ns_release *r, struct gate_token *tok,
 			goto out;
 		}
 		ns_digest_free(d);
+		/* The manifest is parsed in a forked child: no secret may be in memory
+		 * yet but the token, which is wiped on fork. */
 		manifest = checks_manifest(s, r, err);
-		if (manifest == NULL)
+		if (manifest == NULL || load_read_token(s, read_token, sizeof(read_token), err) != 0)
 			goto out;
 		doc = publish_document(s->cfg->registry_url, manifest, r->tag, tgz, len, sri, sha1, err);
 		if (doc == NULL)
@@ -162,12 +173,14 @@ publish(struct session *s, const struct ns_release *r, struct gate_token *tok,
 	}
 	if (rc != 0)
 		goto out;
+	session_step(s, r->id, "sent");
 	/* 2xx is "accepted": report success only once the version is live with our bytes. */
 	live = publish_is_live(c, read_token[0] ? read_token : NULL, r, err);
 	if (live != 1) {
 		if (live == 0)
-			ns_fail(err, "the registry accepted %s@%s but does not serve it (yet); check "
-			             "with npm-release show %s", r->name, r->version, r->id);
+			ns_fail(err, "the registry accepted %s@%s but does not serve it (yet); a "
+			             "later approve of %s confirms and records it", r->name, r->version,
+			        r->id);
 		rc = -1;
 	}
 out:
@@ -177,6 +190,60 @@ out:
 	json_decref(manifest);
 	reg_free(c);
 	return rc;
+}
+
+/* A release left in "publishing" by an approve that was killed or lost its answer
+ * after the approval: the registry says whether the publish landed. Live with our
+ * integrity: record it as published (1). Not there: back to "checked" for a fresh
+ * approval (0); a late-landing first publish then makes the registry answer
+ * "already exists", which publish recognises, so nothing is published twice. */
+static int
+reconcile(struct session *s, const struct ns_release *r, struct ns_err *err)
+{
+	struct reg_client *c;
+	char read_token[NS_TOKEN_MAX] = "";
+	int live = -1;
+
+	fprintf(stderr, "an earlier approve of %s@%s (%s) stopped after its approval; asking "
+	                "the registry whether it was published\n", r->name, r->version, r->id);
+	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, err);
+	if (c != NULL && load_read_token(s, read_token, sizeof(read_token), err) == 0)
+		live = publish_is_live(c, read_token[0] ? read_token : NULL, r, err);
+	explicit_bzero(read_token, sizeof(read_token));
+	reg_free(c);
+	if (live < 0)
+		return -1;
+	if (live == 1)
+		return session_transition(s, r->id, "publishing", "published", "publish",
+		                          "{\"id\":\"%s\",\"package\":\"%s\",\"version\":\"%s\","
+		                          "\"integrity\":\"%s\",\"reconciled\":true}",
+		                          r->id, r->name, r->version, r->integrity) == 0 ? 1 :
+		       ns_fail(err, "cannot record %s as published", r->id);
+	if (session_transition(s, r->id, "publishing", "checked", "publish-interrupted",
+	                       "{\"id\":\"%s\"}", r->id) != 0)
+		return ns_fail(err, "cannot reopen %s", r->id);
+	fprintf(stderr, "%s@%s is not on the registry: it needs a fresh approval\n", r->name,
+	        r->version);
+	return 0;
+}
+
+/* Before the gate: with min_approvers > 1 the same person twice does not count,
+ * so a second approval by one approver is refused without asking for a factor. */
+static int
+already_approved_by_caller(struct session *s, const struct ns_release *r, struct ns_err *err)
+{
+	unsigned need = ns_config_min_approvers(s->cfg, r->name), have = 0;
+	int mine = 0;
+
+	if (need <= 1)
+		return 0;
+	if (ns_approvals_consumed(s->st, r->id, s->caller, &have, &mine, err) != 0)
+		return -1;
+	if (mine)
+		return ns_fail(err, "%s already approved %s@%s (%u of %u approvers); a different "
+		               "approver must approve it", s->caller, r->name, r->version, have,
+		               need);
+	return 0;
 }
 
 int
@@ -190,7 +257,7 @@ cmd_approve(int argc, char **argv)
 	json_t *report = NULL;
 	char *text = NULL, id[NS_ID_MAX];
 	const char *status;
-	int rc = NS_EXIT_FAIL, k, previous_fd;
+	int rc = NS_EXIT_FAIL, k, previous_fd, lock_fd = -1;
 
 	memset(&r, 0, sizeof(r));
 	memset(&a, 0, sizeof(a));
@@ -201,6 +268,18 @@ cmd_approve(int argc, char **argv)
 	}
 	if (session_open(&s, 1) != 0)
 		return NS_EXIT_USAGE;
+	/* One approve per release at a time, for its whole run: of 16 concurrent
+	 * approves one proceeds, the others stop here. */
+	lock_fd = ns_state_lock_release(s.st, id, &err);
+	if (lock_fd == -2) {
+		fprintf(stderr, "npm-release: %s is already being approved (in progress in another "
+		                "npm-release); nothing done\n", id);
+		goto out;
+	}
+	if (lock_fd < 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		goto out;
+	}
 	tok = gate_token_new();
 	if (tok == NULL) {
 		fprintf(stderr, "npm-release: cannot allocate locked memory\n");
@@ -212,9 +291,22 @@ cmd_approve(int argc, char **argv)
 		goto out;
 	}
 	if (k == 0 && (strcmp(r.status, "published") == 0 || strcmp(r.status, "rejected") == 0)) {
-		fprintf(stderr, "npm-release: %s@%s (%s) was already %s\n", r.name, r.version, id,
-		        r.status);
+		fprintf(stderr, "npm-release: %s@%s (%s) was already %s (already approved)\n", r.name,
+		        r.version, id, r.status);
 		goto out;
+	}
+	if (k == 0 && strcmp(r.status, "publishing") == 0) {
+		int done = reconcile(&s, &r, &err);
+		if (done < 0) {
+			fprintf(stderr, "npm-release: %s\n", err.msg);
+			goto out;
+		}
+		if (done == 1) {
+			printf("+ %s@%s (%s) is live (recorded after an interrupted approve)\n", r.name,
+			       r.version, r.integrity);
+			rc = NS_EXIT_OK;
+			goto out;
+		}
 	}
 	if (k == 1 || strcmp(r.origin, NS_ORIGIN_REGISTRY) == 0) {
 		ns_release_clear(&r);
@@ -228,6 +320,11 @@ cmd_approve(int argc, char **argv)
 			fprintf(stderr, "npm-release: %s\n", err.msg);
 			goto out;
 		}
+	}
+	session_step(&s, id, "fetched");
+	if (already_approved_by_caller(&s, &r, &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		goto out;
 	}
 	fprintf(stderr, "checking %s@%s (%s)\n", r.name, r.version, r.integrity);
 	previous_fd = previous_fetch(&s, &r);
@@ -252,6 +349,7 @@ cmd_approve(int argc, char **argv)
 		        r.version);
 		goto out;
 	}
+	session_step(&s, id, "checked");
 	ns_release_clear(&r);
 	if (ns_release_get(s.st, id, &r, &err) != 0 || ns_approval_create(s.st, s.cfg, &r, NS_ACTION_APPROVE, s.caller, time(NULL), &a, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
@@ -263,22 +361,43 @@ cmd_approve(int argc, char **argv)
 		               id, a.id, s.caller);
 		goto out;
 	}
-	session_ledger(&s, "approve", "{\"id\":\"%s\",\"approval\":\"%s\",\"approver\":\"%s\","
-	                              "\"statement_sha256\":\"%s\",\"integrity\":\"%s\"}",
-	               id, a.id, s.caller, a.statement_sha256, r.integrity);
+	session_step(&s, id, "consumed");
+	if (tok->recorded) {
+		/* The module consumed this approval but the scope wants more approvers. */
+		session_ledger(&s, "approve", "{\"id\":\"%s\",\"approval\":\"%s\",\"approver\":\"%s\","
+		                              "\"statement_sha256\":\"%s\",\"integrity\":\"%s\","
+		                              "\"approvers\":%u,\"required\":%u}",
+		               id, a.id, s.caller, a.statement_sha256, r.integrity, tok->approvers,
+		               tok->needed);
+		printf("= %s@%s (%s): approval %u of %u recorded; a different approver must approve "
+		       "it before it is published\n", r.name, r.version, id, tok->approvers,
+		       tok->needed);
+		rc = NS_EXIT_OK;
+		goto out;
+	}
+	/* From here a rerun reconciles with the registry instead of publishing blindly. */
+	if (session_transition(&s, id, "checked", "publishing", "approve",
+	                       "{\"id\":\"%s\",\"approval\":\"%s\",\"approver\":\"%s\","
+	                       "\"statement_sha256\":\"%s\",\"integrity\":\"%s\"}",
+	                       id, a.id, s.caller, a.statement_sha256, r.integrity) != 0)
+		goto out;
+	session_step(&s, id, "approved");
 	fprintf(stderr, "publishing %s@%s\n", r.name, r.version);
 	if (publish(&s, &r, tok, &err) != 0) {
 		fprintf(stderr, "npm-release: publish failed: %s\n", err.msg);
-		session_ledger(&s, "publish-failed", "{\"id\":\"%s\",\"approval\":\"%s\"}", id, a.id);
+		session_transition(&s, id, "publishing", "checked", "publish-failed",
+		                   "{\"id\":\"%s\",\"approval\":\"%s\"}", id, a.id);
 		goto out;
 	}
 	gate_token_free(tok);
 	tok = NULL;
-	if (ns_release_set_status(s.st, id, "checked", "published", &err) != 0)
-		fprintf(stderr, "npm-release: warning: %s\n", err.msg);
-	session_ledger(&s, "publish", "{\"id\":\"%s\",\"package\":\"%s\",\"version\":\"%s\","
-	                              "\"integrity\":\"%s\",\"approval\":\"%s\"}",
-	               id, r.name, r.version, r.integrity, a.id);
+	session_step(&s, id, "live");
+	if (session_transition(&s, id, "publishing", "published", "publish",
+	                       "{\"id\":\"%s\",\"package\":\"%s\",\"version\":\"%s\","
+	                       "\"integrity\":\"%s\",\"approval\":\"%s\"}",
+	                       id, r.name, r.version, r.integrity, a.id) != 0)
+		goto out;
+	session_step(&s, id, "recorded");
 	printf("+ %s@%s (%s) is live\n", r.name, r.version, r.integrity);
 	rc = NS_EXIT_OK;
 out:
@@ -287,6 +406,8 @@ out:
 	json_decref(report);
 	ns_release_clear(&r);
 	ns_approval_clear(&a);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	session_close(&s);
 	return rc;
 }

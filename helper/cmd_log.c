@@ -1,8 +1,11 @@
-/* npm-release log [--verify] [--json]: the hash-chained ledger. */
+/* npm-release log [--verify] [--json]: the hash-chained ledger (--json: an array of
+ * {seq, time, event, data, hash}; with --verify: {verified, entries|error}). */
 #include "config.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,35 +28,72 @@ print_entry(long long seq, long long t, const char *event, const char *data, con
 	return 0;
 }
 
+/* --json: one array; each entry's data is the JSON the event recorded. */
+static int
+json_entry(long long seq, long long t, const char *event, const char *data, const char *hash,
+           void *arg)
+{
+	json_t *arr = arg, *d = json_loads(data, JSON_REJECT_DUPLICATES, NULL);
+
+	json_array_append_new(arr, json_pack("{s:I, s:I, s:s, s:o, s:s}", "seq", (json_int_t)seq,
+	                                     "time", (json_int_t)t, "event", event, "data",
+	                                     d ? d : json_string(data), "hash", hash));
+	return 0;
+}
+
 int
 cmd_log(int argc, char **argv)
 {
 	static const struct option opts[] = { { "verify", no_argument, NULL, 'v' },
+		                              { "json", no_argument, NULL, 'j' },
 		                              { NULL, 0, NULL, 0 } };
 	struct session s;
 	struct ns_err err;
 	long long n;
-	int c, verify = 0, rc = NS_EXIT_FAIL;
+	int c, verify = 0, json = 0, rc = NS_EXIT_FAIL;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'v')
 			verify = 1;
+		else if (c == 'j')
+			json = 1;
 		else
 			return NS_EXIT_USAGE;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "usage: npm-release log [--verify]\n");
+		fprintf(stderr, "usage: npm-release log [--verify] [--json]\n");
 		return NS_EXIT_USAGE;
 	}
 	if (session_open(&s, 0) != 0)
 		return NS_EXIT_USAGE;
 	if (verify) {
 		n = ns_ledger_verify(s.st, &err);
+		if (json) {
+			json_t *o = n < 0 ? json_pack("{s:b, s:s}", "verified", 0, "error", err.msg) :
+			                    json_pack("{s:b, s:I}", "verified", 1, "entries", (json_int_t)n);
+			char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+			printf("%s\n", text ? text : "{\"verified\":false}");
+			free(text);
+			json_decref(o);
+		}
 		if (n < 0) {
 			fprintf(stderr, "npm-release: %s\n", err.msg);
 			goto out;
 		}
-		printf("ledger: %lld entries, chain verifies\n", n);
+		if (!json)
+			printf("ledger: %lld entries, chain verifies\n", n);
+	} else if (json) {
+		json_t *arr = json_array();
+		char *text;
+		if (arr == NULL || ns_ledger_each(s.st, json_entry, arr, &err) != 0) {
+			fprintf(stderr, "npm-release: %s\n", arr ? err.msg : "out of memory");
+			json_decref(arr);
+			goto out;
+		}
+		text = json_dumps(arr, JSON_INDENT(2));
+		printf("%s\n", text ? text : "[]");
+		free(text);
+		json_decref(arr);
 	} else if (ns_ledger_each(s.st, print_entry, NULL, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;

@@ -18,6 +18,7 @@ static const struct ns_cmd commands[] = {
 	{ "log", cmd_log, "show or --verify the hash-chained ledger" },
 	{ "enroll", cmd_enroll, "enrol an approver's second factor (root)" },
 	{ "token", cmd_token, "store the release or read token from stdin (root)" },
+	{ "check-config", cmd_check_config, "check npmstage.conf, state, tokens and the PAM service (root)" },
 	{ "--version", cmd_version, "print the version" },
 	{ "verify", cmd_verify, "check a package tarball (integrity, contents, source)" },
 	{ "audit", cmd_audit, "audit a package's dependencies against advisories" },

@@ -28,7 +28,9 @@ gate_token_new(void)
 	/* Never swapped, never in a core dump. mlock can fail under RLIMIT_MEMLOCK for
 	 * unprivileged test runs; DONTDUMP must not. */
 	(void)mlock(t, sizeof(*t));
-	if (madvise(t, sizeof(*t), MADV_DONTDUMP) != 0) {
+	/* Nor in a forked parser child (privsep). */
+	if (madvise(t, sizeof(*t), MADV_DONTDUMP) != 0 ||
+	    madvise(t, sizeof(*t), MADV_WIPEONFORK) != 0) {
 		munmap(t, sizeof(*t));
 		return NULL;
 	}
@@ -109,7 +111,21 @@ answer_binary(struct gate_ctx *g, const struct pam_message *m, struct pam_respon
 		r->resp = strdup(g->approval_id);
 		return r->resp != NULL ? 0 : -1;
 	}
-	if (type != NS_BP_TOKEN || g->tok->received)
+	if (type == NS_BP_RECORDED && !g->tok->received && !g->tok->recorded) {
+		const char *have, *need;
+		if (ns_bp_token_fields(payload, plen, &approval, &have, &need) != 0 ||
+		    strcmp(approval, g->approval_id) != 0 ||
+		    strspn(have, "0123456789") != strlen(have) || strlen(have) == 0 ||
+		    strlen(have) > 2 || strspn(need, "0123456789") != strlen(need) ||
+		    strlen(need) == 0 || strlen(need) > 2)
+			return -1;
+		g->tok->approvers = (unsigned)atoi(have);
+		g->tok->needed = (unsigned)atoi(need);
+		g->tok->recorded = 1;
+		r->resp = strdup("ok");
+		return r->resp != NULL ? 0 : -1;
+	}
+	if (type != NS_BP_TOKEN || g->tok->received || g->tok->recorded)
 		return -1;
 	if (ns_bp_token_fields(payload, plen, &approval, &token, &otp_line) != 0 ||
 	    strcmp(approval, g->approval_id) != 0 || strlen(token) >= sizeof(g->tok->tok.token) ||
@@ -200,10 +216,11 @@ gate_run(const char *service, const char *user, const char *approval_id, struct 
 		pam_end(pamh, rc);
 		explicit_bzero(&tok->tok, sizeof(tok->tok));
 		tok->received = 0;
+		tok->recorded = 0;
 		return -1;
 	}
 	pam_end(pamh, rc);
-	if (!tok->received)
+	if (!tok->received && !tok->recorded)
 		return ns_fail(err, "approval denied: the PAM stack succeeded but released no "
 		                    "token (is pam_npmstage.so in the %s service?)", service);
 	return 0;

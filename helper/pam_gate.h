@@ -9,6 +9,10 @@
 struct gate_token {
 	struct ns_token tok;
 	int received;
+	/* Set instead of received when the approval counted but the scope needs more
+	 * distinct approvers (NS_BP_RECORDED): approvers so far, and needed. */
+	int recorded;
+	unsigned approvers, needed;
 };
 
 /* mmap'd, mlock'd, MADV_DONTDUMP; NULL on failure. */
@@ -16,7 +20,8 @@ struct gate_token *gate_token_new(void);
 void gate_token_free(struct gate_token *t);
 
 /* pam_start(service, user) + authenticate + acct_mgmt for approval_id. 0 only when
- * both succeed and the token arrived for this approval. */
+ * both succeed and the token arrived for this approval, or the module recorded it
+ * as one of several approvals needed (tok->recorded). */
 int gate_run(const char *service, const char *user, const char *approval_id,
              struct gate_token *tok, struct ns_err *err);
 

@@ -4,18 +4,65 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "privsep.h"
 
-#define UNPRIVILEGED_USER "nobody"
+/* [npmstage] check_user; set once by the session before any child runs. */
+static char check_user[33] = "nobody";
+
+int
+privsep_set_user(const char *name)
+{
+	if (name == NULL || strlen(name) == 0 || strlen(name) >= sizeof(check_user) ||
+	    strcmp(name, "root") == 0)
+		return -1;
+	snprintf(check_user, sizeof(check_user), "%s", name);
+	return 0;
+}
+
+/* The child inherits the parent's descriptors: the state database, its journal,
+ * the approve lock, the state folders. Keep only regular files that are read-only
+ * or unlinked temporaries (the tarball and the previous version it is asked to
+ * read) and the result pipe. */
+static void
+close_inherited(int keep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	struct stat sb;
+	int fd, fl, dfd;
+
+	if (d == NULL) {
+		/* Without /proc, close everything above stderr but the pipe. */
+		for (fd = 3; fd < 65536; fd++)
+			if (fd != keep)
+				close(fd);
+		return;
+	}
+	dfd = dirfd(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		fd = atoi(e->d_name);
+		if (fd < 3 || fd == keep || fd == dfd)
+			continue;
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+		    ((fl & O_ACCMODE) != O_RDONLY && sb.st_nlink != 0))
+			close(fd);
+	}
+	closedir(d);
+}
 
 static int
 drop_privileges(void)
@@ -31,8 +78,8 @@ drop_privileges(void)
 		if (setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
 			return -1;
 	} else {
-		pw = getpwnam(UNPRIVILEGED_USER);
-		if (pw == NULL || pw->pw_uid == 0)
+		pw = getpwnam(check_user);
+		if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0)
 			return -1;
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
@@ -91,9 +138,13 @@ privsep_run(json_t *(*fn)(void *, struct ns_err *), void *arg, size_t max_output
 		struct rlimit cpu = { 600, 600 };
 
 		close(p[0]);
+		close_inherited(p[1]);
 		if (drop_privileges() != 0) {
-			write_all(p[1], "{\"error\":\"cannot drop privileges\"}", 34);
-			_exit(3);
+			static const char msg[] = "{\"error\":\"cannot drop privileges to the check "
+			                          "user (is [npmstage] check_user a real, non-root "
+			                          "user?)\"}";
+			write_all(p[1], msg, sizeof(msg) - 1);
+			_exit(0); /* the parent reports the message as the failure */
 		}
 		setrlimit(RLIMIT_CPU, &cpu);
 		res = fn(arg, &cerr);

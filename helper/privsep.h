@@ -15,4 +15,8 @@
 json_t *privsep_run(json_t *(*fn)(void *arg, struct ns_err *err), void *arg,
                     size_t max_output, struct ns_err *err);
 
+/* The user the child runs as when the helper is privileged ([npmstage] check_user,
+ * default nobody). Refuses root. */
+int privsep_set_user(const char *name);
+
 #endif

@@ -14,6 +14,9 @@
 #define NS_BP_VERSION 1
 #define NS_BP_CONTEXT 0x01  /* module asks which approval; reply: approval id */
 #define NS_BP_TOKEN 0x02    /* module hands over: approval id NUL token NUL otp-line NUL */
+/* The approval was consumed but the scope needs more distinct approvers
+ * (min_approvers): no token crosses. approval id NUL approvers-so-far NUL needed NUL */
+#define NS_BP_RECORDED 0x03
 #define NS_BP_HEADER 14
 #define NS_BP_MAX_PAYLOAD 16384
 

@@ -161,6 +161,9 @@ handle_scope(struct parse_ctx *c, const char *name, const char *value)
 	}
 	if (strcmp(name, "generated") == 0)
 		return add_names(c, s->generated, &s->n_generated, value);
+	if (strcmp(name, "min_approvers") == 0)
+		return parse_uint(value, 1, 8, &s->min_approvers) ||
+		       bad(c, "[%s] min_approvers: '%s' is not 1..8", c->section, value);
 	return bad(c, "[%s]: unknown key '%s'", c->section, name);
 }
 
@@ -189,6 +192,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 				return bad(c, "too many scopes");
 			c->scope = &cfg->scopes[cfg->n_scopes++];
 			c->scope->audit_level = -1;
+			c->scope->min_approvers = 1;
 			if (!set_str(&c->scope->pattern, pat))
 				return bad(c, "out of memory");
 		}
@@ -216,6 +220,23 @@ handler(void *user, const char *section, const char *name, const char *value)
 		if (strcmp(name, "audit_level") == 0) {
 			cfg->audit_level = ns_severity_parse(value);
 			return cfg->audit_level >= 0 || bad(c, "audit_level: unknown level '%s'", value);
+		}
+		if (strcmp(name, "check_user") == 0) {
+			if (strcmp(value, "root") == 0 || strlen(value) == 0 || strlen(value) > 32 ||
+			    strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(value))
+				return bad(c, "check_user: '%s' is not an unprivileged user name", value);
+			return set_str(&cfg->check_user, value) || bad(c, "out of memory");
+		}
+	} else if (strcmp(section, "debug") == 0) {
+		if (strcmp(name, "stop_at") == 0) {
+			static const char *const steps[] = { "fetched", "checked", "consumed",
+				                             "approved", "sent", "live", "recorded", NULL };
+			size_t i;
+			for (i = 0; steps[i] != NULL; i++)
+				if (strcmp(value, steps[i]) == 0)
+					return set_str(&cfg->debug_stop_at, value) || bad(c, "out of memory");
+			return bad(c, "[debug] stop_at: '%s' is not fetched, checked, consumed, approved, "
+			              "sent, live or recorded", value);
 		}
 	} else if (strcmp(section, "audit") == 0) {
 		if (strcmp(name, "advisories") == 0) {
@@ -324,7 +345,7 @@ config_new(void)
 	cfg->registry_timeout = 60;
 	cfg->audit_level = 2; /* moderate */
 	if (!set_str(&cfg->state_dir, "/var/lib/npmstage") ||
-	    !set_str(&cfg->service, "npm-release") || !set_str(&cfg->fido2_rp_id, "npmstage")) {
+	    !set_str(&cfg->service, "npm-release") || !set_str(&cfg->check_user, "nobody") || !set_str(&cfg->fido2_rp_id, "npmstage")) {
 		ns_config_free(cfg);
 		return NULL;
 	}
@@ -444,6 +465,8 @@ ns_config_free(struct ns_config *cfg)
 	free(cfg->read_token_file);
 	free(cfg->token_file);
 	free(cfg->ca_file);
+	free(cfg->check_user);
+	free(cfg->debug_stop_at);
 	for (i = 0; i < cfg->n_stagers; i++)
 		free(cfg->stagers[i]);
 	for (i = 0; i < cfg->n_advisories; i++)
@@ -562,6 +585,14 @@ ns_scope_source_path(const struct ns_scope *scope, const char *name, const char 
 	}
 	out[o] = '\0';
 	return 0;
+}
+
+unsigned
+ns_config_min_approvers(const struct ns_config *cfg, const char *pkg)
+{
+	const struct ns_scope *s = ns_config_scope(cfg, pkg);
+
+	return s == NULL || s->min_approvers == 0 ? 1 : s->min_approvers;
 }
 
 unsigned

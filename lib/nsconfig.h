@@ -28,6 +28,7 @@ struct ns_scope {
 	int allow_install_scripts;
 	char *generated[NS_MAX_NAMES]; /* globs of generated files not compared to the source */
 	size_t n_generated;
+	unsigned min_approvers;        /* distinct approvers before the publish (1..8) */
 };
 
 struct ns_config {
@@ -55,6 +56,8 @@ struct ns_config {
 	size_t n_advisories;
 	int audit_bulk;                /* also ask the registry's bulk advisory endpoint */
 	char *audit_exceptions;
+	char *check_user;              /* the unprivileged user parsers run as (not root) */
+	char *debug_stop_at;           /* [debug] stop_at: approve step to SIGSTOP at, or NULL */
 	struct ns_scope scopes[NS_MAX_SCOPES];
 	size_t n_scopes;
 };
@@ -73,6 +76,9 @@ const struct ns_scope *ns_config_scope(const struct ns_config *cfg, const char *
 
 /* Whether user (with its groups) is an approver in scope. */
 int ns_scope_allows(const struct ns_scope *scope, const char *user);
+
+/* Distinct approvers pkg needs (its scope's min_approvers; 1 without a scope). */
+unsigned ns_config_min_approvers(const struct ns_config *cfg, const char *pkg);
 
 /* Factors permitted for pkg: the scope's set within the global one. */
 unsigned ns_config_factors_for(const struct ns_config *cfg, const char *pkg);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -690,21 +691,18 @@ ledger_hash(const char *prev, long long seq, long long t, const char *event, con
 	return 0;
 }
 
-int
-ns_ledger_append(struct ns_state *st, const char *event, const char *data_json,
-                 struct ns_err *err)
+/* Appends one entry; the caller holds an IMMEDIATE transaction. */
+static int
+ledger_append_locked(struct ns_state *st, const char *event, const char *data_json,
+                     struct ns_err *err)
 {
 	char prev[65] = "genesis", hash[65];
 	long long seq = 1, t = (long long)time(NULL);
 	sqlite3_stmt *s;
 	int rc;
 
-	if (begin_immediate(st, err) != 0)
+	if (prepare(st, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", &s, err) != 0)
 		return -1;
-	if (prepare(st, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", &s, err) != 0) {
-		rollback(st);
-		return -1;
-	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		seq = sqlite3_column_int64(s, 0) + 1;
@@ -712,29 +710,123 @@ ns_ledger_append(struct ns_state *st, const char *event, const char *data_json,
 	}
 	sqlite3_finalize(s);
 	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
-	    ledger_hash(prev, seq, t, event, data_json, hash) != 0) {
-		rollback(st);
+	    ledger_hash(prev, seq, t, event, data_json, hash) != 0)
 		return db_fail(st, "ledger head", err);
-	}
 	if (prepare(st, "INSERT INTO ledger (seq, t, event, data, prev, hash) VALUES (?,?,?,?,?,?)",
-	            &s, err) != 0) {
-		rollback(st);
+	            &s, err) != 0)
 		return -1;
-	}
+	/* the caller rolls the transaction back */
 	if (bind_int(s, 1, seq) ||
 	    bind_int(s, 2, t) ||
 	    bind_text(s, 3, event) ||
 	    bind_text(s, 4, data_json) ||
 	    bind_text(s, 5, prev) ||
 	    bind_text(s, 6, hash))
+		return bind_failed(st, s, err);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "ledger append", err);
+	return 0;
+}
+
+int
+ns_ledger_append(struct ns_state *st, const char *event, const char *data_json,
+                 struct ns_err *err)
+{
+	if (begin_immediate(st, err) != 0)
+		return -1;
+	if (ledger_append_locked(st, event, data_json, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	return commit(st, err);
+}
+
+int
+ns_release_transition(struct ns_state *st, const char *id, const char *from, const char *to,
+                      const char *event, const char *data_json, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (begin_immediate(st, err) != 0)
+		return -1;
+	if (prepare(st, "UPDATE releases SET status = ? WHERE id = ? AND status = ?", &s, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	if (bind_text(s, 1, to) || bind_text(s, 2, id) || bind_text(s, 3, from))
 		return bind_failed_tx(st, s, err);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		rollback(st);
-		return db_fail(st, "ledger append", err);
+		return db_fail(st, "update release", err);
+	}
+	if (sqlite3_changes(st->db) != 1) {
+		rollback(st);
+		ns_fail(err, "release %s is no longer %s", id, from);
+		return 1;
+	}
+	if (ledger_append_locked(st, event, data_json, err) != 0) {
+		rollback(st);
+		return -1;
 	}
 	return commit(st, err);
+}
+
+int
+ns_approvals_consumed(struct ns_state *st, const char *release_id, const char *user,
+                      unsigned *distinct, int *user_has, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prepare(st, "SELECT COUNT(DISTINCT approver), COALESCE(SUM(approver = ?), 0)"
+	                " FROM approvals WHERE release_id = ? AND consumed = 1", &s, err) != 0)
+		return -1;
+	if (bind_text(s, 1, user ? user : "") || bind_text(s, 2, release_id))
+		return bind_failed(st, s, err);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*distinct = (unsigned)sqlite3_column_int64(s, 0);
+		if (user_has != NULL)
+			*user_has = sqlite3_column_int64(s, 1) > 0;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return db_fail(st, "count approvals", err);
+	return 0;
+}
+
+int
+ns_state_lock_release(struct ns_state *st, const char *id, struct ns_err *err)
+{
+	char name[NS_ID_MAX + 8], shown[PATH_MAX];
+	int dfd, fd;
+
+	if (strlen(id) == 0 || strlen(id) >= NS_ID_MAX || strspn(id, "0123456789abcdef-") != strlen(id))
+		return ns_fail(err, "bad release id for a lock");
+	snprintf(shown, sizeof(shown), "%s", st->path);
+	dfd = sf_mkdirat(st->dirfd, shown, "locks", 0700, err);
+	if (dfd < 0)
+		return -1;
+	snprintf(name, sizeof(name), "%s.lock", id);
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	close(dfd);
+	if (fd < 0)
+		return ns_fail(err, "%s/locks/%s: %s", st->path, name, strerror(errno));
+	/* flock is released by the kernel when the holder dies, even by SIGKILL: a
+	 * killed approve never leaves a stale lock behind. */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return -2;
+		return ns_fail(err, "%s/locks/%s: flock: %s", st->path, name, strerror(e));
+	}
+	return fd;
 }
 
 long long

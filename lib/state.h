@@ -30,7 +30,7 @@ struct ns_release {
 	long long size;
 	char staged_by[64];
 	long long staged_at;
-	char status[16];          /* staged, checked, failed, published, rejected */
+	char status[16];          /* staged, checked, failed, publishing, published, rejected */
 	char report_sha256[65];
 	char *report;             /* JSON text, malloc'd (ns_release_clear frees) */
 };
@@ -74,6 +74,15 @@ int ns_release_set_report(struct ns_state *st, const char *id, const char *statu
 int ns_release_each(struct ns_state *st, int (*fn)(const struct ns_release *, void *),
                     void *arg, struct ns_err *err);
 void ns_release_clear(struct ns_release *r);
+/* Compare-and-set of the status and a ledger entry, in one transaction: either
+ * both happen or neither. 0 done, 1 the status was not `from`, -1 error. */
+int ns_release_transition(struct ns_state *st, const char *id, const char *from,
+                          const char *to, const char *event, const char *data_json,
+                          struct ns_err *err);
+/* One approve at a time per release: an exclusive flock on state_dir/locks/<id>.lock
+ * (released by the kernel when the holder exits or is killed). Returns the
+ * descriptor to keep open, -2 when another process holds it, -1 on error. */
+int ns_state_lock_release(struct ns_state *st, const char *id, struct ns_err *err);
 
 /* Approvals. consume: atomically marks an unexpired, unconsumed approval consumed;
  * 0 on success, 1 when it was already consumed or has expired. */
@@ -83,6 +92,10 @@ int ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a,
 int ns_approval_consume(struct ns_state *st, const char *id, time_t now, const char *factor,
                         struct ns_err *err);
 void ns_approval_clear(struct ns_approval *a);
+/* Distinct approvers with a consumed approval for release_id; *user_has (may be
+ * NULL) tells whether user is one of them. */
+int ns_approvals_consumed(struct ns_state *st, const char *release_id, const char *user,
+                          unsigned *distinct, int *user_has, struct ns_err *err);
 
 /* Single-use TOTP steps and lockout, in one IMMEDIATE transaction so that two
  * concurrent sessions cannot both use a step. check_fn validates the code and

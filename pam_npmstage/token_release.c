@@ -1,9 +1,12 @@
 /* The one place the stored publish token leaves its file: after the factor
  * succeeded on a verified approval context, the approval is consumed atomically
- * and the token crosses to the helper in memory, inside this process. */
+ * and the token crosses to the helper in memory, inside this process. When the
+ * package's scope needs more distinct approvers (min_approvers) than have
+ * approved so far, the approval is consumed and recorded but no token crosses. */
 #include "config.h"
 
 #include <security/pam_ext.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -12,6 +15,35 @@
 #include "module.h"
 #include "secure_file.h"
 #include "token_store.h"
+
+/* Tells the helper that this approval counted but was not the last one. */
+static int
+recorded_only(pam_handle_t *pamh, const char *approval_id, unsigned have, unsigned need)
+{
+	char payload[NS_ID_MAX + 32], *reply = NULL;
+	unsigned char *msg;
+	size_t plen, mlen = 0;
+	int n, rc;
+
+	n = snprintf(payload, sizeof(payload), "%s%c%u%c%u", approval_id, 0, have, 0, need);
+	if (n < 0 || (size_t)n + 1 > sizeof(payload))
+		return PAM_BUF_ERR;
+	plen = (size_t)n + 1;
+	msg = ns_bp_encode(NS_BP_RECORDED, payload, plen, &mlen);
+	if (msg == NULL)
+		return PAM_BUF_ERR;
+	rc = conv_binary(pamh, msg, &reply);
+	ns_free_secret(msg, mlen);
+	if (rc != PAM_SUCCESS || reply == NULL || strcmp(reply, "ok") != 0) {
+		free(reply);
+		mod_log(pamh, LOG_ERR, "approval %s: the helper did not acknowledge", approval_id);
+		return PAM_AUTH_ERR;
+	}
+	free(reply);
+	mod_log(pamh, LOG_NOTICE, "approval %s recorded: %u of %u approvers", approval_id, have,
+	        need);
+	return PAM_SUCCESS;
+}
 
 int
 token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
@@ -23,6 +55,7 @@ token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *
 	unsigned char *payload = NULL, *msg = NULL;
 	size_t la, lt, lo, plen, mlen = 0;
 	char *reply = NULL;
+	unsigned need, have = 0;
 	int rc;
 
 	if (cfg->token_file == NULL) {
@@ -44,6 +77,18 @@ token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *
 		explicit_bzero(otp_line, sizeof(otp_line));
 		mod_log(pamh, LOG_ERR, "%s", err.msg);
 		return PAM_AUTH_ERR;
+	}
+	need = ns_config_min_approvers(cfg, ctx->release.name);
+	if (need > 1 &&
+	    (ns_approvals_consumed(st, ctx->release.id, NULL, &have, NULL, &err) != 0 ||
+	     have < need)) {
+		ns_token_wipe(&tok);
+		explicit_bzero(otp_line, sizeof(otp_line));
+		if (have == 0) {
+			mod_log(pamh, LOG_ERR, "%s", err.msg);
+			return PAM_AUTH_ERR;
+		}
+		return recorded_only(pamh, ctx->approval.id, have, need);
 	}
 	la = strlen(ctx->approval.id) + 1;
 	lt = strlen(tok.token) + 1;
