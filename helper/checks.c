@@ -222,7 +222,10 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 			close(a.lockfile_fd);
 		return NULL;
 	}
-	report = privsep_run(child_checks, &a, 64 * 1024 * 1024, err);
+	{
+		const int keep[] = { a.fd, a.previous_fd, a.source_fd, a.lockfile_fd };
+		report = privsep_run(child_checks, &a, keep, 4, 64 * 1024 * 1024, err);
+	}
 	close(a.fd);
 	if (a.source_fd >= 0)
 		close(a.source_fd);
@@ -270,7 +273,7 @@ int
 checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap, struct ns_err *err)
 {
 	struct ident_arg a = { fd };
-	json_t *m = privsep_run(child_manifest, &a, 2 * NS_MANIFEST_MAX, err);
+	json_t *m = privsep_run(child_manifest, &a, &fd, 1, 2 * NS_MANIFEST_MAX, err);
 	const char *n, *v, *why = "missing";
 
 	if (m == NULL)
@@ -301,7 +304,7 @@ checks_manifest(struct session *s, const struct ns_release *r, struct ns_err *er
 	a.fd = spool_open(s->st, r->id, err);
 	if (a.fd < 0)
 		return NULL;
-	m = privsep_run(child_manifest, &a, 2 * NS_MANIFEST_MAX, err);
+	m = privsep_run(child_manifest, &a, &a.fd, 1, 2 * NS_MANIFEST_MAX, err);
 	close(a.fd);
 	return m;
 }

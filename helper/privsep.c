@@ -31,21 +31,32 @@ privsep_set_user(const char *name)
 }
 
 /* The child inherits the parent's descriptors: the state database, its journal,
- * the approve lock, the state folders. Keep only regular files that are read-only
- * or unlinked temporaries (the tarball and the previous version it is asked to
- * read) and the result pipe. */
+ * the approve lock, the state folders (a directory descriptor would let it list
+ * them). It keeps exactly the ones the parent names (the tarball, the previous
+ * version, a source checkout, a lockfile) and the result pipe. */
+static int
+kept(int fd, const int *keep, size_t nkeep, int pipe_fd)
+{
+	size_t i;
+
+	if (fd == pipe_fd)
+		return 1;
+	for (i = 0; i < nkeep; i++)
+		if (keep[i] == fd)
+			return 1;
+	return 0;
+}
+
 static void
-close_inherited(int keep)
+close_inherited(const int *keep, size_t nkeep, int pipe_fd)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
-	struct stat sb;
-	int fd, fl, dfd;
+	int fd, dfd;
 
 	if (d == NULL) {
-		/* Without /proc, close everything above stderr but the pipe. */
 		for (fd = 3; fd < 65536; fd++)
-			if (fd != keep)
+			if (!kept(fd, keep, nkeep, pipe_fd))
 				close(fd);
 		return;
 	}
@@ -54,11 +65,7 @@ close_inherited(int keep)
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
 		fd = atoi(e->d_name);
-		if (fd < 3 || fd == keep || fd == dfd)
-			continue;
-		fl = fcntl(fd, F_GETFL);
-		if (fl < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-		    ((fl & O_ACCMODE) != O_RDONLY && sb.st_nlink != 0))
+		if (fd >= 3 && fd != dfd && !kept(fd, keep, nkeep, pipe_fd))
 			close(fd);
 	}
 	closedir(d);
@@ -109,8 +116,8 @@ write_all(int fd, const char *p, size_t n)
 }
 
 json_t *
-privsep_run(json_t *(*fn)(void *, struct ns_err *), void *arg, size_t max_output,
-            struct ns_err *err)
+privsep_run(json_t *(*fn)(void *, struct ns_err *), void *arg, const int *keep, size_t nkeep,
+            size_t max_output, struct ns_err *err)
 {
 	int p[2], status;
 	pid_t pid;
@@ -138,7 +145,7 @@ privsep_run(json_t *(*fn)(void *, struct ns_err *), void *arg, size_t max_output
 		struct rlimit cpu = { 600, 600 };
 
 		close(p[0]);
-		close_inherited(p[1]);
+		close_inherited(keep, nkeep, p[1]);
 		if (drop_privileges() != 0) {
 			static const char msg[] = "{\"error\":\"cannot drop privileges to the check "
 			                          "user (is [npmstage] check_user a real, non-root "

@@ -12,8 +12,10 @@
 /* fn runs in the child with arg; it returns the JSON it produced (or NULL with its
  * err set). Returns the child's JSON, or NULL with err set (the child's message,
  * a crash, a limit). */
+/* keep: the descriptors (nkeep of them; -1 entries ignored) the child may use;
+ * every other inherited descriptor is closed in the child. */
 json_t *privsep_run(json_t *(*fn)(void *arg, struct ns_err *err), void *arg,
-                    size_t max_output, struct ns_err *err);
+                    const int *keep, size_t nkeep, size_t max_output, struct ns_err *err);
 
 /* The user the child runs as when the helper is privileged ([npmstage] check_user,
  * default nobody). Refuses root. */

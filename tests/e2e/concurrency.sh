@@ -9,8 +9,9 @@ N=16
 e2e_registry_users
 e2e_host local
 
-fixture_package "$E2E_DIR/pkg" "e2e-concurrent" "1.0.0"
-(cd "$E2E_DIR/pkg" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack"
+PKG=$(source_dir e2e-concurrent 1.0.0)
+fixture_package "$PKG" "e2e-concurrent" "1.0.0"
+(cd "$PKG" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack"
 TGZ="$E2E_DIR/e2e-concurrent-1.0.0.tgz"
 SRI=$(sri_of "$TGZ")
 expect_status 0 nr stage "$TGZ"

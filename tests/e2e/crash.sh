@@ -47,8 +47,9 @@ n=0
 for step in $STEPS; do
 	n=$((n + 1))
 	name="e2e-crash-$step"
-	fixture_package "$E2E_DIR/$name" "$name" "1.0.$n"
-	(cd "$E2E_DIR/$name" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack"
+	pkg=$(source_dir "$name" "1.0.$n")
+	fixture_package "$pkg" "$name" "1.0.$n"
+	(cd "$pkg" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack"
 	TGZ="$E2E_DIR/$name-1.0.$n.tgz"
 	SRI=$(sri_of "$TGZ")
 	expect_status 0 nr stage "$TGZ"

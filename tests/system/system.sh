@@ -79,6 +79,9 @@ approval_ttl = 300
 [totp]
 window = 10
 
+[audit]
+advisories = $SRCDIR/tests/audit/data/osv
+
 [registry]
 url = $REGISTRY_URL
 mode = local
