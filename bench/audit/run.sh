@@ -8,7 +8,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 helper=${1:-./helper/npm-release}
-node="$top/tests/registry/node_modules/.bin/node"
+node="${NPMSTAGE_REGISTRY_MODULES:-$top/tests/registry/node_modules}/.bin/node"
 real="$top/../shared/advisories/osv"
 [ -d "$real" ] || real=/work/shared/advisories/osv
 [ -d "$real" ] || real="$top/tests/audit/data/osv"

@@ -8,7 +8,8 @@
 set -u
 top=${srcdir:-.}
 data="$top/tests/audit/data"
-nm="$top/tests/registry/node_modules"
+# NPMSTAGE_REGISTRY_MODULES: make distcheck builds from a copy without node_modules
+nm="${NPMSTAGE_REGISTRY_MODULES:-$top/tests/registry/node_modules}"
 node="$nm/.bin/node"
 helper=./helper/npm-release
 expect="$top/tests/audit/expect.js"

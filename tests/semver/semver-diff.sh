@@ -6,7 +6,8 @@
 # Any difference fails. SEMVER_DIFF_CASES overrides the number of pairs.
 set -u
 top=${srcdir:-.}
-nm="$top/tests/registry/node_modules"
+# NPMSTAGE_REGISTRY_MODULES: make distcheck builds from a copy without node_modules
+nm="${NPMSTAGE_REGISTRY_MODULES:-$top/tests/registry/node_modules}"
 node="$nm/.bin/node"
 if [ ! -x "$node" ] || [ ! -f "$nm/semver/package.json" ]; then
 	echo "semver-diff: $nm lacks node and semver; run 'npm ci' in tests/registry" >&2
