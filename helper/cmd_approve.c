@@ -362,13 +362,21 @@ cmd_approve(int argc, char **argv)
 		goto out;
 	}
 	session_step(&s, id, "consumed");
+	{
+		/* the factor the module recorded when it consumed the approval */
+		struct ns_approval used;
+		if (ns_approval_get(s.st, a.id, &used, &err) == 0) {
+			snprintf(a.factor, sizeof(a.factor), "%s", used.factor);
+			ns_approval_clear(&used);
+		}
+	}
 	if (tok->recorded) {
 		/* The module consumed this approval but the scope wants more approvers. */
 		session_ledger(&s, "approve", "{\"id\":\"%s\",\"approval\":\"%s\",\"approver\":\"%s\","
-		                              "\"statement_sha256\":\"%s\",\"integrity\":\"%s\","
-		                              "\"approvers\":%u,\"required\":%u}",
-		               id, a.id, s.caller, a.statement_sha256, r.integrity, tok->approvers,
-		               tok->needed);
+		                              "\"factor\":\"%s\",\"statement_sha256\":\"%s\","
+		                              "\"integrity\":\"%s\",\"approvers\":%u,\"required\":%u}",
+		               id, a.id, s.caller, a.factor, a.statement_sha256, r.integrity,
+		               tok->approvers, tok->needed);
 		printf("= %s@%s (%s): approval %u of %u recorded; a different approver must approve "
 		       "it before it is published\n", r.name, r.version, id, tok->approvers,
 		       tok->needed);
@@ -378,8 +386,8 @@ cmd_approve(int argc, char **argv)
 	/* From here a rerun reconciles with the registry instead of publishing blindly. */
 	if (session_transition(&s, id, "checked", "publishing", "approve",
 	                       "{\"id\":\"%s\",\"approval\":\"%s\",\"approver\":\"%s\","
-	                       "\"statement_sha256\":\"%s\",\"integrity\":\"%s\"}",
-	                       id, a.id, s.caller, a.statement_sha256, r.integrity) != 0)
+	                       "\"factor\":\"%s\",\"statement_sha256\":\"%s\",\"integrity\":\"%s\"}",
+	                       id, a.id, s.caller, a.factor, a.statement_sha256, r.integrity) != 0)
 		goto out;
 	session_step(&s, id, "approved");
 	fprintf(stderr, "publishing %s@%s\n", r.name, r.version);

@@ -116,4 +116,6 @@ expect_status 0 nr log --verify
 contains "$OUT" "chain verifies"
 expect_status 0 nr log
 contains "$OUT" "publish"
+contains "$OUT" '"factor":"totp"'
+contains "$OUT" "$ID"
 pass "the ledger records the approval and verifies"
