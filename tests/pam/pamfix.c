@@ -20,8 +20,8 @@
 #include "pamfix.h"
 #include "state.h"
 
-static int
-conv(int n, const struct pam_message **msgs, struct pam_response **resp, void *ud)
+int
+pamfix_conv_fn(int n, const struct pam_message **msgs, struct pam_response **resp, void *ud)
 {
 	struct pamfix_conv *cs = ud;
 	struct pam_response *r = calloc((size_t)n, sizeof(*r));
@@ -73,7 +73,7 @@ fail:
 int
 pamfix_authenticate(const char *service, const char *user, struct pamfix_conv *cs)
 {
-	struct pam_conv c = { conv, cs };
+	struct pam_conv c = { pamfix_conv_fn, cs };
 	pam_handle_t *pamh = NULL;
 	int rc;
 

@@ -44,6 +44,12 @@ int pamfix_consumed(struct pamfix *f, const char *approval_id, char *factor);
 /* Runs one SQL statement on the state database. */
 int pamfix_sql(struct pamfix *f, const char *stmt);
 
+/* The conversation: plays npm-release's side with a struct pamfix_conv. */
+struct pam_message;
+struct pam_response;
+int pamfix_conv_fn(int n, const struct pam_message **msgs, struct pam_response **resp,
+                   void *ud);
+
 /* pam_start(service, user) + pam_authenticate + pam_end with cs as the
  * conversation; returns pam_authenticate's result (or -1 if pam_start failed). */
 int pamfix_authenticate(const char *service, const char *user, struct pamfix_conv *cs);

@@ -25,6 +25,7 @@
 #include "handoff.h"
 #include "nsconfig.h"
 #include "nstest.h"
+#include "pamfix.h"
 #include "state.h"
 
 #define SECRET_HEX "3132333435363738393031323334353637383930"
@@ -34,69 +35,9 @@
 static char work[512], conf[600], statedir[600], tokenfile[600];
 static int next_user, next_release;
 
-struct conv_state {
-	const char *approval_id; /* NULL: behave like a generic application */
-	const char *code;        /* NULL: the conversation fails at the prompt */
-	int prompts;
-	int tokens;
-	char token[256];
-	char text[8192];
-};
-
-static int
-conv(int n, const struct pam_message **msgs, struct pam_response **resp, void *ud)
-{
-	struct conv_state *cs = ud;
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	const unsigned char *payload;
-	const char *a, *t, *o;
-	size_t plen;
-	int i, type;
-
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++) {
-		const struct pam_message *m = msgs[i];
-		switch (m->msg_style) {
-		case PAM_PROMPT_ECHO_OFF:
-			cs->prompts++;
-			if (cs->code == NULL)
-				goto fail;
-			r[i].resp = strdup(cs->code);
-			break;
-		case PAM_TEXT_INFO:
-		case PAM_ERROR_MSG:
-			strncat(cs->text, m->msg, sizeof(cs->text) - strlen(cs->text) - 2);
-			strcat(cs->text, "\n");
-			break;
-		case PAM_BINARY_PROMPT:
-			if (cs->approval_id == NULL || ns_bp_decode(m->msg, &type, &payload, &plen) != 0)
-				goto fail;
-			if (type == NS_BP_CONTEXT) {
-				r[i].resp = strdup(cs->approval_id);
-			} else if (type == NS_BP_TOKEN) {
-				if (ns_bp_token_fields(payload, plen, &a, &t, &o) != 0 ||
-				    strcmp(a, cs->approval_id) != 0)
-					goto fail;
-				cs->tokens++;
-				snprintf(cs->token, sizeof(cs->token), "%s", t);
-				r[i].resp = strdup("ok");
-			} else {
-				goto fail;
-			}
-			break;
-		default:
-			goto fail;
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-fail:
-	for (i = 0; i < n; i++)
-		free(r[i].resp);
-	free(r);
-	return PAM_CONV_ERR;
-}
+/* The conversation plays npm-release's side (tests/pam/pamfix.c): it names the
+ * approval when asked and receives the token. */
+#define conv pamfix_conv_fn
 
 static void
 write_config(const char *factors, const char *extra)
@@ -238,7 +179,7 @@ code_at(time_t t)
 }
 
 static void
-run(const char *service, const char *user, struct conv_state *cs, int flags, int expect_auth,
+run(const char *service, const char *user, struct pamfix_conv *cs, int flags, int expect_auth,
     int expect_account)
 {
 	struct pam_testcase tc[2] = {
@@ -294,7 +235,7 @@ before_each(void **state)
 static void
 test_good_code_releases_token_once(void **state)
 {
-	struct conv_state cs = { 0 };
+	struct pamfix_conv cs = { 0 };
 	struct fixture fx = { "", "" };
 	const char *user = new_user(NULL);
 
@@ -324,7 +265,7 @@ test_good_code_releases_token_once(void **state)
 static void
 test_wrong_code(void **state)
 {
-	struct conv_state cs = { 0 };
+	struct pamfix_conv cs = { 0 };
 	struct fixture fx = { "", "" };
 	const char *user = new_user(NULL);
 	char wrong[16];
@@ -342,7 +283,7 @@ test_wrong_code(void **state)
 static void
 test_replayed_code(void **state)
 {
-	struct conv_state cs = { 0 };
+	struct pamfix_conv cs = { 0 };
 	struct fixture f1 = { "", "" }, f2 = { "", "" };
 	const char *user = new_user(NULL);
 	char *code;
@@ -381,7 +322,7 @@ test_concurrent_replay(void **state)
 	for (i = 0; i < 4; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
-			struct conv_state cs = { 0 };
+			struct pamfix_conv cs = { 0 };
 			struct pam_testcase tc[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS) };
 			cs.approval_id = fx[i].approval_id;
 			cs.code = code;
@@ -400,7 +341,7 @@ test_concurrent_replay(void **state)
 static void
 test_lockout(void **state)
 {
-	struct conv_state cs;
+	struct pamfix_conv cs;
 	struct fixture fx = { "", "" };
 	const char *user = new_user(NULL);
 	char u[16];
@@ -437,7 +378,7 @@ test_clock_edges(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		struct conv_state cs = { 0 };
+		struct pamfix_conv cs = { 0 };
 		struct fixture fx = { "", "" };
 		char user[16];
 		snprintf(user, sizeof(user), "%s", new_user(NULL));
@@ -452,7 +393,7 @@ test_clock_edges(void **state)
 static void
 test_no_context(void **state)
 {
-	struct conv_state cs = { 0 };
+	struct pamfix_conv cs = { 0 };
 	const char *user = new_user(NULL);
 
 	(void)state;
@@ -479,7 +420,7 @@ test_no_context(void **state)
 static void
 test_sms_never_authenticates(void **state)
 {
-	struct conv_state cs = { 0 };
+	struct pamfix_conv cs = { 0 };
 	struct fixture fx = { "", "" };
 	char user[16];
 
@@ -516,7 +457,7 @@ test_sms_never_authenticates(void **state)
 static void
 test_policy(void **state)
 {
-	struct conv_state cs = { 0 };
+	struct pamfix_conv cs = { 0 };
 	struct fixture fx = { "", "" };
 	char user[16];
 
@@ -564,7 +505,7 @@ test_context_failures(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(tamper) / sizeof(tamper[0]); i++) {
-		struct conv_state cs = { 0 };
+		struct pamfix_conv cs = { 0 };
 		struct fixture fx = { "", "" };
 		char user[16], stmt[512];
 		snprintf(user, sizeof(user), "%s", new_user(NULL));
@@ -593,7 +534,7 @@ test_conversation_failures(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
-		struct conv_state cs = { 0 };
+		struct pamfix_conv cs = { 0 };
 		struct fixture fx = { "", "" };
 		char user[16];
 		snprintf(user, sizeof(user), "%s", new_user(NULL));
@@ -609,7 +550,7 @@ test_conversation_failures(void **state)
 static void
 test_silent_and_args(void **state)
 {
-	struct conv_state cs = { 0 };
+	struct pamfix_conv cs = { 0 };
 	struct fixture fx = { "", "" };
 	char user[16];
 
@@ -642,7 +583,7 @@ test_silent_and_args(void **state)
 static void
 test_unenrolled_gets_same_prompt(void **state)
 {
-	struct conv_state cs = { 0 };
+	struct pamfix_conv cs = { 0 };
 	struct fixture fx = { "", "" };
 
 	(void)state;
@@ -657,7 +598,7 @@ test_unenrolled_gets_same_prompt(void **state)
 static void
 test_unusable_token_file_burns_nothing(void **state)
 {
-	struct conv_state cs = { 0 };
+	struct pamfix_conv cs = { 0 };
 	struct fixture fx = { "", "" };
 	char user[16];
 
