@@ -205,6 +205,65 @@ test_ledger(void **state)
 	ns_state_close(st);
 }
 
+/* The chain alone can't show that its last entries are gone; the anchor does. */
+static void
+test_ledger_tail_deletion(void **state)
+{
+	struct ns_state *st;
+	struct ns_err err;
+	char db[700], anchor[700];
+	sqlite3 *h;
+
+	(void)state;
+	nstest_rmtree(statedir);
+	st = open_state();
+	assert_int_equal(ns_ledger_verify(st, &err), 0);
+	assert_int_equal(ns_ledger_append(st, "stage", "{\"n\":1}", &err), 0);
+	assert_int_equal(ns_ledger_append(st, "approve", "{\"n\":2}", &err), 0);
+	assert_int_equal(ns_ledger_append(st, "publish", "{\"n\":3}", &err), 0);
+	assert_int_equal(ns_ledger_verify(st, &err), 3);
+	ns_state_close(st);
+	snprintf(db, sizeof(db), "%s/state.db", statedir);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DELETE FROM ledger WHERE seq = 3", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(h);
+	st = open_state();
+	assert_int_equal(ns_ledger_verify(st, &err), -1);
+	assert_non_null(strstr(err.msg, "deleted"));
+	/* a lagging anchor (crash after the commit, before the anchor) is fine */
+	snprintf(anchor, sizeof(anchor), "%s/ledger.head", statedir);
+	assert_int_equal(ns_ledger_append(st, "publish", "{\"n\":3}", &err), 0);
+	assert_int_equal(ns_ledger_verify(st, &err), 3);
+	ns_state_close(st);
+	{
+		/* anchor back at entry 2: still consistent */
+		char line[200];
+		FILE *f;
+		assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+		sqlite3_stmt *q;
+		assert_int_equal(sqlite3_prepare_v2(h, "SELECT hash FROM ledger WHERE seq = 2", -1, &q,
+		                                    NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		snprintf(line, sizeof(line), "2 %s\n", (const char *)sqlite3_column_text(q, 0));
+		sqlite3_finalize(q);
+		sqlite3_close(h);
+		f = fopen(anchor, "w");
+		assert_non_null(f);
+		fputs(line, f);
+		fclose(f);
+	}
+	st = open_state();
+	assert_int_equal(ns_ledger_verify(st, &err), 3);
+	ns_state_close(st);
+	/* a missing anchor with a non-empty ledger is itself a finding */
+	assert_int_equal(unlink(anchor), 0);
+	st = open_state();
+	assert_int_equal(ns_ledger_verify(st, &err), -1);
+	assert_non_null(strstr(err.msg, "anchor"));
+	ns_state_close(st);
+}
+
 static void
 test_unsafe_state_dir(void **state)
 {
@@ -237,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_totp_steps),
 		cmocka_unit_test(test_totp_concurrent),
 		cmocka_unit_test(test_ledger),
+		cmocka_unit_test(test_ledger_tail_deletion),
 		cmocka_unit_test(test_unsafe_state_dir),
 	};
 
