@@ -224,7 +224,12 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 	}
 	{
 		const int keep[] = { a.fd, a.previous_fd, a.source_fd, a.lockfile_fd };
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "running integrity%s and audit checks (unprivileged)...",
+			        a.source_fd >= 0 ? ", source" : "");
 		report = privsep_run(child_checks, &a, keep, 4, 64 * 1024 * 1024, err);
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, " done\n");
 	}
 	close(a.fd);
 	if (a.source_fd >= 0)

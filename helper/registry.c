@@ -369,10 +369,39 @@ reg_request_once(struct reg_client *c, const char *method, const char *path, con
 	return 0;
 }
 
+/* A progress bar on stderr, only when it is a terminal (never in logs or pipes). */
+struct progress {
+	const char *what;
+	int last_pct;
+};
+
+static int
+progress_cb(void *ud, curl_off_t total, curl_off_t now, curl_off_t ut, curl_off_t un)
+{
+	struct progress *p = ud;
+	int pct, i;
+
+	(void)ut;
+	(void)un;
+	if (total <= 0)
+		return 0;
+	pct = (int)(now * 100 / total);
+	if (pct == p->last_pct)
+		return 0;
+	p->last_pct = pct;
+	fprintf(stderr, "\r%s [", p->what);
+	for (i = 0; i < 30; i++)
+		fputc(i < pct * 30 / 100 ? '#' : '.', stderr);
+	fprintf(stderr, "] %3d%% %lld/%lld bytes%s", pct, (long long)now, (long long)total,
+	        pct >= 100 ? "\n" : "");
+	return 0;
+}
+
 long long
 reg_download(struct reg_client *c, const char *path, const char *bearer, int out_fd,
              struct ns_digest *d, long long max_size, long *status, struct ns_err *err)
 {
+	struct progress prog = { "downloading", -1 };
 	struct curl_slist *hdrs = NULL;
 	struct file_sink sink = { .fd = out_fd, .d = d, .max = max_size };
 	CURLcode cc;
@@ -385,6 +414,11 @@ reg_download(struct reg_client *c, const char *path, const char *bearer, int out
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, file_write);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(c->curl, CURLOPT_FAILONERROR, 1L);
+	if (isatty(STDERR_FILENO)) {
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, &prog);
+		curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 	cc = curl_easy_perform(c->curl);
 	free_headers(hdrs);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
