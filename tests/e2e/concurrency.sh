@@ -23,6 +23,10 @@ pids=()
 for i in $(seq 1 $N); do
 	printf '%s\n' "$CODE" | nr approve "$ID" > "$E2E_DIR/approve.$i" 2>&1 &
 	pids+=($!)
+	# pam_wrapper (test harness) picks its /tmp/pam.X slot with check-then-mkdir
+	# at start-up and gives up when two processes collide; 20 ms apart avoids
+	# that while all N approves still overlap (each runs for seconds).
+	sleep 0.02
 done
 ok=0 refused=0 other=0
 for i in $(seq 1 $N); do
