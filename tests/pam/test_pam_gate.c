@@ -187,7 +187,12 @@ run(const char *service, const char *user, struct pamfix_conv *cs, int flags, in
 		pam_test(PAMTEST_ACCOUNT, expect_account),
 	};
 	enum pamtest_err perr;
+	const char *approval_id = cs->approval_id, *code = cs->code;
 
+	/* every attempt starts with a fresh conversation record */
+	memset(cs, 0, sizeof(*cs));
+	cs->approval_id = approval_id;
+	cs->code = code;
 	perr = _pamtest_conv(service, user, conv, cs, tc, expect_account >= 0 ? 2 : 1, NULL);
 	if (perr != PAMTEST_ERR_OK)
 		fail_msg("%s/%s: pamtest %d: auth returned %d (want %d), account %d (want %d); text: %s",
@@ -255,7 +260,6 @@ test_good_code_releases_token_once(void **state)
 	assert_non_null(strstr(cs.text, "changes: +1 file"));
 	assert_null(strchr(cs.text, 0x1b));
 	/* the same approval cannot be used twice, even with a fresh code */
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(time(NULL) + 30);
 	run("npm-release", user, &cs, 0, PAM_AUTH_ERR, -1);
@@ -295,7 +299,6 @@ test_replayed_code(void **state)
 	cs.approval_id = f1.approval_id;
 	cs.code = code;
 	run("npm-release", user, &cs, 0, PAM_SUCCESS, -1);
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = f2.approval_id;
 	cs.code = code;
 	run("npm-release", user, &cs, 0, PAM_AUTH_ERR, -1);
@@ -358,7 +361,6 @@ test_lockout(void **state)
 			cs.code = "111111";
 		run("npm-release", u, &cs, 0, PAM_AUTH_ERR, -1);
 	}
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(steady_now());
 	run("npm-release", u, &cs, 0, PAM_AUTH_ERR, -1);
@@ -407,7 +409,6 @@ test_no_context(void **state)
 	run("npm-release-optout", user, &cs, 0, PAM_SUCCESS, -1);
 	assert_int_equal(cs.prompts, 0);
 	/* an approval id nobody created */
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = "0123456789abcdef0123456789abcdef";
 	cs.code = "123456";
 	run("npm-release", user, &cs, 0, PAM_AUTH_ERR, PAM_PERM_DENIED);
@@ -435,7 +436,6 @@ test_sms_never_authenticates(void **state)
 	assert_int_equal(cs.tokens, 0);
 	/* in the configuration */
 	write_config("totp sms", NULL);
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(steady_now());
 	run("npm-release", user, &cs, 0, PAM_SERVICE_ERR, -1);
@@ -446,7 +446,6 @@ test_sms_never_authenticates(void **state)
 	         new_user("totp sha1 6 30 " SECRET_B32 "\nsms +15550100"));
 	memset(&fx, 0, sizeof(fx));
 	new_approval(&fx, user, "demo-pkg", "pass");
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(steady_now());
 	run("npm-release", user, &cs, 0, PAM_AUTH_ERR, -1);
@@ -471,14 +470,12 @@ test_policy(void **state)
 	assert_int_equal(cs.prompts, 0);
 	/* another approver's approval */
 	snprintf(user, sizeof(user), "%s", new_user(NULL));
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(steady_now());
 	run("npm-release", user, &cs, 0, PAM_AUTH_ERR, PAM_PERM_DENIED);
 	/* a scope that demands fido2: totp is not enough */
 	memset(&fx, 0, sizeof(fx));
 	new_approval(&fx, "u1", "@acme/widget", "pass");
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(steady_now());
 	run("npm-release", "u1", &cs, 0, PAM_AUTH_ERR, -1);
@@ -560,11 +557,9 @@ test_silent_and_args(void **state)
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(steady_now());
 	run("npm-release", user, &cs, PAM_SILENT, PAM_AUTH_ERR, -1);
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(steady_now());
 	run("npm-release-badarg", user, &cs, 0, PAM_SERVICE_ERR, -1);
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(steady_now());
 	run("npm-release-noconfig", user, &cs, 0, PAM_SERVICE_ERR, -1);
@@ -572,7 +567,6 @@ test_silent_and_args(void **state)
 	assert_false(consumed(&fx));
 	/* a configuration that turned world-writable is not read */
 	assert_int_equal(chmod(conf, 0666), 0);
-	memset(&cs, 0, sizeof(cs));
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(steady_now());
 	run("npm-release", user, &cs, 0, PAM_SERVICE_ERR, -1);

@@ -172,33 +172,46 @@ test_totp_concurrent(void **state)
 	assert_int_equal(wins, 1);
 }
 
+/* Changes the state database behind the library's back, as an attacker would. */
+static void
+tamper(const char *stmt)
+{
+	char db[700];
+	sqlite3 *h;
+
+	snprintf(db, sizeof(db), "%s/state.db", statedir);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	if (sqlite3_exec(h, stmt, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", stmt, sqlite3_errmsg(h));
+	sqlite3_close(h);
+}
+
+static void
+append_three(struct ns_state *st)
+{
+	struct ns_err err;
+
+	assert_int_equal(ns_ledger_append(st, "stage", "{\"n\":1}", &err), 0);
+	assert_int_equal(ns_ledger_append(st, "approve", "{\"n\":2}", &err), 0);
+	assert_int_equal(ns_ledger_append(st, "publish", "{\"n\":3}", &err), 0);
+	assert_int_equal(ns_ledger_verify(st, &err), 3);
+}
+
 static void
 test_ledger(void **state)
 {
 	struct ns_state *st = open_state();
 	struct ns_err err;
-	char db[700];
-	sqlite3 *h;
 
 	(void)state;
-	assert_int_equal(ns_ledger_append(st, "stage", "{\"n\":1}", &err), 0);
-	assert_int_equal(ns_ledger_append(st, "approve", "{\"n\":2}", &err), 0);
-	assert_int_equal(ns_ledger_append(st, "publish", "{\"n\":3}", &err), 0);
-	assert_int_equal(ns_ledger_verify(st, &err), 3);
+	append_three(st);
 	ns_state_close(st);
-	snprintf(db, sizeof(db), "%s/state.db", statedir);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "UPDATE ledger SET data='{\"n\":9}' WHERE seq=2", NULL, NULL, NULL),
-	                 SQLITE_OK);
-	sqlite3_close(h);
+	tamper("UPDATE ledger SET data='{\"n\":9}' WHERE seq=2");
 	st = open_state();
 	assert_int_equal(ns_ledger_verify(st, &err), -1);
 	assert_non_null(strstr(err.msg, "entry 2"));
 	ns_state_close(st);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "UPDATE ledger SET data='{\"n\":2}' WHERE seq=2;"
-	                                 "DELETE FROM ledger WHERE seq=2", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
+	tamper("UPDATE ledger SET data='{\"n\":2}' WHERE seq=2; DELETE FROM ledger WHERE seq=2");
 	st = open_state();
 	assert_int_equal(ns_ledger_verify(st, &err), -1);
 	assert_non_null(strstr(err.msg, "missing"));
@@ -218,16 +231,10 @@ test_ledger_tail_deletion(void **state)
 	nstest_rmtree(statedir);
 	st = open_state();
 	assert_int_equal(ns_ledger_verify(st, &err), 0);
-	assert_int_equal(ns_ledger_append(st, "stage", "{\"n\":1}", &err), 0);
-	assert_int_equal(ns_ledger_append(st, "approve", "{\"n\":2}", &err), 0);
-	assert_int_equal(ns_ledger_append(st, "publish", "{\"n\":3}", &err), 0);
-	assert_int_equal(ns_ledger_verify(st, &err), 3);
+	append_three(st);
 	ns_state_close(st);
 	snprintf(db, sizeof(db), "%s/state.db", statedir);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "DELETE FROM ledger WHERE seq = 3", NULL, NULL, NULL),
-	                 SQLITE_OK);
-	sqlite3_close(h);
+	tamper("DELETE FROM ledger WHERE seq = 3");
 	st = open_state();
 	assert_int_equal(ns_ledger_verify(st, &err), -1);
 	assert_non_null(strstr(err.msg, "deleted"));
