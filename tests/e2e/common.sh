@@ -23,7 +23,11 @@ expect_status() { # WANT CMD...: runs CMD, its status must be WANT; output kept 
 	E2E_STEP=$(( ${E2E_STEP:-0} + 1 ))
 	printf '%s\n' "$OUT" > "$E2E_DIR/step-$E2E_STEP.out"
 	printf '%s\n' "$OUT" | sed 's/^/    | /'
-	[ "$rc" = "$want" ] || fail "exit $rc, wanted $want: $*"
+	if [ "$rc" != "$want" ]; then
+		# never echo what went to standard input (codes, tokens)
+		[ "$1" = with_input ] && set -- with_input "<input>" "${@:3}"
+		fail "exit $rc, wanted $want: $*"
+	fi
 }
 with_input() { # INPUT CMD...: CMD with INPUT on its standard input
 	local input=$1
