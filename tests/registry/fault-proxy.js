@@ -51,7 +51,10 @@ async function nextCode() {
 }
 
 function forward(req, body, res, headers, after) {
-  const opts = { method: req.method, host: upstream.hostname, port: upstream.port,
+  // a fresh upstream connection per request (no pooled socket the registry may
+  // have closed), and an upstream that hangs becomes a quick 504
+  const opts = { method: req.method, host: upstream.hostname, port: upstream.port, agent: false,
+                 timeout: 15000,
                  path: req.url, headers: Object.assign({}, headers, { host: upstream.host }) };
   const up = http.request(opts, (ur) => {
     const chunks = [];
@@ -64,7 +67,13 @@ function forward(req, body, res, headers, after) {
       res.end(Buffer.concat(chunks));
     });
   });
-  up.on('error', () => { res.writeHead(502); res.end(); });
+  up.on('timeout', () => up.destroy(new Error('upstream timeout')));
+  up.on('error', (e) => {
+    log.push(`upstream ${req.method} ${req.url} -> error ${e.message}`);
+    if (res.headersSent) { res.socket.destroy(); return; }
+    res.writeHead(/timeout/.test(e.message) ? 504 : 502);
+    res.end();
+  });
   up.end(body);
 }
 
