@@ -190,6 +190,17 @@ handler(void *user, const char *section, const char *name, const char *value)
 					return bad(c, "[%s]: scope defined twice", section);
 			if (cfg->n_scopes >= NS_MAX_SCOPES)
 				return bad(c, "too many scopes");
+			/* Grown one at a time: the module parses the file on every
+			 * authentication, and a fixed array of every possible scope cost
+			 * more than the rest of the parse. */
+			{
+				struct ns_scope *grown = reallocarray(cfg->scopes, cfg->n_scopes + 1,
+				                                      sizeof(*grown));
+				if (grown == NULL)
+					return bad(c, "out of memory");
+				cfg->scopes = grown;
+				memset(&grown[cfg->n_scopes], 0, sizeof(*grown));
+			}
 			c->scope = &cfg->scopes[cfg->n_scopes++];
 			c->scope->audit_level = -1;
 			c->scope->min_approvers = 1;
@@ -480,6 +491,7 @@ ns_config_free(struct ns_config *cfg)
 			free(cfg->scopes[i].generated[j]);
 		free(cfg->scopes[i].source);
 	}
+	free(cfg->scopes);
 	free(cfg);
 }
 

@@ -58,7 +58,7 @@ struct ns_config {
 	char *audit_exceptions;
 	char *check_user;              /* the unprivileged user parsers run as (not root) */
 	char *debug_stop_at;           /* [debug] stop_at: approve step to SIGSTOP at, or NULL */
-	struct ns_scope scopes[NS_MAX_SCOPES];
+	struct ns_scope *scopes;        /* n_scopes of them (grown as sections appear) */
 	size_t n_scopes;
 };
 
