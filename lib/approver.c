@@ -104,13 +104,10 @@ ns_approver_load(struct ns_state *st, const char *user, struct ns_approver *a,
 	if (!ns_user_name_valid(user))
 		return ns_fail(err, "invalid user name");
 	snprintf(shown, sizeof(shown), "%s/approvers", ns_state_path(st));
-	if (faccessat(ns_state_approversfd(st), user, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
-	    errno == ENOENT)
-		return 1;
 	fd = sf_openat_file(ns_state_approversfd(st), shown, user, 077, NS_APPROVER_MAX_SIZE, &sb,
 	                    err);
 	if (fd < 0)
-		return -1;
+		return errno == ENOENT ? 1 : -1;
 	text = calloc(1, (size_t)sb.st_size + 1);
 	if (text == NULL) {
 		close(fd);

@@ -165,8 +165,11 @@ sf_openat_file(int dirfd, const char *dirname, const char *name, mode_t forbid,
 	if (fd < 0) {
 		int e = errno;
 		if (e == ELOOP)
-			return ns_fail(err, "%s/%s: is a symbolic link (refused)", dirname, name);
-		return ns_fail(err, "%s/%s: %s", dirname, name, strerror(e));
+			ns_fail(err, "%s/%s: is a symbolic link (refused)", dirname, name);
+		else
+			ns_fail(err, "%s/%s: %s", dirname, name, strerror(e));
+		errno = e; /* callers tell "missing" (ENOENT) from "refused" */
+		return -1;
 	}
 	if (fstat(fd, &st) != 0) {
 		int e = errno;
@@ -192,10 +195,7 @@ sf_openat_file(int dirfd, const char *dirname, const char *name, mode_t forbid,
 		return ns_fail(err, "%s/%s: larger than %lld bytes", dirname, name,
 		               (long long)max_size);
 	}
-	if (fcntl(fd, F_SETFL, 0) != 0) {
-		close(fd);
-		return ns_fail(err, "%s/%s: fcntl: %s", dirname, name, strerror(errno));
-	}
+	/* O_NONBLOCK stays: it changes nothing for a regular file, the only kind let through. */
 	if (stp != NULL)
 		*stp = st;
 	return fd;

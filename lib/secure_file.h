@@ -23,7 +23,8 @@ int sf_open_dir(const char *path, mode_t forbid, struct ns_err *err);
 int sf_open_file(const char *path, mode_t forbid, off_t max_size, struct stat *st,
                  struct ns_err *err);
 
-/* The same, relative to a directory descriptor already vetted by sf_open_dir. */
+/* The same, relative to a directory descriptor already vetted by sf_open_dir. When
+ * the open itself fails, errno is left as it said (ENOENT: the file is missing). */
 int sf_openat_file(int dirfd, const char *dirname, const char *name, mode_t forbid,
                    off_t max_size, struct stat *st, struct ns_err *err);
 
