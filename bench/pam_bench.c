@@ -89,7 +89,7 @@ timed(struct series *s, int i, const char *service, const char *user, int npmsta
 	memset(&cs, 0, sizeof(cs));
 	if (npmstage) {
 		if (pamfix_approval(&fx, user, "bench-pkg", id) != 0 ||
-		    pamfix_sql(&fx, "DELETE FROM totp_state") != 0)
+		    pamfix_totp_reset(&fx, user) != 0)
 			return -1;
 		cs.approval_id = id;
 	} else if (totp) {

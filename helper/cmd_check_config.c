@@ -63,7 +63,8 @@ check_object(const char *what, const char *path, int want_dir, mode_t forbid, in
 static void
 check_state(const struct ns_config *cfg)
 {
-	static const char *const sub[] = { "spool", "approvers", "locks", NULL };
+	static const char *const sub[] = { "spool", "approvers", "locks", "tickets", "used", "totp",
+		                            NULL };
 	struct ns_err err;
 	char p[4096];
 	size_t i;

@@ -54,6 +54,7 @@ enroll_totp(struct session *s, const char *user)
 	struct ns_totp_key key;
 	struct ns_err err;
 	char line[512], *b32, code[16], uri[700];
+	long long step;
 	int k, rc = NS_EXIT_FAIL;
 
 	k = ns_approver_load(s->st, user, &a, &err);
@@ -82,13 +83,15 @@ enroll_totp(struct session *s, const char *user)
 		print_qr(uri);
 	fflush(stdout);
 	if (gate_read_secret("Code shown by the app (to activate): ", code, sizeof(code)) != 0 ||
-	    ns_totp_match(&key, code, time(NULL), 1) < 0) {
+	    (step = ns_totp_match(&key, code, time(NULL), 1)) < 0) {
 		fprintf(stderr, "npm-release: wrong code; enrolment not activated\n");
 		goto out;
 	}
 	a.totp = key;
 	a.has_totp = 1;
-	if (ns_approver_save(s->st, &a, &err) != 0) {
+	/* A fresh replay record that already holds the activation code's step. */
+	if (ns_state_totp_set(s->st, user, step, &err) != 0 ||
+	    ns_approver_save(s->st, &a, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}

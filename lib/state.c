@@ -16,12 +16,18 @@
 #include "nslog.h"
 #include "secure_file.h"
 #include "state.h"
+#include "ticket.h"
+#include "totp_state.h"
 
 struct ns_state {
-	sqlite3 *db;
+	sqlite3 *db;              /* opened on first use: the module's TOTP path never needs it */
+	int create;
 	int dirfd;
 	int spoolfd;
 	int approversfd;
+	int ticketsfd;
+	int usedfd;
+	int totpfd;
 	char *path;
 };
 
@@ -39,11 +45,7 @@ static const char schema[] =
 	"  id TEXT PRIMARY KEY, release_id TEXT NOT NULL REFERENCES releases(id),"
 	"  action TEXT NOT NULL DEFAULT 'approve' CHECK (action IN ('approve','reject')),"
 	"  approver TEXT NOT NULL, statement TEXT NOT NULL, statement_sha256 TEXT NOT NULL,"
-	"  created INTEGER NOT NULL, expires INTEGER NOT NULL,"
-	"  consumed INTEGER NOT NULL DEFAULT 0, consumed_at INTEGER, factor TEXT NOT NULL DEFAULT '');"
-	"CREATE TABLE IF NOT EXISTS totp_state ("
-	"  user TEXT PRIMARY KEY, last_step INTEGER NOT NULL DEFAULT -1,"
-	"  failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0);"
+	"  created INTEGER NOT NULL, expires INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS fido2_counters ("
 	"  user TEXT NOT NULL, cred TEXT NOT NULL, counter INTEGER NOT NULL,"
 	"  PRIMARY KEY (user, cred));"
@@ -98,64 +100,57 @@ ns_state_path(const struct ns_state *st)
 	return st->path;
 }
 
-int
-ns_state_open(const char *state_dir, int create, struct ns_state **out, struct ns_err *err)
+/* Opens (create: makes) one folder of state_dir; owner and mode checked. */
+static int
+state_subdir(struct ns_state *st, const char *name, struct ns_err *err)
 {
-	struct ns_state *st;
-	char dbpath[PATH_MAX];
 	struct stat sb;
-	int fd, rc, flags;
+	int fd;
 
-	*out = NULL;
-	st = calloc(1, sizeof(*st));
-	if (st == NULL)
-		return ns_fail(err, "out of memory");
-	st->dirfd = st->spoolfd = st->approversfd = -1;
-	st->path = strdup(state_dir);
-	if (st->path == NULL) {
-		free(st);
-		return ns_fail(err, "out of memory");
-	}
-	if (create && state_dir[0] == '/' && mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
-		ns_fail(err, "%s: %s", state_dir, strerror(errno));
-		goto fail;
-	}
-	st->dirfd = sf_open_dir(state_dir, 077, err);
-	if (st->dirfd < 0)
-		goto fail;
-	if (create) {
-		st->spoolfd = sf_mkdirat(st->dirfd, state_dir, "spool", 0700, err);
-		if (st->spoolfd >= 0)
-			st->approversfd = sf_mkdirat(st->dirfd, state_dir, "approvers", 0700, err);
+	if (st->create) {
+		fd = sf_mkdirat(st->dirfd, st->path, name, 0700, err);
+		if (fd < 0)
+			return -1;
 	} else {
-		st->spoolfd = openat(st->dirfd, "spool", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		st->approversfd = openat(st->dirfd, "approvers",
-		                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (st->spoolfd < 0 || st->approversfd < 0)
-			ns_fail(err, "%s: spool/ or approvers/ missing or a link: %s (run npm-release "
-			             "check-config)", state_dir, strerror(errno));
+		fd = openat(st->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return ns_fail(err, "%s/%s/ missing or a link: %s (run npm-release "
+			                    "check-config)", st->path, name, strerror(errno));
 	}
-	if (st->spoolfd < 0 || st->approversfd < 0)
-		goto fail;
-	if (fstat(st->spoolfd, &sb) != 0 || !sf_trusted_uid(sb.st_uid) || (sb.st_mode & 077) ||
-	    fstat(st->approversfd, &sb) != 0 || !sf_trusted_uid(sb.st_uid) || (sb.st_mode & 077)) {
-		ns_fail(err, "%s: spool/ and approvers/ must be root-owned, mode 0700", state_dir);
-		goto fail;
+	if (fstat(fd, &sb) != 0 || !sf_trusted_uid(sb.st_uid) || (sb.st_mode & 077)) {
+		close(fd);
+		return ns_fail(err, "%s/%s/ must be root-owned, mode 0700", st->path, name);
 	}
-	/* The database file, when present, must pass the same checks before SQLite opens it. */
-	fd = sf_openat_file(st->dirfd, state_dir, "state.db", 077, 0, NULL, err);
+	return fd;
+}
+
+/* state.db, when present, must pass the same checks as every other file before
+ * SQLite opens it; only npm-release (create) may find it missing. */
+static int
+state_db_check(struct ns_state *st, struct ns_err *err)
+{
+	int fd = sf_openat_file(st->dirfd, st->path, "state.db", 077, 0, NULL, err);
+
 	if (fd >= 0) {
 		close(fd);
-	} else if (!create || faccessat(st->dirfd, "state.db", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
-	           errno != ENOENT) {
-		goto fail;
+		return 0;
 	}
-	if (snprintf(dbpath, sizeof(dbpath), "%s/state.db", state_dir) >= (int)sizeof(dbpath)) {
-		ns_fail(err, "%s: path too long", state_dir);
-		goto fail;
-	}
+	return st->create && errno == ENOENT ? 0 : -1;
+}
+
+/* The database, on first use (checked by ns_state_open). */
+static int
+state_db(struct ns_state *st, struct ns_err *err)
+{
+	char dbpath[PATH_MAX];
+	int rc, flags;
+
+	if (st->db != NULL)
+		return 0;
+	if (snprintf(dbpath, sizeof(dbpath), "%s/state.db", st->path) >= (int)sizeof(dbpath))
+		return ns_fail(err, "%s: path too long", st->path);
 	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
-	if (create)
+	if (st->create)
 		flags |= SQLITE_OPEN_CREATE;
 	{
 		mode_t old = umask(077);
@@ -168,9 +163,8 @@ ns_state_open(const char *state_dir, int create, struct ns_state **out, struct n
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 10000);
-	/* Every PAM authentication opens and closes the database: keep the WAL and its
-	 * index in place instead of checkpointing and deleting them on each close (file
-	 * creation dominated the module's cost). Commits stay synchronous=FULL. */
+	/* Keep the WAL and its index in place instead of checkpointing and deleting them
+	 * on each close; commits stay synchronous=FULL. */
 	{
 		int one = 1;
 		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
@@ -181,8 +175,7 @@ ns_state_open(const char *state_dir, int create, struct ns_state **out, struct n
 		db_fail(st, "pragma", err);
 		goto fail;
 	}
-	/* The schema is created once (user_version marks it); opening an existing
-	 * database, as the module does on every authentication, only reads. */
+	/* The schema is created once (user_version marks it). */
 	switch (schema_version(st)) {
 	case SCHEMA_VERSION:
 		break;
@@ -197,6 +190,47 @@ ns_state_open(const char *state_dir, int create, struct ns_state **out, struct n
 		ns_fail(err, "state database %s: unknown schema version (newer npm-release?)", dbpath);
 		goto fail;
 	}
+	return 0;
+fail:
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	st->db = NULL;
+	return -1;
+}
+
+int
+ns_state_open(const char *state_dir, int create, struct ns_state **out, struct ns_err *err)
+{
+	struct ns_state *st;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return ns_fail(err, "out of memory");
+	st->dirfd = st->spoolfd = st->approversfd = st->ticketsfd = st->usedfd = st->totpfd = -1;
+	st->create = create;
+	st->path = strdup(state_dir);
+	if (st->path == NULL) {
+		free(st);
+		return ns_fail(err, "out of memory");
+	}
+	if (create && state_dir[0] == '/' && mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+		ns_fail(err, "%s: %s", state_dir, strerror(errno));
+		goto fail;
+	}
+	st->dirfd = sf_open_dir(state_dir, 077, err);
+	if (st->dirfd < 0 ||
+	    (st->spoolfd = state_subdir(st, "spool", err)) < 0 ||
+	    (st->approversfd = state_subdir(st, "approvers", err)) < 0 ||
+	    (st->ticketsfd = state_subdir(st, "tickets", err)) < 0 ||
+	    (st->usedfd = state_subdir(st, "used", err)) < 0 ||
+	    (st->totpfd = state_subdir(st, "totp", err)) < 0 ||
+	    state_db_check(st, err) != 0)
+		goto fail;
+	/* npm-release creates and checks the database up front; the module opens it
+	 * only if it needs it (FIDO2 counters, several approvers). */
+	if (create && state_db(st, err) != 0)
+		goto fail;
 	*out = st;
 	return 0;
 fail:
@@ -213,6 +247,12 @@ ns_state_close(struct ns_state *st)
 		sqlite3_close(st->db);
 	if (st->dirfd >= 0)
 		close(st->dirfd);
+	if (st->ticketsfd >= 0)
+		close(st->ticketsfd);
+	if (st->usedfd >= 0)
+		close(st->usedfd);
+	if (st->totpfd >= 0)
+		close(st->totpfd);
 	if (st->spoolfd >= 0)
 		close(st->spoolfd);
 	if (st->approversfd >= 0)
@@ -264,9 +304,24 @@ bind_failed_tx(struct ns_state *st, sqlite3_stmt *s, struct ns_err *err)
 static int
 prepare(struct ns_state *st, const char *sql, sqlite3_stmt **s, struct ns_err *err)
 {
+	if (state_db(st, err) != 0)
+		return -1;
 	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
 		return db_fail(st, "prepare", err);
 	return 0;
+}
+
+static int withdraw_tickets(struct ns_state *st, const char *id, struct ns_err *err);
+
+/* After a committed change of release id: its tickets go. A failure is logged (by
+ * withdraw_tickets), not returned: the change itself stands, and a left-over ticket
+ * still needs an unused approval the helper hands over and its own factor. */
+static void
+tickets_changed(struct ns_state *st, const char *id)
+{
+	struct ns_err err;
+
+	(void)withdraw_tickets(st, id, &err);
 }
 
 int
@@ -394,6 +449,7 @@ ns_release_set_status(struct ns_state *st, const char *id, const char *from, con
                       struct ns_err *err)
 {
 	sqlite3_stmt *s;
+	int rc;
 
 	if (prepare(st, "UPDATE releases SET status = ? WHERE id = ? AND status = ?", &s, err) != 0)
 		return -1;
@@ -401,7 +457,10 @@ ns_release_set_status(struct ns_state *st, const char *id, const char *from, con
 	    bind_text(s, 2, id) ||
 	    bind_text(s, 3, from))
 		return bind_failed(st, s, err);
-	return exec_changes(st, s, "update release", err);
+	rc = exec_changes(st, s, "update release", err);
+	if (rc == 0)
+		tickets_changed(st, id);
+	return rc;
 }
 
 int
@@ -429,12 +488,45 @@ ns_release_set_report(struct ns_state *st, const char *id, const char *status,
 	rc = exec_changes(st, s, "store report", err);
 	if (rc == 1)
 		return ns_fail(err, "release %s is no longer open for checks", id);
+	if (rc == 0)
+		tickets_changed(st, id);
 	return rc;
+}
+
+/* Withdraws the tickets of every approval of release id: its state changed, so
+ * what they say is no longer what the module may act on. */
+static int
+withdraw_tickets(struct ns_state *st, const char *id, struct ns_err *err)
+{
+	char shown[PATH_MAX];
+	sqlite3_stmt *s;
+	int rc, failed = 0;
+
+	snprintf(shown, sizeof(shown), "%s/tickets", st->path);
+	if (prepare(st, "SELECT id FROM approvals WHERE release_id = ?", &s, err) != 0)
+		return -1;
+	if (bind_text(s, 1, id))
+		return bind_failed(st, s, err);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *aid = (const char *)sqlite3_column_text(s, 0);
+		if (aid == NULL || ns_ticket_remove(st->ticketsfd, shown, aid, err) != 0)
+			failed = 1;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "list approvals", err);
+	if (failed) {
+		ns_log(LOG_ERR, "release %s: a ticket could not be withdrawn: %s", id, err->msg);
+		return -1;
+	}
+	return 0;
 }
 
 int
 ns_approval_insert(struct ns_state *st, const struct ns_approval *a, struct ns_err *err)
 {
+	char shown[PATH_MAX];
+	struct ns_release r;
 	sqlite3_stmt *s;
 	int rc;
 
@@ -455,6 +547,34 @@ ns_approval_insert(struct ns_state *st, const struct ns_approval *a, struct ns_e
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, "insert approval", err);
+	/* The ticket carries the release as the database holds it now, not as the caller
+	 * last read it. Without a ticket the module refuses the approval. */
+	rc = ns_release_get(st, a->release_id, &r, err);
+	if (rc != 0)
+		return rc > 0 ? ns_fail(err, "approval %s: no release %s", a->id, a->release_id) : -1;
+	snprintf(shown, sizeof(shown), "%s/used", st->path);
+	rc = ns_used_prepare(st->usedfd, shown, a->id, err);
+	if (rc == 0) {
+		snprintf(shown, sizeof(shown), "%s/tickets", st->path);
+		rc = ns_ticket_write(st->ticketsfd, shown, a, &r, err);
+	}
+	ns_release_clear(&r);
+	return rc;
+}
+
+/* Fills the use of a from its marker. */
+static int
+approval_used(struct ns_state *st, struct ns_approval *a, struct ns_err *err)
+{
+	char shown[PATH_MAX];
+	long long at;
+	int rc;
+
+	snprintf(shown, sizeof(shown), "%s/used", st->path);
+	rc = ns_used_read(st->usedfd, shown, a->id, a->factor, &at, err);
+	if (rc < 0)
+		return -1;
+	a->consumed = rc == 0;
 	return 0;
 }
 
@@ -466,7 +586,7 @@ ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a, stru
 	int rc;
 
 	if (prepare(st, "SELECT id, release_id, approver, statement, statement_sha256, created,"
-	                " expires, consumed, factor, action FROM approvals WHERE id = ?", &s, err) != 0)
+	                " expires, action FROM approvals WHERE id = ?", &s, err) != 0)
 		return -1;
 	if (bind_text(s, 1, id))
 		return bind_failed(st, s, err);
@@ -486,33 +606,51 @@ ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a, stru
 	copy_col(a->statement_sha256, sizeof(a->statement_sha256), s, 4);
 	a->created = sqlite3_column_int64(s, 5);
 	a->expires = sqlite3_column_int64(s, 6);
-	a->consumed = sqlite3_column_int(s, 7);
-	copy_col(a->factor, sizeof(a->factor), s, 8);
-	copy_col(a->action, sizeof(a->action), s, 9);
+	copy_col(a->action, sizeof(a->action), s, 7);
 	sqlite3_finalize(s);
 	if (a->statement == NULL)
 		return ns_fail(err, "approval %s: out of memory", id);
+	if (approval_used(st, a, err) != 0) {
+		ns_approval_clear(a);
+		return -1;
+	}
 	return 0;
 }
 
 int
-ns_approval_consume(struct ns_state *st, const char *id, time_t now, const char *factor,
-                    struct ns_err *err)
+ns_approval_ticket(struct ns_state *st, const char *id, struct ns_approval *a,
+                   struct ns_release *r, struct ns_err *err)
 {
-	sqlite3_stmt *s;
+	char shown[PATH_MAX];
 	int rc;
 
-	if (prepare(st, "UPDATE approvals SET consumed = 1, consumed_at = ?, factor = ?"
-	                " WHERE id = ? AND consumed = 0 AND expires > ?", &s, err) != 0)
+	snprintf(shown, sizeof(shown), "%s/tickets", st->path);
+	rc = ns_ticket_read(st->ticketsfd, shown, id, a, r, err);
+	if (rc != 0)
+		return rc;
+	if (approval_used(st, a, err) != 0) {
+		ns_approval_clear(a);
+		ns_release_clear(r);
 		return -1;
-	if (bind_int(s, 1, (long long)now) ||
-	    bind_text(s, 2, factor) ||
-	    bind_text(s, 3, id) ||
-	    bind_int(s, 4, (long long)now))
-		return bind_failed(st, s, err);
-	rc = exec_changes(st, s, "consume approval", err);
+	}
+	return 0;
+}
+
+int
+ns_approval_consume(struct ns_state *st, const struct ns_approval *a, time_t now,
+                    const char *factor, struct ns_err *err)
+{
+	char shown[PATH_MAX];
+	int rc;
+
+	if (a->expires <= (long long)now) {
+		ns_fail(err, "approval %s has expired", a->id);
+		return 1;
+	}
+	snprintf(shown, sizeof(shown), "%s/used", st->path);
+	rc = ns_used_mark(st->usedfd, shown, a->id, factor, now, err);
 	if (rc == 1)
-		ns_fail(err, "approval %s was already used or has expired", id);
+		ns_fail(err, "approval %s was already used", a->id);
 	return rc;
 }
 
@@ -526,6 +664,8 @@ ns_approval_clear(struct ns_approval *a)
 static int
 begin_immediate(struct ns_state *st, struct ns_err *err)
 {
+	if (state_db(st, err) != 0)
+		return -1;
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(st, "begin", err);
 	return 0;
@@ -552,79 +692,20 @@ ns_state_totp_use(struct ns_state *st, const char *user, time_t now,
                   const struct ns_totp_policy *pol, long long (*check_fn)(void *), void *arg,
                   struct ns_err *err)
 {
-	long long last_step = -1, failures = 0, locked_until = 0, step;
-	const char *why = NULL;
-	sqlite3_stmt *s;
-	int rc;
+	char shown[PATH_MAX];
 
-	if (begin_immediate(st, err) != 0)
-		return -1;
-	if (prepare(st, "SELECT last_step, failures, locked_until FROM totp_state WHERE user = ?",
-	            &s, err) != 0) {
-		rollback(st);
-		return -1;
-	}
-	if (bind_text(s, 1, user))
-		return bind_failed_tx(st, s, err);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		last_step = sqlite3_column_int64(s, 0);
-		failures = sqlite3_column_int64(s, 1);
-		locked_until = sqlite3_column_int64(s, 2);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		rollback(st);
-		return db_fail(st, "read totp state", err);
-	}
-	if (locked_until > (long long)now) {
-		rollback(st);
-		ns_fail(err, "too many failed codes: locked out for %lld more seconds",
-		        locked_until - (long long)now);
-		return 1;
-	}
-	step = check_fn(arg);
-	if (step < 0) {
-		why = "wrong code";
-	} else if (step <= last_step) {
-		why = "code already used";
-	}
-	if (why != NULL) {
-		failures++;
-		if (failures >= pol->max_failures) {
-			locked_until = (long long)now + pol->lockout;
-			failures = 0;
-		}
-	} else {
-		last_step = step;
-		failures = 0;
-	}
-	if (prepare(st, "INSERT INTO totp_state (user, last_step, failures, locked_until)"
-	                " VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET"
-	                " last_step = excluded.last_step, failures = excluded.failures,"
-	                " locked_until = excluded.locked_until", &s, err) != 0) {
-		rollback(st);
-		return -1;
-	}
-	if (bind_text(s, 1, user) ||
-	    bind_int(s, 2, last_step) ||
-	    bind_int(s, 3, failures) ||
-	    bind_int(s, 4, locked_until))
-		return bind_failed_tx(st, s, err);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		rollback(st);
-		return db_fail(st, "write totp state", err);
-	}
-	/* The step is recorded durably before success is reported. */
-	if (commit(st, err) != 0)
-		return -1;
-	if (why != NULL) {
-		ns_fail(err, "%s", why);
-		return 1;
-	}
-	return 0;
+	snprintf(shown, sizeof(shown), "%s/totp", st->path);
+	return ns_totp_state_use(st->totpfd, shown, user, now, pol, check_fn, arg, err);
+}
+
+int
+ns_state_totp_set(struct ns_state *st, const char *user, long long last_step,
+                  struct ns_err *err)
+{
+	char shown[PATH_MAX];
+
+	snprintf(shown, sizeof(shown), "%s/totp", st->path);
+	return ns_totp_state_set(st->totpfd, shown, user, last_step, err);
 }
 
 int
@@ -812,29 +893,50 @@ ns_release_transition(struct ns_state *st, const char *id, const char *from, con
 		rollback(st);
 		return -1;
 	}
-	return ledger_commit(st, err);
+	rc = ledger_commit(st, err);
+	if (rc == 0)
+		tickets_changed(st, id);
+	return rc;
 }
 
 int
 ns_approvals_consumed(struct ns_state *st, const char *release_id, const char *user,
                       unsigned *distinct, int *user_has, struct ns_err *err)
 {
+	char shown[PATH_MAX], prev[64] = "", factor[16];
 	sqlite3_stmt *s;
-	int rc;
+	long long at;
+	int rc, used;
 
-	if (prepare(st, "SELECT COUNT(DISTINCT approver), COALESCE(SUM(approver = ?), 0)"
-	                " FROM approvals WHERE release_id = ? AND consumed = 1", &s, err) != 0)
+	*distinct = 0;
+	if (user_has != NULL)
+		*user_has = 0;
+	snprintf(shown, sizeof(shown), "%s/used", st->path);
+	/* Ordered by approver, so that each approver is counted once. */
+	if (prepare(st, "SELECT id, approver FROM approvals WHERE release_id = ?"
+	                " ORDER BY approver", &s, err) != 0)
 		return -1;
-	if (bind_text(s, 1, user ? user : "") || bind_text(s, 2, release_id))
+	if (bind_text(s, 1, release_id))
 		return bind_failed(st, s, err);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*distinct = (unsigned)sqlite3_column_int64(s, 0);
-		if (user_has != NULL)
-			*user_has = sqlite3_column_int64(s, 1) > 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		const char *who = (const char *)sqlite3_column_text(s, 1);
+		if (id == NULL || who == NULL || strcmp(who, prev) == 0)
+			continue;
+		used = ns_used_read(st->usedfd, shown, id, factor, &at, err);
+		if (used < 0) {
+			sqlite3_finalize(s);
+			return -1;
+		}
+		if (used == 0) {
+			(*distinct)++;
+			snprintf(prev, sizeof(prev), "%s", who);
+			if (user_has != NULL && user != NULL && strcmp(who, user) == 0)
+				*user_has = 1;
+		}
 	}
 	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	if (rc != SQLITE_DONE)
 		return db_fail(st, "count approvals", err);
 	return 0;
 }

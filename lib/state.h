@@ -1,13 +1,15 @@
-/* Root-owned state: one SQLite database (releases, approvals, second-factor
- * counters and lockouts, the hash-chained ledger) and the spool of exact tarball
- * bytes, all under state_dir (mode 0700). SQLite gives the atomic, concurrent
- * updates that single-use approvals and single-use TOTP steps need. */
+/* Root-owned state under state_dir (mode 0700): one SQLite database (releases,
+ * approvals, FIDO2 counters, the hash-chained ledger), the spool of exact tarball
+ * bytes, and the small files the PAM module uses on every authentication without
+ * opening the database: approval tickets and use markers (ticket.h) and TOTP
+ * records (totp_state.h). */
 #ifndef NS_STATE_H
 #define NS_STATE_H
 
 #include <time.h>
 
 #include "nserr.h"
+#include "totp_state.h"
 
 struct ns_state;
 
@@ -89,25 +91,26 @@ int ns_state_lock_release(struct ns_state *st, const char *id, struct ns_err *er
 int ns_approval_insert(struct ns_state *st, const struct ns_approval *a, struct ns_err *err);
 int ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a,
                     struct ns_err *err);
-int ns_approval_consume(struct ns_state *st, const char *id, time_t now, const char *factor,
-                        struct ns_err *err);
+/* The approval and its release as its ticket holds them (no database access):
+ * 0 found, 1 no ticket, -1 error. consumed is filled from the use marker. */
+int ns_approval_ticket(struct ns_state *st, const char *id, struct ns_approval *a,
+                       struct ns_release *r, struct ns_err *err);
+/* Marks a used (its use marker, O_EXCL): 0 consumed now, 1 already used or expired
+ * at now (err says which), -1 error. */
+int ns_approval_consume(struct ns_state *st, const struct ns_approval *a, time_t now,
+                        const char *factor, struct ns_err *err);
 void ns_approval_clear(struct ns_approval *a);
 /* Distinct approvers with a consumed approval for release_id; *user_has (may be
  * NULL) tells whether user is one of them. */
 int ns_approvals_consumed(struct ns_state *st, const char *release_id, const char *user,
                           unsigned *distinct, int *user_has, struct ns_err *err);
 
-/* Single-use TOTP steps and lockout, in one IMMEDIATE transaction so that two
- * concurrent sessions cannot both use a step. check_fn validates the code and
- * returns the matched step (>= 0) or -1. Returns 0 accepted, 1 refused (err
- * says why: wrong code, reused code, locked out), -1 error. */
-struct ns_totp_policy {
-	unsigned max_failures;
-	unsigned lockout;
-};
+/* Single-use TOTP steps and lockout: see totp_state.h (records under totp/). */
 int ns_state_totp_use(struct ns_state *st, const char *user, time_t now,
                       const struct ns_totp_policy *pol,
                       long long (*check_fn)(void *arg), void *arg, struct ns_err *err);
+int ns_state_totp_set(struct ns_state *st, const char *user, long long last_step,
+                      struct ns_err *err);
 
 /* FIDO2 signature counters per credential (hex of the id). get returns -1 error, 0 found, 1 none. */
 int ns_state_fido2_counter(struct ns_state *st, const char *user, const char *cred,

@@ -1,6 +1,7 @@
 /* Which staged release is being approved, established from root-owned state only:
  * the helper names an approval id, everything else (the statement, the release,
- * its check report and the spooled bytes) is read and re-verified here. */
+ * its check report and the spooled bytes) is read from the approval's ticket and
+ * the spool and re-verified here. */
 #include "config.h"
 
 #include <jansson.h>
@@ -189,9 +190,11 @@ context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t n
 		mod_log(pamh, LOG_ERR, "no approval context (not called by npm-release?)");
 		return rc;
 	}
-	rc = ns_approval_get(st, id, &ctx->approval, &err);
+	rc = ns_approval_ticket(st, id, &ctx->approval, &ctx->release, &err);
 	if (rc != 0) {
-		mod_log(pamh, LOG_ERR, "approval %s: %s", id, rc > 0 ? "unknown" : err.msg);
+		mod_log(pamh, LOG_ERR, "approval %s: %s", id,
+		        rc > 0 ? "unknown (no ticket, or withdrawn when its release changed)" :
+		                 err.msg);
 		return PAM_AUTH_ERR;
 	}
 	if (strcmp(ctx->approval.approver, user) != 0) {
@@ -204,12 +207,6 @@ context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t n
 	}
 	if (ctx->approval.expires <= (long long)now) {
 		mod_log(pamh, LOG_ERR, "approval %s has expired", id);
-		return PAM_AUTH_ERR;
-	}
-	rc = ns_release_get(st, ctx->approval.release_id, &ctx->release, &err);
-	if (rc != 0) {
-		mod_log(pamh, LOG_ERR, "approval %s: release %s: %s", id, ctx->approval.release_id,
-		        rc > 0 ? "unknown" : err.msg);
 		return PAM_AUTH_ERR;
 	}
 	if (strcmp(ctx->approval.action, NS_ACTION_REJECT) == 0) {

@@ -29,44 +29,34 @@ match(void *p)
 
 int
 factor_totp(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
-            const char *user, const struct approval_context *ctx, time_t now)
+            const char *user, const struct ns_approver *appr,
+            const struct approval_context *ctx, time_t now)
 {
 	struct ns_totp_policy pol = { cfg->totp_max_failures, cfg->totp_lockout };
-	struct ns_approver appr;
 	struct match_arg m;
 	struct ns_err err;
 	char prompt[512], *code = NULL;
-	int rc, enrolled;
+	int rc;
 
-	rc = ns_approver_load(st, user, &appr, &err);
-	if (rc < 0) {
-		mod_log(pamh, LOG_ERR, "%s", err.msg);
-		conv_error(pamh, "npm-release: enrolment of %s is unusable (see syslog)", user);
-		return PAM_AUTH_ERR;
-	}
-	enrolled = rc == 0 && appr.has_totp;
 	/* The same prompt whether or not the user is enrolled: no enumeration. */
 	snprintf(prompt, sizeof(prompt), "Verification code for %s@%s: ", ctx->release.name,
 	         ctx->release.version);
 	rc = conv_secret(pamh, prompt, 16, &code);
 	if (rc != PAM_SUCCESS) {
-		ns_approver_wipe(&appr);
 		mod_log(pamh, LOG_NOTICE, "user %s: no verification code (conversation)", user);
 		return rc == PAM_CONV_ERR ? PAM_CONV_ERR : PAM_AUTH_ERR;
 	}
-	if (!enrolled) {
+	if (appr == NULL || !appr->has_totp) {
 		ns_free_secret(code, strlen(code));
-		ns_approver_wipe(&appr);
 		mod_log(pamh, LOG_NOTICE, "user %s: not enrolled for totp", user);
 		return PAM_AUTH_ERR;
 	}
-	m.key = &appr.totp;
+	m.key = &appr->totp;
 	m.code = code;
 	m.now = now;
 	m.window = cfg->totp_window;
 	rc = ns_state_totp_use(st, user, now, &pol, match, &m, &err);
 	ns_free_secret(code, strlen(code));
-	ns_approver_wipe(&appr);
 	if (rc != 0) {
 		mod_log(pamh, LOG_NOTICE, "user %s: totp refused: %s", user, err.msg);
 		conv_error(pamh, "npm-release: verification failed");

@@ -5,6 +5,7 @@
 #include <security/pam_modules.h>
 #include <time.h>
 
+#include "approver.h"
 #include "nsconfig.h"
 #include "nserr.h"
 #include "state.h"
@@ -44,9 +45,11 @@ int context_verify_statement(pam_handle_t *pamh, const struct ns_config *cfg,
                              const struct approval_context *ctx);
 void context_clear(struct approval_context *ctx);
 
-/* factor_totp.c */
+/* factor_totp.c: appr is the user's enrolment, NULL when there is none (the prompt
+ * is the same either way). */
 int factor_totp(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
-                const char *user, const struct approval_context *ctx, time_t now);
+                const char *user, const struct ns_approver *appr,
+                const struct approval_context *ctx, time_t now);
 
 /* factor_fido2.c: appr has at least one fido2 credential; cue shows the touch cue. */
 struct ns_approver;

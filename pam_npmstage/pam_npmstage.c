@@ -50,7 +50,7 @@ run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
 		rc = factor_fido2(pamh, cfg, st, user, &appr, ctx, args->cue);
 	} else if (factors & NS_FACTOR_TOTP) {
 		*fname = "totp";
-		rc = factor_totp(pamh, cfg, st, user, ctx, now);
+		rc = factor_totp(pamh, cfg, st, user, k == 0 ? &appr : NULL, ctx, now);
 	} else if (factors & NS_FACTOR_FIDO2) {
 		mod_log(pamh, LOG_NOTICE, "user %s: %s requires fido2; no fido2 credential enrolled",
 		        user, ctx->release.name);
@@ -196,8 +196,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		rc = args.ignore_other_services ? PAM_IGNORE : PAM_PERM_DENIED;
 		goto out;
 	}
-	have_a = ns_approval_get(st, id, &a, &err) == 0;
-	have_r = have_a && ns_release_get(st, a.release_id, &r, &err) == 0;
+	have_a = have_r = ns_approval_ticket(st, id, &a, &r, &err) == 0;
 	if (!have_r || strcmp(a.approver, user) != 0) {
 		mod_log(pamh, LOG_ERR, "account: approval %s unknown or not %s's", id, user);
 		goto out;

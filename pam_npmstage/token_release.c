@@ -71,7 +71,7 @@ token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *
 		ns_token_wipe(&tok);
 		return PAM_AUTH_ERR;
 	}
-	rc = ns_approval_consume(st, ctx->approval.id, now, factor, &err);
+	rc = ns_approval_consume(st, &ctx->approval, now, factor, &err);
 	if (rc != 0) {
 		ns_token_wipe(&tok);
 		explicit_bzero(otp_line, sizeof(otp_line));

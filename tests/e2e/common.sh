@@ -57,7 +57,7 @@ source_dir() { printf '%s/src/%s/%s' "$HOST_DIR" "$(printf '%s' "$1" | tr / +)" 
 
 # The approver's next unused TOTP code in CODE: steps are single-use, so each
 # successful gate needs a later step; waits when the window is exhausted.
-APPROVER_STEP=0
+APPROVER_STEP=${APPROVER_STEP:-0}
 approver_code() {
 	local window=${TOTP_WINDOW:-1} now step
 	now=$(( $(date +%s) / 30 ))

@@ -52,7 +52,11 @@ expect_status 0 nr log
 [ "$(printf '%s\n' "$OUT" | grep -cE '^ *[0-9]+ [^ ]+ publish ')" = 1 ] || fail "ledger publish entries != 1"
 [ "$(printf '%s\n' "$OUT" | grep -cE '^ *[0-9]+ [^ ]+ approve ')" = 1 ] || fail "ledger approve entries != 1"
 expect_status 0 nr log --verify
-consumed=$(sqlite3 "$HOST_DIR/state/state.db" "SELECT COUNT(*) FROM approvals WHERE consumed = 1 AND release_id = '$ID'")
+# An approval is consumed when its use marker (used/ID) is no longer empty.
+consumed=0
+for aid in $(sqlite3 "$HOST_DIR/state/state.db" "SELECT id FROM approvals WHERE release_id = '$ID'"); do
+	[ -s "$HOST_DIR/state/used/$aid" ] && consumed=$((consumed + 1))
+done
 [ "$consumed" = 1 ] || fail "$consumed approvals consumed (want 1)"
 pass "ledger: one approve, one publish, chain verifies; one approval consumed"
 

@@ -5,6 +5,7 @@
 #   host_setup MODE            (stage|local) -> HOST_DIR, HOST_CONF, APPROVER
 #   nr ARGS...                 run the built npm-release against this host
 #   host_enroll_totp           enrols $APPROVER through 'npm-release enroll totp'; sets APPROVER_SECRET
+#                              and APPROVER_STEP (the step its activation code spent)
 #   host_totp [+N]             the approver's current code (oathtool), optionally N steps ahead
 
 : "${BUILDDIR:?BUILDDIR must point at the build tree}"
@@ -74,7 +75,11 @@ host_enroll_totp() {
 		esac
 	done
 	[ -n "${APPROVER_SECRET:-}" ] || return 1
-	oathtool --totp -b "$APPROVER_SECRET" >&"${ENROLL[1]}"
+	# Activation spends its code's step (single use): activate with the previous
+	# step, still inside the window, so that the current one stays usable.
+	[ $(( $(date +%s) % 30 )) -lt 28 ] || sleep 3
+	APPROVER_STEP=$(( $(date +%s) / 30 - 1 ))
+	oathtool --totp -b -N "@$(( APPROVER_STEP * 30 + 15 ))" "$APPROVER_SECRET" >&"${ENROLL[1]}"
 	cat <&"${ENROLL[0]}" >/dev/null
 	wait "$pid"
 }

@@ -8,8 +8,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <fido.h>
 #include <fido/eddsa.h>
@@ -138,6 +140,10 @@ WRAP_ERRNO(int, fstat, (int fd, struct stat *st), (fd, st))
 WRAP_ERRNO(int, fstatat, (int dirfd, const char *p, struct stat *st, int fl), (dirfd, p, st, fl))
 WRAP_ERRNO(int, faccessat, (int dirfd, const char *p, int mode, int fl), (dirfd, p, mode, fl))
 WRAP_ERRNO(int, fsync, (int fd), (fd))
+WRAP_ERRNO(ssize_t, pread, (int fd, void *buf, size_t n, off_t o), (fd, buf, n, o))
+WRAP_ERRNO(ssize_t, pwrite, (int fd, const void *buf, size_t n, off_t o), (fd, buf, n, o))
+WRAP_ERRNO(ssize_t, write, (int fd, const void *buf, size_t n), (fd, buf, n))
+WRAP_ERRNO(int, flock, (int fd, int op), (fd, op))
 
 /* Library calls that return a status code or NULL on failure. */
 #define WRAP_CODE(ret, name, params, args, failed) \

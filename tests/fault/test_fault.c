@@ -1,6 +1,6 @@
 /* Fault injection over a whole approval: pam_npmstage_fault.so (the module linked
- * with ld --wrap around allocation, file, SQLite, JSON, INI, liboath, libcrypto,
- * libpam and libfido2 calls) runs one successful approval per fault index N, the
+ * with ld --wrap around allocation, file (open, read, write, pread, pwrite, flock),
+ * SQLite, JSON, INI, liboath, libcrypto, libpam and libfido2 calls) runs one successful approval per fault index N, the
  * Nth wrapped call failing, for N = 1.. until a run completes without reaching N.
  * Every faulted run must deny (never PAM_SUCCESS or PAM_IGNORE) and never hand
  * over the token; the final unfaulted run must succeed. TOTP and FIDO2 flows. */
@@ -33,8 +33,6 @@ static const struct {
 	const char *call;
 	const char *why;
 } tolerated[] = {
-	{ "faccessat", "lib/approver.c: existence probe; on errors other than ENOENT the "
-	               "authoritative owner/mode-checked open follows" },
 	{ "oath_totp_generate2", "lib/totp.c: one window candidate not computed; the code "
 	                         "matched another candidate" },
 };
@@ -90,7 +88,7 @@ run_flow(const char *user, int totp)
 		int rc;
 
 		if (pamfix_approval(&fx, user, "demo-pkg", id) != 0 ||
-		    pamfix_sql(&fx, "DELETE FROM totp_state") != 0 ||
+		    pamfix_totp_reset(&fx, user) != 0 ||
 		    (totp && totp_code(code, sizeof(code)) != 0)) {
 			fprintf(stderr, "fixture failed at N=%ld\n", n);
 			return -1;

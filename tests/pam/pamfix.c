@@ -2,8 +2,9 @@
 #include "config.h"
 
 #include <security/pam_appl.h>
-#include <sqlite3.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "nstest.h"
 #include "pamfix.h"
 #include "state.h"
+#include "ticket.h"
 
 int
 pamfix_conv_fn(int n, const struct pam_message **msgs, struct pam_response **resp, void *ud)
@@ -242,9 +244,112 @@ pamfix_sql(struct pamfix *f, const char *stmt)
 	snprintf(db, sizeof(db), "%s/state.db", f->statedir);
 	if (sqlite3_open(db, &h) != SQLITE_OK)
 		return -1;
+	/* Leave the WAL as npm-release leaves it (ns_state_open): in place. */
+	{
+		int one = 1;
+		sqlite3_file_control(h, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+		sqlite3_db_config(h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	}
 	rc = sqlite3_exec(h, stmt, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		fprintf(stderr, "pamfix: %s: %s\n", stmt, sqlite3_errmsg(h));
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* Replaces the first "from" in *field (from NULL: all of it) with "to". */
+static int
+edit_text(char **field, const char *from, const char *to)
+{
+	const char *cur = *field ? *field : "", *hit = from ? strstr(cur, from) : cur;
+	size_t pre, cut;
+	char *nv;
+
+	if (hit == NULL || (nv = malloc(strlen(cur) + strlen(to) + 1)) == NULL)
+		return -1;
+	pre = (size_t)(hit - cur);
+	cut = from ? strlen(from) : strlen(cur);
+	memcpy(nv, cur, pre);
+	strcpy(nv + pre, to);
+	strcat(nv, hit + cut);
+	free(*field);
+	*field = nv;
+	return 0;
+}
+
+static int
+edit_fixed(char *field, size_t cap, const char *from, const char *to)
+{
+	char *tmp = strdup(field);
+	int rc = tmp ? edit_text(&tmp, from, to) : -1;
+
+	if (rc == 0 && strlen(tmp) < cap)
+		strcpy(field, tmp);
+	else
+		rc = -1;
+	free(tmp);
+	return rc;
+}
+
+int
+pamfix_ticket_edit(const char *statedir, const char *id, const char *section, const char *key,
+                   const char *from, const char *to)
+{
+	struct ns_approval a;
+	struct ns_release r;
+	struct ns_err err;
+	char dir[900];
+	int dfd, rc = -1, approval = strcmp(section, "approval") == 0;
+
+	snprintf(dir, sizeof(dir), "%s/tickets", statedir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	if (ns_ticket_read(dfd, dir, id, &a, &r, &err) != 0) {
+		close(dfd);
+		return -1;
+	}
+	if (approval && strcmp(key, "statement") == 0)
+		rc = edit_text(&a.statement, from, to);
+	else if (approval && strcmp(key, "statement_sha256") == 0)
+		rc = edit_fixed(a.statement_sha256, sizeof(a.statement_sha256), from, to);
+	else if (approval && strcmp(key, "approver") == 0)
+		rc = edit_fixed(a.approver, sizeof(a.approver), from, to);
+	else if (approval && strcmp(key, "expires") == 0)
+		a.expires = strtoll(to, NULL, 10), rc = 0;
+	else if (!approval && strcmp(key, "report") == 0)
+		rc = edit_text(&r.report, from, to);
+	else if (!approval && strcmp(key, "status") == 0)
+		rc = edit_fixed(r.status, sizeof(r.status), from, to);
+	else if (!approval && strcmp(key, "integrity") == 0)
+		rc = edit_fixed(r.integrity, sizeof(r.integrity), from, to);
+	if (rc == 0)
+		rc = ns_ticket_write(dfd, dir, &a, &r, &err);
+	ns_approval_clear(&a);
+	ns_release_clear(&r);
+	close(dfd);
+	return rc;
+}
+
+int
+pamfix_mark_used(const char *statedir, const char *id)
+{
+	char path[900];
+
+	snprintf(path, sizeof(path), "%s/used/%s", statedir, id);
+	return nstest_write(path, "totp 1\n", 0600);
+}
+
+int
+pamfix_totp_reset(struct pamfix *f, const char *user)
+{
+	struct ns_state *st;
+	struct ns_err err;
+	int rc;
+
+	if (ns_state_open(f->statedir, 0, &st, &err) != 0)
+		return -1;
+	rc = ns_state_totp_set(st, user, -1, &err);
+	ns_state_close(st);
+	return rc;
 }

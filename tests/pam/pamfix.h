@@ -43,6 +43,17 @@ int pamfix_approval(struct pamfix *f, const char *user, const char *pkg, char *a
 int pamfix_consumed(struct pamfix *f, const char *approval_id, char *factor);
 /* Runs one SQL statement on the state database. */
 int pamfix_sql(struct pamfix *f, const char *stmt);
+/* Tampers with the ticket of approval id under statedir, as an attacker with
+ * write access would: in section "approval" (statement, statement_sha256,
+ * approver, expires) or "release" (report, status, integrity) the key's first
+ * "from" becomes "to" (from NULL: the whole value; expires: the number "to").
+ * 0 done, -1 not possible. */
+int pamfix_ticket_edit(const char *statedir, const char *id, const char *section,
+                       const char *key, const char *from, const char *to);
+/* Marks approval id used behind the module's back (used/ID). */
+int pamfix_mark_used(const char *statedir, const char *id);
+/* Forgets user's TOTP replay record and lockout (totp/USER). */
+int pamfix_totp_reset(struct pamfix *f, const char *user);
 
 /* The conversation: plays npm-release's side with a struct pamfix_conv. */
 struct pam_message;

@@ -153,15 +153,17 @@ test_wrong_key(void **state)
 static void
 test_tampered_statement(void **state)
 {
-	static const char *tamper[] = {
-		"UPDATE approvals SET statement = replace(statement, 'latest', 'next') WHERE id = ",
-		"UPDATE approvals SET statement = replace(statement, '1.0.0', '1.0.1'), "
-		"statement_sha256 = 'x' WHERE id = ",
-		"UPDATE approvals SET statement_sha256 = "
-		"'0000000000000000000000000000000000000000000000000000000000000000' WHERE id = ",
+	/* edits of the approval's ticket: key, from, to (see pamfix_ticket_edit) */
+	static const struct {
+		const char *key, *from, *to;
+	} tamper[] = {
+		{ "statement", "latest", "next" },
+		{ "statement", "1.0.0", "1.0.1" },
+		{ "statement_sha256", NULL,
+		  "0000000000000000000000000000000000000000000000000000000000000000" },
 	};
 	const char *u = enrol(NS_FIDO2_ES256, SEED_A, NULL);
-	char user[16], stmt[512];
+	char user[16];
 
 	(void)state;
 	snprintf(user, sizeof(user), "%s", u);
@@ -170,8 +172,8 @@ test_tampered_statement(void **state)
 		char id[65] = "";
 
 		assert_int_equal(pamfix_approval(&fx, user, "demo-pkg", id), 0);
-		snprintf(stmt, sizeof(stmt), "%s'%s'", tamper[i], id);
-		assert_int_equal(pamfix_sql(&fx, stmt), 0);
+		assert_int_equal(pamfix_ticket_edit(fx.statedir, id, "approval", tamper[i].key,
+		                                    tamper[i].from, tamper[i].to), 0);
 		assert_int_equal(approve(SVC, user, "demo-pkg", id, &cs), PAM_AUTH_ERR);
 		assert_int_equal(cs.tokens, 0);
 		/* refused before the key was asked to sign anything */

@@ -7,7 +7,6 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 #include <setjmp.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -123,19 +122,6 @@ new_approval(struct fixture *fx, const char *user, const char *pkg, const char *
 	ns_release_clear(&r);
 	ns_config_free(cfg);
 	ns_state_close(st);
-}
-
-static void
-sql(const char *stmt)
-{
-	char db[700];
-	sqlite3 *h;
-
-	snprintf(db, sizeof(db), "%s/state.db", statedir);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	if (sqlite3_exec(h, stmt, NULL, NULL, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", stmt, sqlite3_errmsg(h));
-	sqlite3_close(h);
 }
 
 static int
@@ -487,16 +473,21 @@ test_policy(void **state)
 static void
 test_context_failures(void **state)
 {
-	/* Each is applied to the fixture's release id (WHERE ... = '<id>'). */
-	static const char *tamper[] = {
-		NULL, /* report says fail */
-		"UPDATE releases SET report = replace(report, 'ok', 'OK') WHERE id = ",
-		"UPDATE releases SET status = 'failed' WHERE id = ",
-		"UPDATE releases SET integrity = 'sha512-AAAA' WHERE id = ",
-		"UPDATE approvals SET expires = 1 WHERE release_id = ",
-		"UPDATE approvals SET statement = replace(statement, 'latest', 'next') WHERE release_id = ",
-		"UPDATE approvals SET consumed = 1 WHERE release_id = ",
-		"SPOOL",
+	/* Each edits the approval's ticket (section, key, from, to) as an attacker with
+	 * write access to the state would; "SPOOL" swaps the spooled bytes, "USED"
+	 * marks the approval used. */
+	static const struct {
+		const char *section, *key, *from, *to;
+	} tamper[] = {
+		{ NULL, NULL, NULL, NULL }, /* report says fail */
+		{ "release", "report", "ok", "OK" },
+		{ "release", "status", NULL, "failed" },
+		{ "release", "integrity", NULL, "sha512-AAAA" },
+		{ "approval", "expires", NULL, "1" },
+		{ "approval", "statement", "latest", "next" },
+		{ "approval", "approver", NULL, "someone" },
+		{ "USED", NULL, NULL, NULL },
+		{ "SPOOL", NULL, NULL, NULL },
 	};
 	size_t i;
 
@@ -504,16 +495,19 @@ test_context_failures(void **state)
 	for (i = 0; i < sizeof(tamper) / sizeof(tamper[0]); i++) {
 		struct pamfix_conv cs = { 0 };
 		struct fixture fx = { "", "" };
-		char user[16], stmt[512];
+		const char *sec = tamper[i].section;
+		char user[16];
 		snprintf(user, sizeof(user), "%s", new_user(NULL));
-		new_approval(&fx, user, "demo-pkg", tamper[i] == NULL ? "fail" : "pass");
-		if (tamper[i] != NULL && strcmp(tamper[i], "SPOOL") == 0) {
+		new_approval(&fx, user, "demo-pkg", sec == NULL ? "fail" : "pass");
+		if (sec != NULL && strcmp(sec, "SPOOL") == 0) {
 			char spool[900];
 			snprintf(spool, sizeof(spool), "%s/spool/%s.tgz", statedir, fx.release_id);
 			assert_int_equal(nstest_write(spool, "swapped bytes", 0600), 0);
-		} else if (tamper[i] != NULL) {
-			snprintf(stmt, sizeof(stmt), "%s'%s'", tamper[i], fx.release_id);
-			sql(stmt);
+		} else if (sec != NULL && strcmp(sec, "USED") == 0) {
+			assert_int_equal(pamfix_mark_used(statedir, fx.approval_id), 0);
+		} else if (sec != NULL) {
+			assert_int_equal(pamfix_ticket_edit(statedir, fx.approval_id, sec, tamper[i].key,
+			                                    tamper[i].from, tamper[i].to), 0);
 		}
 		cs.approval_id = fx.approval_id;
 		cs.code = code_at(steady_now());

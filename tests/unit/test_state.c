@@ -76,9 +76,11 @@ test_approval_single_use(void **state)
 {
 	struct ns_state *st = open_state();
 	struct ns_config cfg;
-	struct ns_release r;
+	struct ns_release r, t;
 	struct ns_approval a, b;
 	struct ns_err err;
+	unsigned n;
+	int mine;
 
 	(void)state;
 	add_release(st, "rel-1");
@@ -93,17 +95,41 @@ test_approval_single_use(void **state)
 	assert_string_equal(b.statement, a.statement);
 	assert_non_null(strstr(a.statement, "approver: alice\n"));
 	assert_non_null(strstr(a.statement, r.report_sha256));
-	/* expired: refused; in time: once, then never again */
-	assert_int_equal(ns_approval_consume(st, a.id, 1060, "totp", &err), 1);
-	if (ns_approval_consume(st, a.id, 1010, "totp", &err) != 0)
-		fail_msg("consume: %s", err.msg);
-	assert_int_equal(ns_approval_consume(st, a.id, 1011, "totp", &err), 1);
-	assert_non_null(strstr(err.msg, "already used"));
-	ns_approval_clear(&a);
+	assert_int_equal(b.consumed, 0);
 	ns_approval_clear(&b);
+	/* the ticket holds the approval and the release as the database does */
+	assert_int_equal(ns_approval_ticket(st, a.id, &b, &t, &err), 0);
+	assert_string_equal(b.statement, a.statement);
+	assert_string_equal(b.statement_sha256, a.statement_sha256);
+	assert_int_equal(b.expires, 1060);
+	assert_string_equal(t.status, "checked");
+	assert_string_equal(t.report, r.report);
+	assert_string_equal(t.report_sha256, r.report_sha256);
+	ns_approval_clear(&b);
+	ns_release_clear(&t);
+	/* expired: refused; in time: once, then never again */
+	assert_int_equal(ns_approval_consume(st, &a, 1060, "totp", &err), 1);
+	assert_non_null(strstr(err.msg, "expired"));
+	if (ns_approval_consume(st, &a, 1010, "totp", &err) != 0)
+		fail_msg("consume: %s", err.msg);
+	assert_int_equal(ns_approval_consume(st, &a, 1011, "fido2", &err), 1);
+	assert_non_null(strstr(err.msg, "already used"));
+	assert_int_equal(ns_approval_get(st, a.id, &b, &err), 0);
+	assert_int_equal(b.consumed, 1);
+	assert_string_equal(b.factor, "totp");
+	ns_approval_clear(&b);
+	assert_int_equal(ns_approvals_consumed(st, "rel-1", "alice", &n, &mine, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(mine, 1);
 	ns_release_clear(&r);
+	/* a release that changes state takes its tickets with it */
 	assert_int_equal(ns_release_set_status(st, "rel-1", "checked", "published", &err), 0);
 	assert_int_equal(ns_release_set_status(st, "rel-1", "checked", "published", &err), 1);
+	assert_int_equal(ns_approval_ticket(st, a.id, &b, &t, &err), 1);
+	assert_int_equal(ns_approval_get(st, a.id, &b, &err), 0);
+	assert_int_equal(b.consumed, 1);
+	ns_approval_clear(&b);
+	ns_approval_clear(&a);
 	ns_state_close(st);
 }
 
@@ -170,6 +196,59 @@ test_totp_concurrent(void **state)
 		wins += WEXITSTATUS(status) == 0;
 	}
 	assert_int_equal(wins, 1);
+}
+
+/* The module's small files refuse what they did not write: a corrupt or foreign
+ * TOTP record, a link in its place, a malformed or renamed ticket. */
+static void
+test_hot_files_hostile(void **state)
+{
+	struct ns_state *st = open_state();
+	struct ns_totp_policy pol = { 3, 100 };
+	struct fixed f = { 5 };
+	struct ns_config cfg;
+	struct ns_release r, t;
+	struct ns_approval a, b, c;
+	struct ns_err err;
+	char p[800], q[800];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/totp/erin", statedir);
+	assert_int_equal(nstest_write(p, "npmstage-totp 1 garbage\n", 0600), 0);
+	assert_int_equal(ns_state_totp_use(st, "erin", 1000, &pol, fixed_step, &f, &err), -1);
+	assert_non_null(strstr(err.msg, "corrupt TOTP record"));
+	assert_int_equal(chmod(p, 0640), 0);
+	assert_int_equal(ns_state_totp_use(st, "erin", 1000, &pol, fixed_step, &f, &err), -1);
+	assert_non_null(strstr(err.msg, "mode 0600"));
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	assert_int_equal(ns_state_totp_use(st, "erin", 1000, &pol, fixed_step, &f, &err), -1);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(ns_state_totp_use(st, "../erin", 1000, &pol, fixed_step, &f, &err), -1);
+	/* a fresh record after removal: the reset an admin does */
+	assert_int_equal(ns_state_totp_use(st, "erin", 1000, &pol, fixed_step, &f, &err), 0);
+
+	add_release(st, "rel-2");
+	assert_int_equal(ns_release_get(st, "rel-2", &r, &err), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.approval_ttl = 60;
+	assert_int_equal(ns_approval_create(st, &cfg, &r, NS_ACTION_APPROVE, "erin", 1000, &a, &err),
+	                 0);
+	snprintf(p, sizeof(p), "%s/tickets/%s", statedir, a.id);
+	assert_int_equal(nstest_write(p, "{\"v\":1}", 0600), 0);
+	assert_int_equal(ns_approval_ticket(st, a.id, &b, &t, &err), -1);
+	assert_non_null(strstr(err.msg, "malformed ticket"));
+	/* another approval's valid ticket under this id */
+	assert_int_equal(ns_approval_create(st, &cfg, &r, NS_ACTION_APPROVE, "erin", 1000, &c, &err),
+	                 0);
+	snprintf(q, sizeof(q), "%s/tickets/%s", statedir, c.id);
+	ns_approval_clear(&c);
+	assert_int_equal(rename(q, p), 0);
+	assert_int_equal(ns_approval_ticket(st, a.id, &b, &t, &err), -1);
+	assert_int_equal(ns_approval_ticket(st, "../../etc/passwd", &b, &t, &err), -1);
+	ns_approval_clear(&a);
+	ns_release_clear(&r);
+	ns_state_close(st);
 }
 
 /* Changes the state database behind the library's back, as an attacker would. */
@@ -302,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_approval_single_use),
 		cmocka_unit_test(test_totp_steps),
 		cmocka_unit_test(test_totp_concurrent),
+		cmocka_unit_test(test_hot_files_hostile),
 		cmocka_unit_test(test_ledger),
 		cmocka_unit_test(test_ledger_tail_deletion),
 		cmocka_unit_test(test_unsafe_state_dir),
