@@ -26,22 +26,30 @@ ns_free_secret(void *p, size_t len)
 }
 
 static int
-check_dir(int fd, const char *shown, struct ns_err *err)
+check_dir_stat(int fd, const char *shown, struct stat *stp, struct ns_err *err)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) != 0)
+	if (stp == NULL)
+		stp = &st;
+	if (fstat(fd, stp) != 0)
 		return ns_fail(err, "%s: cannot stat: %s", shown, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
+	if (!S_ISDIR(stp->st_mode))
 		return ns_fail(err, "%s: not a directory", shown);
-	if (!sf_trusted_uid(st.st_uid))
+	if (!sf_trusted_uid(stp->st_uid))
 		return ns_fail(err, "%s: directory owned by uid %u, not root",
-		               shown, (unsigned)st.st_uid);
+		               shown, (unsigned)stp->st_uid);
 	/* A root-owned sticky directory (/tmp) cannot have our entries swapped. */
-	if ((st.st_mode & 022) != 0 && !((st.st_mode & S_ISVTX) && st.st_uid == 0))
+	if ((stp->st_mode & 022) != 0 && !((stp->st_mode & S_ISVTX) && stp->st_uid == 0))
 		return ns_fail(err, "%s: directory writable by group or others (mode %04o)",
-		               shown, (unsigned)(st.st_mode & 07777));
+		               shown, (unsigned)(stp->st_mode & 07777));
 	return 0;
+}
+
+static int
+check_dir(int fd, const char *shown, struct ns_err *err)
+{
+	return check_dir_stat(fd, shown, NULL, err);
 }
 
 /* O_NOFOLLOW|O_DIRECTORY on a symbolic link fails with ENOTDIR: tell links apart. */
@@ -138,7 +146,7 @@ sf_open_dir(const char *path, mode_t forbid, struct ns_err *err)
 		return -1;
 	}
 	close(parent);
-	if (check_dir(fd, path, err) != 0 || fstat(fd, &st) != 0) {
+	if (check_dir_stat(fd, path, &st, err) != 0) {
 		close(fd);
 		return -1;
 	}

@@ -628,11 +628,14 @@ ns_approval_ticket(struct ns_state *st, const char *id, struct ns_approval *a,
 	rc = ns_ticket_read(st->ticketsfd, shown, id, a, r, err);
 	if (rc != 0)
 		return rc;
-	if (approval_used(st, a, err) != 0) {
+	snprintf(shown, sizeof(shown), "%s/used", st->path);
+	rc = ns_used_state(st->usedfd, shown, id, err);
+	if (rc < 0) {
 		ns_approval_clear(a);
 		ns_release_clear(r);
 		return -1;
 	}
+	a->consumed = rc == 0;
 	return 0;
 }
 

@@ -92,7 +92,8 @@ int ns_approval_insert(struct ns_state *st, const struct ns_approval *a, struct 
 int ns_approval_get(struct ns_state *st, const char *id, struct ns_approval *a,
                     struct ns_err *err);
 /* The approval and its release as its ticket holds them (no database access):
- * 0 found, 1 no ticket, -1 error. consumed is filled from the use marker. */
+ * 0 found, 1 no ticket, -1 error. consumed is filled from the use marker (factor
+ * is left empty). */
 int ns_approval_ticket(struct ns_state *st, const char *id, struct ns_approval *a,
                        struct ns_release *r, struct ns_err *err);
 /* Marks a used (its use marker, O_EXCL): 0 consumed now, 1 already used or expired

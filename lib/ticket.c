@@ -368,6 +368,25 @@ out:
 }
 
 int
+ns_used_state(int usedfd, const char *dirname, const char *id, struct ns_err *err)
+{
+	struct stat sb;
+
+	if (!id_valid(id))
+		return ns_fail(err, "approval id '%s' is not a nonce", id);
+	if (fstatat(usedfd, id, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			return 1;
+		return ns_fail(err, "%s/%s: %s", dirname, id, strerror(errno));
+	}
+	if (!S_ISREG(sb.st_mode) || !sf_trusted_uid(sb.st_uid) || (sb.st_mode & 077) ||
+	    sb.st_nlink != 1)
+		return ns_fail(err, "%s/%s: not a root-owned mode 0600 file with one link", dirname,
+		               id);
+	return sb.st_size == 0 ? 1 : 0;
+}
+
+int
 ns_used_read(int usedfd, const char *dirname, const char *id, char factor[16], long long *at,
              struct ns_err *err)
 {

@@ -34,6 +34,9 @@ int ns_used_prepare(int usedfd, const char *dirname, const char *id, struct ns_e
  * still empty (creating it if missing): 0 filled now, 1 was already used, -1 error. */
 int ns_used_mark(int usedfd, const char *dirname, const char *id, const char *factor,
                  time_t now, struct ns_err *err);
+/* 0 used, 1 not used (empty or missing), -1 not a marker: one fstatat, for the
+ * module's check before it asks for a factor (ns_used_mark decides). */
+int ns_used_state(int usedfd, const char *dirname, const char *id, struct ns_err *err);
 /* 0 used (factor and *at filled), 1 not used (empty or missing), -1 unreadable. */
 int ns_used_read(int usedfd, const char *dirname, const char *id, char factor[16],
                  long long *at, struct ns_err *err);
