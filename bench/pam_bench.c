@@ -1,8 +1,9 @@
 /* bench/pam driver: times pam_start + pam_authenticate + pam_end, one approval
  * per iteration, for pam_npmstage (TOTP and FIDO2) and for pam_oath and pam_u2f
  * in the same process and harness (pam_wrapper, softfido2 via the preload shim).
- * Fixtures (a fresh approval; a reset replay store or usersfile) are created
- * outside the timed region; the module's own replay-store write is inside.
+ * Fixtures are made outside the timed region (the approvals before each series,
+ * a reset replay store or usersfile before each run); each module's own
+ * replay-store write is inside.
  * Run by bench/pam.sh, which writes the service files. Not a test. */
 #include "config.h"
 
@@ -77,21 +78,43 @@ totp_now(char *code)
 	return r;
 }
 
-/* One timed authentication; the fixture step runs first, untimed. */
+/* Approvals for one series, made before its timed loop: making one (SQLite
+ * transactions, fsync'd ticket) between timed runs would evict the caches before
+ * every pam_npmstage run while pam_oath's fixture is one small write. */
+struct approvals {
+	char (*id)[65];
+	int n;
+};
+
 static int
-timed(struct series *s, int i, const char *service, const char *user, int npmstage, int totp)
+make_approvals(struct approvals *ap, int n, const char *user)
+{
+	ap->n = n;
+	if ((ap->id = calloc((size_t)n, sizeof(*ap->id))) == NULL)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (pamfix_approval(&fx, user, "bench-pkg", ap->id[i]) != 0)
+			return -1;
+	return 0;
+}
+
+/* One timed authentication. Untimed before it: the replay store is reset (the
+ * same code is used again within its step), for pam_npmstage by rewriting the
+ * approver's TOTP record, for pam_oath by rewriting its usersfile. */
+static int
+timed(struct series *s, int i, const char *service, const char *user, const char *approval_id,
+      int totp)
 {
 	struct pamfix_conv cs;
-	char id[65] = "", code[16] = "";
+	char code[16] = "";
 	double t0;
 	int rc;
 
 	memset(&cs, 0, sizeof(cs));
-	if (npmstage) {
-		if (pamfix_approval(&fx, user, "bench-pkg", id) != 0 ||
-		    pamfix_totp_reset(&fx, user) != 0)
+	if (approval_id != NULL) {
+		if (totp && pamfix_totp_reset(&fx, user) != 0)
 			return -1;
-		cs.approval_id = id;
+		cs.approval_id = approval_id;
 	} else if (totp) {
 		char line[200];
 		snprintf(line, sizeof(line), "HOTP/T30 %s - %s\n", user, OATH_HEX);
@@ -106,7 +129,7 @@ timed(struct series *s, int i, const char *service, const char *user, int npmsta
 	t0 = now_us();
 	rc = pamfix_authenticate(service, user, &cs);
 	s->us[i] = now_us() - t0;
-	if (rc != PAM_SUCCESS || (npmstage && cs.tokens != 1)) {
+	if (rc != PAM_SUCCESS || (approval_id != NULL && cs.tokens != 1)) {
 		fprintf(stderr, "%s: iteration %d: rc %d (%s)\n%s", s->name, i, rc,
 		        rc >= 0 ? pam_strerror(NULL, rc) : "pam_start", cs.text);
 		return -1;
@@ -117,17 +140,24 @@ timed(struct series *s, int i, const char *service, const char *user, int npmsta
 static int
 run(struct series *s, int n, const char *service, const char *user, int npmstage, int totp)
 {
+	struct approvals ap = { NULL, 0 };
+	int rc = -1;
+
 	s->n = n;
-	if ((s->us = calloc((size_t)n, sizeof(double))) == NULL)
-		return -1;
+	if ((s->us = calloc((size_t)n, sizeof(double))) == NULL ||
+	    (npmstage && make_approvals(&ap, n + 1, user) != 0))
+		goto out;
 	/* one untimed warm-up: library loading and page cache */
-	if (timed(s, 0, service, user, npmstage, totp) != 0)
-		return -1;
+	if (timed(s, 0, service, user, npmstage ? ap.id[n] : NULL, totp) != 0)
+		goto out;
 	for (int i = 0; i < n; i++)
-		if (timed(s, i, service, user, npmstage, totp) != 0)
-			return -1;
+		if (timed(s, i, service, user, npmstage ? ap.id[i] : NULL, totp) != 0)
+			goto out;
 	report(s);
-	return 0;
+	rc = 0;
+out:
+	free(ap.id);
+	return rc;
 }
 
 int
