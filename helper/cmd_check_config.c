@@ -64,7 +64,7 @@ static void
 check_state(const struct ns_config *cfg)
 {
 	static const char *const sub[] = { "spool", "approvers", "locks", "tickets", "used", "totp",
-		                            NULL };
+		                            "fido2", NULL };
 	struct ns_err err;
 	char p[4096];
 	size_t i;

@@ -12,15 +12,17 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "approver.h"
 #include "digest.h"
 #include "nslog.h"
+#include "record.h"
 #include "secure_file.h"
 #include "state.h"
 #include "ticket.h"
 #include "totp_state.h"
 
 struct ns_state {
-	sqlite3 *db;              /* opened on first use: the module's TOTP path never needs it */
+	sqlite3 *db;              /* opened on first use: the module's factors never need it */
 	int create;
 	int dirfd;
 	int spoolfd;
@@ -28,10 +30,12 @@ struct ns_state {
 	int ticketsfd;
 	int usedfd;
 	int totpfd;
+	int fido2fd;
 	char *path;
 };
 
 #define SCHEMA_VERSION 1
+#define FIDO2_TAG "npmstage-fido2 1"
 
 static const char schema[] =
 	"BEGIN IMMEDIATE;"
@@ -46,9 +50,6 @@ static const char schema[] =
 	"  action TEXT NOT NULL DEFAULT 'approve' CHECK (action IN ('approve','reject')),"
 	"  approver TEXT NOT NULL, statement TEXT NOT NULL, statement_sha256 TEXT NOT NULL,"
 	"  created INTEGER NOT NULL, expires INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS fido2_counters ("
-	"  user TEXT NOT NULL, cred TEXT NOT NULL, counter INTEGER NOT NULL,"
-	"  PRIMARY KEY (user, cred));"
 	"CREATE TABLE IF NOT EXISTS ledger ("
 	"  seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, event TEXT NOT NULL,"
 	"  data TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);"
@@ -207,7 +208,8 @@ ns_state_open(const char *state_dir, int create, struct ns_state **out, struct n
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return ns_fail(err, "out of memory");
-	st->dirfd = st->spoolfd = st->approversfd = st->ticketsfd = st->usedfd = st->totpfd = -1;
+	st->dirfd = st->spoolfd = st->approversfd = st->ticketsfd = st->usedfd = st->totpfd =
+		st->fido2fd = -1;
 	st->create = create;
 	st->path = strdup(state_dir);
 	if (st->path == NULL) {
@@ -225,10 +227,11 @@ ns_state_open(const char *state_dir, int create, struct ns_state **out, struct n
 	    (st->ticketsfd = state_subdir(st, "tickets", err)) < 0 ||
 	    (st->usedfd = state_subdir(st, "used", err)) < 0 ||
 	    (st->totpfd = state_subdir(st, "totp", err)) < 0 ||
+	    (st->fido2fd = state_subdir(st, "fido2", err)) < 0 ||
 	    state_db_check(st, err) != 0)
 		goto fail;
 	/* npm-release creates and checks the database up front; the module opens it
-	 * only if it needs it (FIDO2 counters, several approvers). */
+	 * only when a scope needs several approvers. */
 	if (create && state_db(st, err) != 0)
 		goto fail;
 	*out = st;
@@ -253,6 +256,8 @@ ns_state_close(struct ns_state *st)
 		close(st->usedfd);
 	if (st->totpfd >= 0)
 		close(st->totpfd);
+	if (st->fido2fd >= 0)
+		close(st->fido2fd);
 	if (st->spoolfd >= 0)
 		close(st->spoolfd);
 	if (st->approversfd >= 0)
@@ -712,49 +717,43 @@ ns_state_totp_set(struct ns_state *st, const char *user, long long last_step,
 }
 
 int
-ns_state_fido2_counter(struct ns_state *st, const char *user, const char *cred,
-                       unsigned *counter, struct ns_err *err)
+ns_state_fido2_counter_advance(struct ns_state *st, const char *user, const char *cred,
+                               unsigned counter, int (*ok)(unsigned stored, unsigned now),
+                               unsigned *stored, struct ns_err *err)
 {
-	sqlite3_stmt *s;
-	int rc;
+	char shown[PATH_MAX], name[64 + 40], hex[65];
+	unsigned char h[32];
+	long long v;
+	int fd, rc;
 
-	if (prepare(st, "SELECT counter FROM fido2_counters WHERE user = ? AND cred = ?", &s,
-	            err) != 0)
+	*stored = 0;
+	if (!ns_user_name_valid(user))
+		return ns_fail(err, "'%s' is not a valid user name", user);
+	/* One record per credential, named by its user and a digest of its id ('+' is
+	 * not in user names); credential ids are too long for file names. */
+	if (ns_sha256(cred, strlen(cred), h) != 0)
+		return ns_fail(err, "sha256 failed");
+	ns_hex(h, 16, hex);
+	snprintf(name, sizeof(name), "%s+%s", user, hex);
+	snprintf(shown, sizeof(shown), "%s/fido2", st->path);
+	fd = ns_record_lock(st->fido2fd, shown, name, err);
+	if (fd < 0)
 		return -1;
-	if (bind_text(s, 1, user) ||
-	    bind_text(s, 2, cred))
-		return bind_failed(st, s, err);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*counter = (unsigned)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return db_fail(st, "read fido2 counter", err);
-}
-
-int
-ns_state_fido2_set_counter(struct ns_state *st, const char *user, const char *cred,
-                           unsigned counter, struct ns_err *err)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (prepare(st, "INSERT INTO fido2_counters (user, cred, counter) VALUES (?,?,?)"
-	                " ON CONFLICT(user, cred) DO UPDATE SET counter = excluded.counter",
-	            &s, err) != 0)
-		return -1;
-	if (bind_text(s, 1, user) ||
-	    bind_text(s, 2, cred) ||
-	    bind_int(s, 3, counter))
-		return bind_failed(st, s, err);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return db_fail(st, "write fido2 counter", err);
-	return 0;
+	rc = ns_record_read(fd, FIDO2_TAG, &v, 1, shown, name, err);
+	if (rc == 0 && (v < 0 || v > UINT_MAX))
+		rc = ns_fail(err, "%s/%s: counter out of range", shown, name);
+	if (rc >= 0) {
+		*stored = rc == 0 ? (unsigned)v : 0;
+		if (!ok(*stored, counter)) {
+			rc = 1;
+		} else {
+			v = counter;
+			rc = ns_record_write(fd, FIDO2_TAG, &v, 1, shown, name, err);
+		}
+	}
+	if (close(fd) != 0 && rc == 0)
+		rc = ns_fail(err, "%s/%s: cannot close the record", shown, name);
+	return rc;
 }
 
 static int

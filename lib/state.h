@@ -1,8 +1,8 @@
 /* Root-owned state under state_dir (mode 0700): one SQLite database (releases,
- * approvals, FIDO2 counters, the hash-chained ledger), the spool of exact tarball
- * bytes, and the small files the PAM module uses on every authentication without
- * opening the database: approval tickets and use markers (ticket.h) and TOTP
- * records (totp_state.h). */
+ * approvals, the hash-chained ledger), the spool of exact tarball bytes, and the
+ * small files the PAM module uses on every authentication without opening the
+ * database: approval tickets and use markers (ticket.h), TOTP records
+ * (totp_state.h) and FIDO2 counters (record.h). */
 #ifndef NS_STATE_H
 #define NS_STATE_H
 
@@ -113,11 +113,13 @@ int ns_state_totp_use(struct ns_state *st, const char *user, time_t now,
 int ns_state_totp_set(struct ns_state *st, const char *user, long long last_step,
                       struct ns_err *err);
 
-/* FIDO2 signature counters per credential (hex of the id). get returns -1 error, 0 found, 1 none. */
-int ns_state_fido2_counter(struct ns_state *st, const char *user, const char *cred,
-                           unsigned *counter, struct ns_err *err);
-int ns_state_fido2_set_counter(struct ns_state *st, const char *user, const char *cred,
-                               unsigned counter, struct ns_err *err);
+/* FIDO2 signature counters, one record (record.h) per credential (cred: hex of
+ * its id) under fido2/: under the record's lock, ok(stored, counter) decides (a
+ * credential never seen has stored 0) and counter is stored if it agrees.
+ * Returns 0 stored, 1 refused (*stored says what it did not advance past), -1 error. */
+int ns_state_fido2_counter_advance(struct ns_state *st, const char *user, const char *cred,
+                                   unsigned counter, int (*ok)(unsigned stored, unsigned now),
+                                   unsigned *stored, struct ns_err *err);
 
 /* The ledger: every event appended with hash = SHA-256(prev hash | fields). */
 int ns_ledger_append(struct ns_state *st, const char *event, const char *data_json,

@@ -91,12 +91,13 @@ put_number(struct outbuf *o, enum ticket_field f, long long v)
 }
 
 int
-ns_ticket_write(int dirfd, const char *dirname, const struct ns_approval *a,
-                const struct ns_release *r, struct ns_err *err)
+ns_ticket_format(const struct ns_approval *a, const struct ns_release *r, char **out,
+                 size_t *len, struct ns_err *err)
 {
 	struct outbuf o = { NULL, 0, 0, 0 };
-	int rc;
 
+	*out = NULL;
+	*len = 0;
 	if (!id_valid(a->id))
 		return ns_fail(err, "approval id '%s' is not a nonce", a->id);
 	if (strcmp(a->release_id, r->id) != 0)
@@ -127,8 +128,23 @@ ns_ticket_write(int dirfd, const char *dirname, const struct ns_approval *a,
 		return ns_fail(err, "approval %s: ticket over %d bytes or out of memory", a->id,
 		               NS_TICKET_MAX);
 	}
-	rc = sf_write_atomic(dirfd, dirname, a->id, o.p, o.len, 0600, err);
-	free(o.p);
+	*out = o.p;
+	*len = o.len;
+	return 0;
+}
+
+int
+ns_ticket_write(int dirfd, const char *dirname, const struct ns_approval *a,
+                const struct ns_release *r, struct ns_err *err)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	if (ns_ticket_format(a, r, &text, &len, err) != 0)
+		return -1;
+	rc = sf_write_atomic(dirfd, dirname, a->id, text, len, 0600, err);
+	free(text);
 	return rc;
 }
 
@@ -170,18 +186,22 @@ text_to(char *dst, size_t cap, const char *v, size_t n)
 	return 0;
 }
 
+/* A number as ns_ticket_format writes it: no sign, no leading zero, no blank. */
 static int
 number_to(long long *dst, const char *v, size_t n)
 {
-	char num[24];
+	char num[24], again[24];
 	char *end;
 
 	if (n == 0 || n >= sizeof(num) || text_to(num, sizeof(num), v, n) != 0 ||
-	    strspn(num + (num[0] == '-'), "0123456789") != n - (num[0] == '-'))
+	    strspn(num, "0123456789") != n)
 		return -1;
 	errno = 0;
 	*dst = strtoll(num, &end, 10);
-	return errno == 0 && *end == '\0' ? 0 : -1;
+	if (errno != 0 || *end != '\0')
+		return -1;
+	snprintf(again, sizeof(again), "%lld", *dst);
+	return strcmp(again, num) == 0 ? 0 : -1;
 }
 
 static char *
@@ -241,13 +261,28 @@ parse_ticket(const char *buf, size_t size, const char *id, struct ns_approval *a
 }
 
 int
+ns_ticket_parse(const char *buf, size_t size, const char *id, struct ns_approval *a,
+                struct ns_release *r)
+{
+	memset(a, 0, sizeof(*a));
+	memset(r, 0, sizeof(*r));
+	if (parse_ticket(buf, size, id, a, r) == 0)
+		return 0;
+	ns_approval_clear(a);
+	ns_release_clear(r);
+	memset(a, 0, sizeof(*a));
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
+int
 ns_ticket_read(int dirfd, const char *dirname, const char *id, struct ns_approval *a,
                struct ns_release *r, struct ns_err *err)
 {
 	struct stat sb;
 	char *buf;
 	ssize_t got;
-	int fd;
+	int fd, rc;
 
 	memset(a, 0, sizeof(*a));
 	memset(r, 0, sizeof(*r));
@@ -267,15 +302,10 @@ ns_ticket_read(int dirfd, const char *dirname, const char *id, struct ns_approva
 		free(buf);
 		return ns_fail(err, "%s/%s: short or changing file", dirname, id);
 	}
-	if (parse_ticket(buf, (size_t)got, id, a, r) != 0) {
-		free(buf);
-		ns_approval_clear(a);
-		ns_release_clear(r);
-		memset(a, 0, sizeof(*a));
-		memset(r, 0, sizeof(*r));
-		return ns_fail(err, "%s/%s: malformed ticket", dirname, id);
-	}
+	rc = ns_ticket_parse(buf, (size_t)got, id, a, r);
 	free(buf);
+	if (rc != 0)
+		return ns_fail(err, "%s/%s: malformed ticket", dirname, id);
 	return 0;
 }
 

@@ -18,9 +18,16 @@
 
 #define NS_TICKET_MAX (1024 * 1024)
 
-/* Serializes a and r (JSON) and replaces dirfd/a->id with it atomically. */
+/* Serializes a and r (malloc'd into *out) / and replaces dirfd/a->id with that
+ * atomically. a must be an approval of release r. */
+int ns_ticket_format(const struct ns_approval *a, const struct ns_release *r, char **out,
+                     size_t *len, struct ns_err *err);
 int ns_ticket_write(int dirfd, const char *dirname, const struct ns_approval *a,
                     const struct ns_release *r, struct ns_err *err);
+/* Parses a ticket held in memory, which must be approval id's: 0 (a->statement and
+ * r->report malloc'd) or -1 (a and r zeroed). */
+int ns_ticket_parse(const char *buf, size_t size, const char *id, struct ns_approval *a,
+                    struct ns_release *r);
 /* Reads dirfd/id: 0 read (a->statement and r->report malloc'd: ns_approval_clear,
  * ns_release_clear), 1 no such ticket, -1 unreadable or malformed (err says why). */
 int ns_ticket_read(int dirfd, const char *dirname, const char *id, struct ns_approval *a,

@@ -1,76 +1,81 @@
-/* The per-approver TOTP record: "npmstage-totp 1 LAST_STEP FAILURES LOCKED_UNTIL",
- * every number zero-padded to a fixed width so that each rewrite is one pwrite of
- * the same length at offset 0 (no truncation step a crash could interrupt). */
+/* The per-approver TOTP record (record.h): the last step used, failures in a row
+ * and the end of a lockout, decided and rewritten under the record's lock. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "approver.h"
-#include "secure_file.h"
+#include "record.h"
 #include "totp_state.h"
 
-#define RECORD_FMT "npmstage-totp 1 %020lld %020lld %020lld\n"
-#define RECORD_LEN (16 + 3 * 21)
+#define TOTP_TAG "npmstage-totp 1"
 
-struct totp_record {
-	long long last_step, failures, locked_until;
-};
-
-static int
-parse_number(const char *p, long long *v)
+int
+ns_totp_record_parse(const char *buf, size_t len, struct ns_totp_record *rec)
 {
-	char *end;
+	long long v[3];
+	int rc = ns_record_parse(buf, len, TOTP_TAG, v, 3);
 
-	if (p[20] != ' ' && p[20] != '\n')
-		return -1;
-	errno = 0;
-	*v = strtoll(p, &end, 10);
-	return errno == 0 && end == p + 20 ? 0 : -1;
-}
-
-/* An empty file is a fresh record; anything but one exact record is corrupt. */
-static int
-parse_record(const char *buf, size_t len, struct totp_record *rec)
-{
-	if (len == 0) {
+	if (rc == 1) {
 		rec->last_step = -1;
 		rec->failures = rec->locked_until = 0;
 		return 0;
 	}
-	if (len != RECORD_LEN || memcmp(buf, "npmstage-totp 1 ", 16) != 0 ||
-	    parse_number(buf + 16, &rec->last_step) || parse_number(buf + 37, &rec->failures) ||
-	    parse_number(buf + 58, &rec->locked_until) || buf[RECORD_LEN - 1] != '\n' ||
-	    rec->failures < 0 || rec->last_step < -1)
+	if (rc != 0 || v[0] < -1 || v[1] < 0)
 		return -1;
+	rec->last_step = v[0];
+	rec->failures = v[1];
+	rec->locked_until = v[2];
 	return 0;
 }
 
-/* Opens (creating empty) totp/USER without following links; owner and mode checked. */
-static int
-open_record(int totpfd, const char *dirname, const char *user, struct ns_err *err)
+int
+ns_totp_record_format(const struct ns_totp_record *rec, char *buf, size_t cap)
 {
-	struct stat sb;
-	int fd;
+	long long v[3] = { rec->last_step, rec->failures, rec->locked_until };
+
+	return ns_record_format(buf, cap, TOTP_TAG, v, 3);
+}
+
+/* Locks totp/USER and reads it; -1 with err on anything but a valid record. */
+static int
+lock_and_read(int totpfd, const char *dirname, const char *user, struct ns_totp_record *rec,
+              struct ns_err *err)
+{
+	long long v[3];
+	int fd, rc;
 
 	if (!ns_user_name_valid(user))
 		return ns_fail(err, "'%s' is not a valid user name", user);
-	fd = openat(totpfd, user, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+	fd = ns_record_lock(totpfd, dirname, user, err);
 	if (fd < 0)
-		return ns_fail(err, "%s/%s: %s", dirname, user, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || !sf_trusted_uid(sb.st_uid) ||
-	    (sb.st_mode & 077) || sb.st_nlink != 1) {
+		return -1;
+	rc = ns_record_read(fd, TOTP_TAG, v, 3, dirname, user, err);
+	if (rc == 1) {
+		rec->last_step = -1;
+		rec->failures = rec->locked_until = 0;
+	} else if (rc == 0 && v[0] >= -1 && v[1] >= 0) {
+		rec->last_step = v[0];
+		rec->failures = v[1];
+		rec->locked_until = v[2];
+	} else {
+		ns_fail(err, "%s/%s: corrupt TOTP record (remove it to reset this approver's "
+		             "replay state and lockout)", dirname, user);
 		close(fd);
-		return ns_fail(err, "%s/%s: not a root-owned mode 0600 file with one link", dirname,
-		               user);
+		return -1;
 	}
 	return fd;
+}
+
+static int
+write_record(int fd, const struct ns_totp_record *rec, const char *dirname, const char *user,
+             struct ns_err *err)
+{
+	long long v[3] = { rec->last_step, rec->failures, rec->locked_until };
+
+	return ns_record_write(fd, TOTP_TAG, v, 3, dirname, user, err);
 }
 
 int
@@ -78,27 +83,14 @@ ns_totp_state_use(int totpfd, const char *dirname, const char *user, time_t now,
                   const struct ns_totp_policy *pol, long long (*check_fn)(void *arg),
                   void *arg, struct ns_err *err)
 {
-	struct totp_record rec;
-	char buf[RECORD_LEN + 2];
+	struct ns_totp_record rec = { -1, 0, 0 };
 	const char *why = NULL;
 	long long step;
-	ssize_t n;
 	int fd, rc = -1;
 
-	fd = open_record(totpfd, dirname, user, err);
+	fd = lock_and_read(totpfd, dirname, user, &rec, err);
 	if (fd < 0)
 		return -1;
-	/* Held until close: the read, the check and the write are one step for all sessions. */
-	if (flock(fd, LOCK_EX) != 0) {
-		ns_fail(err, "%s/%s: lock: %s", dirname, user, strerror(errno));
-		goto out;
-	}
-	n = pread(fd, buf, sizeof(buf), 0);
-	if (n < 0 || parse_record(buf, (size_t)n, &rec) != 0) {
-		ns_fail(err, "%s/%s: corrupt TOTP record (remove it to reset this approver's "
-		             "replay state and lockout)", dirname, user);
-		goto out;
-	}
 	if (rec.locked_until > (long long)now) {
 		ns_fail(err, "too many failed codes: locked out for %lld more seconds",
 		        rec.locked_until - (long long)now);
@@ -120,13 +112,9 @@ ns_totp_state_use(int totpfd, const char *dirname, const char *user, time_t now,
 		rec.last_step = step;
 		rec.failures = 0;
 	}
-	n = snprintf(buf, sizeof(buf), RECORD_FMT, rec.last_step, rec.failures, rec.locked_until);
-	if (n != RECORD_LEN || pwrite(fd, buf, RECORD_LEN, 0) != RECORD_LEN) {
-		ns_fail(err, "%s/%s: cannot record the step: %s", dirname, user,
-		        n == RECORD_LEN ? strerror(errno) : "record overflow");
-		goto out;
-	}
 	/* The step is recorded before success is reported. */
+	if (write_record(fd, &rec, dirname, user, err) != 0)
+		goto out;
 	if (why != NULL) {
 		ns_fail(err, "%s", why);
 		rc = 1;
@@ -135,7 +123,7 @@ ns_totp_state_use(int totpfd, const char *dirname, const char *user, time_t now,
 	rc = 0;
 out:
 	if (close(fd) != 0 && rc == 0)
-		rc = ns_fail(err, "%s/%s: %s", dirname, user, strerror(errno));
+		rc = ns_fail(err, "%s/%s: cannot close the record", dirname, user);
 	return rc;
 }
 
@@ -143,19 +131,19 @@ int
 ns_totp_state_set(int totpfd, const char *dirname, const char *user, long long last_step,
                   struct ns_err *err)
 {
-	char buf[RECORD_LEN + 1];
-	int fd, n, rc = 0;
+	struct ns_totp_record rec = { last_step, 0, 0 };
+	int fd, rc;
 
 	if (last_step < -1)
 		return ns_fail(err, "step %lld is not valid", last_step);
-	fd = open_record(totpfd, dirname, user, err);
+	if (!ns_user_name_valid(user))
+		return ns_fail(err, "'%s' is not a valid user name", user);
+	/* Not lock_and_read: a damaged record is what a reset is for. */
+	fd = ns_record_lock(totpfd, dirname, user, err);
 	if (fd < 0)
 		return -1;
-	n = snprintf(buf, sizeof(buf), RECORD_FMT, last_step, 0LL, 0LL);
-	if (flock(fd, LOCK_EX) != 0 || n != RECORD_LEN || pwrite(fd, buf, RECORD_LEN, 0) != RECORD_LEN ||
-	    ftruncate(fd, RECORD_LEN) != 0)
-		rc = ns_fail(err, "%s/%s: cannot write the record: %s", dirname, user, strerror(errno));
+	rc = write_record(fd, &rec, dirname, user, err);
 	if (close(fd) != 0 && rc == 0)
-		rc = ns_fail(err, "%s/%s: %s", dirname, user, strerror(errno));
+		rc = ns_fail(err, "%s/%s: cannot close the record", dirname, user);
 	return rc;
 }

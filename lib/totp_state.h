@@ -1,7 +1,6 @@
-/* Single-use TOTP steps, failure counts and lockout per approver: one fixed-size
- * record per user under totp/, read and rewritten under an exclusive flock so that
- * two concurrent sessions cannot both use a step. Like pam_oath's usersfile the
- * record is not forced to disk on every use (see pam_npmstage(8)). */
+/* Single-use TOTP steps, failure counts and lockout per approver: one record
+ * (record.h) per user under totp/, read and rewritten under an exclusive flock so
+ * that two concurrent sessions cannot both use a step. */
 #ifndef NS_TOTP_STATE_H
 #define NS_TOTP_STATE_H
 
@@ -13,6 +12,14 @@ struct ns_totp_policy {
 	unsigned max_failures;
 	unsigned lockout;
 };
+
+/* One record in memory: an empty one is fresh (last_step -1); anything but one
+ * exact line is corrupt (-1). format returns the record's length or -1. */
+struct ns_totp_record {
+	long long last_step, failures, locked_until;
+};
+int ns_totp_record_parse(const char *buf, size_t len, struct ns_totp_record *rec);
+int ns_totp_record_format(const struct ns_totp_record *rec, char *buf, size_t cap);
 
 /* check_fn validates the code and returns the matched step (>= 0) or -1. Returns
  * 0 accepted, 1 refused (err says why: wrong code, reused code, locked out), -1

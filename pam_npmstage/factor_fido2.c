@@ -34,7 +34,8 @@ challenge_of(const struct approval_context *ctx, unsigned char out[NS_FIDO2_CHAL
 	return strcmp(hex, ctx->approval.statement_sha256) == 0 ? 0 : -1;
 }
 
-/* Clone detection: the counter must advance past the stored one, then is stored. */
+/* Clone detection: the counter must advance past the stored one, then is stored
+ * (one step under the credential record's lock). */
 static int
 counter_advances(pam_handle_t *pamh, struct ns_state *st, const char *user,
                  const struct ns_fido2_cred *c, unsigned counter)
@@ -45,21 +46,18 @@ counter_advances(pam_handle_t *pamh, struct ns_state *st, const char *user,
 	int k;
 
 	ns_hex(c->id, c->id_len, id);
-	k = ns_state_fido2_counter(st, user, id, &stored, &err);
+	k = ns_state_fido2_counter_advance(st, user, id, counter, ns_fido2_counter_ok, &stored,
+	                                   &err);
 	if (k < 0) {
 		mod_log(pamh, LOG_ERR, "user %s: %s", user, err.msg);
 		return 0;
 	}
-	if (!ns_fido2_counter_ok(k == 0 ? stored : 0, counter)) {
+	if (k == 1) {
 		mod_log(pamh, LOG_ALERT, "user %s: fido2 credential %.16s...: signature counter "
 		        "%u does not advance past %u: possible cloned key; denied", user, id,
 		        counter, stored);
 		conv_error(pamh, "npm-release: security key refused: its signature counter went "
 		                 "backwards (possible clone); tell the release administrators");
-		return 0;
-	}
-	if (ns_state_fido2_set_counter(st, user, id, counter, &err) != 0) {
-		mod_log(pamh, LOG_ERR, "user %s: %s", user, err.msg);
 		return 0;
 	}
 	return 1;

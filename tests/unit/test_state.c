@@ -2,6 +2,7 @@
  * lockout, the ledger chain and tamper detection, refusal of unsafe state dirs. */
 #include "config.h"
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -198,6 +199,65 @@ test_totp_concurrent(void **state)
 	assert_int_equal(wins, 1);
 }
 
+static int
+strictly_up(unsigned stored, unsigned now)
+{
+	return now > stored || (stored == 0 && now == 0);
+}
+
+/* FIDO2 counters: per credential, decided and stored under the record's lock. */
+static void
+test_fido2_counters(void **state)
+{
+	struct ns_state *st = open_state();
+	struct ns_err err;
+	unsigned stored = 99;
+	char p[800];
+
+	(void)state;
+	assert_int_equal(ns_state_fido2_counter_advance(st, "fred", "aa01", 5, strictly_up, &stored,
+	                                                &err), 0);
+	assert_int_equal(stored, 0); /* never seen */
+	assert_int_equal(ns_state_fido2_counter_advance(st, "fred", "aa01", 5, strictly_up, &stored,
+	                                                &err), 1);
+	assert_int_equal(stored, 5);
+	assert_int_equal(ns_state_fido2_counter_advance(st, "fred", "aa01", 4, strictly_up, &stored,
+	                                                &err), 1);
+	assert_int_equal(ns_state_fido2_counter_advance(st, "fred", "aa01", 6, strictly_up, &stored,
+	                                                &err), 0);
+	/* another credential, another user: independent */
+	assert_int_equal(ns_state_fido2_counter_advance(st, "fred", "bb02", 1, strictly_up, &stored,
+	                                                &err), 0);
+	assert_int_equal(ns_state_fido2_counter_advance(st, "gina", "aa01", 1, strictly_up, &stored,
+	                                                &err), 0);
+	assert_int_equal(ns_state_fido2_counter_advance(st, "../x", "aa01", 1, strictly_up, &stored,
+	                                                &err), -1);
+	/* a damaged record refuses, it does not start over */
+	ns_state_close(st);
+	snprintf(p, sizeof(p), "%s/fido2", statedir);
+	{
+		DIR *d = opendir(p);
+		struct dirent *e;
+		int damaged = 0;
+		assert_non_null(d);
+		while ((e = readdir(d)) != NULL) {
+			char f[1100];
+			if (strncmp(e->d_name, "fred+", 5) != 0)
+				continue;
+			snprintf(f, sizeof(f), "%s/%s", p, e->d_name);
+			assert_int_equal(nstest_write(f, "npmstage-fido2 1 x\n", 0600), 0);
+			damaged++;
+		}
+		closedir(d);
+		assert_int_equal(damaged, 2);
+	}
+	st = open_state();
+	assert_int_equal(ns_state_fido2_counter_advance(st, "fred", "aa01", 7, strictly_up, &stored,
+	                                                &err), -1);
+	assert_non_null(strstr(err.msg, "not a valid"));
+	ns_state_close(st);
+}
+
 /* The module's small files refuse what they did not write: a corrupt or foreign
  * TOTP record, a link in its place, a malformed or renamed ticket. */
 static void
@@ -382,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_totp_steps),
 		cmocka_unit_test(test_totp_concurrent),
 		cmocka_unit_test(test_hot_files_hostile),
+		cmocka_unit_test(test_fido2_counters),
 		cmocka_unit_test(test_ledger),
 		cmocka_unit_test(test_ledger_tail_deletion),
 		cmocka_unit_test(test_unsafe_state_dir),
