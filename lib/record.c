@@ -2,12 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "record.h"
@@ -83,20 +81,10 @@ ns_record_format(char *buf, size_t cap, const char *tag, const long long *v, int
 int
 ns_record_lock(int dirfd, const char *dirname, const char *name, struct ns_err *err)
 {
-	struct stat sb;
-	int fd;
+	int fd = sf_openat_state(dirfd, dirname, name, 1, err);
 
-	if (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0')
-		return ns_fail(err, "%s/%s: invalid record name", dirname, name);
-	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return ns_fail(err, "%s/%s: %s", dirname, name, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || !sf_trusted_uid(sb.st_uid) ||
-	    (sb.st_mode & 077) || sb.st_nlink != 1) {
-		close(fd);
-		return ns_fail(err, "%s/%s: not a root-owned mode 0600 file with one link", dirname,
-		               name);
-	}
+		return -1;
 	/* Held until close: a read, a decision and a write are one step for all sessions. */
 	if (flock(fd, LOCK_EX) != 0) {
 		ns_fail(err, "%s/%s: lock: %s", dirname, name, strerror(errno));

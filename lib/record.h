@@ -18,7 +18,7 @@
 
 /* Opens dirfd/name (creating it empty), checks that it is a root-owned 0600
  * regular file with one link and takes an exclusive flock (released by close).
- * Returns the descriptor or -1. */
+ * Returns the descriptor or -1. Use markers (ticket.h) are locked the same way. */
 int ns_record_lock(int dirfd, const char *dirname, const char *name, struct ns_err *err);
 
 /* Reads the record at fd: 1 empty (never written), 0 read into v[0..n-1], -1 not

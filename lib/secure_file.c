@@ -227,6 +227,32 @@ sf_open_file(const char *path, mode_t forbid, off_t max_size, struct stat *st,
 }
 
 int
+sf_openat_state(int dirfd, const char *dirname, const char *name, int create,
+                struct ns_err *err)
+{
+	int flags = O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, fd, e;
+	struct stat sb;
+
+	if (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0')
+		return ns_fail(err, "%s/%s: invalid file name", dirname, name);
+	fd = openat(dirfd, name, create ? flags | O_CREAT : flags, 0600);
+	if (fd < 0) {
+		e = errno;
+		ns_fail(err, "%s/%s: %s", dirname, name, strerror(e));
+		errno = e;
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || !sf_trusted_uid(sb.st_uid) ||
+	    (sb.st_mode & 077) || sb.st_nlink != 1) {
+		close(fd);
+		errno = EPERM;
+		return ns_fail(err, "%s/%s: not a root-owned mode 0600 file with one link", dirname,
+		               name);
+	}
+	return fd;
+}
+
+int
 sf_read_file(const char *path, mode_t forbid, size_t max_size, char **bufp, size_t *lenp,
              struct ns_err *err)
 {

@@ -28,6 +28,13 @@ int sf_open_file(const char *path, mode_t forbid, off_t max_size, struct stat *s
 int sf_openat_file(int dirfd, const char *dirname, const char *name, mode_t forbid,
                    off_t max_size, struct stat *st, struct ns_err *err);
 
+/* Opens dirfd/name read-write (create: making it empty, mode 0600, if missing)
+ * without following links, and checks that it is a regular file owned by root
+ * with no group or other permissions and one link: the small state files the
+ * module updates. Returns the descriptor or -1 (errno ENOENT: missing). */
+int sf_openat_state(int dirfd, const char *dirname, const char *name, int create,
+                    struct ns_err *err);
+
 /* Reads a whole file (checked as by sf_open_file) into a NUL-terminated buffer.
  * Files holding secrets: pass forbid 077 and wipe the buffer with ns_free_secret. */
 int sf_read_file(const char *path, mode_t forbid, size_t max_size, char **buf,

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "record.h"
 #include "secure_file.h"
 #include "statement.h"
 #include "ticket.h"
@@ -319,31 +319,6 @@ ns_ticket_remove(int dirfd, const char *dirname, const char *id, struct ns_err *
 	return 0;
 }
 
-/* Opens usedfd/id (creating it when create) without following links and checks
- * that it is a root-owned 0600 file with one link. */
-static int
-open_marker(int usedfd, const char *dirname, const char *id, int create, struct ns_err *err)
-{
-	struct stat sb;
-	int fd, flags = O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
-
-	if (!id_valid(id))
-		return ns_fail(err, "approval id '%s' is not a nonce", id);
-	fd = openat(usedfd, id, create ? flags | O_CREAT : flags, 0600);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -2;
-		return ns_fail(err, "%s/%s: %s", dirname, id, strerror(errno));
-	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || !sf_trusted_uid(sb.st_uid) ||
-	    (sb.st_mode & 077) || sb.st_nlink != 1) {
-		close(fd);
-		return ns_fail(err, "%s/%s: not a root-owned mode 0600 file with one link", dirname,
-		               id);
-	}
-	return fd;
-}
-
 int
 ns_used_prepare(int usedfd, const char *dirname, const char *id, struct ns_err *err)
 {
@@ -370,13 +345,15 @@ ns_used_mark(int usedfd, const char *dirname, const char *id, const char *factor
 	if (strlen(factor) >= 16 || strspn(factor, "abcdefghijklmnopqrstuvwxyz0123456789") !=
 	                                strlen(factor) || factor[0] == '\0')
 		return ns_fail(err, "factor name '%s' is not valid", factor);
-	/* Normally npm-release made the empty marker with the ticket; made here if not. */
-	fd = open_marker(usedfd, dirname, id, 1, err);
+	if (!id_valid(id))
+		return ns_fail(err, "approval id '%s' is not a nonce", id);
+	/* Normally npm-release made the empty marker with the ticket; made here if not.
+	 * Under the exclusive lock, an empty marker is the single-use decision: the first
+	 * session fills it, every later one finds it filled. */
+	fd = ns_record_lock(usedfd, dirname, id, err);
 	if (fd < 0)
 		return -1;
-	/* Under the exclusive lock, an empty marker is the single-use decision: the first
-	 * session fills it, every later one finds it filled. */
-	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &sb) != 0) {
+	if (fstat(fd, &sb) != 0) {
 		ns_fail(err, "%s/%s: %s", dirname, id, strerror(errno));
 		goto out;
 	}
@@ -427,11 +404,11 @@ ns_used_read(int usedfd, const char *dirname, const char *id, char factor[16], l
 
 	factor[0] = '\0';
 	*at = 0;
-	fd = open_marker(usedfd, dirname, id, 0, err);
-	if (fd == -2)
-		return 1;
+	if (!id_valid(id))
+		return ns_fail(err, "approval id '%s' is not a nonce", id);
+	fd = sf_openat_state(usedfd, dirname, id, 0, err);
 	if (fd < 0)
-		return -1;
+		return errno == ENOENT ? 1 : -1;
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	close(fd);
 	if (n < 0)
