@@ -1,5 +1,5 @@
-/* Approval tickets (written atomically by npm-release) and use markers
- * (created once with O_EXCL by the module). See ticket.h for why they exist. */
+/* Approval tickets (written atomically by npm-release) and use markers (made
+ * empty by npm-release, filled once by the module). See ticket.h for why. */
 #include "config.h"
 
 #include <errno.h>
