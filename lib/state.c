@@ -985,10 +985,13 @@ ledger_check_anchor(struct ns_state *st, long long n, struct ns_err *err)
 	snprintf(shown, sizeof(shown), "%s", st->path);
 	fd = sf_openat_file(st->dirfd, shown, LEDGER_ANCHOR, 077, 128, NULL, err);
 	if (fd < 0) {
-		if (n == 0 && faccessat(st->dirfd, LEDGER_ANCHOR, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+		char why[sizeof(err->msg)];
+		if (n == 0 && errno == ENOENT)
 			return 0; /* an empty ledger has no anchor yet */
+		/* err->msg is both the reason and the destination: copy it first */
+		snprintf(why, sizeof(why), "%s", err->msg);
 		return ns_fail(err, "ledger: head anchor %s/%s unusable (%s)", st->path, LEDGER_ANCHOR,
-		               err->msg);
+		               why);
 	}
 	len = read(fd, text, sizeof(text) - 1);
 	close(fd);
