@@ -142,7 +142,6 @@ WRAP_ERRNO(int, faccessat, (int dirfd, const char *p, int mode, int fl), (dirfd,
 WRAP_ERRNO(int, fsync, (int fd), (fd))
 WRAP_ERRNO(ssize_t, pread, (int fd, void *buf, size_t n, off_t o), (fd, buf, n, o))
 WRAP_ERRNO(ssize_t, pwrite, (int fd, const void *buf, size_t n, off_t o), (fd, buf, n, o))
-WRAP_ERRNO(ssize_t, write, (int fd, const void *buf, size_t n), (fd, buf, n))
 WRAP_ERRNO(int, flock, (int fd, int op), (fd, op))
 
 /* Library calls that return a status code or NULL on failure. */

@@ -1,5 +1,5 @@
 /* Fault injection over a whole approval: pam_npmstage_fault.so (the module linked
- * with ld --wrap around allocation, file (open, read, write, pread, pwrite, flock),
+ * with ld --wrap around allocation, file (open, read, pread, pwrite, flock),
  * SQLite, JSON, INI, liboath, libcrypto, libpam and libfido2 calls) runs one successful approval per fault index N, the
  * Nth wrapped call failing, for N = 1.. until a run completes without reaching N.
  * Every faulted run must deny (never PAM_SUCCESS or PAM_IGNORE) and never hand

@@ -4,7 +4,6 @@
 #include <security/pam_appl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,29 +231,6 @@ pamfix_consumed(struct pamfix *f, const char *approval_id, char *factor)
 	}
 	ns_state_close(st);
 	return c;
-}
-
-int
-pamfix_sql(struct pamfix *f, const char *stmt)
-{
-	char db[700];
-	sqlite3 *h;
-	int rc;
-
-	snprintf(db, sizeof(db), "%s/state.db", f->statedir);
-	if (sqlite3_open(db, &h) != SQLITE_OK)
-		return -1;
-	/* Leave the WAL as npm-release leaves it (ns_state_open): in place. */
-	{
-		int one = 1;
-		sqlite3_file_control(h, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
-		sqlite3_db_config(h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	}
-	rc = sqlite3_exec(h, stmt, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "pamfix: %s: %s\n", stmt, sqlite3_errmsg(h));
-	sqlite3_close(h);
-	return rc == SQLITE_OK ? 0 : -1;
 }
 
 /* Replaces the first "from" in *field (from NULL: all of it) with "to". */

@@ -41,8 +41,6 @@ int pamfix_enrol_fido2(struct pamfix *f, const char *rp_id, const char *user, in
 int pamfix_approval(struct pamfix *f, const char *user, const char *pkg, char *approval_id);
 /* 1 consumed, 0 not, -1 error; factor (16 bytes, may be NULL) gets the factor used. */
 int pamfix_consumed(struct pamfix *f, const char *approval_id, char *factor);
-/* Runs one SQL statement on the state database. */
-int pamfix_sql(struct pamfix *f, const char *stmt);
 /* Tampers with the ticket of approval id under statedir, as an attacker with
  * write access would: in section "approval" (statement, statement_sha256,
  * approver, expires) or "release" (report, status, integrity) the key's first
