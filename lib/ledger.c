@@ -1,0 +1,266 @@
+/* The ledger: a hash chain of events in the database, its head anchored in a file
+ * outside it, and its verification. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "nslog.h"
+#include "secure_file.h"
+#include "state.h"
+#include "state_internal.h"
+
+static int
+ledger_hash(const char *prev, long long seq, long long t, const char *event, const char *data,
+            char out[65])
+{
+	unsigned char h[32];
+	size_t n = strlen(prev) + strlen(event) + strlen(data) + 64;
+	char *buf = malloc(n);
+	int rc;
+
+	if (buf == NULL)
+		return -1;
+	snprintf(buf, n, "%s\n%lld\n%lld\n%s\n%s", prev, seq, t, event, data);
+	rc = ns_sha256(buf, strlen(buf), h);
+	free(buf);
+	if (rc != 0)
+		return -1;
+	ns_hex(h, 32, out);
+	return 0;
+}
+
+/* Appends one entry; the caller holds an IMMEDIATE transaction. */
+static int
+ledger_append_locked(struct ns_state *st, const char *event, const char *data_json,
+                     struct ns_err *err)
+{
+	char prev[65] = "genesis", hash[65];
+	long long seq = 1, t = (long long)time(NULL);
+	sqlite3_stmt *s;
+	int rc;
+
+	if (st_prepare(st, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", &s, err) != 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0) + 1;
+		st_copy_col(prev, sizeof(prev), s, 1);
+	}
+	sqlite3_finalize(s);
+	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
+	    ledger_hash(prev, seq, t, event, data_json, hash) != 0)
+		return st_db_fail(st, "ledger head", err);
+	if (st_prepare(st, "INSERT INTO ledger (seq, t, event, data, prev, hash) VALUES (?,?,?,?,?,?)",
+	            &s, err) != 0)
+		return -1;
+	/* the caller rolls the transaction back */
+	if (st_bind_int(s, 1, seq) ||
+	    st_bind_int(s, 2, t) ||
+	    st_bind_text(s, 3, event) ||
+	    st_bind_text(s, 4, data_json) ||
+	    st_bind_text(s, 5, prev) ||
+	    st_bind_text(s, 6, hash))
+		return st_bind_failed(st, s, err);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return st_db_fail(st, "ledger append", err);
+	return 0;
+}
+
+/* The ledger's head, kept outside the database in state_dir/ledger.head
+ * ("seq hash"), rewritten atomically after every commit that appends. A chain
+ * alone cannot show that its last entries were deleted; the anchor can. A crash
+ * between the commit and the anchor leaves the anchor behind, which verify accepts. */
+#define LEDGER_ANCHOR "ledger.head"
+
+static void
+ledger_write_anchor(struct ns_state *st)
+{
+	sqlite3_stmt *s;
+	char line[128];
+	struct ns_err err;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", -1,
+	                       &s, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(line, sizeof(line), "%lld %s\n", (long long)sqlite3_column_int64(s, 0),
+		         (const char *)sqlite3_column_text(s, 1));
+		/* The entry is committed; a failed anchor update leaves the anchor
+		 * behind, which verify accepts. Say so rather than stay silent. */
+		if (sf_write_atomic(st->dirfd, st->path, LEDGER_ANCHOR, line, strlen(line), 0600,
+		                    &err) != 0)
+			ns_log(LOG_ERR, "ledger head anchor not updated: %s", err.msg);
+	}
+	sqlite3_finalize(s);
+}
+
+static int
+ledger_commit(struct ns_state *st, struct ns_err *err)
+{
+	if (st_commit(st, err) != 0)
+		return -1;
+	ledger_write_anchor(st);
+	return 0;
+}
+
+int
+ns_ledger_append(struct ns_state *st, const char *event, const char *data_json,
+                 struct ns_err *err)
+{
+	if (st_begin(st, err) != 0)
+		return -1;
+	if (ledger_append_locked(st, event, data_json, err) != 0) {
+		st_rollback(st);
+		return -1;
+	}
+	return ledger_commit(st, err);
+}
+
+int
+ns_release_transition(struct ns_state *st, const char *id, const char *from, const char *to,
+                      const char *event, const char *data_json, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (st_begin(st, err) != 0)
+		return -1;
+	if (st_prepare(st, "UPDATE releases SET status = ? WHERE id = ? AND status = ?", &s, err) != 0) {
+		st_rollback(st);
+		return -1;
+	}
+	if (st_bind_text(s, 1, to) || st_bind_text(s, 2, id) || st_bind_text(s, 3, from))
+		return st_bind_failed_tx(st, s, err);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		st_rollback(st);
+		return st_db_fail(st, "update release", err);
+	}
+	if (sqlite3_changes(st->db) != 1) {
+		st_rollback(st);
+		ns_fail(err, "release %s is no longer %s", id, from);
+		return 1;
+	}
+	if (ledger_append_locked(st, event, data_json, err) != 0) {
+		st_rollback(st);
+		return -1;
+	}
+	rc = ledger_commit(st, err);
+	if (rc == 0)
+		st_tickets_changed(st, id);
+	return rc;
+}
+
+/* The chain (n entries) must reach the anchor, and hold the anchored hash there. */
+static int
+ledger_check_anchor(struct ns_state *st, long long n, struct ns_err *err)
+{
+	char shown[600], text[128], hash[65] = "", stored[65] = "";
+	long long aseq = 0;
+	sqlite3_stmt *s;
+	ssize_t len;
+	int fd, rc;
+
+	snprintf(shown, sizeof(shown), "%s", st->path);
+	fd = sf_openat_file(st->dirfd, shown, LEDGER_ANCHOR, 077, 128, NULL, err);
+	if (fd < 0) {
+		char why[sizeof(err->msg)];
+		if (n == 0 && errno == ENOENT)
+			return 0; /* an empty ledger has no anchor yet */
+		/* err->msg is both the reason and the destination: copy it first */
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return ns_fail(err, "ledger: head anchor %s/%s unusable (%s)", st->path, LEDGER_ANCHOR,
+		               why);
+	}
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len <= 0 || (text[len] = '\0', sscanf(text, "%lld %64s", &aseq, hash)) != 2 || aseq < 1)
+		return ns_fail(err, "ledger: head anchor %s/%s is malformed", st->path, LEDGER_ANCHOR);
+	if (aseq > n)
+		return ns_fail(err, "ledger: entries %lld..%lld were deleted (the head anchor names "
+		                    "entry %lld)", n + 1, aseq, aseq);
+	if (st_prepare(st, "SELECT hash FROM ledger WHERE seq = ?", &s, err) != 0)
+		return -1;
+	if (st_bind_int(s, 1, aseq))
+		return st_bind_failed(st, s, err);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		st_copy_col(stored, sizeof(stored), s, 0);
+	sqlite3_finalize(s);
+	if (strcmp(stored, hash) != 0)
+		return ns_fail(err, "ledger: entry %lld differs from the head anchor (rewritten)", aseq);
+	return 0;
+}
+
+long long
+ns_ledger_verify(struct ns_state *st, struct ns_err *err)
+{
+	char prev[65] = "genesis", hash[65], stored_prev[65], stored_hash[65];
+	long long n = 0, seq, expect = 1;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (st_prepare(st, "SELECT seq, t, event, data, prev, hash FROM ledger ORDER BY seq", &s,
+	            err) != 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0);
+		st_copy_col(stored_prev, sizeof(stored_prev), s, 4);
+		st_copy_col(stored_hash, sizeof(stored_hash), s, 5);
+		if (seq != expect) {
+			sqlite3_finalize(s);
+			return ns_fail(err, "ledger: entry %lld is missing (found %lld)", expect, seq);
+		}
+		if (ledger_hash(prev, seq, sqlite3_column_int64(s, 1),
+		                (const char *)sqlite3_column_text(s, 2),
+		                (const char *)sqlite3_column_text(s, 3), hash) != 0 ||
+		    strcmp(stored_prev, prev) != 0 || strcmp(stored_hash, hash) != 0) {
+			sqlite3_finalize(s);
+			return ns_fail(err, "ledger: entry %lld does not verify (edited or reordered)",
+			               seq);
+		}
+		memcpy(prev, hash, sizeof(prev));
+		expect++;
+		n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return st_db_fail(st, "ledger read", err);
+	if (ledger_check_anchor(st, n, err) != 0)
+		return -1;
+	return n;
+}
+
+int
+ns_ledger_each(struct ns_state *st,
+               int (*fn)(long long, long long, const char *, const char *, const char *, void *),
+               void *arg, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, stop = 0;
+
+	if (st_prepare(st, "SELECT seq, t, event, data, hash FROM ledger ORDER BY seq", &s, err) != 0)
+		return -1;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		stop = fn(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+		          (const char *)sqlite3_column_text(s, 2),
+		          (const char *)sqlite3_column_text(s, 3),
+		          (const char *)sqlite3_column_text(s, 4), arg);
+	sqlite3_finalize(s);
+	if (!stop && rc != SQLITE_DONE)
+		return st_db_fail(st, "ledger read", err);
+	return 0;
+}
