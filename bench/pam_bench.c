@@ -179,6 +179,7 @@ main(int argc, char **argv)
 	snprintf(body, sizeof(body), "factors = totp fido2\napproval_ttl = 600\n[totp]\nwindow = 1\n"
 	         "[fido2]\nrp_id = npmstage.bench\n[scope *]\napprovers = b1 k1");
 	if (pamfix_init(&fx, line) != 0 || pamfix_config(&fx, body) != 0 ||
+	    pamfix_service(&fx, "bench-npmstage") != 0 ||
 	    pamfix_enrol(&fx, "b1", TOTP_LINE "\n") != 0) {
 		fprintf(stderr, "pam_bench: fixture setup failed\n");
 		return 1;

@@ -74,6 +74,7 @@ static int
 open_gate(pam_handle_t *pamh, int argc, const char **argv, struct module_args *args,
           const char **user, struct ns_config **cfg, struct ns_state **st)
 {
+	const void *service = NULL;
 	struct ns_err err;
 	int rc;
 
@@ -86,6 +87,17 @@ open_gate(pam_handle_t *pamh, int argc, const char **argv, struct module_args *a
 		mod_log(pamh, LOG_ERR, "%s", err.msg);
 		conv_error(pamh, "npm-release: configuration error (see syslog)");
 		return PAM_SERVICE_ERR;
+	}
+	/* Only the service npm-release runs: stacked into su, sudo, login or sshd the
+	 * module must never succeed, whatever the application answers its prompts. */
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || service == NULL ||
+	    (*cfg)->service == NULL || strcmp(service, (*cfg)->service) != 0) {
+		if (args->ignore_other_services)
+			return PAM_IGNORE;
+		mod_log(pamh, LOG_ERR, "called by service '%s', not '%s': denied",
+		        service ? (const char *)service : "?",
+		        (*cfg)->service ? (*cfg)->service : "?");
+		return PAM_AUTH_ERR;
 	}
 	if (ns_state_open((*cfg)->state_dir, 0, st, &err) != 0) {
 		mod_log(pamh, LOG_ERR, "%s", err.msg);

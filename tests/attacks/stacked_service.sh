@@ -30,7 +30,7 @@ pass "A1's approval $AID is pending at its prompt"
 # module's token handover, so a denial below is the service rule, not a broken app.
 code "$S1"
 OUT=$("$T/hostile_app" npm-release "$A1" "$AID" "$CODE" 2>&1) || true
-printf '%s\n' "$OUT" | sed 's/^/    | /;s/'"$RELEASE_TOKEN"'/<token>/g'
+printf '%s\n' "$OUT" | sed 's/^/    | /;s/'"$RELEASE_TOKEN"'/<token>/g;s/'"$RELEASE_SECRET"'/<seed>/g'
 contains "$OUT" "AUTH_OK"
 contains "$OUT" "TOKEN type 2"
 pass "control: in the npm-release service the hostile application is handed the token (test works)"
@@ -58,7 +58,7 @@ for svc in su sudo login sshd; do
 		"$MOD" "$CONF" "$MOD" "$CONF" > "/etc/pam.d/$svc"
 	code "$S1"
 	OUT=$("$T/hostile_app" "$svc" "$A1" "$AID" "$CODE" 2>&1) || true
-	printf '%s\n' "$OUT" | sed 's/^/    | /;s/'"$RELEASE_TOKEN"'/<token>/g'
+	printf '%s\n' "$OUT" | sed 's/^/    | /;s/'"$RELEASE_TOKEN"'/<token>/g;s/'"$RELEASE_SECRET"'/<seed>/g'
 	case "$OUT" in *AUTH_OK*) attack_succeeded "the module authenticated $A1 in service $svc" ;; esac
 	case "$OUT" in *TOKEN*|*"$RELEASE_TOKEN"*) attack_succeeded "the module handed a token to service $svc" ;; esac
 	code "$S1"

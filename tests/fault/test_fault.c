@@ -142,6 +142,7 @@ main(void)
 	snprintf(line, sizeof(line), "factors = totp fido2\napproval_ttl = 300\n[totp]\nwindow = 1\n"
 	         "[fido2]\nrp_id = npmstage.test\n[scope *]\napprovers = t1 k1");
 	if (pamfix_init(&fx, work) != 0 || pamfix_config(&fx, line) != 0 ||
+	    pamfix_service(&fx, SERVICE) != 0 ||
 	    pamfix_enrol(&fx, "t1", TOTP_LINE "\n") != 0) {
 		fprintf(stderr, "fixture setup failed\n");
 		return 1;

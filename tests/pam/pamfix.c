@@ -108,16 +108,36 @@ pamfix_init(struct pamfix *f, const char *work)
 	return 0;
 }
 
-int
-pamfix_config(struct pamfix *f, const char *body)
+/* The module answers only the service the configuration names, so a test that
+ * runs several service files (module arguments) names the one it runs next. */
+static int
+pamfix_write_config(struct pamfix *f)
 {
 	char text[8192];
 
-	if ((size_t)snprintf(text, sizeof(text), "[npmstage]\nstate_dir = %s\n%s\n"
+	if ((size_t)snprintf(text, sizeof(text), "[npmstage]\nstate_dir = %s\nservice = %s\n%s\n"
 	                     "[registry]\nurl = http://127.0.0.1:9/\nmode = local\n"
-	                     "token_file = %s\n", f->statedir, body, f->tokenfile) >= sizeof(text))
+	                     "token_file = %s\n", f->statedir,
+	                     f->service[0] ? f->service : "npm-release", f->body,
+	                     f->tokenfile) >= sizeof(text))
 		return -1;
 	return nstest_write(f->conf, text, 0644);
+}
+
+int
+pamfix_config(struct pamfix *f, const char *body)
+{
+	if ((size_t)snprintf(f->body, sizeof(f->body), "%s", body) >= sizeof(f->body))
+		return -1;
+	return pamfix_write_config(f);
+}
+
+int
+pamfix_service(struct pamfix *f, const char *service)
+{
+	if ((size_t)snprintf(f->service, sizeof(f->service), "%s", service) >= sizeof(f->service))
+		return -1;
+	return pamfix_write_config(f);
 }
 
 int

@@ -14,6 +14,8 @@ struct pamfix {
 	char conf[600];
 	char statedir[600];
 	char tokenfile[600];
+	char body[4096];   /* the test's configuration lines, kept for pamfix_service */
+	char service[64];  /* [npmstage] service; "" is npm-release */
 	int next_release;
 };
 
@@ -30,6 +32,8 @@ struct pamfix_conv {
 int pamfix_init(struct pamfix *f, const char *work);
 /* Writes the configuration: [npmstage] state_dir + body (the rest of the file). */
 int pamfix_config(struct pamfix *f, const char *body);
+/* Rewrites the configuration naming SERVICE as the one the module answers. */
+int pamfix_service(struct pamfix *f, const char *service);
 /* Writes approvers/<user> with the given enrolment lines. */
 int pamfix_enrol(struct pamfix *f, const char *user, const char *lines);
 /* Enrols a key on the attached authenticator (ns_fido2_enroll) for rp_id and

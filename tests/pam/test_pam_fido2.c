@@ -86,6 +86,7 @@ approve(const char *service, const char *user, const char *pkg, char *id, struct
 	if (id[0] == '\0')
 		assert_int_equal(pamfix_approval(&fx, user, pkg, id), 0);
 	cs->approval_id = id;
+	assert_int_equal(pamfix_service(&fx, service), 0);
 	return pamfix_authenticate(service, user, cs);
 }
 
