@@ -82,6 +82,16 @@ contains "$OUT" "Permission denied"
 nr list > "$T/list.out" 2>&1 || true
 grep -q "secret-pkg-$SUFFIX" "$T/list.out" && attack_succeeded "$ST staged a root-only tarball"
 pass "$ST cannot stage a root-only tarball"
+# ...and is opened with all of the stager's credentials: a tarball readable only
+# through the stager's supplementary group stages.
+mkdir -m 0750 "$T/cigroup"
+pack_pkg group-readable-$SUFFIX 1.0.0
+cp "$TGZ" "$T/cigroup/g.tgz"
+chgrp -R "natkci$SUFFIX" "$T/cigroup"
+chmod 0640 "$T/cigroup/g.tgz"
+expect_status 0 as_user "$ST" "$NR" stage "$T/cigroup/g.tgz"
+expect_status 1 as_user "$UO" "$NR" stage "$T/cigroup/g.tgz"
+pass "$ST stages a tarball readable through its supplementary group only (the caller's groups are used)"
 
 # The identity of a running verify: blocked opening a FIFO the attacker owns.
 mkdir -m 0777 "$T/fifo"
