@@ -197,7 +197,8 @@ drop_privileges_permanently(void)
 		return -1;
 	}
 	/* Irreversible, or not at all. */
-	if (caller.uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+	if (caller.uid != 0 && (setuid(0) == 0 || seteuid(0) == 0 ||
+	                        (caller.gid != 0 && setegid(0) == 0))) {
 		fprintf(stderr, "npm-release: could regain root after dropping it; refusing\n");
 		return -1;
 	}
@@ -207,7 +208,8 @@ drop_privileges_permanently(void)
 		return -1;
 	}
 	caller.privileged = 0; /* we are the caller now, nothing more */
-	return 0;
+	/* An id change resets dumpability to the system's suid_dumpable. */
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
 }
 
 int
@@ -221,7 +223,7 @@ become_root(void)
 		        strerror(errno));
 		return -1;
 	}
-	return 0;
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
 }
 
 static void
