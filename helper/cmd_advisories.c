@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "nslog.h"
 #include "../checks/advisory_index.h"
 
 int
@@ -14,6 +15,7 @@ cmd_advisories(int argc, char **argv)
 	struct ns_advidx_stats st;
 	struct ns_err err = { "" };
 	const char *out = NULL;
+	char shown[512];
 
 	if (argc == 5 && strcmp(argv[3], "-o") == 0)
 		out = argv[4];
@@ -22,11 +24,13 @@ cmd_advisories(int argc, char **argv)
 		return NS_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "index") != 0) {
-		fprintf(stderr, "npm-release advisories: unknown subcommand \"%s\"\n", argv[1]);
+		ns_sanitize(shown, sizeof(shown), argv[1]);
+		fprintf(stderr, "npm-release advisories: unknown subcommand \"%s\"\n", shown);
 		return NS_EXIT_USAGE;
 	}
 	if (ns_advidx_build(argv[2], out, &st, &err) < 0) {
-		fprintf(stderr, "npm-release advisories index: %s\n", err.msg);
+		ns_sanitize(shown, sizeof(shown), err.msg);
+		fprintf(stderr, "npm-release advisories index: %s\n", shown);
 		return NS_EXIT_FAIL;
 	}
 	printf("indexed %zu OSV files (%zu withdrawn): %zu package advisories\n", st.files,

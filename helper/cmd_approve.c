@@ -17,6 +17,7 @@
 #include "previous.h"
 #include "commands.h"
 #include "digest.h"
+#include "eligibility.h"
 #include "nslog.h"
 #include "pam_gate.h"
 #include "publish.h"
@@ -281,6 +282,12 @@ cmd_approve(int argc, char **argv)
 	}
 	if (session_open(&s, 1) != 0)
 		return NS_EXIT_USAGE;
+	/* Eligibility first: no lock, download, check or ledger entry for a caller
+	 * who may not approve this package. */
+	if (eligibility_require_approver(&s, id, "approve") != 0) {
+		session_close(&s);
+		return NS_EXIT_FAIL;
+	}
 	/* One approve per release at a time, for its whole run: of 16 concurrent
 	 * approves one proceeds, the others stop here. */
 	lock_fd = ns_state_lock_release(s.st, id, &err);

@@ -9,9 +9,21 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "nslog.h"
 #include "../checks/audit.h"
 
 #define MAX_SOURCES 32
+
+/* Caller-chosen text (paths, names) reaches the terminal single-line and printable. */
+static void
+complain(const char *what, const char *detail)
+{
+	char a[512], b[512];
+
+	ns_sanitize(a, sizeof(a), what);
+	ns_sanitize(b, sizeof(b), detail != NULL ? detail : "");
+	fprintf(stderr, "npm-release audit: %s%s%s\n", a, detail != NULL ? ": " : "", b);
+}
 
 static int
 usage(void)
@@ -60,7 +72,7 @@ cmd_audit(int argc, char **argv)
 			json = 1;
 		else if (strcmp(a, "--level") == 0 && i + 1 < argc) {
 			if ((o.level = ns_audit_level_parse(argv[++i])) < 0) {
-				fprintf(stderr, "npm-release audit: unknown level \"%s\"\n", argv[i]);
+				complain("unknown level", argv[i]);
 				return NS_EXIT_USAGE;
 			}
 		} else if (strcmp(a, "--advisories") == 0 && i + 1 < argc) {
@@ -104,17 +116,17 @@ cmd_audit(int argc, char **argv)
 	o.advisory_dirs = nsrc ? sources : NULL;
 	o.exceptions_path = exceptions;
 	if (exceptions != NULL && ns_audit_exceptions_check(exceptions, &err) < 0) {
-		fprintf(stderr, "npm-release audit: %s\n", err.msg);
+		complain(err.msg, NULL);
 		free(exceptions);
 		return NS_EXIT_USAGE;
 	}
 	if (lockfile != NULL && (o.lockfile_fd = open(lockfile, O_RDONLY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "npm-release audit: %s: %s\n", lockfile, strerror(errno));
+		complain(lockfile, strerror(errno));
 		free(exceptions);
 		return NS_EXIT_USAGE;
 	}
 	if (tarball != NULL && (tfd = open(tarball, O_RDONLY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "npm-release audit: %s: %s\n", tarball, strerror(errno));
+		complain(tarball, strerror(errno));
 		free(exceptions);
 		return NS_EXIT_USAGE;
 	}
@@ -125,7 +137,7 @@ cmd_audit(int argc, char **argv)
 		close(o.lockfile_fd);
 	free(exceptions);
 	if (rc < 0) {
-		fprintf(stderr, "npm-release audit: %s\n", err.msg);
+		complain(err.msg, NULL);
 		return NS_EXIT_FAIL;
 	}
 	if (json) {

@@ -11,6 +11,7 @@
 
 #include "approval.h"
 #include "commands.h"
+#include "eligibility.h"
 #include "pam_gate.h"
 #include "publish.h"
 #include "registry.h"
@@ -75,6 +76,10 @@ cmd_reject(int argc, char **argv)
 	}
 	if (session_open(&s, 1) != 0)
 		return NS_EXIT_USAGE;
+	if (eligibility_require_approver(&s, id, "reject") != 0) {
+		session_close(&s);
+		return NS_EXIT_FAIL;
+	}
 	tok = gate_token_new();
 	if (tok == NULL) {
 		fprintf(stderr, "npm-release: cannot allocate locked memory\n");

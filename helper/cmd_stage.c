@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include "checks.h"
 #include "commands.h"
 #include "hardening.h"
+#include "nslog.h"
 #include "session.h"
 #include "spool.h"
 #include "statement.h"
@@ -46,17 +48,58 @@ open_as_caller(void *p)
 	return 0;
 }
 
+struct pending_count {
+	const char *stager;
+	unsigned n;
+};
+
+static int
+count_pending(const struct ns_release *r, void *p)
+{
+	struct pending_count *c = p;
+
+	if (strcmp(r->origin, NS_ORIGIN_LOCAL) == 0 && strcmp(r->staged_by, c->stager) == 0 &&
+	    strcmp(r->status, "published") != 0 && strcmp(r->status, "rejected") != 0)
+		c->n++;
+	return 0;
+}
+
+/* [npmstage] stager_spool_max: what one stager may have waiting in the root-owned
+ * spool (root is not limited). 0 below the cap, -1 refused (printed). */
+static int
+within_spool_cap(struct session *s)
+{
+	struct pending_count c = { s->caller, 0 };
+	struct ns_err err;
+
+	if (s->caller_is_root)
+		return 0;
+	if (ns_release_each(s->st, count_pending, &c, &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		return -1;
+	}
+	if (c.n >= s->cfg->stager_spool_max) {
+		fprintf(stderr, "npm-release: %s already has %u local releases waiting "
+		        "([npmstage] stager_spool_max = %u); an approver must approve or reject one "
+		        "first\n", s->caller, c.n, s->cfg->stager_spool_max);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_stage(int argc, char **argv)
 {
 	static const struct option opts[] = { { "tag", required_argument, NULL, 't' },
 		                              { NULL, 0, NULL, 0 } };
 	const char *tag = "latest";
+	char shown[256];
 	struct session s;
 	struct ns_release r;
 	struct open_arg oa = { NULL, -1, 0 };
 	struct ns_err err;
-	int c, rc = NS_EXIT_FAIL, fd;
+	sigset_t quiet, old;
+	int c, rc = NS_EXIT_FAIL, fd, spooled = 0, blocked = 0;
 
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
 		if (c == 't')
@@ -74,7 +117,8 @@ cmd_stage(int argc, char **argv)
 	    (tag[0] >= '0' && tag[0] <= '9') || tag[0] == 'v') {
 		/* npm refuses tags that are valid semver ranges; a tag starting with a digit
 		 * or 'v' could be one. */
-		fprintf(stderr, "npm-release: invalid dist-tag '%s'\n", tag);
+		ns_sanitize(shown, sizeof(shown), tag);
+		fprintf(stderr, "npm-release: invalid dist-tag '%s'\n", shown);
 		return NS_EXIT_USAGE;
 	}
 	if (session_open(&s, 1) != 0)
@@ -83,9 +127,21 @@ cmd_stage(int argc, char **argv)
 		fprintf(stderr, "npm-release: %s may not stage releases\n", s.caller);
 		goto out;
 	}
+	if (within_spool_cap(&s) != 0)
+		goto out;
+	/* From the first spooled byte to the record: a terminal's interrupt waits,
+	 * so that no failure leaves a file in the spool. */
+	sigemptyset(&quiet);
+	sigaddset(&quiet, SIGINT);
+	sigaddset(&quiet, SIGQUIT);
+	sigaddset(&quiet, SIGHUP);
+	sigaddset(&quiet, SIGTERM);
+	sigaddset(&quiet, SIGTSTP);
+	blocked = sigprocmask(SIG_BLOCK, &quiet, &old) == 0;
 	oa.path = argv[optind];
 	if (as_caller(open_as_caller, &oa) != 0) {
-		fprintf(stderr, "npm-release: %s: %s\n", oa.path,
+		ns_sanitize(shown, sizeof(shown), oa.path);
+		fprintf(stderr, "npm-release: %s: %s\n", shown,
 		        oa.err == EINVAL ? "not a regular file" : strerror(oa.err));
 		goto out;
 	}
@@ -95,10 +151,12 @@ cmd_stage(int argc, char **argv)
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}
+	spooled = 1;
 	fd = spool_open(s.st, r.id, &err);
 	if (fd < 0 || checks_identify(fd, r.name, sizeof(r.name), r.version, sizeof(r.version),
 	                              &err) != 0) {
-		fprintf(stderr, "npm-release: %s: %s\n", oa.path, err.msg);
+		ns_sanitize(shown, sizeof(shown), oa.path);
+		fprintf(stderr, "npm-release: %s: %s\n", shown, err.msg);
 		if (fd >= 0)
 			close(fd);
 		goto out;
@@ -113,6 +171,7 @@ cmd_stage(int argc, char **argv)
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}
+	spooled = 0; /* recorded: the spool file belongs to the release now */
 	session_ledger(&s, "stage", "{\"id\":\"%s\",\"package\":\"%s\",\"version\":\"%s\","
 	                            "\"integrity\":\"%s\",\"by\":\"%s\"}",
 	               r.id, r.name, r.version, r.integrity, s.caller);
@@ -121,8 +180,12 @@ cmd_stage(int argc, char **argv)
 	        r.id, r.integrity);
 	rc = NS_EXIT_OK;
 out:
+	if (spooled)
+		spool_remove(s.st, r.id);
 	if (oa.fd >= 0)
 		close(oa.fd);
 	session_close(&s);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }

@@ -188,7 +188,10 @@ cmd_verify(int argc, char **argv)
 		goto out;
 	r = ns_verify_fd(fd, &o, &report, &err);
 	if (r < 0) {
-		fprintf(stderr, "npm-release verify: %s\n", err.msg);
+		char shown[sizeof(err.msg)];
+
+		ns_sanitize(shown, sizeof(shown), err.msg);
+		fprintf(stderr, "npm-release verify: %s\n", shown);
 		rc = NS_EXIT_FAIL;
 		goto out;
 	}

@@ -7,10 +7,21 @@
 #define NS_EXIT_FAIL 1   /* a check failed, approval denied, or the operation failed */
 #define NS_EXIT_USAGE 2  /* usage or configuration error */
 
+/* The identity a command runs as (npm-release(8), PRIVILEGE MODEL). */
+enum ns_run_as {
+	/* Needs no state: main drops to the caller for good before the command parses
+	 * a single argument, so every path it names is opened with the caller's rights. */
+	NS_RUN_CALLER,
+	/* Needs the root-owned state: session_open admits members only, then takes all
+	 * root ids; caller-named paths are opened through as_caller only. */
+	NS_RUN_PRIVILEGED,
+};
+
 struct ns_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	enum ns_run_as run_as;
 };
 
 int cmd_version(int argc, char **argv);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -58,6 +60,8 @@ reset_environment(void)
 	environ = clean_env;
 }
 
+static int record_caller(void);
+
 static int
 fix_std_fds(void)
 {
@@ -96,6 +100,10 @@ harden_process(char **argv0)
 	}
 	close_other_fds();
 	reset_environment();
+	if (record_caller() != 0) {
+		fprintf(stderr, "npm-release: cannot record the caller's groups\n");
+		return -1;
+	}
 	umask(077);
 	if (setrlimit(RLIMIT_CORE, &rl) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
 		fprintf(stderr, "npm-release: cannot disable core dumps: %s\n", strerror(errno));
@@ -104,16 +112,48 @@ harden_process(char **argv0)
 	return 0;
 }
 
+/* The caller as the kernel started us, recorded by harden_process before any id
+ * changes: the privileged path later makes all its ids root, so getuid() no longer
+ * names the caller. */
+static struct {
+	int recorded;
+	int privileged;        /* started with more privilege than the caller */
+	uid_t uid, started_euid;
+	gid_t gid, started_egid;
+	gid_t *groups;         /* the caller's supplementary groups */
+	int ngroups;
+} caller;
+
+static int
+record_caller(void)
+{
+	int n;
+
+	caller.uid = getuid();
+	caller.gid = getgid();
+	caller.started_euid = geteuid();
+	caller.started_egid = getegid();
+	caller.privileged = caller.uid != caller.started_euid || caller.gid != caller.started_egid;
+	n = getgroups(0, NULL);
+	if (n < 0 || (caller.groups = calloc((size_t)n + 1, sizeof(gid_t))) == NULL ||
+	    (n > 0 && (n = getgroups(n, caller.groups)) < 0))
+		return -1;
+	caller.ngroups = n;
+	caller.recorded = 1;
+	return 0;
+}
+
 int
 running_setuid(void)
 {
-	return getuid() != geteuid() || getgid() != getegid();
+	return caller.recorded ? caller.privileged :
+	                         getuid() != geteuid() || getgid() != getegid();
 }
 
 uid_t
 caller_uid(void)
 {
-	return getuid();
+	return caller.recorded ? caller.uid : getuid();
 }
 
 int
@@ -122,7 +162,7 @@ caller_name(char *buf, size_t cap)
 	struct passwd pw, *pwp = NULL;
 	char tmp[4096];
 
-	if (getpwuid_r(getuid(), &pw, tmp, sizeof(tmp), &pwp) != 0 || pwp == NULL)
+	if (getpwuid_r(caller_uid(), &pw, tmp, sizeof(tmp), &pwp) != 0 || pwp == NULL)
 		return -1;
 	if (strlen(pwp->pw_name) >= cap)
 		return -1;
@@ -130,23 +170,105 @@ caller_name(char *buf, size_t cap)
 	return 0;
 }
 
+static int
+ids_are(uid_t uid, gid_t gid)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	return getresuid(&ru, &eu, &su) == 0 && getresgid(&rg, &eg, &sg) == 0 && ru == uid &&
+	       eu == uid && su == uid && rg == gid && eg == gid && sg == gid &&
+	       (uid_t)setfsuid((uid_t)-1) == uid && (gid_t)setfsgid((gid_t)-1) == gid;
+}
+
+int
+drop_privileges_permanently(void)
+{
+	if (!caller.recorded) {
+		fprintf(stderr, "npm-release: caller not recorded\n");
+		return -1;
+	}
+	if (!caller.privileged)
+		return 0; /* nothing above the caller (an unprivileged run, or root via sudo) */
+	if ((geteuid() == 0 && setgroups((size_t)caller.ngroups, caller.groups) != 0) ||
+	    setresgid(caller.gid, caller.gid, caller.gid) != 0 ||
+	    setresuid(caller.uid, caller.uid, caller.uid) != 0 || !ids_are(caller.uid, caller.gid)) {
+		fprintf(stderr, "npm-release: cannot drop privileges: %s\n", strerror(errno));
+		return -1;
+	}
+	/* Irreversible, or not at all. */
+	if (caller.uid != 0 && (setuid(0) == 0 || seteuid(0) == 0 ||
+	                        (caller.gid != 0 && setegid(0) == 0))) {
+		fprintf(stderr, "npm-release: could regain root after dropping it; refusing\n");
+		return -1;
+	}
+	if (caller.gid != caller.started_egid &&
+	    (setgid(caller.started_egid) == 0 || setegid(caller.started_egid) == 0)) {
+		fprintf(stderr, "npm-release: could regain the group after dropping it; refusing\n");
+		return -1;
+	}
+	caller.privileged = 0; /* we are the caller now, nothing more */
+	/* An id change resets dumpability to the system's suid_dumpable. */
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
+}
+
+int
+become_root(void)
+{
+	if (!caller.recorded || !caller.privileged || caller.started_euid != 0)
+		return 0;
+	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0 ||
+	    !ids_are(0, 0)) {
+		fprintf(stderr, "npm-release: cannot take the helper's identity: %s\n",
+		        strerror(errno));
+		return -1;
+	}
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
+}
+
+static void
+restore_or_die(uid_t euid, gid_t egid, const gid_t *groups, int ngroups)
+{
+	if (setresuid((uid_t)-1, euid, (uid_t)-1) != 0 ||
+	    setresgid((gid_t)-1, egid, (gid_t)-1) != 0 ||
+	    setgroups((size_t)ngroups, groups) != 0 ||
+	    (uid_t)setfsuid((uid_t)-1) != euid || (gid_t)setfsgid((gid_t)-1) != egid) {
+		fprintf(stderr, "npm-release: cannot restore privileges\n");
+		_exit(2);
+	}
+}
+
 int
 as_caller(int (*fn)(void *), void *arg)
 {
 	uid_t euid = geteuid();
 	gid_t egid = getegid();
-	int rc, e;
+	gid_t *groups;
+	int n, rc, e;
 
 	if (!running_setuid())
 		return fn(arg);
-	if (setegid(getgid()) != 0 || seteuid(getuid()) != 0)
+	/* Every credential the kernel checks a path with: the file system ids (they
+	 * follow the effective ones) and the supplementary groups. */
+	n = getgroups(0, NULL);
+	if (n < 0 || (groups = calloc((size_t)n + 1, sizeof(gid_t))) == NULL)
 		return -1;
+	if (n > 0 && (n = getgroups(n, groups)) < 0) {
+		free(groups);
+		return -1;
+	}
+	if (setgroups((size_t)caller.ngroups, caller.groups) != 0 ||
+	    setresgid((gid_t)-1, caller.gid, (gid_t)-1) != 0 ||
+	    setresuid((uid_t)-1, caller.uid, (uid_t)-1) != 0 ||
+	    (uid_t)setfsuid((uid_t)-1) != caller.uid || (gid_t)setfsgid((gid_t)-1) != caller.gid) {
+		restore_or_die(euid, egid, groups, n);
+		free(groups);
+		return -1;
+	}
 	rc = fn(arg);
 	e = errno;
-	if (seteuid(euid) != 0 || setegid(egid) != 0) {
-		fprintf(stderr, "npm-release: cannot restore privileges\n");
-		_exit(2);
-	}
+	restore_or_die(euid, egid, groups, n);
+	free(groups);
 	errno = e;
 	return rc;
 }

@@ -6,19 +6,33 @@
 
 /* Resets the environment to a short allowlist (sudo-style table), guarantees fds
  * 0-2 are open and closes all others, sets umask 077, disables core dumps and
- * ptrace-ability. Returns -1 (message on stderr) when the process can't be made
- * safe. Must run first thing in main. */
+ * ptrace-ability, and records the caller's ids and groups. Returns -1 (message on
+ * stderr) when the process can't be made safe. Must run first thing in main. */
 int harden_process(char **argv0);
 
-/* Whether we run with more privilege than the caller (setuid or sudo-less root). */
+/* Whether we hold more privilege than the caller (started setuid and not dropped). */
 int running_setuid(void);
 
-/* The real (calling) user. */
+/* The calling user (the real uid we were started with; stays the caller after
+ * become_root). */
 uid_t caller_uid(void);
 int caller_name(char *buf, size_t cap);
 
-/* Runs fn with the caller's effective ids (for opening caller-named paths), then
- * restores; without privilege it just calls fn. Returns fn's result, -1 on failure. */
+/* For commands that need no state: becomes the caller for good (the caller's
+ * groups, then all gids, then all uids) and checks that root cannot be regained.
+ * Without privilege (an unprivileged run, or root itself, e.g. under sudo) it
+ * changes nothing. -1 (message on stderr) when the drop is not complete. */
+int drop_privileges_permanently(void);
+
+/* For the privileged path once the caller is known to be a member: all uids and
+ * gids 0, no supplementary groups, so that the caller can neither signal nor
+ * trace the helper (only its terminal's signals still arrive). Caller-named paths
+ * are then opened through as_caller only. No-op when not privileged. */
+int become_root(void);
+
+/* Runs fn with the caller's effective and file system ids and supplementary
+ * groups (for opening caller-named paths), then restores them; without privilege
+ * it just calls fn. Returns fn's result, -1 when the switch fails. */
 int as_caller(int (*fn)(void *), void *arg);
 
 /* Refuses to run unless our own executable is root-owned and not writable by

@@ -43,6 +43,13 @@ session_open(struct session *s, int create_state)
 		s->cfg = NULL;
 		exit(NS_EXIT_FAIL); /* a denial (1), not a usage error */
 	}
+	/* A member: from here on all our ids are root's, so the caller can no longer
+	 * stop, kill or trace us while we hold a lock, a transaction or a token. */
+	if (become_root() != 0) {
+		ns_config_free(s->cfg);
+		s->cfg = NULL;
+		return -1;
+	}
 	if (privsep_set_user(s->cfg->check_user) != 0) {
 		fprintf(stderr, "npm-release: [npmstage] check_user must name a non-root user\n");
 		ns_config_free(s->cfg);

@@ -121,6 +121,16 @@ fail:
 	return -1;
 }
 
+void
+spool_remove(struct ns_state *st, const char *id)
+{
+	char name[NS_ID_MAX + 8];
+
+	snprintf(name, sizeof(name), "%s.tgz", id);
+	if (unlinkat(ns_state_spoolfd(st), name, 0) == 0)
+		fsync(ns_state_spoolfd(st));
+}
+
 int
 spool_open(struct ns_state *st, const char *id, struct ns_err *err)
 {

@@ -21,6 +21,9 @@ void spool_discard(struct ns_state *st, const char *tmpname);
 int spool_store_fd(struct ns_state *st, const char *id, int src_fd, char *sri, char *sha1,
                    long long *size, struct ns_err *err);
 
+/* Removes spool/<id>.tgz (a stage that failed after storing it). */
+void spool_remove(struct ns_state *st, const char *id);
+
 /* Opens spool/<id>.tgz (checked: regular, root-owned, 0600, no link). */
 int spool_open(struct ns_state *st, const char *id, struct ns_err *err);
 

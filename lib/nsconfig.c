@@ -225,6 +225,9 @@ handler(void *user, const char *section, const char *name, const char *value)
 			cfg->factors = ns_factor_parse_list(value, &ferr);
 			return cfg->factors != 0 || bad(c, "factors: %.250s", ferr.msg);
 		}
+		if (strcmp(name, "stager_spool_max") == 0)
+			return parse_uint(value, 1, 10000, &cfg->stager_spool_max) ||
+			       bad(c, "stager_spool_max: '%s' is not 1..10000 releases", value);
 		if (strcmp(name, "approval_ttl") == 0)
 			return parse_uint(value, 30, 86400, &cfg->approval_ttl) ||
 			       bad(c, "approval_ttl: '%s' is not 30..86400 seconds", value);
@@ -347,6 +350,7 @@ config_new(void)
 		return NULL;
 	cfg->factors = NS_FACTOR_ALL;
 	cfg->approval_ttl = 300;
+	cfg->stager_spool_max = 16;
 	cfg->totp_window = 1;
 	cfg->totp_max_failures = 5;
 	cfg->totp_lockout = 300;

@@ -37,6 +37,7 @@ struct ns_config {
 	char *service;                 /* PAM service the helper runs */
 	char *stagers[NS_MAX_NAMES];   /* who may stage locally ("%group" ok); root always */
 	size_t n_stagers;
+	unsigned stager_spool_max;     /* local releases one stager may have waiting */
 	unsigned factors;
 	unsigned approval_ttl;         /* seconds an approval statement is valid */
 	unsigned totp_window;          /* steps either side */
