@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ reset_environment(void)
 }
 
 static int record_caller(void);
+static void reset_limits(void);
 
 static int
 fix_std_fds(void)
@@ -104,6 +106,7 @@ harden_process(char **argv0)
 		fprintf(stderr, "npm-release: cannot record the caller's groups\n");
 		return -1;
 	}
+	reset_limits();
 	umask(077);
 	if (setrlimit(RLIMIT_CORE, &rl) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
 		fprintf(stderr, "npm-release: cannot disable core dumps: %s\n", strerror(errno));
@@ -140,6 +143,71 @@ record_caller(void)
 		return -1;
 	caller.ngroups = n;
 	caller.recorded = 1;
+	return 0;
+}
+
+/* Limits are inherited from the caller, who could set them to kill us half-way
+ * (RLIMIT_CPU ends in SIGKILL, a signal the caller cannot send us itself) or make
+ * allocations fail at a chosen point. A privileged run resets them, as sudo does;
+ * what the helper itself may consume is bounded by its own caps (tarball size,
+ * response sizes, the checker child's limits). Where the hard limit cannot be
+ * raised (no CAP_SYS_RESOURCE, as in some containers) the soft one goes up to it,
+ * and limits_sufficient() refuses a privileged command that would still run under
+ * a limit below its floor, before it touches any state. */
+static const struct {
+	int resource;
+	const char *name;
+	rlim_t want;   /* what a privileged run sets */
+	rlim_t floor;  /* below this, a privileged command refuses to start */
+} limits[] = {
+	{ RLIMIT_CPU, "RLIMIT_CPU (ulimit -t)", RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_FSIZE, "RLIMIT_FSIZE (ulimit -f)", RLIM_INFINITY, (rlim_t)2 << 30 },
+	{ RLIMIT_DATA, "RLIMIT_DATA (ulimit -d)", RLIM_INFINITY, (rlim_t)2 << 30 },
+	{ RLIMIT_AS, "RLIMIT_AS (ulimit -v)", RLIM_INFINITY, (rlim_t)4 << 30 },
+	{ RLIMIT_RSS, "RLIMIT_RSS (ulimit -m)", RLIM_INFINITY, 0 },
+	{ RLIMIT_NOFILE, "RLIMIT_NOFILE (ulimit -n)", 1024, 256 },
+	{ RLIMIT_NPROC, "RLIMIT_NPROC (ulimit -u)", RLIM_INFINITY, 0 },
+	{ RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK (ulimit -l)", 1024 * 1024, 0 },
+	{ RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING (ulimit -i)", 1024, 0 },
+};
+
+static void
+reset_limits(void)
+{
+	struct rlimit rl;
+	size_t i;
+
+	if (!caller.privileged || geteuid() != 0)
+		return;
+	/* A file size limit then makes write fail with EFBIG, an error we handle. */
+	signal(SIGXFSZ, SIG_IGN);
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		rl.rlim_cur = rl.rlim_max = limits[i].want;
+		if (setrlimit(limits[i].resource, &rl) == 0 ||
+		    getrlimit(limits[i].resource, &rl) != 0)
+			continue;
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(limits[i].resource, &rl);
+	}
+}
+
+static int
+limits_sufficient(void)
+{
+	struct rlimit rl;
+	size_t i;
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		if (getrlimit(limits[i].resource, &rl) != 0)
+			return -1;
+		if (rl.rlim_cur != RLIM_INFINITY &&
+		    (limits[i].floor == RLIM_INFINITY || rl.rlim_cur < limits[i].floor)) {
+			fprintf(stderr, "npm-release: refusing to run under the caller's %s of %llu; "
+			                "nothing done\n", limits[i].name,
+			        (unsigned long long)rl.rlim_cur);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -217,6 +285,8 @@ become_root(void)
 {
 	if (!caller.recorded || !caller.privileged || caller.started_euid != 0)
 		return 0;
+	if (limits_sufficient() != 0)
+		return -1;
 	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0 ||
 	    !ids_are(0, 0)) {
 		fprintf(stderr, "npm-release: cannot take the helper's identity: %s\n",

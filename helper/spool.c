@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "secure_file.h"
@@ -17,18 +19,66 @@ spool_shown(struct ns_state *st, char *buf, size_t cap)
 	snprintf(buf, cap, "%s/spool", ns_state_path(st));
 }
 
-int
-spool_tmp_open(struct ns_state *st, char *name, size_t cap, struct ns_err *err)
+/* A named temporary exists only between linkat and renameat in spool_commit, or
+ * where the file system lacks O_TMPFILE; one older than this was left by a
+ * process killed there (by root or the OOM killer: the caller cannot signal us). */
+#define SPOOL_STALE_SECONDS 600
+
+static void
+spool_sweep(struct ns_state *st)
+{
+	int dfd = fcntl(ns_state_spoolfd(st), F_DUPFD_CLOEXEC, 3);
+	struct dirent *e;
+	struct stat sb;
+	DIR *d;
+
+	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, ".incoming.", 10) != 0 ||
+		    fstatat(ns_state_spoolfd(st), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISREG(sb.st_mode) && sb.st_mtime + SPOOL_STALE_SECONDS < time(NULL))
+			unlinkat(ns_state_spoolfd(st), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+static int
+spool_tmp_name(char *name, size_t cap, struct ns_err *err)
 {
 	unsigned char rnd[8];
 	char hex[17];
+
+	if (getentropy(rnd, sizeof(rnd)) != 0)
+		return ns_fail(err, "getentropy: %s", strerror(errno));
+	ns_hex(rnd, sizeof(rnd), hex);
+	snprintf(name, cap, ".incoming.%s", hex);
+	return 0;
+}
+
+int
+spool_tmp_open(struct ns_state *st, char *name, size_t cap, struct ns_err *err)
+{
 	int fd, i;
 
+	spool_sweep(st);
+	/* Unnamed until it is complete: a process that dies while writing leaves
+	 * nothing behind in the spool. */
+	fd = openat(ns_state_spoolfd(st), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (cap > 0)
+			name[0] = '\0';
+		return fd;
+	}
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return ns_fail(err, "spool: %s", strerror(errno));
 	for (i = 0; i < 8; i++) {
-		if (getentropy(rnd, sizeof(rnd)) != 0)
-			return ns_fail(err, "getentropy: %s", strerror(errno));
-		ns_hex(rnd, sizeof(rnd), hex);
-		snprintf(name, cap, ".incoming.%s", hex);
+		if (spool_tmp_name(name, cap, err) != 0)
+			return -1;
 		fd = openat(ns_state_spoolfd(st), name,
 		            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0)
@@ -43,19 +93,36 @@ int
 spool_commit(struct ns_state *st, int fd, const char *tmpname, const char *id,
              struct ns_err *err)
 {
-	char final[NS_ID_MAX + 8];
+	char final[NS_ID_MAX + 8], named[64], proc[64];
 
 	snprintf(final, sizeof(final), "%s.tgz", id);
-	if (fsync(fd) != 0 || renameat(ns_state_spoolfd(st), tmpname, ns_state_spoolfd(st), final) != 0 ||
-	    fsync(ns_state_spoolfd(st)) != 0)
+	if (fsync(fd) != 0)
 		return ns_fail(err, "spool: storing %s: %s", final, strerror(errno));
+	if (tmpname[0] == '\0') {
+		/* Give the unnamed file a temporary name, then rename it over any older
+		 * copy: linkat never replaces, rename does, atomically. */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (spool_tmp_name(named, sizeof(named), err) != 0)
+			return -1;
+		if (linkat(AT_FDCWD, proc, ns_state_spoolfd(st), named, AT_SYMLINK_FOLLOW) != 0)
+			return ns_fail(err, "spool: storing %s: %s", final, strerror(errno));
+		tmpname = named;
+	}
+	if (renameat(ns_state_spoolfd(st), tmpname, ns_state_spoolfd(st), final) != 0 ||
+	    fsync(ns_state_spoolfd(st)) != 0) {
+		int e = errno;
+		if (tmpname == named)
+			unlinkat(ns_state_spoolfd(st), named, 0);
+		return ns_fail(err, "spool: storing %s: %s", final, strerror(e));
+	}
 	return 0;
 }
 
 void
 spool_discard(struct ns_state *st, const char *tmpname)
 {
-	unlinkat(ns_state_spoolfd(st), tmpname, 0);
+	if (tmpname[0] != '\0')
+		unlinkat(ns_state_spoolfd(st), tmpname, 0);
 }
 
 int
@@ -71,6 +138,14 @@ spool_store_fd(struct ns_state *st, const char *id, int src_fd, char *sri, char 
 
 	if (d == NULL)
 		return ns_fail(err, "out of memory");
+	{
+		/* A file known to be too big is refused before a byte is copied. */
+		struct stat sb;
+		if (fstat(src_fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > NS_TARBALL_MAX) {
+			ns_digest_free(d);
+			return ns_fail(err, "tarball larger than %lld bytes", NS_TARBALL_MAX);
+		}
+	}
 	fd = spool_tmp_open(st, tmp, sizeof(tmp), err);
 	if (fd < 0) {
 		ns_digest_free(d);

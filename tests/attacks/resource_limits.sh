@@ -1,0 +1,74 @@
+#!/bin/bash
+# Guarantee attacked: a local stager cannot use resource limits to make the setuid
+# helper die half-way and leave root-owned debris or a half-written state behind
+# (found by the red-team pass: `ulimit -t 1` before `stage` of a big file left a
+# root-owned 141 MB .incoming file in the spool, unremovable by the stager and
+# counted nowhere; repeated, it fills the state's file system). The helper resets
+# the limits it inherits and writes the spool through unnamed temporaries; where
+# it cannot raise a hard limit (no CAP_SYS_RESOURCE, as in some containers and on
+# CI) it refuses to start a privileged command under a limit below its floor.
+# Either outcome is fine here; being killed half-way, or debris, is not.
+. "$SRCDIR/tests/attacks/harness.sh"
+
+spool_debris() { find "$T/state/spool" -name '.incoming.*' | wc -l; }
+chmod 0755 "$T"
+mkdir -m 0777 "$T/st"
+
+# CPU time: a sparse 300 MB file costs the stager nothing and the root copy seconds.
+as_user "$ST" truncate -s 300M "$T/st/big.tgz"
+rc=0
+as_user "$ST" bash -c "ulimit -t 1; exec '$NR' stage '$T/st/big.tgz'" > "$T/cpu.out" 2>&1 || rc=$?
+sed 's/^/    | /' "$T/cpu.out"
+[ "$rc" -lt 128 ] || attack_succeeded "RLIMIT_CPU killed the helper (exit $rc)"
+refused_or() { # RC WANT FILE: exit WANT, or 2 with the refusal naming the limit
+	[ "$1" = "$2" ] && return 0
+	[ "$1" = 2 ] && grep -q 'refusing to run under the caller' "$3" && return 0
+	fail "exit $1, wanted $2 or the limit refusal (2)"
+}
+refused_or "$rc" 1 "$T/cpu.out"
+[ "$(spool_debris)" = 0 ] || attack_succeeded "spool debris after a CPU-limited stage: $(ls -la "$T/state/spool")"
+[ -z "$(ls "$T/state/spool")" ] || attack_succeeded "files left in the spool: $(ls "$T/state/spool")"
+pass "ulimit -t 1: exit $rc (1: finished and refused the file; 2: refused the limit), nothing in the spool"
+
+# File size: SIGXFSZ in the middle of the spool write.
+pack_pkg fsize-pkg 1.0.0
+head -c 3000000 /dev/urandom > "$DIR/blob.bin"
+rm -f "$DIR"/*.tgz
+(cd "$DIR" && npm pack --pack-destination "$DIR" >/dev/null 2>&1) || fail "npm pack"
+TGZ=$(ls "$DIR"/*.tgz)
+cp "$TGZ" "$T/st/fsize.tgz" && chmod 0644 "$T/st/fsize.tgz"
+rc=0
+as_user "$ST" bash -c "ulimit -f 512; exec '$NR' stage '$T/st/fsize.tgz'" > "$T/fsize.out" 2>&1 || rc=$?
+sed 's/^/    | /' "$T/fsize.out"
+[ "$rc" -lt 128 ] || attack_succeeded "RLIMIT_FSIZE killed the helper (exit $rc)"
+refused_or "$rc" 0 "$T/fsize.out"
+[ "$(spool_debris)" = 0 ] || attack_succeeded "spool debris after a file-size-limited stage"
+if [ "$rc" = 0 ]; then
+	ID=$(grep -E '^[0-9a-f-]{36}$' "$T/fsize.out" | head -1)
+	[ -n "$ID" ] && [ "$(stat -c %s "$T/state/spool/$ID.tgz")" = "$(stat -c %s "$TGZ")" ] ||
+		attack_succeeded "the spooled copy is not the whole tarball"
+else
+	[ -z "$(ls "$T/state/spool")" ] || attack_succeeded "files left in the spool: $(ls "$T/state/spool")"
+fi
+pass "ulimit -f 512: exit $rc (0: the 3 MB tarball spooled whole; 2: refused the limit), no debris"
+
+# Descriptors and address space: the stage either works or refuses, never half.
+for lim in "ulimit -n 8" "ulimit -v 300000"; do
+	pack_pkg "lim-pkg-${lim//[^0-9]/}" 1.0.0
+	cp "$TGZ" "$T/st/lim.tgz" && chmod 0644 "$T/st/lim.tgz"
+	rc=0
+	as_user "$ST" bash -c "$lim; exec '$NR' stage '$T/st/lim.tgz'" > "$T/lim.out" 2>&1 || rc=$?
+	sed 's/^/    | /' "$T/lim.out"
+	[ "$rc" -lt 128 ] || attack_succeeded "$lim killed the helper (exit $rc)"
+	refused_or "$rc" 0 "$T/lim.out"
+	[ "$(spool_debris)" = 0 ] || attack_succeeded "spool debris under $lim"
+	pass "$lim: exit $rc, no debris"
+done
+
+# Too big is refused before a byte is copied.
+as_user "$ST" truncate -s 600M "$T/st/huge.tgz"
+expect_status 1 as_user "$ST" "$NR" stage "$T/st/huge.tgz"
+contains "$OUT" "larger than"
+[ "$(spool_debris)" = 0 ] || attack_succeeded "spool debris after an oversized stage"
+expect_status 0 nr log --verify
+pass "a 600 MB file is refused up front; the ledger still verifies"
