@@ -10,20 +10,23 @@ for tool in pamtester cc; do command -v "$tool" >/dev/null || skip "needs $tool"
 
 cc -o "$T/hostile_app" "$SRCDIR/tests/attacks/hostile_app.c" -lpam || fail "cc hostile_app"
 
-# A pending approval of A1's: the approve waits at its code prompt on a FIFO.
-stage_local stacked-pkg 1.0.0
 mkfifo "$T/answer"
-as_user "$A1" "$NR" approve "$ID" < "$T/answer" > "$T/approve.out" 2>&1 &
-APPROVE=$!
-exec 7> "$T/answer" # held open: the prompt waits
-ATTACK_CLEANUPS+=("kill $APPROVE 2>/dev/null; exec 7>&-")
-for i in $(seq 1 300); do
-	AID=$(ls "$T/state/tickets" 2>/dev/null | head -1)
-	[ -n "$AID" ] && break
-	kill -0 "$APPROVE" 2>/dev/null || { cat "$T/approve.out"; fail "approve exited early"; }
-	sleep 0.1
-done
-[ -n "$AID" ] || { cat "$T/approve.out"; fail "no pending approval ticket appeared"; }
+pending_approval() { # VERSION -> APPROVE (pid), AID: A1's approve waits at its prompt on a FIFO
+	stage_local stacked-pkg "$1"
+	as_user "$A1" "$NR" approve "$ID" < "$T/answer" > "$T/approve.out" 2>&1 &
+	APPROVE=$!
+	exec 7> "$T/answer" # held open: the prompt waits
+	ATTACK_CLEANUPS+=("kill $APPROVE 2>/dev/null")
+	AID=
+	for i in $(seq 1 300); do
+		AID=$(ls "$T/state/tickets" 2>/dev/null | head -1)
+		[ -n "$AID" ] && break
+		kill -0 "$APPROVE" 2>/dev/null || { cat "$T/approve.out"; fail "approve exited early"; }
+		sleep 0.1
+	done
+	[ -n "$AID" ] || { cat "$T/approve.out"; fail "no pending approval ticket appeared"; }
+}
+pending_approval 1.0.0
 pass "A1's approval $AID is pending at its prompt"
 
 # The control: the same hostile application in the npm-release service does get the
@@ -40,18 +43,7 @@ kill "$APPROVE" 2>/dev/null || true
 wait "$APPROVE" 2>/dev/null || true
 exec 7>&-
 rm -f "$T/state/tickets/"* 2>/dev/null || true
-stage_local stacked-pkg 1.0.1
-as_user "$A1" "$NR" approve "$ID" < "$T/answer" > "$T/approve.out" 2>&1 &
-APPROVE=$!
-exec 7> "$T/answer"
-AID=
-for i in $(seq 1 300); do
-	AID=$(ls "$T/state/tickets" 2>/dev/null | head -1)
-	[ -n "$AID" ] && break
-	kill -0 "$APPROVE" 2>/dev/null || { cat "$T/approve.out"; fail "approve exited early"; }
-	sleep 0.1
-done
-[ -n "$AID" ] || fail "no pending approval ticket appeared"
+pending_approval 1.0.1
 
 for svc in su sudo login sshd; do
 	printf 'auth sufficient %s config=%s\nauth required pam_deny.so\naccount sufficient %s config=%s\naccount required pam_deny.so\n' \
