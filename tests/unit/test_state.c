@@ -134,6 +134,47 @@ test_approval_single_use(void **state)
 	ns_state_close(st);
 }
 
+/* A consumed reject is no vote: with two approvers needed, bob's reject and
+ * alice's approve are one approver, not two (the count publishing relies on). */
+static void
+test_reject_is_no_approval(void **state)
+{
+	struct ns_state *st = open_state();
+	struct ns_config cfg;
+	struct ns_release r;
+	struct ns_approval rej, app, rej2;
+	struct ns_err err;
+	unsigned n;
+	int mine;
+
+	(void)state;
+	add_release(st, "rel-rq");
+	assert_int_equal(ns_release_get(st, "rel-rq", &r, &err), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.approval_ttl = 60;
+	assert_int_equal(ns_approval_create(st, &cfg, &r, NS_ACTION_REJECT, "bob", 1000, &rej,
+	                                    &err), 0);
+	assert_int_equal(ns_approval_consume(st, &rej, 1001, "totp", &err), 0);
+	assert_int_equal(ns_approvals_consumed(st, "rel-rq", "bob", &n, &mine, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(mine, 0);
+	assert_int_equal(ns_approval_create(st, &cfg, &r, NS_ACTION_APPROVE, "alice", 1000, &app,
+	                                    &err), 0);
+	assert_int_equal(ns_approval_consume(st, &app, 1002, "totp", &err), 0);
+	/* carol's reject sorts between alice and bob: still one approver */
+	assert_int_equal(ns_approval_create(st, &cfg, &r, NS_ACTION_REJECT, "alicf", 1000, &rej2,
+	                                    &err), 0);
+	assert_int_equal(ns_approval_consume(st, &rej2, 1003, "totp", &err), 0);
+	assert_int_equal(ns_approvals_consumed(st, "rel-rq", "bob", &n, &mine, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(mine, 0);
+	ns_approval_clear(&rej);
+	ns_approval_clear(&rej2);
+	ns_approval_clear(&app);
+	ns_release_clear(&r);
+	ns_state_close(st);
+}
+
 struct fixed {
 	long long step;
 };
@@ -439,6 +480,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_approval_single_use),
+		cmocka_unit_test(test_reject_is_no_approval),
 		cmocka_unit_test(test_totp_steps),
 		cmocka_unit_test(test_totp_concurrent),
 		cmocka_unit_test(test_hot_files_hostile),
