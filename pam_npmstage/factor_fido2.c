@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "approver.h"
 #include "digest.h"
@@ -76,6 +77,7 @@ factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 	unsigned counter = 0;
 	size_t n = 0, which = 0;
 	int rc = PAM_AUTH_ERR, uv;
+	time_t answered;
 
 	memset(creds, 0, sizeof(creds));
 	for (; n < appr->n_fido2 && n < NS_MAX_CREDS; n++) {
@@ -104,7 +106,9 @@ factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 		conv_error(pamh, "npm-release: verification failed");
 		goto out;
 	}
-	if (counter_advances(pamh, st, user, &creds[which], counter))
+	/* the touch may have come late: the approval must still be valid */
+	if (counter_advances(pamh, st, user, &creds[which], counter) &&
+	    context_answer_time(pamh, ctx, &answered) == PAM_SUCCESS)
 		rc = PAM_SUCCESS;
 out:
 	explicit_bzero(challenge, sizeof(challenge));
