@@ -113,6 +113,8 @@ int ns_state_totp_use(struct ns_state *st, const char *user, time_t now,
                       long long (*check_fn)(void *arg), void *arg, struct ns_err *err);
 int ns_state_totp_set(struct ns_state *st, const char *user, long long last_step,
                       struct ns_err *err);
+int ns_state_totp_unlock(struct ns_state *st, const char *user, struct ns_totp_record *before,
+                         struct ns_err *err);
 
 /* FIDO2 signature counters, one record (record.h) per credential (cred: hex of
  * its id) under fido2/: under the record's lock, ok(stored, counter) decides (a

@@ -34,7 +34,8 @@ factor_totp(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st
             const char *user, const struct ns_approver *appr,
             const struct approval_context *ctx)
 {
-	struct ns_totp_policy pol = { cfg->totp_max_failures, cfg->totp_lockout };
+	struct ns_totp_policy pol = { cfg->totp_max_failures, cfg->totp_lockout,
+		                      cfg->totp_max_lockouts };
 	struct match_arg m;
 	struct ns_err err;
 	char prompt[512], *code = NULL;

@@ -193,6 +193,49 @@ test_code_checked_when_answered(void **state)
 	assert_int_equal(cs.tokens, 1);
 }
 
+/* Wrong codes lock the approver out, each lockout in a row twice as long, then
+ * until an administrator unlocks (the call npm-release enroll unlock makes). */
+static void
+test_lockout_escalates(void **state)
+{
+	struct pamfix_conv cs;
+	struct ns_state *st;
+	struct ns_totp_record was;
+	struct ns_err err;
+	char u[16], rel[65], id[65], wrong[16];
+	time_t t;
+
+	(void)state;
+	write_config(300, 1, "max_failures = 1\nlockout = 3\nmax_lockouts = 1\n");
+	snprintf(u, sizeof(u), "%s", new_user());
+	assert_int_equal(pamfix_release(&fx, "demo-pkg", "local", rel), 0);
+	assert_int_equal(pamfix_approval_of(&fx, rel, u, "approve", 0, id), 0);
+	/* one good code for the whole test (window 1: valid for 30 s and more) */
+	t = steady_now();
+	snprintf(wrong, sizeof(wrong), "%s", strcmp(code_at(t), "000000") ? "000000" : "111111");
+	/* first lockout: 3 s */
+	assert_int_equal(gate(u, id, wrong, 0, &cs), PAM_AUTH_ERR);
+	assert_int_equal(gate(u, id, code_at(t), 0, &cs), PAM_AUTH_ERR);
+	sleep(4);
+	/* second in a row: 6 s, so 4 s later still locked */
+	assert_int_equal(gate(u, id, wrong, 0, &cs), PAM_AUTH_ERR);
+	sleep(4);
+	assert_int_equal(gate(u, id, code_at(t), 0, &cs), PAM_AUTH_ERR);
+	assert_int_equal(pamfix_consumed(&fx, id, NULL), 0);
+	sleep(3);
+	/* the third: held until unlocked */
+	assert_int_equal(gate(u, id, wrong, 0, &cs), PAM_AUTH_ERR);
+	sleep(1);
+	assert_int_equal(gate(u, id, code_at(t), 0, &cs), PAM_AUTH_ERR);
+	assert_int_equal(cs.tokens, 0);
+	assert_int_equal(ns_state_open(fx.statedir, 0, &st, &err), 0);
+	assert_int_equal(ns_state_totp_unlock(st, u, &was, &err), 0);
+	ns_state_close(st);
+	assert_int_equal(was.locked_until, NS_TOTP_LOCKED_HELD);
+	assert_int_equal(gate(u, id, code_at(t), 0, &cs), PAM_SUCCESS);
+	assert_int_equal(cs.tokens, 1);
+}
+
 static int
 setup(void **state)
 {
@@ -222,6 +265,7 @@ main(void)
 		cmocka_unit_test_setup(test_reject_releases_only_what_it_needs, before_each),
 		cmocka_unit_test_setup(test_answer_after_expiry, before_each),
 		cmocka_unit_test_setup(test_code_checked_when_answered, before_each),
+		cmocka_unit_test_setup(test_lockout_escalates, before_each),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
