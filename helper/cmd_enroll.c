@@ -5,6 +5,8 @@
  *                the user's existing keys excluded;
  *   list USER    the enrolled factors and credential ids, never secrets;
  *   remove USER totp|fido2 [CRED-ID-PREFIX]
+ *   unlock USER  lifts a TOTP lockout (timed, or held after max_lockouts) and
+ *                forgets the failures; the last code used stays spent
  * Every change is a ledger entry. */
 #include "config.h"
 
@@ -328,12 +330,37 @@ out:
 }
 
 static int
+enroll_unlock(struct session *s, const char *user)
+{
+	struct ns_totp_record was;
+	struct ns_err err;
+
+	if (ns_state_totp_unlock(s->st, user, &was, &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		return NS_EXIT_FAIL;
+	}
+	session_ledger(s, "enroll-unlock", "{\"user\":\"%s\",\"lockouts\":%lld,"
+	                                   "\"held\":%s,\"by\":\"%s\"}", user, was.lockouts,
+	               was.locked_until == NS_TOTP_LOCKED_HELD ? "true" : "false", s->caller);
+	if (was.locked_until == NS_TOTP_LOCKED_HELD)
+		printf("%s: TOTP lockout lifted (held after %lld lockouts in a row)\n", user,
+		       was.lockouts);
+	else if (was.locked_until > (long long)time(NULL))
+		printf("%s: TOTP lockout lifted (%lld s were left)\n", user,
+		       was.locked_until - (long long)time(NULL));
+	else
+		printf("%s: was not locked out; failure counts cleared\n", user);
+	return NS_EXIT_OK;
+}
+
+static int
 usage(void)
 {
 	fprintf(stderr, "usage: npm-release enroll totp USER\n"
 	                "       npm-release enroll fido2 USER [--alg es256|eddsa] [--pin-stdin]\n"
 	                "       npm-release enroll list USER\n"
-	                "       npm-release enroll remove USER totp|fido2 [CRED-ID-PREFIX]\n");
+	                "       npm-release enroll remove USER totp|fido2 [CRED-ID-PREFIX]\n"
+	                "       npm-release enroll unlock USER\n");
 	return NS_EXIT_USAGE;
 }
 
@@ -360,7 +387,7 @@ cmd_enroll(int argc, char **argv)
 		return usage();
 	what = argv[1];
 	user = argv[2];
-	if (strcmp(what, "list") == 0) {
+	if (strcmp(what, "list") == 0 || strcmp(what, "unlock") == 0) {
 		if (argc != 3)
 			return usage();
 	} else if (strcmp(what, "remove") == 0) {
@@ -406,6 +433,8 @@ cmd_enroll(int argc, char **argv)
 	}
 	if (strcmp(what, "list") == 0)
 		rc = enroll_list(&s, user);
+	else if (strcmp(what, "unlock") == 0)
+		rc = enroll_unlock(&s, user);
 	else if (strcmp(what, "remove") == 0)
 		rc = enroll_remove(&s, user, f, prefix);
 	else if (f == NS_FACTOR_TOTP)

@@ -102,6 +102,7 @@ cmd_reject(int argc, char **argv)
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}
+	tok->for_reject = 1;
 	if (gate_run(s.cfg->service, s.caller, a.id, tok, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		session_ledger(&s, "deny", "{\"id\":\"%s\",\"approval\":\"%s\",\"action\":\"reject\","

@@ -111,7 +111,17 @@ answer_binary(struct gate_ctx *g, const struct pam_message *m, struct pam_respon
 		r->resp = strdup(g->approval_id);
 		return r->resp != NULL ? 0 : -1;
 	}
-	if (type == NS_BP_RECORDED && !g->tok->received && !g->tok->recorded) {
+	if (type == NS_BP_REJECTED && g->tok->for_reject && !g->tok->received &&
+	    !g->tok->rejected) {
+		if (plen == 0 || payload[plen - 1] != '\0' || strlen((const char *)payload) + 1 != plen ||
+		    strcmp((const char *)payload, g->approval_id) != 0)
+			return -1;
+		g->tok->rejected = 1;
+		r->resp = strdup("ok");
+		return r->resp != NULL ? 0 : -1;
+	}
+	if (type == NS_BP_RECORDED && !g->tok->for_reject && !g->tok->received &&
+	    !g->tok->recorded) {
 		const char *have, *need;
 		if (ns_bp_token_fields(payload, plen, &approval, &have, &need) != 0 ||
 		    strcmp(approval, g->approval_id) != 0 ||
@@ -125,7 +135,7 @@ answer_binary(struct gate_ctx *g, const struct pam_message *m, struct pam_respon
 		r->resp = strdup("ok");
 		return r->resp != NULL ? 0 : -1;
 	}
-	if (type != NS_BP_TOKEN || g->tok->received || g->tok->recorded)
+	if (type != NS_BP_TOKEN || g->tok->received || g->tok->recorded || g->tok->rejected)
 		return -1;
 	if (ns_bp_token_fields(payload, plen, &approval, &token, &otp_line) != 0 ||
 	    strcmp(approval, g->approval_id) != 0 || strlen(token) >= sizeof(g->tok->tok.token) ||
@@ -217,10 +227,11 @@ gate_run(const char *service, const char *user, const char *approval_id, struct 
 		explicit_bzero(&tok->tok, sizeof(tok->tok));
 		tok->received = 0;
 		tok->recorded = 0;
+		tok->rejected = 0;
 		return -1;
 	}
 	pam_end(pamh, rc);
-	if (!tok->received && !tok->recorded)
+	if (!tok->received && !tok->recorded && !tok->rejected)
 		return ns_fail(err, "approval denied: the PAM stack succeeded but released no "
 		                    "token (is pam_npmstage.so in the %s service?)", service);
 	return 0;

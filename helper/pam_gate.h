@@ -13,6 +13,11 @@ struct gate_token {
 	 * distinct approvers (NS_BP_RECORDED): approvers so far, and needed. */
 	int recorded;
 	unsigned approvers, needed;
+	/* Set by the caller before gate_run: this gate is for a reject. Then the module
+	 * may answer NS_BP_REJECTED (consumed, nothing crosses: a local release) and
+	 * never NS_BP_RECORDED (a reject needs no quorum). */
+	int for_reject;
+	int rejected;
 };
 
 /* mmap'd, mlock'd, MADV_DONTDUMP; NULL on failure. */
@@ -21,7 +26,8 @@ void gate_token_free(struct gate_token *t);
 
 /* pam_start(service, user) + authenticate + acct_mgmt for approval_id. 0 only when
  * both succeed and the token arrived for this approval, or the module recorded it
- * as one of several approvals needed (tok->recorded). */
+ * as one of several approvals needed (tok->recorded), or consumed a local reject
+ * (tok->rejected). */
 int gate_run(const char *service, const char *user, const char *approval_id,
              struct gate_token *tok, struct ns_err *err);
 

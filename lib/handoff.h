@@ -17,6 +17,9 @@
 /* The approval was consumed but the scope needs more distinct approvers
  * (min_approvers): no token crosses. approval id NUL approvers-so-far NUL needed NUL */
 #define NS_BP_RECORDED 0x03
+/* A reject approval was consumed and nothing else is needed (a local release: the
+ * helper only drops its spool): no token crosses. approval id NUL */
+#define NS_BP_REJECTED 0x04
 #define NS_BP_HEADER 14
 #define NS_BP_MAX_PAYLOAD 16384
 

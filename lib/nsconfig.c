@@ -282,6 +282,9 @@ handler(void *user, const char *section, const char *name, const char *value)
 		if (strcmp(name, "lockout") == 0)
 			return parse_uint(value, 1, 86400, &cfg->totp_lockout) ||
 			       bad(c, "totp lockout: '%s' is not 1..86400 seconds", value);
+		if (strcmp(name, "max_lockouts") == 0)
+			return parse_uint(value, 0, 20, &cfg->totp_max_lockouts) ||
+			       bad(c, "totp max_lockouts: '%s' is not 0..20", value);
 	} else if (strcmp(section, "fido2") == 0) {
 		if (strcmp(name, "rp_id") == 0)
 			return set_str(&cfg->fido2_rp_id, value) || bad(c, "out of memory");
@@ -354,6 +357,7 @@ config_new(void)
 	cfg->totp_window = 1;
 	cfg->totp_max_failures = 5;
 	cfg->totp_lockout = 300;
+	cfg->totp_max_lockouts = 4;
 	cfg->fido2_uv = NS_UV_PREFERRED;
 	cfg->registry_mode = NS_MODE_STAGE;
 	cfg->registry_otp = NS_OTP_NONE;

@@ -42,7 +42,8 @@ struct ns_config {
 	unsigned approval_ttl;         /* seconds an approval statement is valid */
 	unsigned totp_window;          /* steps either side */
 	unsigned totp_max_failures;
-	unsigned totp_lockout;         /* seconds */
+	unsigned totp_lockout;         /* seconds, doubled by each further lockout */
+	unsigned totp_max_lockouts;    /* timed lockouts in a row before an admin must unlock */
 	char *fido2_rp_id;
 	enum ns_uv fido2_uv;
 	char *registry_url;

@@ -373,15 +373,32 @@ get_assertion(fido_dev_t *dev, fido_assert_t *a, const char *rp_id,
 	return 0;
 }
 
+/* Whether to ask this device for UV under policy uv (NS_FIDO2_UV_*). */
+static int
+uv_wanted(fido_dev_t *dev, int uv, const struct ns_fido2_cred *creds, size_t n,
+    const char *pin)
+{
+	if (uv == NS_FIDO2_UV_REQUIRED)
+		return 1;
+	if (pin == NULL && !fido_dev_has_uv(dev))
+		return 0;	/* cannot: a credential enrolled with UV is refused below */
+	if (uv == NS_FIDO2_UV_IF_CAPABLE)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (creds[i].uv_enrolled)
+			return 1;
+	return 0;
+}
+
 static int
 authenticate_on(fido_dev_t *dev, const char *rp_id, const struct ns_fido2_cred *creds,
-    size_t n, const unsigned char *challenge, int uv_required, const char *pin,
+    size_t n, const unsigned char *challenge, int uv, const char *pin,
     size_t *which, unsigned *counter, int *no_creds, struct ns_err *err)
 {
 	fido_assert_t *a = NULL;
 	uint8_t flags;
 	size_t idx = 0;
-	int r = -1;
+	int r = -1, uv_required;
 
 	*no_creds = 0;
 	if (dev == NULL)
@@ -399,6 +416,10 @@ authenticate_on(fido_dev_t *dev, const char *rp_id, const struct ns_fido2_cred *
 	for (size_t i = 0; i < n; i++)
 		if (check_cred(&creds[i], i, err) < 0)
 			return -1;
+	if (uv != NS_FIDO2_UV_ENROLLED && uv != NS_FIDO2_UV_REQUIRED &&
+	    uv != NS_FIDO2_UV_IF_CAPABLE)
+		return ns_fail(err, "fido2: authenticate: bad user verification policy");
+	uv_required = uv_wanted(dev, uv, creds, n, pin);
 	if (uv_required && pin == NULL && !fido_dev_has_uv(dev))
 		return ns_fail(err, "fido2: user verification required, but the "
 		    "authenticator has no built-in UV and no PIN was given");
@@ -419,6 +440,12 @@ authenticate_on(fido_dev_t *dev, const char *rp_id, const struct ns_fido2_cred *
 		    "authenticator did not perform it");
 		goto out;
 	}
+	if (creds[idx].uv_enrolled && (flags & FLAG_UV) == 0) {
+		ns_fail(err, "fido2: getAssertion: the credential was enrolled with user "
+		    "verification, but the authenticator did not perform it (PIN or "
+		    "biometric needed)");
+		goto out;
+	}
 	if (verify_sig(a, &creds[idx], err) < 0)
 		goto out;
 	*which = idx;
@@ -432,18 +459,18 @@ out:
 int
 ns_fido2_authenticate_dev(struct fido_dev *dev, const char *rp_id,
     const struct ns_fido2_cred *creds, size_t n,
-    const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv_required,
+    const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv,
     const char *pin, size_t *which, unsigned *counter, struct ns_err *err)
 {
 	int no_creds;
 
-	return authenticate_on(dev, rp_id, creds, n, challenge, uv_required, pin, which,
+	return authenticate_on(dev, rp_id, creds, n, challenge, uv, pin, which,
 	    counter, &no_creds, err);
 }
 
 int
 ns_fido2_authenticate(const char *rp_id, const struct ns_fido2_cred *creds, size_t n,
-    const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv_required,
+    const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv,
     const char *pin, size_t *which, unsigned *counter, struct ns_err *err)
 {
 	fido_dev_info_t *list = NULL;
@@ -457,7 +484,7 @@ ns_fido2_authenticate(const char *rp_id, const struct ns_fido2_cred *creds, size
 	for (size_t i = 0; i < ndev && r < 0 && no_creds; i++) {
 		if (open_path(dev_path(list, i), &dev, err) < 0)
 			continue;
-		r = authenticate_on(dev, rp_id, creds, n, challenge, uv_required, pin,
+		r = authenticate_on(dev, rp_id, creds, n, challenge, uv, pin,
 		    which, counter, &no_creds, err);
 		close_dev(&dev);
 	}

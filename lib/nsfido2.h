@@ -49,20 +49,29 @@ int ns_fido2_enroll_dev(struct fido_dev *dev, const char *rp_id, const char *use
     const char *pin, int alg, const struct ns_fido2_cred *exclude, size_t n_exclude,
     struct ns_fido2_cred *out, struct ns_err *err);
 
+/* How much user verification (UV: PIN or biometric on the key) an authentication
+ * asks for. Whatever was asked for must be in the returned flags. */
+#define NS_FIDO2_UV_ENROLLED	0	/* only for credentials enrolled with UV */
+#define NS_FIDO2_UV_REQUIRED	1	/* always; a key that cannot is refused */
+#define NS_FIDO2_UV_IF_CAPABLE	2	/* whenever the key supports it (getInfo "uv",
+					   or a PIN was given), and for credentials
+					   enrolled with UV */
+
 /* Authentication: getAssertion with clientDataHash = challenge (the SHA-256 of the
  * approval statement) and allowList = creds. User presence is always required;
- * uv_required demands UV in the returned flags. The signature is verified with the
+ * uv (NS_FIDO2_UV_*) says when UV is asked for; a credential enrolled with UV
+ * (uv_enrolled) always needs it, so an unlocked stolen key is not enough. The signature is verified with the
  * key of the credential the device answered with (fido_assert_verify). Devices are
  * tried in turn while they hold none of the credentials. On success (0) sets
  * *which (index into creds) and *counter (signature counter); -1 with err set. The
  * caller checks the counter with ns_fido2_counter_ok() and stores it. */
 int ns_fido2_authenticate(const char *rp_id, const struct ns_fido2_cred *creds, size_t n,
-    const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv_required,
+    const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv,
     const char *pin, size_t *which, unsigned *counter, struct ns_err *err);
 /* The same on a device the caller has opened. */
 int ns_fido2_authenticate_dev(struct fido_dev *dev, const char *rp_id,
     const struct ns_fido2_cred *creds, size_t n,
-    const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv_required,
+    const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv,
     const char *pin, size_t *which, unsigned *counter, struct ns_err *err);
 
 /* Clone detection: 1 when now_counter > stored, or both are 0 (keys that always

@@ -535,6 +535,16 @@ ns_state_totp_set(struct ns_state *st, const char *user, long long last_step,
 }
 
 int
+ns_state_totp_unlock(struct ns_state *st, const char *user, struct ns_totp_record *before,
+                     struct ns_err *err)
+{
+	char shown[PATH_MAX];
+
+	snprintf(shown, sizeof(shown), "%s/totp", st->path);
+	return ns_totp_state_unlock(st->totpfd, shown, user, before, err);
+}
+
+int
 ns_state_fido2_counter_advance(struct ns_state *st, const char *user, const char *cred,
                                unsigned counter, int (*ok)(unsigned stored, unsigned now),
                                unsigned *stored, struct ns_err *err)

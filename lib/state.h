@@ -101,7 +101,8 @@ int ns_approval_ticket(struct ns_state *st, const char *id, struct ns_approval *
 int ns_approval_consume(struct ns_state *st, const struct ns_approval *a, time_t now,
                         const char *factor, struct ns_err *err);
 void ns_approval_clear(struct ns_approval *a);
-/* Distinct approvers with a consumed approval for release_id; *user_has (may be
+/* Distinct approvers with a consumed approval (action approve: rejects never count)
+ * for release_id; *user_has (may be
  * NULL) tells whether user is one of them. */
 int ns_approvals_consumed(struct ns_state *st, const char *release_id, const char *user,
                           unsigned *distinct, int *user_has, struct ns_err *err);
@@ -112,6 +113,8 @@ int ns_state_totp_use(struct ns_state *st, const char *user, time_t now,
                       long long (*check_fn)(void *arg), void *arg, struct ns_err *err);
 int ns_state_totp_set(struct ns_state *st, const char *user, long long last_step,
                       struct ns_err *err);
+int ns_state_totp_unlock(struct ns_state *st, const char *user, struct ns_totp_record *before,
+                         struct ns_err *err);
 
 /* FIDO2 signature counters, one record (record.h) per credential (cred: hex of
  * its id) under fido2/: under the record's lock, ok(stored, counter) decides (a

@@ -200,9 +200,10 @@ ns_approvals_consumed(struct ns_state *st, const char *release_id, const char *u
 	if (user_has != NULL)
 		*user_has = 0;
 	snprintf(shown, sizeof(shown), "%s/used", st->path);
-	/* Ordered by approver, so that each approver is counted once. */
+	/* Only approvals count: a consumed reject is no vote for publishing. Ordered by
+	 * approver, so that each approver is counted once. */
 	if (st_prepare(st, "SELECT id, approver FROM approvals WHERE release_id = ?"
-	                " ORDER BY approver", &s, err) != 0)
+	                " AND action = 'approve' ORDER BY approver", &s, err) != 0)
 		return -1;
 	if (st_bind_text(s, 1, release_id))
 		return st_bind_failed(st, s, err);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "approval.h"
@@ -236,6 +237,21 @@ context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t n
 	}
 	if (!report_passed(pamh, ctx) || !spool_matches(pamh, st, &ctx->release))
 		return PAM_AUTH_ERR;
+	return PAM_SUCCESS;
+}
+
+int
+context_answer_time(pam_handle_t *pamh, const struct approval_context *ctx, time_t *now)
+{
+	*now = time(NULL);
+	if (ctx->approval.expires <= (long long)*now) {
+		mod_log(pamh, LOG_NOTICE, "approval %s: answered %llds after it expired; refused",
+		        ctx->approval.id, (long long)*now - ctx->approval.expires);
+		conv_error(pamh, "npm-release: approval expired while the prompt was open "
+		                 "(answered %llds too late); nothing was approved, start again",
+		           (long long)*now - ctx->approval.expires);
+		return PAM_AUTH_ERR;
+	}
 	return PAM_SUCCESS;
 }
 

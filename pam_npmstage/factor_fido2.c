@@ -1,13 +1,16 @@
 /* The FIDO2 factor: one getAssertion whose clientDataHash is the SHA-256 of the
  * approval statement, so the signature covers exactly this artifact, approver and
- * expiry. User presence always, user verification when the policy requires it;
- * the signature counter must move forward (else: a possible clone, denied). */
+ * expiry. User presence always; user verification when the policy requires it,
+ * when it prefers it (the default) and the key supports it, and always for a
+ * credential enrolled with it. The signature counter must move forward (else: a
+ * possible clone, denied). */
 #include "config.h"
 
 #include <security/pam_ext.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "approver.h"
 #include "digest.h"
@@ -73,7 +76,8 @@ factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 	struct ns_err err;
 	unsigned counter = 0;
 	size_t n = 0, which = 0;
-	int rc = PAM_AUTH_ERR;
+	int rc = PAM_AUTH_ERR, uv;
+	time_t answered;
 
 	memset(creds, 0, sizeof(creds));
 	for (; n < appr->n_fido2 && n < NS_MAX_CREDS; n++) {
@@ -93,14 +97,18 @@ factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 		rc = PAM_CONV_ERR;
 		goto out;
 	}
-	if (ns_fido2_authenticate(cfg->fido2_rp_id, creds, n, challenge,
-	                          cfg->fido2_uv == NS_UV_REQUIRED, NULL, &which, &counter,
-	                          &err) != 0) {
+	uv = cfg->fido2_uv == NS_UV_REQUIRED    ? NS_FIDO2_UV_REQUIRED :
+	     cfg->fido2_uv == NS_UV_DISCOURAGED ? NS_FIDO2_UV_ENROLLED :
+	                                          NS_FIDO2_UV_IF_CAPABLE;
+	if (ns_fido2_authenticate(cfg->fido2_rp_id, creds, n, challenge, uv, NULL, &which,
+	                          &counter, &err) != 0) {
 		mod_log(pamh, LOG_NOTICE, "user %s: fido2 refused: %s", user, err.msg);
 		conv_error(pamh, "npm-release: verification failed");
 		goto out;
 	}
-	if (counter_advances(pamh, st, user, &creds[which], counter))
+	/* the touch may have come late: the approval must still be valid */
+	if (counter_advances(pamh, st, user, &creds[which], counter) &&
+	    context_answer_time(pamh, ctx, &answered) == PAM_SUCCESS)
 		rc = PAM_SUCCESS;
 out:
 	explicit_bzero(challenge, sizeof(challenge));

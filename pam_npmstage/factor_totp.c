@@ -1,5 +1,7 @@
-/* The TOTP factor: one prompt, a constant-time match over the window, and the
- * matched step recorded (with failures and lockout) before success is returned. */
+/* The TOTP factor: one prompt, a constant-time match over the window placed at
+ * the time the answer arrived (not when the prompt was shown: it may have been
+ * held open), and the matched step recorded (with failures and lockout) before
+ * success is returned. */
 #include "config.h"
 
 #include <security/pam_ext.h>
@@ -30,12 +32,14 @@ match(void *p)
 int
 factor_totp(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
             const char *user, const struct ns_approver *appr,
-            const struct approval_context *ctx, time_t now)
+            const struct approval_context *ctx)
 {
-	struct ns_totp_policy pol = { cfg->totp_max_failures, cfg->totp_lockout };
+	struct ns_totp_policy pol = { cfg->totp_max_failures, cfg->totp_lockout,
+		                      cfg->totp_max_lockouts };
 	struct match_arg m;
 	struct ns_err err;
 	char prompt[512], *code = NULL;
+	time_t now;
 	int rc;
 
 	/* The same prompt whether or not the user is enrolled: no enumeration. */
@@ -45,6 +49,10 @@ factor_totp(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st
 	if (rc != PAM_SUCCESS) {
 		mod_log(pamh, LOG_NOTICE, "user %s: no verification code (conversation)", user);
 		return rc == PAM_CONV_ERR ? PAM_CONV_ERR : PAM_AUTH_ERR;
+	}
+	if (context_answer_time(pamh, ctx, &now) != PAM_SUCCESS) {
+		ns_free_secret(code, strlen(code));
+		return PAM_AUTH_ERR;
 	}
 	if (appr == NULL || !appr->has_totp) {
 		ns_free_secret(code, strlen(code));

@@ -44,12 +44,17 @@ int context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time
 int context_verify_statement(pam_handle_t *pamh, const struct ns_config *cfg,
                              const struct approval_context *ctx);
 void context_clear(struct approval_context *ctx);
+/* The clock, read again once the factor's answer has arrived (the module may have
+ * waited at a prompt for any time, e.g. a stopped helper): *now is that time, and
+ * an approval that expired meanwhile is refused. The expiry is the bound on how
+ * long a prompt may stay open. */
+int context_answer_time(pam_handle_t *pamh, const struct approval_context *ctx, time_t *now);
 
 /* factor_totp.c: appr is the user's enrolment, NULL when there is none (the prompt
  * is the same either way). */
 int factor_totp(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
                 const char *user, const struct ns_approver *appr,
-                const struct approval_context *ctx, time_t now);
+                const struct approval_context *ctx);
 
 /* factor_fido2.c: appr has at least one fido2 credential; cue shows the touch cue. */
 struct ns_approver;
@@ -57,8 +62,10 @@ int factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_stat
                  const char *user, const struct ns_approver *appr,
                  const struct approval_context *ctx, int cue);
 
-/* token_release.c: consume the approval, hand the stored token to the helper. */
+/* token_release.c: consume the approval (at the time of consumption), hand the
+ * helper what the action needs: the token for a publish or a registry reject,
+ * nothing for a local reject or an approval that is not yet the last needed. */
 int token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
-                  const struct approval_context *ctx, const char *factor, time_t now);
+                  const struct approval_context *ctx, const char *factor);
 
 #endif

@@ -34,7 +34,7 @@ get_user(pam_handle_t *pamh, const char **user)
 static int
 run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
            const char *user, const struct approval_context *ctx,
-           const struct module_args *args, unsigned factors, time_t now, const char **fname)
+           const struct module_args *args, unsigned factors, const char **fname)
 {
 	struct ns_approver appr;
 	struct ns_err err;
@@ -50,7 +50,7 @@ run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
 		rc = factor_fido2(pamh, cfg, st, user, &appr, ctx, args->cue);
 	} else if (factors & NS_FACTOR_TOTP) {
 		*fname = "totp";
-		rc = factor_totp(pamh, cfg, st, user, k == 0 ? &appr : NULL, ctx, now);
+		rc = factor_totp(pamh, cfg, st, user, k == 0 ? &appr : NULL, ctx);
 	} else if (factors & NS_FACTOR_FIDO2) {
 		mod_log(pamh, LOG_NOTICE, "user %s: %s requires fido2; no fido2 credential enrolled",
 		        user, ctx->release.name);
@@ -117,7 +117,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	const char *user = NULL;
 	unsigned factors;
 	const char *fname = NULL;
-	time_t now = time(NULL);
+	time_t now = time(NULL); /* for loading the context; factors read the clock again */
 	int rc = PAM_AUTH_ERR, have_ctx = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -153,13 +153,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		factors &= args.factors;
 	if (conv_info(pamh, "%s", ctx.summary) != PAM_SUCCESS)
 		goto out;
-	rc = run_factor(pamh, cfg, st, user, &ctx, &args, factors, now, &fname);
+	rc = run_factor(pamh, cfg, st, user, &ctx, &args, factors, &fname);
 	if (rc != PAM_SUCCESS) {
 		if (rc != PAM_CONV_ERR)
 			rc = PAM_AUTH_ERR;
 		goto out;
 	}
-	rc = token_release(pamh, cfg, st, &ctx, fname, now);
+	rc = token_release(pamh, cfg, st, &ctx, fname);
 	if (rc == PAM_SUCCESS)
 		mod_log(pamh, LOG_NOTICE, "user %s: %s %s@%s (%s), approval %s", user,
 		        ctx.approval.action, ctx.release.name, ctx.release.version,

@@ -1,8 +1,13 @@
 /* The one place the stored publish token leaves its file: after the factor
  * succeeded on a verified approval context, the approval is consumed atomically
- * and the token crosses to the helper in memory, inside this process. When the
- * package's scope needs more distinct approvers (min_approvers) than have
- * approved so far, the approval is consumed and recorded but no token crosses. */
+ * and the token crosses to the helper in memory, inside this process, only when
+ * it will be used:
+ *  - approve: when the package's scope needs more distinct approvers
+ *    (min_approvers) than have approved so far, the approval is recorded and no
+ *    token crosses; the last needed approval releases it;
+ *  - reject: one allowed approver's reject ends the release (no quorum). A local
+ *    release needs nothing (the helper drops its spool); a registry stage needs
+ *    the token (and its OTP key) for its DELETE. */
 #include "config.h"
 
 #include <security/pam_ext.h>
@@ -16,20 +21,17 @@
 #include "secure_file.h"
 #include "token_store.h"
 
-/* Tells the helper that this approval counted but was not the last one. */
+/* Sends a message that carries no secret and wants "ok" back. */
 static int
-recorded_only(pam_handle_t *pamh, const char *approval_id, unsigned have, unsigned need)
+tell_helper(pam_handle_t *pamh, int type, const char *approval_id, const char *payload,
+            size_t plen)
 {
-	char payload[NS_ID_MAX + 32], *reply = NULL;
 	unsigned char *msg;
-	size_t plen, mlen = 0;
-	int n, rc;
+	char *reply = NULL;
+	size_t mlen = 0;
+	int rc;
 
-	n = snprintf(payload, sizeof(payload), "%s%c%u%c%u", approval_id, 0, have, 0, need);
-	if (n < 0 || (size_t)n + 1 > sizeof(payload))
-		return PAM_BUF_ERR;
-	plen = (size_t)n + 1;
-	msg = ns_bp_encode(NS_BP_RECORDED, payload, plen, &mlen);
+	msg = ns_bp_encode(type, payload, plen, &mlen);
 	if (msg == NULL)
 		return PAM_BUF_ERR;
 	rc = conv_binary(pamh, msg, &reply);
@@ -40,14 +42,48 @@ recorded_only(pam_handle_t *pamh, const char *approval_id, unsigned have, unsign
 		return PAM_AUTH_ERR;
 	}
 	free(reply);
-	mod_log(pamh, LOG_NOTICE, "approval %s recorded: %u of %u approvers", approval_id, have,
-	        need);
+	return PAM_SUCCESS;
+}
+
+/* Tells the helper that this approval counted but was not the last one. */
+static int
+recorded_only(pam_handle_t *pamh, const char *approval_id, unsigned have, unsigned need)
+{
+	char payload[NS_ID_MAX + 32];
+	int n, rc;
+
+	n = snprintf(payload, sizeof(payload), "%s%c%u%c%u", approval_id, 0, have, 0, need);
+	if (n < 0 || (size_t)n + 1 > sizeof(payload))
+		return PAM_BUF_ERR;
+	rc = tell_helper(pamh, NS_BP_RECORDED, approval_id, payload, (size_t)n + 1);
+	if (rc == PAM_SUCCESS)
+		mod_log(pamh, LOG_NOTICE, "approval %s recorded: %u of %u approvers", approval_id,
+		        have, need);
+	return rc;
+}
+
+/* Consumes the approval at the time of consumption (not when the module started:
+ * a prompt held open must not stretch the approval's life). */
+static int
+consume(pam_handle_t *pamh, struct ns_state *st, const struct approval_context *ctx,
+        const char *factor)
+{
+	struct ns_err err;
+	int rc;
+
+	rc = ns_approval_consume(st, &ctx->approval, time(NULL), factor, &err);
+	if (rc != 0) {
+		mod_log(pamh, LOG_ERR, "%s", err.msg);
+		if (rc == 1)
+			conv_error(pamh, "npm-release: %s", err.msg);
+		return PAM_AUTH_ERR;
+	}
 	return PAM_SUCCESS;
 }
 
 int
 token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
-              const struct approval_context *ctx, const char *factor, time_t now)
+              const struct approval_context *ctx, const char *factor)
 {
 	struct ns_token tok;
 	struct ns_err err;
@@ -56,8 +92,15 @@ token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *
 	size_t la, lt, lo, plen, mlen = 0;
 	char *reply = NULL;
 	unsigned need, have = 0;
-	int rc;
+	int rc, reject = strcmp(ctx->approval.action, NS_ACTION_REJECT) == 0;
 
+	if (reject && strcmp(ctx->release.origin, NS_ORIGIN_REGISTRY) != 0) {
+		/* A local release is rejected by dropping its spool: no token. */
+		if ((rc = consume(pamh, st, ctx, factor)) != PAM_SUCCESS)
+			return rc;
+		return tell_helper(pamh, NS_BP_REJECTED, ctx->approval.id, ctx->approval.id,
+		                   strlen(ctx->approval.id) + 1);
+	}
 	if (cfg->token_file == NULL) {
 		mod_log(pamh, LOG_ERR, "no [registry] token_file configured");
 		return PAM_AUTH_ERR;
@@ -71,14 +114,13 @@ token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *
 		ns_token_wipe(&tok);
 		return PAM_AUTH_ERR;
 	}
-	rc = ns_approval_consume(st, &ctx->approval, now, factor, &err);
-	if (rc != 0) {
+	if ((rc = consume(pamh, st, ctx, factor)) != PAM_SUCCESS) {
 		ns_token_wipe(&tok);
 		explicit_bzero(otp_line, sizeof(otp_line));
-		mod_log(pamh, LOG_ERR, "%s", err.msg);
-		return PAM_AUTH_ERR;
+		return rc;
 	}
-	need = ns_config_min_approvers(cfg, ctx->release.name);
+	/* A quorum is for publishing; one allowed approver's reject is enough. */
+	need = reject ? 1 : ns_config_min_approvers(cfg, ctx->release.name);
 	if (need > 1 &&
 	    (ns_approvals_consumed(st, ctx->release.id, NULL, &have, NULL, &err) != 0 ||
 	     have < need)) {

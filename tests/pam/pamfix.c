@@ -38,6 +38,8 @@ pamfix_conv_fn(int n, const struct pam_message **msgs, struct pam_response **res
 
 		if (m->msg_style == PAM_PROMPT_ECHO_OFF) {
 			cs->prompts++;
+			if (cs->delay > 0)
+				sleep(cs->delay);
 			if (cs->code == NULL || (r[i].resp = strdup(cs->code)) == NULL)
 				goto fail;
 		} else if (m->msg_style == PAM_TEXT_INFO || m->msg_style == PAM_ERROR_MSG) {
@@ -52,6 +54,14 @@ pamfix_conv_fn(int n, const struct pam_message **msgs, struct pam_response **res
 			           strcmp(a, cs->approval_id) == 0) {
 				cs->tokens++;
 				snprintf(cs->token, sizeof(cs->token), "%s", t);
+				r[i].resp = strdup("ok");
+			} else if (type == NS_BP_RECORDED && plen > 0 &&
+			           strcmp((const char *)payload, cs->approval_id) == 0) {
+				cs->recorded++;
+				r[i].resp = strdup("ok");
+			} else if (type == NS_BP_REJECTED && plen > 0 &&
+			           strcmp((const char *)payload, cs->approval_id) == 0) {
+				cs->rejected++;
 				r[i].resp = strdup("ok");
 			} else {
 				goto fail;
@@ -173,7 +183,8 @@ pamfix_enrol_fido2(struct pamfix *f, const char *rp_id, const char *user, int al
 }
 
 static int
-checked_release(struct pamfix *f, struct ns_state *st, const char *pkg, struct ns_release *r)
+checked_release(struct pamfix *f, struct ns_state *st, const char *pkg, const char *origin,
+                struct ns_release *r)
 {
 	struct ns_err err;
 	char spool[900], bytes[64];
@@ -190,7 +201,7 @@ checked_release(struct pamfix *f, struct ns_state *st, const char *pkg, struct n
 		return -1;
 	r->size = ns_digest_fd(fd, r->integrity, r->shasum, &err);
 	close(fd);
-	strcpy(r->origin, "local");
+	snprintf(r->origin, sizeof(r->origin), "%s", origin);
 	snprintf(r->name, sizeof(r->name), "%s", pkg);
 	strcpy(r->version, "1.0.0");
 	strcpy(r->tag, "latest");
@@ -220,9 +231,61 @@ pamfix_approval(struct pamfix *f, const char *user, const char *pkg, char *appro
 		fprintf(stderr, "pamfix: %s\n", err.msg);
 		goto out;
 	}
-	if (checked_release(f, st, pkg, &r) != 0 ||
+	if (checked_release(f, st, pkg, "local", &r) != 0 ||
 	    ns_approval_create(st, cfg, &r, NS_ACTION_APPROVE, user, time(NULL), &a, &err) != 0)
 		goto out;
+	snprintf(approval_id, 65, "%s", a.id);
+	ns_approval_clear(&a);
+	rc = 0;
+out:
+	ns_release_clear(&r);
+	ns_config_free(cfg);
+	ns_state_close(st);
+	return rc;
+}
+
+int
+pamfix_release(struct pamfix *f, const char *pkg, const char *origin, char *release_id)
+{
+	struct ns_state *st = NULL;
+	struct ns_release r;
+	struct ns_err err;
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	if (ns_state_open(f->statedir, 1, &st, &err) != 0)
+		return -1;
+	if (checked_release(f, st, pkg, origin, &r) == 0) {
+		snprintf(release_id, 65, "%s", r.id);
+		rc = 0;
+	}
+	ns_release_clear(&r);
+	ns_state_close(st);
+	return rc;
+}
+
+int
+pamfix_approval_of(struct pamfix *f, const char *release_id, const char *user,
+                   const char *action, int back_dated, char *approval_id)
+{
+	struct ns_state *st = NULL;
+	struct ns_config *cfg = NULL;
+	struct ns_release r;
+	struct ns_approval a;
+	struct ns_err err;
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	if (ns_state_open(f->statedir, 1, &st, &err) != 0 ||
+	    (cfg = ns_config_load(f->conf, &err)) == NULL) {
+		fprintf(stderr, "pamfix: %s\n", err.msg);
+		goto out;
+	}
+	if (ns_release_get(st, release_id, &r, &err) != 0 ||
+	    ns_approval_create(st, cfg, &r, action, user, time(NULL) - back_dated, &a, &err) != 0) {
+		fprintf(stderr, "pamfix: approval of %s: %s\n", release_id, err.msg);
+		goto out;
+	}
 	snprintf(approval_id, 65, "%s", a.id);
 	ns_approval_clear(&a);
 	rc = 0;

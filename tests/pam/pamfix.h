@@ -24,6 +24,9 @@ struct pamfix_conv {
 	const char *code;        /* answered to an echo-off prompt; NULL fails it */
 	int prompts;             /* echo-off prompts seen */
 	int tokens;              /* token messages received (acknowledged "ok") */
+	int recorded;            /* NS_BP_RECORDED: counted, not the last approval */
+	int rejected;            /* NS_BP_REJECTED: a reject consumed, nothing crossed */
+	unsigned delay;          /* seconds to wait before answering a prompt */
 	char token[256];
 	char text[8192];         /* info and error messages, one a line */
 };
@@ -43,6 +46,13 @@ int pamfix_enrol_fido2(struct pamfix *f, const char *rp_id, const char *user, in
 /* A checked release of pkg (passing report, spooled bytes) and an approval for
  * user; its id goes to approval_id (65 bytes). */
 int pamfix_approval(struct pamfix *f, const char *user, const char *pkg, char *approval_id);
+/* A checked release of pkg with the given origin ("local" or "registry"); its id
+ * goes to release_id (65 bytes). */
+int pamfix_release(struct pamfix *f, const char *pkg, const char *origin, char *release_id);
+/* An approval (action "approve" or "reject") of release_id for user, created
+ * back_dated seconds ago (so it expires approval_ttl - back_dated from now). */
+int pamfix_approval_of(struct pamfix *f, const char *release_id, const char *user,
+                       const char *action, int back_dated, char *approval_id);
 /* 1 consumed, 0 not, -1 error; factor (16 bytes, may be NULL) gets the factor used. */
 int pamfix_consumed(struct pamfix *f, const char *approval_id, char *factor);
 /* Tampers with the ticket of approval id under statedir, as an attacker with

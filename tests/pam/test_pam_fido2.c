@@ -276,6 +276,53 @@ test_uv_required(void **state)
 	assert_int_equal(cs.tokens, 1);
 }
 
+/* preferred (the default) asks a UV-capable key for UV and insists on it; a key
+ * without UV still works. A credential enrolled with UV needs it under any
+ * policy: a stolen, unlocked key that skips UV approves nothing. */
+static void
+test_uv_preferred_and_enrolled(void **state)
+{
+	struct pamfix_conv cs;
+	char plain[16], verified[16], id[65] = "", line[NS_FIDO2_LINE_MAX + 1];
+	FILE *f;
+
+	(void)state;
+	snprintf(plain, sizeof(plain), "%s", enrol(NS_FIDO2_ES256, SEED_A, NULL));
+	device(SEED_A, NULL, "lie", NULL, 0, 0);
+	assert_denied(plain, "preferred: UV advertised, not done");
+	device(SEED_A, NULL, "1", NULL, 0, 0);
+	assert_int_equal(approve(SVC, plain, "demo-pkg", id, &cs), PAM_SUCCESS);
+	assert_int_equal(cs.tokens, 1);
+	device(SEED_A, NULL, "0", NULL, 0, 0);
+	id[0] = '\0';
+	assert_int_equal(approve(SVC, plain, "demo-pkg", id, &cs), PAM_SUCCESS);
+	assert_int_equal(cs.tokens, 1);
+
+	/* enrolled with UV: the file says so, and discouraged does not lift it */
+	snprintf(verified, sizeof(verified), "f%d", ++next_user);
+	device(SEED_B, NULL, "1", NULL, 0, 0);
+	assert_int_equal(pamfix_enrol_fido2(&fx, RP, verified, NS_FIDO2_ES256, NULL), 0);
+	snprintf(line, sizeof(line), "%s/approvers/%s", fx.statedir, verified);
+	f = fopen(line, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_non_null(strstr(line, " uv\n"));
+	write_config("discouraged", "totp fido2");
+	device(SEED_B, NULL, "lie", NULL, 0, 0);
+	assert_denied(verified, "enrolled with UV: UV advertised, not done");
+	device(SEED_B, NULL, "0", NULL, 0, 0);
+	assert_denied(verified, "enrolled with UV: the key no longer offers UV");
+	device(SEED_B, NULL, "1", NULL, 0, 0);
+	id[0] = '\0';
+	assert_int_equal(approve(SVC, verified, "demo-pkg", id, &cs), PAM_SUCCESS);
+	assert_int_equal(cs.tokens, 1);
+	/* discouraged and a key enrolled without UV: no UV asked for */
+	device(SEED_A, NULL, "lie", NULL, 0, 0);
+	id[0] = '\0';
+	assert_int_equal(approve(SVC, plain, "demo-pkg", id, &cs), PAM_SUCCESS);
+}
+
 /* Replaces each occurrence of user in text by "USER". */
 static void
 anonymise(char *text, const char *user)
@@ -488,6 +535,7 @@ main(void)
 		cmocka_unit_test_setup(test_counter, before_each),
 		cmocka_unit_test_setup(test_presence, before_each),
 		cmocka_unit_test_setup(test_uv_required, before_each),
+		cmocka_unit_test_setup(test_uv_preferred_and_enrolled, before_each),
 		cmocka_unit_test_setup(test_scope_requires_fido2, before_each),
 		cmocka_unit_test_setup(test_dispatch, before_each),
 		cmocka_unit_test_setup(test_enroll_command, before_each),

@@ -31,6 +31,8 @@ test_defaults(void **state)
 	assert_int_equal(c->totp_window, 1);
 	assert_int_equal(c->audit_level, 2);
 	assert_int_equal(c->approval_ttl, 300);
+	assert_int_equal(c->totp_lockout, 300);
+	assert_int_equal(c->totp_max_lockouts, 4);
 	ns_config_free(c);
 }
 
@@ -82,6 +84,7 @@ test_refusals(void **state)
 		{ "[npmstage]\napproval_ttl = 5\n", "approval_ttl" },
 		{ "[npmstage]\napproval_ttl = 10x\n", "approval_ttl" },
 		{ "[totp]\nwindow = 99\n", "window" },
+		{ "[totp]\nmax_lockouts = 21\n", "max_lockouts" },
 		{ "[registry]\nurl = ftp://x\n", "http" },
 		{ "[registry]\nurl = http://127.0.0.1/\nmode = stage\n", "read_token_file" },
 		{ "[registry]\nmode = yolo\n", "mode" },

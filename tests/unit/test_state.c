@@ -134,6 +134,47 @@ test_approval_single_use(void **state)
 	ns_state_close(st);
 }
 
+/* A consumed reject is no vote: with two approvers needed, bob's reject and
+ * alice's approve are one approver, not two (the count publishing relies on). */
+static void
+test_reject_is_no_approval(void **state)
+{
+	struct ns_state *st = open_state();
+	struct ns_config cfg;
+	struct ns_release r;
+	struct ns_approval rej, app, rej2;
+	struct ns_err err;
+	unsigned n;
+	int mine;
+
+	(void)state;
+	add_release(st, "rel-rq");
+	assert_int_equal(ns_release_get(st, "rel-rq", &r, &err), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.approval_ttl = 60;
+	assert_int_equal(ns_approval_create(st, &cfg, &r, NS_ACTION_REJECT, "bob", 1000, &rej,
+	                                    &err), 0);
+	assert_int_equal(ns_approval_consume(st, &rej, 1001, "totp", &err), 0);
+	assert_int_equal(ns_approvals_consumed(st, "rel-rq", "bob", &n, &mine, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(mine, 0);
+	assert_int_equal(ns_approval_create(st, &cfg, &r, NS_ACTION_APPROVE, "alice", 1000, &app,
+	                                    &err), 0);
+	assert_int_equal(ns_approval_consume(st, &app, 1002, "totp", &err), 0);
+	/* carol's reject sorts between alice and bob: still one approver */
+	assert_int_equal(ns_approval_create(st, &cfg, &r, NS_ACTION_REJECT, "alicf", 1000, &rej2,
+	                                    &err), 0);
+	assert_int_equal(ns_approval_consume(st, &rej2, 1003, "totp", &err), 0);
+	assert_int_equal(ns_approvals_consumed(st, "rel-rq", "bob", &n, &mine, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(mine, 0);
+	ns_approval_clear(&rej);
+	ns_approval_clear(&rej2);
+	ns_approval_clear(&app);
+	ns_release_clear(&r);
+	ns_state_close(st);
+}
+
 struct fixed {
 	long long step;
 };
@@ -148,7 +189,7 @@ static void
 test_totp_steps(void **state)
 {
 	struct ns_state *st = open_state();
-	struct ns_totp_policy pol = { 3, 100 };
+	struct ns_totp_policy pol = { 3, 100, 4 };
 	struct fixed f;
 	struct ns_err err;
 
@@ -171,10 +212,62 @@ test_totp_steps(void **state)
 	ns_state_close(st);
 }
 
+/* Lockouts escalate: each one in a row doubles, the one after max_lockouts holds
+ * until an administrator unlocks; a good code ends the run; the unlock keeps the
+ * last step spent. A version 1 record still reads. */
+static void
+test_totp_escalation(void **state)
+{
+	struct ns_state *st = open_state();
+	struct ns_totp_policy pol = { 2, 100, 2 };
+	struct ns_totp_record was;
+	struct fixed bad = { -1 }, good = { 70 };
+	struct ns_err err;
+	char p[800];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(ns_state_totp_use(st, "hank", 1000, &pol, fixed_step, &bad, &err), 1);
+	assert_int_equal(ns_state_totp_use(st, "hank", 1050, &pol, fixed_step, &good, &err), 1);
+	assert_non_null(strstr(err.msg, "locked out for 50 more seconds"));
+	for (i = 0; i < 2; i++)
+		assert_int_equal(ns_state_totp_use(st, "hank", 1100, &pol, fixed_step, &bad, &err), 1);
+	/* the second lockout in a row: 200 s */
+	assert_int_equal(ns_state_totp_use(st, "hank", 1299, &pol, fixed_step, &good, &err), 1);
+	assert_non_null(strstr(err.msg, "locked out for 1 more seconds"));
+	for (i = 0; i < 2; i++)
+		assert_int_equal(ns_state_totp_use(st, "hank", 1300, &pol, fixed_step, &bad, &err), 1);
+	/* the third: held, however long one waits */
+	assert_int_equal(ns_state_totp_use(st, "hank", 999999999, &pol, fixed_step, &good, &err), 1);
+	assert_non_null(strstr(err.msg, "npm-release enroll unlock hank"));
+	assert_int_equal(ns_state_totp_unlock(st, "hank", &was, &err), 0);
+	assert_int_equal(was.locked_until, NS_TOTP_LOCKED_HELD);
+	assert_int_equal(was.lockouts, 3);
+	assert_int_equal(ns_state_totp_use(st, "hank", 1400, &pol, fixed_step, &good, &err), 0);
+	/* the unlock did not make the used step usable again */
+	assert_int_equal(ns_state_totp_use(st, "hank", 1400, &pol, fixed_step, &good, &err), 1);
+	assert_string_equal(err.msg, "code already used");
+	/* a good code ended the run: the next lockout is the first again (100 s) */
+	assert_int_equal(ns_state_totp_use(st, "hank", 1400, &pol, fixed_step, &bad, &err), 1);
+	assert_int_equal(ns_state_totp_use(st, "hank", 1499, &pol, fixed_step, &good, &err), 1);
+	assert_non_null(strstr(err.msg, "locked out for 1 more seconds"));
+	/* a version 1 record (no lockouts count) reads as none */
+	snprintf(p, sizeof(p), "%s/totp/ivan", statedir);
+	assert_int_equal(nstest_write(p, "npmstage-totp 1 00000000000000000069 "
+	                              "00000000000000000000 00000000000000000000\n", 0600), 0);
+	good.step = 69;
+	assert_int_equal(ns_state_totp_use(st, "ivan", 1000, &pol, fixed_step, &good, &err), 1);
+	assert_string_equal(err.msg, "code already used");
+	good.step = 70;
+	assert_int_equal(ns_state_totp_use(st, "ivan", 1000, &pol, fixed_step, &good, &err), 0);
+	ns_state_close(st);
+}
+
 static void
 test_totp_concurrent(void **state)
 {
-	struct ns_totp_policy pol = { 100, 100 };
+	struct ns_totp_policy pol = { 100, 100, 4 };
 	int i, wins = 0, status;
 	pid_t pids[8];
 
@@ -264,7 +357,7 @@ static void
 test_hot_files_hostile(void **state)
 {
 	struct ns_state *st = open_state();
-	struct ns_totp_policy pol = { 3, 100 };
+	struct ns_totp_policy pol = { 3, 100, 4 };
 	struct fixed f = { 5 };
 	struct ns_config cfg;
 	struct ns_release r, t;
@@ -439,7 +532,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_approval_single_use),
+		cmocka_unit_test(test_reject_is_no_approval),
 		cmocka_unit_test(test_totp_steps),
+		cmocka_unit_test(test_totp_escalation),
 		cmocka_unit_test(test_totp_concurrent),
 		cmocka_unit_test(test_hot_files_hostile),
 		cmocka_unit_test(test_fido2_counters),
