@@ -197,8 +197,10 @@ checked_release(struct pamfix *f, struct ns_state *st, const char *pkg, const ch
 	snprintf(r->id, sizeof(r->id), "00000000-0000-4000-8000-%012d", ++f->next_release);
 	snprintf(spool, sizeof(spool), "%s/spool/%s.tgz", f->statedir, r->id);
 	snprintf(bytes, sizeof(bytes), "tarball bytes %d", f->next_release);
-	if (nstest_write(spool, bytes, 0600) != 0 || (fd = open(spool, O_RDONLY)) < 0)
+	if (nstest_write(spool, bytes, 0600) != 0 || (fd = open(spool, O_RDONLY)) < 0) {
+		fprintf(stderr, "pamfix: cannot write %s\n", spool);
 		return -1;
+	}
 	r->size = ns_digest_fd(fd, r->integrity, r->shasum, &err);
 	close(fd);
 	snprintf(r->origin, sizeof(r->origin), "%s", origin);
@@ -209,8 +211,10 @@ checked_release(struct pamfix *f, struct ns_state *st, const char *pkg, const ch
 	strcpy(r->status, "staged");
 	r->staged_at = 1;
 	if (r->size < 0 || ns_release_insert(st, r, &err) != 0 ||
-	    ns_release_set_report(st, r->id, "checked", r->integrity, report, &err) != 0)
+	    ns_release_set_report(st, r->id, "checked", r->integrity, report, &err) != 0) {
+		fprintf(stderr, "pamfix: release %s: %s\n", r->id, r->size < 0 ? "digest" : err.msg);
 		return -1;
+	}
 	ns_release_clear(r);
 	return ns_release_get(st, r->id, r, &err);
 }

@@ -42,6 +42,7 @@ write_config(unsigned ttl, unsigned window, const char *totp_extra)
 	         "[scope @two/*]%s\nmin_approvers = 2\n[scope *]%s\n", ttl, window,
 	         totp_extra ? totp_extra : "", names, names);
 	assert_int_equal(pamfix_config(&fx, body), 0);
+	assert_int_equal(pamfix_service(&fx, SVC), 0);
 }
 
 static const char *
