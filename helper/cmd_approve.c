@@ -122,6 +122,11 @@ prepare_registry(struct session *s, const char *id, struct ns_release *r, struct
 				             "when first seen", id, r->integrity, known.integrity);
 				goto out;
 			}
+			if (known.integrity[0] == '\0' &&
+			    ns_release_set_artifact(s->st, id, r->integrity, r->size, err) != 0) {
+				ns_fail(err, "cannot record the integrity of %s", id);
+				goto out;
+			}
 			snprintf(known.integrity, sizeof(known.integrity), "%s", r->integrity);
 			known.size = r->size;
 			*r = known;

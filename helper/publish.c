@@ -321,9 +321,15 @@ publish_stage_delete(struct reg_client *c, const struct ns_config *cfg,
 		return 0;
 	}
 	if (rc == 0) {
+		const char *what = gone_ok ? "withdrawing the stage" : "reject";
 		ns_sanitize(clean, sizeof(clean), resp.body ? resp.body : "");
-		rc = ns_fail(err, "%s: HTTP %ld (%s): %.200s", gone_ok ? "withdrawing the stage" :
-		             "reject", resp.status, reg_status_text(resp.status), clean);
+		if (resp.status == 401 && resp.wants_otp)
+			rc = ns_fail(err, "%s: the registry refused the one-time password (wrong or "
+			                  "already used code; repeated failures lock the account): %.200s",
+			             what, clean);
+		else
+			rc = ns_fail(err, "%s: HTTP %ld (%s): %.200s", what, resp.status,
+			             reg_status_text(resp.status), clean);
 	}
 	reg_response_clear(&resp);
 	return rc;

@@ -77,6 +77,10 @@ int ns_release_set_status(struct ns_state *st, const char *id, const char *from,
 /* Compare-and-set of the origin (and the status must be `status`); 0 done, 1 not. */
 int ns_release_set_origin(struct ns_state *st, const char *id, const char *status,
                           const char *from, const char *to, struct ns_err *err);
+/* Records the integrity and size of the downloaded bytes of a release first seen
+ * without them (a reject needs no download); 0 done, 1 it holds other ones. */
+int ns_release_set_artifact(struct ns_state *st, const char *id, const char *integrity,
+                            long long size, struct ns_err *err);
 int ns_release_set_report(struct ns_state *st, const char *id, const char *status,
                           const char *integrity, const char *report, struct ns_err *err);
 /* Calls fn for each release (newest first); stops when fn returns non-zero. */

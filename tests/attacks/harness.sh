@@ -132,9 +132,11 @@ code() { # SECRET -> CODE
 pack_pkg() { # NAME VERSION [EXTRA_JSON] -> DIR TGZ SRI
 	DIR="$T/pkg-${1//[@\/]/_}-$2"
 	fixture_package "$DIR" "$1" "$2" "${3:-}"
-	(cd "$DIR" && npm pack --pack-destination "$DIR" >/dev/null 2>&1) || fail "npm pack $1"
-	TGZ=$(ls "$DIR"/*.tgz)
-	chmod 0755 "$DIR"
+	# outside DIR: stage_npm packs DIR again, and must get the same bytes
+	mkdir -p "$DIR.pack"
+	(cd "$DIR" && npm pack --pack-destination "$DIR.pack" >/dev/null 2>&1) || fail "npm pack $1"
+	TGZ=$(ls "$DIR.pack"/*.tgz)
+	chmod 0755 "$DIR" "$DIR.pack"
 	chmod 0644 "$TGZ"
 	SRI=$(sri_of "$TGZ")
 }
