@@ -35,7 +35,7 @@ T=$(mktemp -d /tmp/npmstage-attack.XXXXXX)
 chmod 0755 "$T"
 mkdir "$T/etc-upper" "$T/etc-work"
 if ! mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/etc-upper,workdir=$T/etc-work" /etc; then
-	rm -rf "$T"
+	rm -rf --one-file-system "$T"
 	skip "cannot overlay /etc in the private mount namespace"
 fi
 
@@ -51,7 +51,7 @@ attack_cleanup() {
 	groupdel "natkci$SUFFIX" >/dev/null 2>&1 || true
 	e2e_cleanup
 	umount /etc 2>/dev/null || true
-	rm -rf "$T"
+	rm -rf --one-file-system "$T"
 }
 trap attack_cleanup EXIT
 

@@ -15,15 +15,16 @@
 ATTACK_MODE=stage
 . "$SRCDIR/tests/attacks/harness.sh"
 
-# syslog: /dev/log of this mount namespace only (an overlay over /dev), captured
-mkdir "$T/dev-upper" "$T/dev-work" "$T/dev-orig"
-mount --rbind /dev "$T/dev-orig" || skip "cannot bind /dev"
+# syslog: /dev/log of this mount namespace only, captured. An overlay over /dev
+# (this namespace's view; nothing of the real /dev is ever bound under $T, which
+# the cleanup deletes), fresh /dev/shm and /dev/pts instances over it.
+mkdir "$T/dev-upper" "$T/dev-work"
 mount -t overlay overlay -o "lowerdir=/dev,upperdir=$T/dev-upper,workdir=$T/dev-work" /dev ||
 	skip "cannot overlay /dev"
-for sub in pts shm mqueue; do
-	[ -d "$T/dev-orig/$sub" ] && mount --rbind "$T/dev-orig/$sub" "/dev/$sub" 2>/dev/null || true
-done
-rm -f /dev/log # a whiteout in the overlay only
+ATTACK_CLEANUPS+=("umount -R -l /dev")
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+rm -f /dev/log # a whiteout in the overlay's upper layer only
 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
