@@ -69,10 +69,14 @@ GOOD_TGZ=$(ls "$GOOD"/*.tgz)
 GOOD_SRI=$(sri_of "$GOOD_TGZ")
 curl -fsS -X POST --data "{\"id\":\"$ID\",\"file\":\"$GOOD_TGZ\"}" "${PROXY_URL}__proxy/swap" >/dev/null
 proxy_mode swap
-approve_as_a1 0 "$ID"
+code "$S1"
+rc=0
+OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$ID" 2>&1) || rc=$?
+printf '%s\n' "$OUT" | sed 's/^/    | /'
 V=$(live_version "$NAME" 1.0.0)
 case "$V" in *"$EVIL_SRI"* | *postinstall*) attack_succeeded "the registry's held bytes went live, not the checked ones" ;; esac
 case "$V" in *"$GOOD_SRI"*) ;; *) fail "the checked bytes are not live: $V" ;; esac
+[ "$rc" = 0 ] || fail "approve exit $rc"
 contains "$OUT" "is live"
 pass "swap: the checked bytes went live, never the registry's held copy (with its postinstall)"
 
