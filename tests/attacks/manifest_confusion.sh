@@ -17,7 +17,7 @@ live_version() { # NAME VERSION -> the registry's version document (JSON) or ""
 
 NAME=@acme/atk-confused
 pack_pkg "$NAME" 1.0.0
-ID=$(node "$SRCDIR/tests/attacks/stage_crafted.js" "$REGISTRY_URL" "$STAGER_TOKEN" "$DIR" "$TGZ" \
+ID=$(node "$SRCDIR/tests/registry/stage-crafted.js" "$REGISTRY_URL" "$STAGER_TOKEN" "$DIR" "$TGZ" \
 	'{"dependencies":{"evil-dep":"^6.6.6"},"scripts":{"postinstall":"node evil.js"}}') ||
 	fail "the crafted stage was refused"
 [ -n "$ID" ] || fail "no stage id"

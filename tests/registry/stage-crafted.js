@@ -2,7 +2,7 @@
 // that differs from the tarball's package.json: MANIFEST_JSON is merged into it
 // (the confusion a stager can upload, since the registry keeps the uploaded
 // manifest and publishes it on approve). Prints the stage id.
-// Usage: node stage_crafted.js REGISTRY_URL TOKEN PACKAGE_DIR TGZ MANIFEST_JSON
+// Usage: node stage-crafted.js REGISTRY_URL TOKEN PACKAGE_DIR TGZ MANIFEST_JSON
 'use strict';
 const fs = require('fs');
 const crypto = require('crypto');
