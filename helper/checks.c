@@ -99,6 +99,33 @@ run_audit(const struct child_arg *a, json_t *report, struct ns_err *err)
 	return rc;
 }
 
+/* What goes live is the tarball's package.json itself: npm-release builds the
+ * version document from it, never from a manifest the registry holds (a stage's
+ * uploaded manifest is not even visible: GET /-/stage/<id> is metadata only). So
+ * it must be one libnpmpublish would publish. Returns 1 when it is not. */
+static int
+check_publishable(const struct child_arg *a, json_t *report)
+{
+	json_t *checks = json_object_get(report, "checks"), *m = NULL;
+	struct ns_err err;
+	int bad = 1;
+
+	if (lseek(a->fd, 0, SEEK_SET) != 0 || (m = manifest_read_fd(a->fd, &err)) == NULL)
+		json_array_append_new(checks, check("manifest.publish", "fail",
+		                                    "package/package.json cannot be read"));
+	else if (json_object_get(m, "packageExtensions") != NULL)
+		json_array_append_new(checks, check("manifest.publish", "fail",
+		    "package.json has packageExtensions: npm refuses to publish it"));
+	else {
+		json_array_append_new(checks, check("manifest.publish", "pass",
+		    "the version manifest published is this package.json (with the dist of "
+		    "these bytes), never one the registry holds"));
+		bad = 0;
+	}
+	json_decref(m);
+	return bad;
+}
+
 static json_t *
 child_checks(void *p, struct ns_err *err)
 {
@@ -126,6 +153,8 @@ child_checks(void *p, struct ns_err *err)
 	}
 	if (ns_verify_fd(a->fd, &o, &report, err) < 0)
 		return NULL;
+	if (check_publishable(a, report) != 0)
+		json_object_set_new(report, "result", json_string("fail"));
 	rc = run_audit(a, report, err);
 	if (rc < 0) {
 		json_decref(report);

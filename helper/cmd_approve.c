@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,6 +115,21 @@ prepare_registry(struct session *s, const char *id, struct ns_release *r, struct
 			ns_release_clear(&known);
 			if (fetch_tarball(s, c, token, r, err) != 0)
 				goto out;
+			/* A release first seen by an abandoned reject was stored without a
+			 * download: the integrity and size are the bytes just fetched (same
+			 * sha1 as recorded), never an empty integrity that blocks it for good. */
+			if (known.integrity[0] != '\0' && strcmp(known.integrity, r->integrity) != 0) {
+				ns_fail(err, "stage %s: downloaded tarball has integrity %s, it was %s "
+				             "when first seen", id, r->integrity, known.integrity);
+				goto out;
+			}
+			if (known.integrity[0] == '\0' &&
+			    ns_release_set_artifact(s->st, id, r->integrity, r->size, err) != 0) {
+				ns_fail(err, "cannot record the integrity of %s", id);
+				goto out;
+			}
+			snprintf(known.integrity, sizeof(known.integrity), "%s", r->integrity);
+			known.size = r->size;
 			*r = known;
 			memset(&known, 0, sizeof(known));
 			rc = 0;
@@ -143,11 +159,43 @@ load_read_token(const struct session *s, char *buf, size_t cap, struct ns_err *e
 	return ns_read_token_load(s->cfg->read_token_file, buf, cap, err);
 }
 
-static int
-publish(struct session *s, const struct ns_release *r, struct gate_token *tok,
-        struct ns_err *err)
+/* The registry serves name@version with bytes or a manifest nobody approved. Not
+ * a failure to retry: the release becomes "compromised" (approve and reject refuse
+ * it), the ledger records an "incident", syslog gets an alert. */
+static void
+incident(struct session *s, const struct ns_release *r, const char *what)
 {
-	struct reg_client *c;
+	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", r->id, "package", r->name,
+	                         "version", r->version, "approved_integrity", r->integrity,
+	                         "live", what);
+	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+
+	ns_log(LOG_ALERT, "INCIDENT: %s@%s (%s) is live with bytes that were not approved: %s",
+	       r->name, r->version, r->id, what);
+	if (text == NULL ||
+	    session_transition(s, r->id, "publishing", "compromised", "incident", "%s", text) != 0)
+		ns_log(LOG_ALERT, "INCIDENT: %s could not be recorded as compromised", r->id);
+	fprintf(stderr, "npm-release: INCIDENT: %s@%s is live with bytes that were not approved "
+	                "(%s); approved was %s. The release is marked compromised: deprecate or "
+	                "unpublish that version on the registry and investigate the registry.\n",
+	        r->name, r->version, what, r->integrity);
+	free(text);
+	json_decref(data);
+}
+
+/* Publishes the checked bytes (the spool) with the checked package.json as the
+ * version manifest, never a copy the registry holds. POST /-/stage/<id>/approve
+ * has no body that could bind it to what was checked: the registry would publish
+ * its own tarball and the manifest the stager uploaded, which nobody checked. So
+ * a staged version is withdrawn first (the registry refuses a PUT over a staged
+ * version) and the release's origin becomes "withdrawn" before that, so that an
+ * interrupted run knows the stage is its to withdraw. Afterwards the live version
+ * must carry exactly the approved integrity and manifest. Returns 0, -1, or
+ * NS_PUBLISH_INCIDENT. */
+static int
+publish(struct session *s, struct ns_release *r, struct gate_token *tok, struct ns_err *err)
+{
+	struct reg_client *c = NULL;
 	char read_token[NS_TOKEN_MAX] = "", sri[NS_SRI_SHA512_LEN + 1], sha1[41];
 	unsigned char *tgz = NULL;
 	struct ns_digest *d;
@@ -156,42 +204,56 @@ publish(struct session *s, const struct ns_release *r, struct gate_token *tok,
 	char *doc = NULL;
 	int rc = -1, live;
 
+	/* The manifest is parsed in a forked child: no secret may be in memory yet but
+	 * the token, which is wiped on fork. */
+	manifest = checks_manifest(s, r, err);
+	if (manifest == NULL)
+		goto out;
+	/* The bytes in memory are the bytes checked: digest them once more here. */
+	if (spool_read(s->st, r->id, &tgz, &len, err) != 0)
+		goto out;
+	d = ns_digest_new();
+	if (d == NULL || ns_digest_update(d, tgz, len) != 0 || ns_digest_final(d, sri, sha1) != 0 ||
+	    strcmp(sri, r->integrity) != 0 || strcmp(sha1, r->shasum) != 0) {
+		ns_digest_free(d);
+		ns_fail(err, "spooled bytes differ from the checked artifact; not publishing");
+		goto out;
+	}
+	ns_digest_free(d);
+	if (load_read_token(s, read_token, sizeof(read_token), err) != 0)
+		goto out;
+	doc = publish_document(s->cfg->registry_url, manifest, r->tag, tgz, len, sri, sha1, err);
 	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, err);
-	if (c == NULL)
-		return -1;
-	if (s->cfg->registry_mode == NS_MODE_STAGE && strcmp(r->origin, NS_ORIGIN_REGISTRY) == 0) {
-		if (load_read_token(s, read_token, sizeof(read_token), err) != 0)
-			goto out;
-		rc = publish_stage_approve(c, s->cfg, r, tok, read_token[0] ? read_token : NULL, err);
-	} else {
-		/* The bytes in memory are the bytes checked: digest them once more here. */
-		if (spool_read(s->st, r->id, &tgz, &len, err) != 0)
-			goto out;
-		d = ns_digest_new();
-		if (d == NULL || ns_digest_update(d, tgz, len) != 0 || ns_digest_final(d, sri, sha1) != 0 ||
-		    strcmp(sri, r->integrity) != 0 || strcmp(sha1, r->shasum) != 0) {
-			ns_digest_free(d);
-			ns_fail(err, "spooled bytes differ from the checked artifact; not publishing");
+	if (doc == NULL || c == NULL)
+		goto out;
+	publish_otp_steps_at(ns_state_dirfd(s->st));
+	if (strcmp(r->origin, NS_ORIGIN_REGISTRY) == 0) {
+		if (ns_release_set_origin(s->st, r->id, "publishing", NS_ORIGIN_REGISTRY,
+		                          NS_ORIGIN_WITHDRAWN, err) != 0) {
+			ns_fail(err, "cannot record that stage %s is being withdrawn", r->id);
 			goto out;
 		}
-		ns_digest_free(d);
-		/* The manifest is parsed in a forked child: no secret may be in memory
-		 * yet but the token, which is wiped on fork. */
-		manifest = checks_manifest(s, r, err);
-		if (manifest == NULL || load_read_token(s, read_token, sizeof(read_token), err) != 0)
-			goto out;
-		doc = publish_document(s->cfg->registry_url, manifest, r->tag, tgz, len, sri, sha1, err);
-		if (doc == NULL)
-			goto out;
-		rc = publish_put(c, s->cfg, r, doc, tok, read_token[0] ? read_token : NULL, err);
+		snprintf(r->origin, sizeof(r->origin), NS_ORIGIN_WITHDRAWN);
 	}
+	if (strcmp(r->origin, NS_ORIGIN_WITHDRAWN) == 0) {
+		fprintf(stderr, "withdrawing stage %s; publishing the checked bytes instead\n", r->id);
+		if (publish_stage_delete(c, s->cfg, r, tok, 1, err) != 0)
+			goto out;
+		session_ledger(s, "withdraw", "{\"id\":\"%s\",\"integrity\":\"%s\"}", r->id,
+		               r->integrity);
+		session_step(s, r->id, "withdrawn");
+	}
+	rc = publish_put(c, s->cfg, r, manifest, doc, tok, read_token[0] ? read_token : NULL, err);
 	if (rc != 0)
 		goto out;
 	session_step(s, r->id, "sent");
-	/* 2xx is "accepted": report success only once the version is live with our bytes. */
-	live = publish_is_live(c, read_token[0] ? read_token : NULL, r, err);
-	if (live != 1) {
-		if (live == 0)
+	/* 2xx is "accepted": report success only once the version is live with our bytes
+	 * and our manifest. */
+	live = publish_is_live(c, read_token[0] ? read_token : NULL, r, manifest, err);
+	if (live == NS_LIVE_OTHER) {
+		rc = NS_PUBLISH_INCIDENT;
+	} else if (live != NS_LIVE_YES) {
+		if (live == NS_LIVE_NO)
 			ns_fail(err, "the registry accepted %s@%s but does not serve it (yet); a "
 			             "later approve of %s confirms and records it", r->name, r->version,
 			        r->id);
@@ -208,26 +270,34 @@ out:
 
 /* A release left in "publishing" by an approve that was killed or lost its answer
  * after the approval: the registry says whether the publish landed. Live with our
- * integrity: record it as published (1). Not there: back to "checked" for a fresh
- * approval (0); a late-landing first publish then makes the registry answer
- * "already exists", which publish recognises, so nothing is published twice. */
+ * integrity and manifest: record it as published (1). Not there: back to "checked"
+ * for a fresh approval (0); a late-landing first publish then makes the registry
+ * answer "already exists", which publish recognises, so nothing is published
+ * twice. Live with anything else: an incident (NS_PUBLISH_INCIDENT). */
 static int
 reconcile(struct session *s, const struct ns_release *r, struct ns_err *err)
 {
 	struct reg_client *c;
 	char read_token[NS_TOKEN_MAX] = "";
+	json_t *manifest;
 	int live = -1;
 
 	fprintf(stderr, "an earlier approve of %s@%s (%s) stopped after its approval; asking "
 	                "the registry whether it was published\n", r->name, r->version, r->id);
+	manifest = checks_manifest(s, r, err);
+	if (manifest == NULL)
+		return -1;
 	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, err);
 	if (c != NULL && load_read_token(s, read_token, sizeof(read_token), err) == 0)
-		live = publish_is_live(c, read_token[0] ? read_token : NULL, r, err);
+		live = publish_is_live(c, read_token[0] ? read_token : NULL, r, manifest, err);
 	explicit_bzero(read_token, sizeof(read_token));
 	reg_free(c);
+	json_decref(manifest);
 	if (live < 0)
 		return -1;
-	if (live == 1)
+	if (live == NS_LIVE_OTHER)
+		return NS_PUBLISH_INCIDENT;
+	if (live == NS_LIVE_YES)
 		return session_transition(s, r->id, "publishing", "published", "publish",
 		                          "{\"id\":\"%s\",\"package\":\"%s\",\"version\":\"%s\","
 		                          "\"integrity\":\"%s\",\"reconciled\":true}",
@@ -310,6 +380,12 @@ cmd_approve(int argc, char **argv)
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}
+	if (k == 0 && strcmp(r.status, "compromised") == 0) {
+		fprintf(stderr, "npm-release: %s@%s (%s) is compromised: the registry served it with "
+		                "bytes that were not approved (see the incident in npm-release log); "
+		                "it cannot be approved again\n", r.name, r.version, id);
+		goto out;
+	}
 	if (k == 0 && (strcmp(r.status, "published") == 0 || strcmp(r.status, "rejected") == 0)) {
 		fprintf(stderr, "npm-release: %s@%s (%s) was already %s (already approved)\n", r.name,
 		        r.version, id, r.status);
@@ -317,6 +393,10 @@ cmd_approve(int argc, char **argv)
 	}
 	if (k == 0 && strcmp(r.status, "publishing") == 0) {
 		int done = reconcile(&s, &r, &err);
+		if (done == NS_PUBLISH_INCIDENT) {
+			incident(&s, &r, err.msg);
+			goto out;
+		}
 		if (done < 0) {
 			fprintf(stderr, "npm-release: %s\n", err.msg);
 			goto out;
@@ -411,7 +491,12 @@ cmd_approve(int argc, char **argv)
 		goto out;
 	session_step(&s, id, "approved");
 	fprintf(stderr, "publishing %s@%s\n", r.name, r.version);
-	if (publish(&s, &r, tok, &err) != 0) {
+	k = publish(&s, &r, tok, &err);
+	if (k == NS_PUBLISH_INCIDENT) {
+		incident(&s, &r, err.msg);
+		goto out;
+	}
+	if (k != 0) {
 		fprintf(stderr, "npm-release: publish failed: %s\n", err.msg);
 		session_transition(&s, id, "publishing", "checked", "publish-failed",
 		                   "{\"id\":\"%s\",\"approval\":\"%s\"}", id, a.id);

@@ -92,6 +92,13 @@ cmd_reject(int argc, char **argv)
 		fprintf(stderr, "npm-release: %s\n", k == 1 ? "no such staged release" : err.msg);
 		goto out;
 	}
+	if (strcmp(r.status, "compromised") == 0) {
+		fprintf(stderr, "npm-release: %s@%s (%s) is compromised: the registry served it with "
+		                "bytes that were not approved (see the incident in npm-release log); "
+		                "rejecting it here would hide that: deprecate or unpublish it on the "
+		                "registry\n", r.name, r.version, id);
+		goto out;
+	}
 	if (strcmp(r.status, "published") == 0 || strcmp(r.status, "rejected") == 0) {
 		fprintf(stderr, "npm-release: %s@%s (%s) was already %s\n", r.name, r.version, id,
 		        r.status);
@@ -109,10 +116,16 @@ cmd_reject(int argc, char **argv)
 		                           "\"approver\":\"%s\"}", id, a.id, s.caller);
 		goto out;
 	}
-	remote = strcmp(r.origin, NS_ORIGIN_REGISTRY) == 0;
+	/* A withdrawn stage may still be on the registry (its approve stopped before the
+	 * withdrawal): delete it, and a stage already gone is fine. */
+	remote = strcmp(r.origin, NS_ORIGIN_REGISTRY) == 0 ||
+	         strcmp(r.origin, NS_ORIGIN_WITHDRAWN) == 0;
 	if (remote) {
+		publish_otp_steps_at(ns_state_dirfd(s.st));
 		c = reg_new(s.cfg->registry_url, s.cfg->ca_file, s.cfg->registry_timeout, &err);
-		if (c == NULL || publish_stage_reject(c, s.cfg, &r, tok, &err) != 0) {
+		if (c == NULL || publish_stage_delete(c, s.cfg, &r, tok,
+		                                      strcmp(r.origin, NS_ORIGIN_WITHDRAWN) == 0,
+		                                      &err) != 0) {
 			fprintf(stderr, "npm-release: %s\n", err.msg);
 			session_ledger(&s, "reject-failed", "{\"id\":\"%s\",\"approval\":\"%s\"}", id,
 			               a.id);

@@ -97,6 +97,9 @@ cmd_show(int argc, char **argv)
 		printf("id         %s (%s)\npackage    %s@%s\ndist-tag   %s\nstaged by  %s\n"
 		       "status     %s\nshasum     %s\nintegrity  %s\n", r.id, r.origin, clean[0],
 		       clean[1], clean[2], clean[3], clean[4], r.shasum, clean[5]);
+		if (strcmp(r.status, "compromised") == 0)
+			printf("INCIDENT   the registry served this version with bytes or a manifest "
+			       "that were not approved (see the incident in npm-release log)\n");
 		if (r.report != NULL) {
 			json_error_t jerr;
 			json_t *rep = json_loads(r.report, 0, &jerr);

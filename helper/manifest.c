@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "manifest.h"
+#include "nslog.h"
 
 json_t *
 manifest_read_fd(int fd, struct ns_err *err)
@@ -77,4 +78,99 @@ out:
 	free(buf);
 	archive_read_free(a);
 	return m;
+}
+
+/* Keys of a version document that the registry (or the publishing client) adds
+ * or rewrites and npm does not act on when installing: everything else (the
+ * dependencies of every kind, overrides, bin, scripts, os/cpu/libc/engines,
+ * main/exports/types, directories, gypfile, workspaces, name, version, and any
+ * key this list does not name) must be exactly what the checked package.json
+ * says. patchedDependencies is dropped by the publish document, as libnpmpublish
+ * does (a pnpm field npm ignores); contributors and maintainers are rewritten
+ * by registries (normalised to a list, the package's owners). */
+static const char *const registry_keys[] = {
+	"_id", "_rev", "dist", "_npmUser", "_nodeVersion", "_npmVersion",
+	"_npmOperationalInternal", "_hasShrinkwrap", "maintainers", "gitHead", "readme",
+	"readmeFilename", "deprecated", "patchedDependencies", "contributors",
+};
+
+static int
+registry_key(const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(registry_keys) / sizeof(registry_keys[0]); i++)
+		if (strcmp(k, registry_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* For an object-valued field: the first member that differs, to name it. */
+static const char *
+first_member_diff(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(a) || !json_is_object(b))
+		return NULL;
+	json_object_foreach((json_t *)a, k, v)
+		if (!json_equal(v, json_object_get(b, k)))
+			return k;
+	json_object_foreach((json_t *)b, k, v)
+		if (json_object_get(a, k) == NULL)
+			return k;
+	return NULL;
+}
+
+static void
+note(char *diff, size_t cap, size_t *off, size_t n, const char *key, const char *member)
+{
+	char k[48], m[48], item[112];
+
+	if (n > 8) {
+		if (n == 9 && *off < cap)
+			*off += (size_t)snprintf(diff + *off, cap - *off, ", ...");
+		return;
+	}
+	ns_sanitize(k, sizeof(k), key);
+	if (member != NULL) {
+		ns_sanitize(m, sizeof(m), member);
+		snprintf(item, sizeof(item), "%s[%s]", k, m);
+	} else {
+		snprintf(item, sizeof(item), "%s", k);
+	}
+	if (*off < cap)
+		*off += (size_t)snprintf(diff + *off, cap - *off, "%s%s", n > 1 ? ", " : "", item);
+}
+
+size_t
+manifest_compare(const json_t *checked, const json_t *version_doc, char *diff, size_t cap)
+{
+	const char *k;
+	json_t *v, *w;
+	size_t n = 0, off = 0;
+
+	diff[0] = '\0';
+	if (!json_is_object(checked) || !json_is_object(version_doc)) {
+		snprintf(diff, cap, "(not a JSON object)");
+		return 1;
+	}
+	json_object_foreach((json_t *)checked, k, v) {
+		if (registry_key(k))
+			continue;
+		w = json_object_get(version_doc, k);
+		if (w == NULL || !json_equal(v, w)) {
+			n++;
+			note(diff, cap, &off, n, k, w == NULL ? NULL : first_member_diff(v, w));
+		}
+	}
+	json_object_foreach((json_t *)version_doc, k, v) {
+		if (registry_key(k) || json_object_get(checked, k) != NULL)
+			continue;
+		n++;
+		note(diff, cap, &off, n, k,
+		     json_is_object(v) ? json_object_iter_key(json_object_iter(v)) : NULL);
+	}
+	return n;
 }

@@ -13,4 +13,11 @@
  * exactly once and be a JSON object. */
 json_t *manifest_read_fd(int fd, struct ns_err *err);
 
+/* Compares the version document a registry holds (or serves) for a version with
+ * the checked package.json: every key but the ones the registry itself adds (the
+ * list in manifest.c) must be present on both sides with equal values. Returns the
+ * number of differing keys and names them in diff (sanitised, single line, bounded,
+ * e.g. "dependencies[evil-dep], scripts[postinstall]"). */
+size_t manifest_compare(const json_t *checked, const json_t *version_doc, char *diff, size_t cap);
+
 #endif

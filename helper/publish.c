@@ -6,7 +6,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <syslog.h>
 
+#include "manifest.h"
 #include "nslog.h"
 #include "publish.h"
 
@@ -143,9 +146,81 @@ web_otp(struct reg_client *c, const struct reg_response *challenge, struct gate_
 	return ns_fail(err, "web authentication: timed out waiting for the approval in the browser");
 }
 
+/* The registry step of the last stored-seed code sent, kept in state_dir: one
+ * approve sends two requests that need a code (the withdrawal and the publish),
+ * approves follow each other within a step, and a registry takes each step once
+ * (a replayed step also counts as a failed attempt towards its lockout). */
+#define OTP_STEP_FILE "registry-otp.step"
+static int otp_state_dirfd = -1;
+
+void
+publish_otp_steps_at(int state_dirfd)
+{
+	otp_state_dirfd = state_dirfd;
+}
+
+static long long
+otp_step_load(void)
+{
+	char buf[24];
+	ssize_t n;
+	long long v;
+	char *end;
+	int fd;
+
+	if (otp_state_dirfd < 0)
+		return -1;
+	fd = openat(otp_state_dirfd, OTP_STEP_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	v = strtoll(buf, &end, 10);
+	return end != buf && (*end == '\n' || *end == '\0') && v >= 0 ? v : -1;
+}
+
+static void
+otp_step_store(long long step)
+{
+	char buf[24];
+	int fd, n;
+
+	if (otp_state_dirfd < 0)
+		return;
+	fd = openat(otp_state_dirfd, OTP_STEP_FILE,
+	            O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	n = snprintf(buf, sizeof(buf), "%lld\n", step);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		ns_log(LOG_WARNING, "cannot record the registry one-time password step");
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The code for the first step after every step spent: the current step, or the
+ * next one (registries accept one step ahead), else waits until it is. */
+static int
+otp_stored_code(const struct ns_totp_key *k, char *otp, size_t cap, struct ns_err *err)
+{
+	long long now_step = (long long)time(NULL) / k->period, last = otp_step_load(), step;
+
+	if (last > now_step + 1)
+		last = -1;  /* not a step of this clock: ignore it */
+	step = last >= now_step ? last + 1 : now_step;
+	if (step > now_step + 1) {
+		unsigned wait = (unsigned)((step - 1) * k->period - time(NULL)) + 1;
+		fprintf(stderr, "registry one-time password: waiting %us for a fresh step\n", wait);
+		sleep(wait);
+	}
+	otp_step_store(step);
+	return ns_totp_generate(k, (time_t)(step * k->period), otp, cap, err);
+}
+
 /* Sends the request; when the registry wants a one-time password, supplies it per
- * [registry] otp. The stored seed's code for a step can be spent already (the
- * registry takes each step once), so a refusal waits for the next step once. */
+ * [registry] otp. The stored seed's code for a step can be spent already (by
+ * another client of the account), so a refusal tries a later step once. */
 static int
 send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *method,
               const char *path, const char *command, const char *ctype, const char *body,
@@ -176,18 +251,16 @@ send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *met
 		}
 		reg_response_clear(resp);
 		if (cfg->registry_otp == NS_OTP_STORED && tok->tok.has_otp) {
-			time_t now = time(NULL);
-			if (attempt > 0) {
-				unsigned wait = tok->tok.otp.period - (unsigned)(now % tok->tok.otp.period) + 1;
-				fprintf(stderr, "registry refused the code; waiting %us for the next one\n",
-				        wait);
-				sleep(wait);
-				now = time(NULL);
-			}
-			if (ns_totp_generate(&tok->tok.otp, now, otp, sizeof(otp), err) != 0)
+			/* a refused code's step counts as spent: the next try uses a later one */
+			if (attempt > 0)
+				fprintf(stderr, "registry refused the code; trying the next step\n");
+			if (otp_stored_code(&tok->tok.otp, otp, sizeof(otp), err) != 0)
 				return -1;
 		} else if (cfg->registry_otp == NS_OTP_PROMPT) {
-			if (gate_read_secret("Registry one-time password: ", otp, 16) != 0)
+			char prompt[96];
+			snprintf(prompt, sizeof(prompt), "Registry one-time password (%s): ",
+			         strcmp(method, "DELETE") == 0 ? "withdraw the stage" : "publish");
+			if (gate_read_secret(prompt, otp, 16) != 0)
 				return ns_fail(err, "no registry one-time password given");
 		} else {
 			return ns_fail(err, "the registry wants a one-time password; set [registry] "
@@ -203,8 +276,9 @@ send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *met
 }
 
 static int
-accepted_or_live(struct reg_client *c, const struct ns_release *r, const char *read_token,
-                 int rc, struct reg_response *resp, const char *what, struct ns_err *err)
+accepted_or_live(struct reg_client *c, const struct ns_release *r, const json_t *manifest,
+                 const char *read_token, int rc, struct reg_response *resp, const char *what,
+                 struct ns_err *err)
 {
 	char clean[300];
 	int live;
@@ -213,12 +287,14 @@ accepted_or_live(struct reg_client *c, const struct ns_release *r, const char *r
 		return 0;
 	/* A lost answer, or "already exists": look at the registry before calling it a
 	 * failure, and never send the publish a second time blindly. */
-	live = publish_is_live(c, read_token, r, NULL);
-	if (live == 1) {
+	live = publish_is_live(c, read_token, r, manifest, err);
+	if (live == NS_LIVE_YES) {
 		fprintf(stderr, "npm-release: %s@%s is already live with this integrity\n", r->name,
 		        r->version);
 		return 0;
 	}
+	if (live == NS_LIVE_OTHER)
+		return NS_PUBLISH_INCIDENT;
 	if (rc != 0)
 		return -1;
 	ns_sanitize(clean, sizeof(clean), resp->body ? resp->body : "");
@@ -230,24 +306,9 @@ accepted_or_live(struct reg_client *c, const struct ns_release *r, const char *r
 }
 
 int
-publish_stage_approve(struct reg_client *c, const struct ns_config *cfg,
-                      const struct ns_release *r, struct gate_token *tok,
-                      const char *read_token, struct ns_err *err)
-{
-	struct reg_response resp;
-	char path[128];
-	int rc;
-
-	snprintf(path, sizeof(path), "/-/stage/%s/approve", r->id);
-	rc = send_with_otp(c, cfg, "POST", path, "stage", NULL, NULL, 0, tok, &resp, err);
-	rc = accepted_or_live(c, r, read_token, rc, &resp, "approve", err);
-	reg_response_clear(&resp);
-	return rc;
-}
-
-int
-publish_stage_reject(struct reg_client *c, const struct ns_config *cfg,
-                     const struct ns_release *r, struct gate_token *tok, struct ns_err *err)
+publish_stage_delete(struct reg_client *c, const struct ns_config *cfg,
+                     const struct ns_release *r, struct gate_token *tok, int gone_ok,
+                     struct ns_err *err)
 {
 	struct reg_response resp;
 	char path[128], clean[300];
@@ -255,14 +316,20 @@ publish_stage_reject(struct reg_client *c, const struct ns_config *cfg,
 
 	snprintf(path, sizeof(path), "/-/stage/%s", r->id);
 	rc = send_with_otp(c, cfg, "DELETE", path, "stage", NULL, NULL, 0, tok, &resp, err);
-	if (rc == 0 && resp.status >= 200 && resp.status < 300) {
+	if (rc == 0 && ((resp.status >= 200 && resp.status < 300) || (gone_ok && resp.status == 404))) {
 		reg_response_clear(&resp);
 		return 0;
 	}
 	if (rc == 0) {
+		const char *what = gone_ok ? "withdrawing the stage" : "reject";
 		ns_sanitize(clean, sizeof(clean), resp.body ? resp.body : "");
-		rc = ns_fail(err, "reject: HTTP %ld (%s): %.200s", resp.status,
-		             reg_status_text(resp.status), clean);
+		if (resp.status == 401 && resp.wants_otp)
+			rc = ns_fail(err, "%s: the registry refused the one-time password (wrong or "
+			                  "already used code; repeated failures lock the account): %.200s",
+			             what, clean);
+		else
+			rc = ns_fail(err, "%s: HTTP %ld (%s): %.200s", what, resp.status,
+			             reg_status_text(resp.status), clean);
 	}
 	reg_response_clear(&resp);
 	return rc;
@@ -270,7 +337,8 @@ publish_stage_reject(struct reg_client *c, const struct ns_config *cfg,
 
 int
 publish_put(struct reg_client *c, const struct ns_config *cfg, const struct ns_release *r,
-            const char *doc, struct gate_token *tok, const char *read_token, struct ns_err *err)
+            const json_t *manifest, const char *doc, struct gate_token *tok,
+            const char *read_token, struct ns_err *err)
 {
 	struct reg_response resp;
 	char esc[512], path[600];
@@ -281,21 +349,21 @@ publish_put(struct reg_client *c, const struct ns_config *cfg, const struct ns_r
 	snprintf(path, sizeof(path), "/%s", esc);
 	rc = send_with_otp(c, cfg, "PUT", path, "publish", "application/json", doc, strlen(doc),
 	                   tok, &resp, err);
-	rc = accepted_or_live(c, r, read_token, rc, &resp, "publish", err);
+	rc = accepted_or_live(c, r, manifest, read_token, rc, &resp, "publish", err);
 	reg_response_clear(&resp);
 	return rc;
 }
 
 int
 publish_is_live(struct reg_client *c, const char *bearer, const struct ns_release *r,
-                struct ns_err *err)
+                const json_t *manifest, struct ns_err *err)
 {
 	struct reg_response resp;
-	char esc[512], path[600];
+	char esc[512], path[600], diff[512], clean[100];
 	json_t *doc, *ver;
 	json_error_t jerr;
 	const char *integrity;
-	int live = 0;
+	int live;
 
 	if (reg_escape_name(r->name, esc, sizeof(esc)) != 0)
 		return ns_fail(err, "bad package name");
@@ -304,10 +372,10 @@ publish_is_live(struct reg_client *c, const char *bearer, const struct ns_releas
 		return -1;
 	if (resp.status == 404) {
 		reg_response_clear(&resp);
-		return 0;
+		return NS_LIVE_NO;
 	}
 	if (resp.status != 200) {
-		ns_fail(err, "GET %s: HTTP %ld", path, resp.status);
+		ns_fail(err, "GET %s: HTTP %ld (%s)", path, resp.status, reg_status_text(resp.status));
 		reg_response_clear(&resp);
 		return -1;
 	}
@@ -317,11 +385,20 @@ publish_is_live(struct reg_client *c, const char *bearer, const struct ns_releas
 		return ns_fail(err, "packument unreadable: %s", jerr.text);
 	ver = json_object_get(json_object_get(doc, "versions"), r->version);
 	integrity = json_string_value(json_object_get(json_object_get(ver, "dist"), "integrity"));
-	if (integrity != NULL && strcmp(integrity, r->integrity) == 0)
-		live = 1;
-	else if (ver != NULL)
-		live = ns_fail(err, "%s@%s is live with another integrity (%s)", r->name, r->version,
-		               integrity ? integrity : "none");
+	if (ver == NULL) {
+		live = NS_LIVE_NO;
+	} else if (integrity == NULL || strcmp(integrity, r->integrity) != 0) {
+		ns_sanitize(clean, sizeof(clean), integrity ? integrity : "none");
+		live = NS_LIVE_OTHER;
+		ns_fail(err, "%s@%s is live with integrity %s, not the approved %s", r->name,
+		        r->version, clean, r->integrity);
+	} else if (manifest_compare(manifest, ver, diff, sizeof(diff)) != 0) {
+		live = NS_LIVE_OTHER;
+		ns_fail(err, "%s@%s is live with a manifest that differs from the checked "
+		             "package.json in: %s", r->name, r->version, diff);
+	} else {
+		live = NS_LIVE_YES;
+	}
 	json_decref(doc);
 	return live;
 }

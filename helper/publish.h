@@ -17,24 +17,38 @@ char *publish_document(const char *registry, json_t *manifest, const char *tag,
                        const unsigned char *tgz, size_t len, const char *sri,
                        const char *sha1, struct ns_err *err);
 
-/* Registry staging: POST /-/stage/<id>/approve. 0 accepted, -1 failed. */
-int publish_stage_approve(struct reg_client *c, const struct ns_config *cfg,
-                          const struct ns_release *r, struct gate_token *tok,
-                          const char *read_token, struct ns_err *err);
+/* Where the step of the last registry one-time password sent from the stored
+ * seed is kept (state_dir), so that the next request uses a later one. */
+void publish_otp_steps_at(int state_dirfd);
 
-/* Registry staging: DELETE /-/stage/<id> (the reject). */
-int publish_stage_reject(struct reg_client *c, const struct ns_config *cfg,
-                         const struct ns_release *r, struct gate_token *tok,
+/* What the registry serves for name@version. */
+#define NS_LIVE_NO 0        /* not there (yet) */
+#define NS_LIVE_YES 1       /* there, with the approved integrity and manifest */
+#define NS_LIVE_OTHER 2     /* there with other bytes or another manifest: an incident */
+#define NS_PUBLISH_INCIDENT (-2)
+
+/* Registry staging: DELETE /-/stage/<id>. The reject; and, with gone_ok, the
+ * withdrawal before publishing the checked bytes ourselves (a stage already gone
+ * is then fine: an earlier, interrupted approve withdrew it). There is no way to
+ * bind POST /-/stage/<id>/approve to the checked bytes (it has no body): the
+ * registry would publish its own copy and the stager's manifest, so npm-release
+ * never uses it. */
+int publish_stage_delete(struct reg_client *c, const struct ns_config *cfg,
+                         const struct ns_release *r, struct gate_token *tok, int gone_ok,
                          struct ns_err *err);
 
-/* Local staging: PUT /<name> with the publish document. */
+/* PUT /<name> with the publish document built from the checked bytes and the
+ * checked package.json. 0 accepted or already live as approved, -1 failed,
+ * NS_PUBLISH_INCIDENT when the registry serves the version with other bytes or
+ * another manifest (err says what). */
 int publish_put(struct reg_client *c, const struct ns_config *cfg, const struct ns_release *r,
-                const char *doc, struct gate_token *tok, const char *read_token,
-                struct ns_err *err);
+                const json_t *manifest, const char *doc, struct gate_token *tok,
+                const char *read_token, struct ns_err *err);
 
-/* Whether the registry serves name@version with exactly this integrity:
- * 1 live, 0 not (yet), -1 could not tell. */
+/* Whether the registry serves name@version with exactly this integrity and a
+ * version document that matches the checked manifest (manifest_compare): one of
+ * NS_LIVE_*, or -1 could not tell. */
 int publish_is_live(struct reg_client *c, const char *bearer, const struct ns_release *r,
-                    struct ns_err *err);
+                    const json_t *manifest, struct ns_err *err);
 
 #endif

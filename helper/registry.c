@@ -360,6 +360,12 @@ reg_request_once(struct reg_client *c, const char *method, const char *path, con
 		return ns_fail(err, "%s %s: %s", method, path, curl_easy_strerror(cc));
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (resp->status >= 300 && resp->status < 400) {
+		free(sink.buf);
+		return ns_fail(err, "%s %s: the registry answered HTTP %ld, a redirect; npm-release "
+		               "follows none (it would take the token to another place)", method, path,
+		               resp->status);
+	}
 	if (resp->status != 401)
 		resp->wants_otp = 0;
 	resp->body = sink.buf ? sink.buf : strdup("");
@@ -433,6 +439,10 @@ reg_download(struct reg_client *c, const char *path, const char *bearer, int out
 			               reg_status_text(*status));
 		return ns_fail(err, "GET %s: %s", path, curl_easy_strerror(cc));
 	}
+	if (*status != 200)
+		return ns_fail(err, "GET %s: HTTP %ld (%s)", path, *status,
+		               *status >= 300 && *status < 400 ?
+		               "a redirect; npm-release follows none" : reg_status_text(*status));
 	return sink.total;
 }
 

@@ -457,6 +457,44 @@ ns_release_set_status(struct ns_state *st, const char *id, const char *from, con
 }
 
 int
+ns_release_set_origin(struct ns_state *st, const char *id, const char *status, const char *from,
+                      const char *to, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (st_prepare(st, "UPDATE releases SET origin = ? WHERE id = ? AND status = ? AND origin = ?",
+	               &s, err) != 0)
+		return -1;
+	if (st_bind_text(s, 1, to) ||
+	    st_bind_text(s, 2, id) ||
+	    st_bind_text(s, 3, status) ||
+	    st_bind_text(s, 4, from))
+		return st_bind_failed(st, s, err);
+	rc = st_exec_changes(st, s, "update release origin", err);
+	if (rc == 0)
+		st_tickets_changed(st, id);
+	return rc;
+}
+
+int
+ns_release_set_artifact(struct ns_state *st, const char *id, const char *integrity,
+                        long long size, struct ns_err *err)
+{
+	sqlite3_stmt *s;
+
+	if (st_prepare(st, "UPDATE releases SET integrity = ?, size = ? WHERE id = ? AND status IN"
+	                   " ('staged','checked','failed') AND integrity IN ('', ?)", &s, err) != 0)
+		return -1;
+	if (st_bind_text(s, 1, integrity) ||
+	    st_bind_int(s, 2, size) ||
+	    st_bind_text(s, 3, id) ||
+	    st_bind_text(s, 4, integrity))
+		return st_bind_failed(st, s, err);
+	return st_exec_changes(st, s, "record the release's bytes", err);
+}
+
+int
 ns_release_set_report(struct ns_state *st, const char *id, const char *status,
                       const char *integrity, const char *report, struct ns_err *err)
 {

@@ -20,6 +20,9 @@ struct ns_state;
 /* Release origins and the states a release moves through. */
 #define NS_ORIGIN_REGISTRY "registry"
 #define NS_ORIGIN_LOCAL "local"
+/* A registry stage that npm-release withdraws (or withdrew) to publish the checked
+ * spooled bytes itself: from then on the spool holds the only copy. */
+#define NS_ORIGIN_WITHDRAWN "withdrawn"
 
 struct ns_release {
 	char id[NS_ID_MAX];
@@ -32,7 +35,8 @@ struct ns_release {
 	long long size;
 	char staged_by[64];
 	long long staged_at;
-	char status[16];          /* staged, checked, failed, publishing, published, rejected */
+	char status[16];          /* staged, checked, failed, publishing, published, rejected,
+	                           * compromised (live with bytes or a manifest not approved) */
 	char report_sha256[65];
 	char *report;             /* JSON text, malloc'd (ns_release_clear frees) */
 };
@@ -70,6 +74,13 @@ int ns_release_get(struct ns_state *st, const char *id, struct ns_release *r, st
 /* Compare-and-set of the status; 0 on success, 1 when the status was not `from`. */
 int ns_release_set_status(struct ns_state *st, const char *id, const char *from,
                           const char *to, struct ns_err *err);
+/* Compare-and-set of the origin (and the status must be `status`); 0 done, 1 not. */
+int ns_release_set_origin(struct ns_state *st, const char *id, const char *status,
+                          const char *from, const char *to, struct ns_err *err);
+/* Records the integrity and size of the downloaded bytes of a release first seen
+ * without them (a reject needs no download); 0 done, 1 it holds other ones. */
+int ns_release_set_artifact(struct ns_state *st, const char *id, const char *integrity,
+                            long long size, struct ns_err *err);
 int ns_release_set_report(struct ns_state *st, const char *id, const char *status,
                           const char *integrity, const char *report, struct ns_err *err);
 /* Calls fn for each release (newest first); stops when fn returns non-zero. */

@@ -35,7 +35,7 @@ T=$(mktemp -d /tmp/npmstage-attack.XXXXXX)
 chmod 0755 "$T"
 mkdir "$T/etc-upper" "$T/etc-work"
 if ! mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/etc-upper,workdir=$T/etc-work" /etc; then
-	rm -rf "$T"
+	rm -rf --one-file-system "$T"
 	skip "cannot overlay /etc in the private mount namespace"
 fi
 
@@ -51,7 +51,7 @@ attack_cleanup() {
 	groupdel "natkci$SUFFIX" >/dev/null 2>&1 || true
 	e2e_cleanup
 	umount /etc 2>/dev/null || true
-	rm -rf "$T"
+	rm -rf --one-file-system "$T"
 }
 trap attack_cleanup EXIT
 
@@ -137,9 +137,11 @@ code() { # SECRET -> CODE
 pack_pkg() { # NAME VERSION [EXTRA_JSON] -> DIR TGZ SRI
 	DIR="$T/pkg-${1//[@\/]/_}-$2"
 	fixture_package "$DIR" "$1" "$2" "${3:-}"
-	(cd "$DIR" && npm pack --pack-destination "$DIR" >/dev/null 2>&1) || fail "npm pack $1"
-	TGZ=$(ls "$DIR"/*.tgz)
-	chmod 0755 "$DIR"
+	# outside DIR: stage_npm packs DIR again, and must get the same bytes
+	mkdir -p "$DIR.pack"
+	(cd "$DIR" && npm pack --pack-destination "$DIR.pack" >/dev/null 2>&1) || fail "npm pack $1"
+	TGZ=$(ls "$DIR.pack"/*.tgz)
+	chmod 0755 "$DIR" "$DIR.pack"
 	chmod 0644 "$TGZ"
 	SRI=$(sri_of "$TGZ")
 }

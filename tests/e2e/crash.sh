@@ -1,7 +1,8 @@
 #!/bin/bash
 # kill -9 of 'npm-release approve' at every step boundary, then a rerun: never two
 # publishes, the ledger complete (one approve that led to the publish, one publish
-# entry per release, the chain verifies), the version live with the staged bytes.
+# entry per release, the chain verifies), the version live with the staged bytes;
+# in local mode and in registry stage mode (withdraw the stage, then publish).
 # The seam is the documented [debug] stop_at = STEP of the root-owned configuration:
 # the helper stops itself (SIGSTOP) at STEP and prints its pid; the test kills it.
 . "$SRCDIR/tests/e2e/common.sh"
@@ -80,4 +81,40 @@ for step in $STEPS; do
 	INSTALLED=$(npm_install_integrity "$name" "1.0.$n") || fail "$step: npm install failed"
 	[ "$INSTALLED" = "1.0.$n $SRI" ] || fail "$step: npm installed '$INSTALLED', staged $SRI"
 	pass "killed at '$step' (status then: $before); the rerun leaves it published once, ledger complete"
+done
+
+# Registry stage mode: the approve withdraws the stage and publishes the checked
+# bytes itself. Killed before the withdrawal, between the withdrawal and the
+# publish, and after the publish was sent: the rerun still publishes once.
+sed -i 's/^mode = local$/mode = stage/' "$HOST_CONF"
+for step in approved withdrawn sent; do
+	n=$((n + 1))
+	name="e2e-crash-stage-$step"
+	pkg=$(source_dir "$name" "1.0.$n")
+	fixture_package "$pkg" "$name" "1.0.$n"
+	(cd "$pkg" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack"
+	SRI=$(sri_of "$E2E_DIR/$name-1.0.$n.tgz")
+	ID=$(stage_with_npm "$pkg")
+	[ -n "$ID" ] || fail "npm stage publish of $name failed"
+
+	kill_at "$step" "$ID"
+	before=$(release_status "$ID")
+	case "$step" in
+	sent) packument_has "$name" "1.0.$n" 2>/dev/null || fail "stage $step: the publish had not landed" ;;
+	*) packument_has "$name" "1.0.$n" 2>/dev/null && fail "stage $step: published before the publish step" ;;
+	esac
+
+	next_code
+	expect_status 0 with_input "$CODE" nr approve "$ID"
+	contains "$OUT" "is live"
+	case "$step" in
+	sent) contains "$OUT" "recorded after an interrupted approve" ;;
+	*) contains "$OUT" "needs a fresh approval" ;;
+	esac
+	[ "$(release_status "$ID")" = published ] || fail "stage $step: status $(release_status "$ID") after the rerun"
+	[ "$(publish_entries "$ID")" = 1 ] || fail "stage $step: $(publish_entries "$ID") ledger publish entries"
+	expect_status 0 nr log --verify
+	INSTALLED=$(npm_install_integrity "$name" "1.0.$n") || fail "stage $step: npm install failed"
+	[ "$INSTALLED" = "1.0.$n $SRI" ] || fail "stage $step: npm installed '$INSTALLED', staged $SRI"
+	pass "stage mode, killed at '$step' (status then: $before); the rerun leaves it published once"
 done

@@ -31,15 +31,18 @@ stage_version() { # VERSION -> ID (as the stager, with its source checkout)
 live() { REGISTRY_URL=$DIRECT_URL packument_has "@acme/e2e-registry" "$1"; }
 
 set_otp stored
-# --- the approve's answer is lost: resolved by looking at the registry, not by resending
+# --- the publish's answer is lost: resolved by looking at the registry, not by resending
 proxy_mode drop-approve
 IDC=$(stage_version 1.2.0)
 approver_code
 expect_status 0 with_input "$CODE" nr approve "$IDC"
 contains "$OUT" "already live"
-[ "$(curl -fsS "${PROXY_URL}__proxy/log" | grep -c "upstream POST /-/stage/$IDC/approve -> 20")" = 1 ] ||
-	fail "the approve was accepted more than once"
-pass "a lost approve answer is resolved from the registry; accepted exactly once"
+LOG=$(curl -fsS "${PROXY_URL}__proxy/log")
+[ "$(printf '%s\n' "$LOG" | grep -c "upstream PUT /@acme%2fe2e-registry -> 20")" = 1 ] ||
+	fail "the publish was accepted more than once"
+printf '%s\n' "$LOG" | grep -q "upstream DELETE /-/stage/$IDC -> 20" || fail "the stage was not withdrawn"
+printf '%s\n' "$LOG" | grep -q "POST /-/stage/$IDC/approve" && fail "the registry's staged copy was approved"
+pass "a lost publish answer is resolved from the registry; accepted exactly once"
 
 # --- the registry dies in the middle of approve: clear failure, no publish, then recovery
 proxy_mode down-approve
@@ -86,12 +89,19 @@ proxy_mode normal
 set_otp prompt
 IDA=$(stage_version 1.6.0)
 approver_code
-REG=$(oathtool --totp -b -N "now + 30 seconds" "$RELEASE_SECRET")
+# two registry codes (withdraw the stage, publish), for steps after the last one
+# the stored seed spent (state_dir/registry-otp.step), at most one step ahead
+STEP=$(cat "$HOST_DIR/state/registry-otp.step")
+while [ $(( $(date +%s) / 30 + 1 )) -lt $(( STEP + 2 )) ]; do sleep 1; done
+REG1=$(oathtool --totp -b -N "@$(( (STEP + 1) * 30 ))" "$RELEASE_SECRET")
+REG2=$(oathtool --totp -b -N "@$(( (STEP + 2) * 30 ))" "$RELEASE_SECRET")
 expect_status 0 with_input "$CODE
-$REG" nr approve "$IDA"
-contains "$OUT" "Registry one-time password"
+$REG1
+$REG2" nr approve "$IDA"
+contains "$OUT" "Registry one-time password (withdraw the stage)"
+contains "$OUT" "Registry one-time password (publish)"
 contains "$OUT" "is live"
-pass "otp = prompt: approved with the registry code typed by the approver"
+pass "otp = prompt: approved with the registry codes typed by the approver"
 
 # --- a wrong registry code: refused clearly, nothing published, release still open
 IDB=$(stage_version 1.7.0)
@@ -108,15 +118,17 @@ pass "a wrong registry OTP is refused; the release stays checked"
 set_otp web
 proxy_mode web
 # the prompt case spent the registry step of REG; the proxy must use a later one
-curl -fsS -X POST --data "$(( $(date +%s) / 30 + 2 ))" "${PROXY_URL}__proxy/minstep" >/dev/null
+curl -fsS -X POST --data "$(( STEP + 3 ))" "${PROXY_URL}__proxy/minstep" >/dev/null
 approver_code
 expect_status 0 with_input "$CODE" nr approve "$IDB"
 contains "$OUT" "/auth/cli/"
 contains "$OUT" "is live"
 LOG=$(curl -fsS "${PROXY_URL}__proxy/log")
 [ "$(printf '%s\n' "$LOG" | grep -c "GET /-/v1/done")" -ge 3 ] || fail "doneUrl was not polled"
-printf '%s\n' "$LOG" | grep -q "POST /-/stage/$IDB/approve otp=no auth-type=web" || fail "no web auth-type"
-printf '%s\n' "$LOG" | grep -q "POST /-/stage/$IDB/approve otp=yes auth-type=legacy" || fail "token not used"
+for req in "DELETE /-/stage/$IDB" "PUT /@acme%2fe2e-registry"; do
+	printf '%s\n' "$LOG" | grep -q "$req otp=no auth-type=web" || fail "no web auth-type: $req"
+	printf '%s\n' "$LOG" | grep -q "$req otp=yes auth-type=legacy" || fail "token not used: $req"
+done
 pass "otp = web: authUrl shown, doneUrl polled, its token sent as npm-otp"
 
 expect_status 0 nr log --verify

@@ -100,6 +100,20 @@ contains "$OUT" "install.script"
 case "$OUT" in *"Verification code"*) fail "the gate ran for a failing release" ;; esac
 pass "a release with a postinstall script is refused before the gate"
 
+# What goes live is the tarball's package.json: one npm would refuse to publish
+# (packageExtensions) fails the manifest.publish check before the gate.
+PKG7=$(source_dir @acme/e2e-widget 1.0.7)
+fixture_package "$PKG7" "@acme/e2e-widget" "1.0.7" ',"packageExtensions":{"ms@*":{"dependencies":{"x":"1"}}}'
+(cd "$PKG7" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack 1.0.7"
+# staged as the stager, crafted: npm stage publish itself refuses packageExtensions
+ID7=$(node "$SRCDIR/tests/registry/stage-crafted.js" "$REGISTRY_URL" "$STAGER_TOKEN" "$PKG7" \
+	"$E2E_DIR/acme-e2e-widget-1.0.7.tgz" '{}')
+[ -n "$ID7" ] || fail "npm stage publish of 1.0.7 failed"
+expect_status 1 nr approve "$ID7"
+contains "$OUT" "manifest.publish"
+case "$OUT" in *"Verification code"*) fail "the gate ran for an unpublishable manifest" ;; esac
+pass "a package.json npm would not publish fails manifest.publish before the gate"
+
 # The release token and its registry 2FA seed appear nowhere but their file: not in
 # any output above, the ledger, the database, its WAL, the spool or the host's files.
 ALL_OUTPUT="$E2E_DIR/all-output"

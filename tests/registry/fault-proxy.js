@@ -4,9 +4,22 @@
 //                 GET doneUrl answers 202 + Retry-After twice, then 200 {token};
 //                 a retry with npm-otp: <that token> is forwarded with the release
 //                 account's real TOTP code in its place.
-//   drop-approve  the approve is forwarded, then the answer is lost (socket closed).
-//   down-approve  the approve never reaches the registry (socket closed).
+//   drop-approve  the publishing request (PUT /<name>, or POST /-/stage/<id>/approve)
+//                 is forwarded, then the answer is lost (socket closed).
+//   down-approve  the publishing request never reaches the registry (socket closed).
 //   normal        plain proxying.
+// A hostile registry (tests/attacks/hostile_registry.sh):
+//   swap          for a stage given by POST /__proxy/swap {"id","file"}: the view's
+//                 shasum and the tarball download are those of FILE (the bytes the
+//                 approver checks) while the registry holds the staged bytes, which
+//                 its POST /-/stage/<id>/approve would publish.
+//   lie-bytes V   writes are confirmed as usual, but the packument says version V
+//                 has other bytes (dist.integrity/shasum of something else).
+//   lie-manifest V  ... or that V depends on evil-dep and has a postinstall script.
+//   redirect      every request answered 302 to another origin on 127.0.0.1, which
+//                 logs what reaches it ("elsewhere ... auth=yes|no").
+//   huge          GET /-/stage/<id> answers an endless JSON body, fast.
+//   drip          GET /-/stage/<id>/tarball answers one byte a second, forever.
 // Control: POST /__proxy/mode with the mode as body; GET /__proxy/log.
 // Usage: node fault-proxy.js UPSTREAM_URL RELEASE_TOTP_BASE32 PORTFILE
 'use strict';
@@ -50,7 +63,31 @@ async function nextCode() {
   return totp(lastStep);
 }
 
-function forward(req, body, res, headers, after) {
+const swaps = new Map(); // stage id -> the bytes served as if staged
+
+// Rewrites a 200 JSON answer (a packument or a stage view) with fn(doc).
+function rewriting(fn) {
+  return (status, buf) => {
+    if (status !== 200) return buf;
+    const doc = JSON.parse(buf.toString());
+    fn(doc);
+    return Buffer.from(JSON.stringify(doc));
+  };
+}
+
+function endless(res, chunk, intervalMs) {
+  let open = true;
+  res.on('close', () => { open = false; });
+  const pump = () => {
+    if (!open) return;
+    if (intervalMs) { res.write(chunk); setTimeout(pump, intervalMs); return; }
+    while (open && res.write(chunk));
+    if (open) res.once('drain', pump);
+  };
+  pump();
+}
+
+function forward(req, body, res, headers, after, rewrite) {
   // a fresh upstream connection per request (no pooled socket the registry may
   // have closed), and an upstream that hangs becomes a quick 504
   const opts = { method: req.method, host: upstream.hostname, port: upstream.port, agent: false,
@@ -63,8 +100,16 @@ function forward(req, body, res, headers, after) {
       log.push(`upstream ${req.method} ${req.url} -> ${ur.statusCode}`);
       // the registry did the work; only its (successful) answer is lost
       if (after === 'drop' && ur.statusCode < 300) { res.socket.destroy(); return; }
-      res.writeHead(ur.statusCode, ur.headers);
-      res.end(Buffer.concat(chunks));
+      let out = Buffer.concat(chunks);
+      const h = Object.assign({}, ur.headers);
+      if (rewrite) {
+        out = rewrite(ur.statusCode, out);
+        delete h['transfer-encoding'];
+        delete h.etag;
+        h['content-length'] = String(out.length);
+      }
+      res.writeHead(ur.statusCode, h);
+      res.end(out);
     });
   });
   up.on('timeout', () => up.destroy(new Error('upstream timeout')));
@@ -76,6 +121,10 @@ function forward(req, body, res, headers, after) {
   });
   up.end(body);
 }
+
+// the request that makes a version live
+const publishing = (req) => (req.method === 'POST' && /^\/-\/stage\/[^/]+\/approve$/.test(req.url)) ||
+  (req.method === 'PUT' && !req.url.startsWith('/-/'));
 
 const gated = (req) => (req.method === 'POST' && /^\/-\/stage\/[^/]+\/approve$/.test(req.url)) ||
   (req.method === 'DELETE' && /^\/-\/stage\/[^/]+$/.test(req.url)) ||
@@ -100,6 +149,12 @@ const server = http.createServer((req, res) => {
       res.end('ok\n');
       return;
     }
+    if (req.url === '/__proxy/swap' && req.method === 'POST') {
+      const o = JSON.parse(body.toString());
+      swaps.set(o.id, require('fs').readFileSync(o.file));
+      res.end('ok\n');
+      return;
+    }
     if (req.url === '/__proxy/log') {
       res.end(log.join('\n') + '\n');
       return;
@@ -117,6 +172,53 @@ const server = http.createServer((req, res) => {
       return;
     }
     const headers = Object.assign({}, req.headers);
+    const [m, arg] = mode.split(/\s+/);
+    const stage = req.url.match(/^\/-\/stage\/([0-9a-f-]{36})(\/tarball)?$/);
+    if (m === 'redirect') {
+      res.writeHead(302, { location: `http://127.0.0.1:${elsewhere.address().port}${req.url}` });
+      res.end();
+      return;
+    }
+    if (m === 'huge' && req.method === 'GET' && stage && !stage[2]) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"' + stage[1] + '","pad":"');
+      endless(res, Buffer.alloc(65536, 'x'), 0);
+      return;
+    }
+    if (m === 'drip' && req.method === 'GET' && stage && stage[2]) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      endless(res, Buffer.from([0x1f]), 1000);
+      return;
+    }
+    if (m === 'swap' && req.method === 'GET' && stage && swaps.has(stage[1])) {
+      const good = swaps.get(stage[1]);
+      if (stage[2]) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream',
+                             'content-length': String(good.length) });
+        res.end(good);
+      } else {
+        forward(req, body, res, headers, null, rewriting((d) => {
+          d.shasum = crypto.createHash('sha1').update(good).digest('hex');
+        }));
+      }
+      return;
+    }
+    if ((m === 'lie-bytes' || m === 'lie-manifest') && req.method === 'GET' &&
+        !req.url.startsWith('/-/') && !req.url.includes('/-/')) {
+      forward(req, body, res, headers, null, rewriting((d) => {
+        const v = d.versions && d.versions[arg];
+        if (!v) return;
+        if (m === 'lie-bytes') {
+          const other = Buffer.from('not the approved bytes');
+          v.dist.integrity = 'sha512-' + crypto.createHash('sha512').update(other).digest('base64');
+          v.dist.shasum = crypto.createHash('sha1').update(other).digest('hex');
+        } else {
+          v.dependencies = Object.assign({}, v.dependencies, { 'evil-dep': '^6.6.6' });
+          v.scripts = Object.assign({}, v.scripts, { postinstall: 'node evil.js' });
+        }
+      }));
+      return;
+    }
     if (gated(req) && mode === 'web') {
       const given = req.headers['npm-otp'];
       const known = [...webAuth.values()].find((w) => w.token === given);
@@ -135,13 +237,20 @@ const server = http.createServer((req, res) => {
       });
       return;
     }
-    if (gated(req) && req.method === 'POST' && mode === 'down-approve') {
+    if (publishing(req) && mode === 'down-approve') {
       res.socket.destroy();
       return;
     }
-    forward(req, body, res, headers, gated(req) && mode === 'drop-approve' ? 'drop' : null);
+    forward(req, body, res, headers, publishing(req) && mode === 'drop-approve' ? 'drop' : null);
   });
 });
+// the other origin a redirect points to: it must never see a request
+const elsewhere = http.createServer((req, res) => {
+  log.push(`elsewhere ${req.method} ${req.url} auth=${req.headers.authorization ? 'yes' : 'no'}`);
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{}');
+});
+elsewhere.listen(0, '127.0.0.1');
 server.listen(0, '127.0.0.1', () => {
   require('fs').writeFileSync(portFile, String(server.address().port));
 });
