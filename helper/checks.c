@@ -30,10 +30,15 @@ struct child_arg {
 	const struct ns_scope *scope;
 };
 
+/* Messages name advisories, dependencies and paths from the package: one printable,
+ * bounded line each (ns_sanitize), whoever reads the report. */
 static json_t *
 check(const char *id, const char *status, const char *message)
 {
-	return json_pack("{s:s, s:s, s:s}", "id", id, "status", status, "message", message);
+	char clean[600];
+
+	ns_sanitize(clean, sizeof(clean), message);
+	return json_pack("{s:s, s:s, s:s}", "id", id, "status", status, "message", clean);
 }
 
 /* The audit, after the integrity checks, folded into the same report: its own
