@@ -25,7 +25,7 @@ struct child_arg {
 	int previous_fd;
 	int source_fd;                 /* the scope's source checkout, or -1 */
 	int lockfile_fd;               /* its lockfile, or -1 */
-	const struct ns_release *r;
+	struct ns_release r;           /* a copy (the worker gets one), without the report */
 	const struct ns_config *cfg;
 	const struct ns_scope *scope;
 };
@@ -54,7 +54,7 @@ run_audit(const struct child_arg *a, json_t *report, struct ns_err *err)
 	int rc;
 
 	ns_audit_opts_init(&o);
-	o.level = ns_config_audit_level(a->cfg, a->r->name);
+	o.level = ns_config_audit_level(a->cfg, a->r.name);
 	if (o.level == 5) {
 		json_array_append_new(checks, check("audit.result", "warn",
 		                                    "audit disabled for this package (audit_level = none)"));
@@ -118,10 +118,10 @@ child_checks(void *p, struct ns_err *err)
 		return NULL;
 	}
 	ns_verify_opts_init(&o);
-	o.expect_name = a->r->name;
-	o.expect_version = a->r->version;
-	o.expect_integrity = a->r->integrity[0] ? a->r->integrity : NULL;
-	o.expect_shasum = a->r->shasum[0] ? a->r->shasum : NULL;
+	o.expect_name = a->r.name;
+	o.expect_version = a->r.version;
+	o.expect_integrity = a->r.integrity[0] ? a->r.integrity : NULL;
+	o.expect_shasum = a->r.shasum[0] ? a->r.shasum : NULL;
 	o.previous_fd = a->previous_fd;
 	o.source_dirfd = a->source_fd;
 	if (a->scope != NULL) {
@@ -196,7 +196,8 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 	json_t *report;
 	char src[PATH_MAX];
 
-	a.r = r;
+	memcpy(&a.r, r, sizeof(a.r));
+	a.r.report = NULL;
 	a.cfg = s->cfg;
 	a.scope = ns_config_scope(s->cfg, r->name);
 	a.previous_fd = previous_fd;
@@ -232,7 +233,7 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "running integrity%s and audit checks (unprivileged)...",
 			        a.source_fd >= 0 ? ", source" : "");
-		report = privsep_run(child_checks, &a, keep, 4, 64 * 1024 * 1024, err);
+		report = privsep_run(child_checks, &a, sizeof(a), keep, 4, 64 * 1024 * 1024, err);
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, " done\n");
 	}
@@ -283,7 +284,7 @@ int
 checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap, struct ns_err *err)
 {
 	struct ident_arg a = { fd };
-	json_t *m = privsep_run(child_manifest, &a, &fd, 1, 2 * NS_MANIFEST_MAX, err);
+	json_t *m = privsep_run(child_manifest, &a, sizeof(a), &fd, 1, 2 * NS_MANIFEST_MAX, err);
 	const char *n, *v, *why = "missing";
 
 	if (m == NULL)
@@ -314,7 +315,7 @@ checks_manifest(struct session *s, const struct ns_release *r, struct ns_err *er
 	a.fd = spool_open(s->st, r->id, err);
 	if (a.fd < 0)
 		return NULL;
-	m = privsep_run(child_manifest, &a, &a.fd, 1, 2 * NS_MANIFEST_MAX, err);
+	m = privsep_run(child_manifest, &a, sizeof(a), &a.fd, 1, 2 * NS_MANIFEST_MAX, err);
 	close(a.fd);
 	return m;
 }

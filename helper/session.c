@@ -49,6 +49,13 @@ session_open(struct session *s, int create_state)
 		s->cfg = NULL;
 		return -1;
 	}
+	/* the parsers' parent, forked before any token is read (privsep.h) */
+	if (privsep_start(s->cfg->debug_stop_at) != 0) {
+		fprintf(stderr, "npm-release: cannot start the check process\n");
+		ns_config_free(s->cfg);
+		s->cfg = NULL;
+		return -1;
+	}
 	if (ns_state_open(s->cfg->state_dir, create_state, &s->st, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		ns_config_free(s->cfg);
