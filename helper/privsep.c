@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "privsep.h"
+#include "sanitize.h"
 
 /* [npmstage] check_user; set once by the session before the checker starts. */
 static char check_user[33] = "nobody";
@@ -431,7 +432,10 @@ privsep_run(json_t *(*fn)(void *, struct ns_err *), const void *arg, size_t arg_
 		return NULL;
 	}
 	if (json_is_string(json_object_get(out, "error"))) {
-		ns_fail(err, "%s", json_string_value(json_object_get(out, "error")));
+		/* the parser's words, shaped by the tarball: one printable line */
+		if (err != NULL)
+			ns_sanitize(err->msg, sizeof(err->msg),
+			            json_string_value(json_object_get(out, "error")));
 		json_decref(out);
 		return NULL;
 	}
