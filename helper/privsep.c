@@ -225,14 +225,13 @@ worker(const struct request *rq, void *arg, int *fds, int dropped)
 /* The checker: unprivileged from its first instruction, it serves one request at a
  * time: forks the worker, tells the parent its pid, then its wait status. */
 static void
-checker_main(int sock)
+checker_main(int sock, pid_t parent)
 {
 	static _Alignas(max_align_t) unsigned char arg[PRIVSEP_MAX_ARG];
 	int fds[PRIVSEP_MAX_FDS + 1], keep = sock, dropped, n, status, i, null;
 	struct request rq;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	close_inherited(&keep, 1);
 	/* stdin may carry the approver's code: no parser ever reads it */
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -240,6 +239,9 @@ checker_main(int sock)
 		_exit(3);
 	close(null);
 	dropped = drop_privileges() == 0;
+	/* after the drop: a change of credentials clears the death signal */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(3);
 	for (;;) {
 		n = recv_request(sock, &rq, arg, fds);
 		if (n <= 0)
@@ -247,6 +249,9 @@ checker_main(int sock)
 		pid = fork();
 		if (pid == 0) {
 			close(sock);
+			/* a worker outlives neither the checker nor, so, the helper */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != self)
+				_exit(3);
 			worker(&rq, arg, fds, dropped);
 		}
 		for (i = 0; i < n; i++)
@@ -266,7 +271,7 @@ int
 privsep_start(const char *debug_stop_at)
 {
 	int sv[2];
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (checker_sock >= 0)
 		return 0;
@@ -282,7 +287,7 @@ privsep_start(const char *debug_stop_at)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		checker_main(sv[1]);
+		checker_main(sv[1], parent);
 	}
 	close(sv[1]);
 	checker_sock = sv[0];
