@@ -222,7 +222,7 @@ worker(const struct request *rq, void *arg, int *fds, int dropped)
 	_exit(text != NULL ? 0 : 4);
 }
 
-/* The checker: unprivileged from its first instruction, it serves one request at a
+/* The checker: it drops privileges as it starts, then serves one request at a
  * time: forks the worker, tells the parent its pid, then its wait status. */
 static void
 checker_main(int sock, pid_t parent)
