@@ -148,7 +148,7 @@ ledger_vjson(const char *fmt, va_list ap, struct ns_err *err)
 		ns_fail(err, "out of memory");
 		return NULL;
 	}
-	for (p = fmt; *p != '\0' && ok; p++) {
+	for (p = fmt; ok && *p != '\0'; p++) { /* ok first: a bad % may sit on the NUL */
 		char lm[3] = "";
 		size_t nl = 0;
 
