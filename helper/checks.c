@@ -25,7 +25,12 @@ struct child_arg {
 	int previous_fd;
 	int source_fd;                 /* the scope's source checkout, or -1 */
 	int lockfile_fd;               /* its lockfile, or -1 */
-	struct ns_release r;           /* a copy (the worker gets one), without the report */
+	/* what the checks expect, copied: the checker gets these bytes, and nothing
+	 * from the parent's stack or heap may travel with them (privsep.h) */
+	char name[NS_NAME_MAX + 1];
+	char version[NS_VERSION_MAX];
+	char integrity[100];
+	char shasum[41];
 	const struct ns_config *cfg;
 	const struct ns_scope *scope;
 };
@@ -54,7 +59,7 @@ run_audit(const struct child_arg *a, json_t *report, struct ns_err *err)
 	int rc;
 
 	ns_audit_opts_init(&o);
-	o.level = ns_config_audit_level(a->cfg, a->r.name);
+	o.level = ns_config_audit_level(a->cfg, a->name);
 	if (o.level == 5) {
 		json_array_append_new(checks, check("audit.result", "warn",
 		                                    "audit disabled for this package (audit_level = none)"));
@@ -118,10 +123,10 @@ child_checks(void *p, struct ns_err *err)
 		return NULL;
 	}
 	ns_verify_opts_init(&o);
-	o.expect_name = a->r.name;
-	o.expect_version = a->r.version;
-	o.expect_integrity = a->r.integrity[0] ? a->r.integrity : NULL;
-	o.expect_shasum = a->r.shasum[0] ? a->r.shasum : NULL;
+	o.expect_name = a->name;
+	o.expect_version = a->version;
+	o.expect_integrity = a->integrity[0] ? a->integrity : NULL;
+	o.expect_shasum = a->shasum[0] ? a->shasum : NULL;
 	o.previous_fd = a->previous_fd;
 	o.source_dirfd = a->source_fd;
 	if (a->scope != NULL) {
@@ -196,8 +201,11 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 	json_t *report;
 	char src[PATH_MAX];
 
-	memcpy(&a.r, r, sizeof(a.r));
-	a.r.report = NULL;
+	memset(&a, 0, sizeof(a)); /* padding included */
+	snprintf(a.name, sizeof(a.name), "%s", r->name);
+	snprintf(a.version, sizeof(a.version), "%s", r->version);
+	snprintf(a.integrity, sizeof(a.integrity), "%s", r->integrity);
+	snprintf(a.shasum, sizeof(a.shasum), "%s", r->shasum);
 	a.cfg = s->cfg;
 	a.scope = ns_config_scope(s->cfg, r->name);
 	a.previous_fd = previous_fd;
@@ -309,7 +317,7 @@ checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap, str
 json_t *
 checks_manifest(struct session *s, const struct ns_release *r, struct ns_err *err)
 {
-	struct ident_arg a;
+	struct ident_arg a = { -1 };
 	json_t *m;
 
 	a.fd = spool_open(s->st, r->id, err);

@@ -21,7 +21,8 @@
 
 /* fn runs in a worker with a copy of the arg_len bytes at arg (at most
  * PRIVSEP_MAX_ARG); pointers in them must point to memory the process had before
- * privsep_start (the configuration), as the worker is a copy of that process.
+ * privsep_start (the configuration), as the worker is a copy of that process;
+ * the bytes go to a less privileged process, so zero the struct (padding too).
  * keep: the descriptors (nkeep of them; -1 entries ignored) the worker may use,
  * under the same numbers; every other descriptor is closed there. Returns the
  * worker's JSON (at most max_output bytes), or NULL with err set (the worker's
