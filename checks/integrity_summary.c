@@ -6,30 +6,18 @@
 
 #include "integrity.h"
 #include "integrity_path.h"
+#include "sanitize.h"
 
 #define LIST_MAX 50
 
-/* Prints s with C0/C1 controls, DEL, backslash and invalid UTF-8 as \xNN. */
+/* Prints s as one printable, bounded line (ns_sanitize). */
 static void
 put_escaped(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	char buf[1024];
 
-	while (*p != '\0') {
-		size_t len = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
-
-		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
-			fprintf(f, "\\x%02x", *p++);
-			continue;
-		}
-		if (len > 1 && (strnlen((const char *)p, len) < len ||
-		    !ns_utf8_valid((const char *)p, len) || (p[0] == 0xc2 && p[1] < 0xa0))) {
-			fprintf(f, "\\x%02x", *p++);
-			continue;
-		}
-		fwrite(p, 1, len, f);
-		p += len;
-	}
+	ns_sanitize(buf, sizeof(buf), s);
+	fputs(buf, f);
 }
 
 static const char *

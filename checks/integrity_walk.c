@@ -33,7 +33,7 @@ void
 ns_finding(struct ns_vctx *v, const char *id, const char *status, const char *path,
     const char *fmt, ...)
 {
-	char msg[512];
+	char clean[512];
 	va_list ap;
 	json_t *list, *f;
 
@@ -59,14 +59,18 @@ ns_finding(struct ns_vctx *v, const char *id, const char *status, const char *pa
 		json_object_set_new(last, "more", json_integer(more));
 		return;
 	}
+	/* Messages quote the package (script bodies, names, paths): stored as one
+	 * printable, bounded line, so no report reader can be handed a second line. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ns_vformat_clean(clean, sizeof(clean), fmt, ap);
 	va_end(ap);
-	f = json_pack("{s:s,s:s,s:o}", "id", id, "status", status, "message", ns_json_bytes(msg));
+	f = json_pack("{s:s,s:s,s:s}", "id", id, "status", status, "message", clean);
 	if (f == NULL)
 		return;
-	if (path != NULL)
-		json_object_set_new(f, "path", ns_json_bytes(path));
+	if (path != NULL) {
+		ns_sanitize(clean, sizeof(clean), path);
+		json_object_set_new(f, "path", json_string(clean));
+	}
 	json_array_append_new(list, f);
 }
 

@@ -25,15 +25,25 @@ struct child_arg {
 	int previous_fd;
 	int source_fd;                 /* the scope's source checkout, or -1 */
 	int lockfile_fd;               /* its lockfile, or -1 */
-	const struct ns_release *r;
+	/* what the checks expect, copied: the checker gets these bytes, and nothing
+	 * from the parent's stack or heap may travel with them (privsep.h) */
+	char name[NS_NAME_MAX + 1];
+	char version[NS_VERSION_MAX];
+	char integrity[100];
+	char shasum[41];
 	const struct ns_config *cfg;
 	const struct ns_scope *scope;
 };
 
+/* Messages name advisories, dependencies and paths from the package: one printable,
+ * bounded line each (ns_sanitize), whoever reads the report. */
 static json_t *
 check(const char *id, const char *status, const char *message)
 {
-	return json_pack("{s:s, s:s, s:s}", "id", id, "status", status, "message", message);
+	char clean[600];
+
+	ns_sanitize(clean, sizeof(clean), message);
+	return json_pack("{s:s, s:s, s:s}", "id", id, "status", status, "message", clean);
 }
 
 /* The audit, after the integrity checks, folded into the same report: its own
@@ -49,7 +59,7 @@ run_audit(const struct child_arg *a, json_t *report, struct ns_err *err)
 	int rc;
 
 	ns_audit_opts_init(&o);
-	o.level = ns_config_audit_level(a->cfg, a->r->name);
+	o.level = ns_config_audit_level(a->cfg, a->name);
 	if (o.level == 5) {
 		json_array_append_new(checks, check("audit.result", "warn",
 		                                    "audit disabled for this package (audit_level = none)"));
@@ -140,10 +150,10 @@ child_checks(void *p, struct ns_err *err)
 		return NULL;
 	}
 	ns_verify_opts_init(&o);
-	o.expect_name = a->r->name;
-	o.expect_version = a->r->version;
-	o.expect_integrity = a->r->integrity[0] ? a->r->integrity : NULL;
-	o.expect_shasum = a->r->shasum[0] ? a->r->shasum : NULL;
+	o.expect_name = a->name;
+	o.expect_version = a->version;
+	o.expect_integrity = a->integrity[0] ? a->integrity : NULL;
+	o.expect_shasum = a->shasum[0] ? a->shasum : NULL;
 	o.previous_fd = a->previous_fd;
 	o.source_dirfd = a->source_fd;
 	if (a->scope != NULL) {
@@ -220,7 +230,11 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 	json_t *report;
 	char src[PATH_MAX];
 
-	a.r = r;
+	memset(&a, 0, sizeof(a)); /* padding included */
+	snprintf(a.name, sizeof(a.name), "%s", r->name);
+	snprintf(a.version, sizeof(a.version), "%s", r->version);
+	snprintf(a.integrity, sizeof(a.integrity), "%s", r->integrity);
+	snprintf(a.shasum, sizeof(a.shasum), "%s", r->shasum);
 	a.cfg = s->cfg;
 	a.scope = ns_config_scope(s->cfg, r->name);
 	a.previous_fd = previous_fd;
@@ -256,7 +270,7 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "running integrity%s and audit checks (unprivileged)...",
 			        a.source_fd >= 0 ? ", source" : "");
-		report = privsep_run(child_checks, &a, keep, 4, 64 * 1024 * 1024, err);
+		report = privsep_run(child_checks, &a, sizeof(a), keep, 4, 64 * 1024 * 1024, err);
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, " done\n");
 	}
@@ -307,7 +321,7 @@ int
 checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap, struct ns_err *err)
 {
 	struct ident_arg a = { fd };
-	json_t *m = privsep_run(child_manifest, &a, &fd, 1, 2 * NS_MANIFEST_MAX, err);
+	json_t *m = privsep_run(child_manifest, &a, sizeof(a), &fd, 1, 2 * NS_MANIFEST_MAX, err);
 	const char *n, *v, *why = "missing";
 
 	if (m == NULL)
@@ -332,13 +346,13 @@ checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap, str
 json_t *
 checks_manifest(struct session *s, const struct ns_release *r, struct ns_err *err)
 {
-	struct ident_arg a;
+	struct ident_arg a = { -1 };
 	json_t *m;
 
 	a.fd = spool_open(s->st, r->id, err);
 	if (a.fd < 0)
 		return NULL;
-	m = privsep_run(child_manifest, &a, &a.fd, 1, 2 * NS_MANIFEST_MAX, err);
+	m = privsep_run(child_manifest, &a, sizeof(a), &a.fd, 1, 2 * NS_MANIFEST_MAX, err);
 	close(a.fd);
 	return m;
 }

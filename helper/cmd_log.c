@@ -1,5 +1,7 @@
 /* npm-release log [--verify] [--json]: the hash-chained ledger (--json: an array of
- * {seq, time, event, data, hash}; with --verify: {verified, entries|error}). */
+ * {seq, time, event, data, hash}; with --verify: {verified, entries|error}).
+ * npm-release log --reanchor (root): after a crash left the head anchor behind and
+ * an administrator has checked the entries after it, anchor the head again. */
 #include "config.h"
 
 #include <getopt.h>
@@ -41,31 +43,67 @@ json_entry(long long seq, long long t, const char *event, const char *data, cons
 	return 0;
 }
 
+/* The re-anchoring is itself an entry (who, from which entry, to which head), so
+ * the new anchor and its syslog line name an entry that records it. */
+static int
+reanchor(struct session *s)
+{
+	struct ns_err err;
+	long long anchored = 0, n;
+
+	if (!s->caller_is_root) {
+		fprintf(stderr, "npm-release: log --reanchor is for root\n");
+		return NS_EXIT_FAIL;
+	}
+	n = ns_ledger_check(s->st, &anchored, &err);
+	if (n < 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		return NS_EXIT_FAIL;
+	}
+	if (n == anchored) {
+		printf("ledger: %lld entries, the head anchor is current: nothing to do\n", n);
+		return NS_EXIT_OK;
+	}
+	if (session_ledger(s, "reanchor", "{\"anchored\":%lld,\"head\":%lld,\"by\":\"%s\"}",
+	                   anchored, n, s->caller) != 0)
+		return NS_EXIT_FAIL;
+	printf("ledger: entries %lld..%lld accepted by %s; anchored at entry %lld\n",
+	       anchored + 1, n, s->caller, n + 1);
+	return NS_EXIT_OK;
+}
+
 int
 cmd_log(int argc, char **argv)
 {
 	static const struct option opts[] = { { "verify", no_argument, NULL, 'v' },
 		                              { "json", no_argument, NULL, 'j' },
+		                              { "reanchor", no_argument, NULL, 'r' },
 		                              { NULL, 0, NULL, 0 } };
 	struct session s;
 	struct ns_err err;
 	long long n;
-	int c, verify = 0, json = 0, rc = NS_EXIT_FAIL;
+	int c, verify = 0, json = 0, re = 0, rc = NS_EXIT_FAIL;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'v')
 			verify = 1;
 		else if (c == 'j')
 			json = 1;
+		else if (c == 'r')
+			re = 1;
 		else
 			return NS_EXIT_USAGE;
 	}
-	if (optind != argc) {
-		fprintf(stderr, "usage: npm-release log [--verify] [--json]\n");
+	if (optind != argc || (re && (verify || json))) {
+		fprintf(stderr, "usage: npm-release log [--verify] [--json] | log --reanchor\n");
 		return NS_EXIT_USAGE;
 	}
 	if (session_open(&s, 0) != 0)
 		return NS_EXIT_USAGE;
+	if (re) {
+		rc = reanchor(&s);
+		goto out;
+	}
 	if (verify) {
 		n = ns_ledger_verify(s.st, &err);
 		if (json) {

@@ -39,6 +39,34 @@ ledger_hash(const char *prev, long long seq, long long t, const char *event, con
 	return 0;
 }
 
+/* A stored hash column: exactly 64 lowercase hex digits (or, as the first entry's
+ * prev, exactly "genesis"). The whole value is checked, not a prefix: a copy
+ * into a 65-byte buffer would cut appended junk off and let it verify. */
+static int
+ledger_hash_col(sqlite3_stmt *s, int col, int genesis_ok, char out[65])
+{
+	/* the type first: reading the text would convert a blob in place */
+	int type = sqlite3_column_type(s, col), len, i;
+	const unsigned char *v = sqlite3_column_text(s, col);
+
+	out[0] = '\0';
+	len = sqlite3_column_bytes(s, col);
+	if (v == NULL || type != SQLITE_TEXT)
+		return -1;
+	if (genesis_ok && len == 7 && memcmp(v, "genesis", 7) == 0) {
+		memcpy(out, "genesis", 8);
+		return 0;
+	}
+	if (len != 64)
+		return -1;
+	for (i = 0; i < 64; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return -1;
+	memcpy(out, v, 64);
+	out[64] = '\0';
+	return 0;
+}
+
 /* Appends one entry; the caller holds an IMMEDIATE transaction. */
 static int
 ledger_append_locked(struct ns_state *st, const char *event, const char *data_json,
@@ -54,9 +82,16 @@ ledger_append_locked(struct ns_state *st, const char *event, const char *data_js
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		seq = sqlite3_column_int64(s, 0) + 1;
-		st_copy_col(prev, sizeof(prev), s, 1);
+		/* never chain onto a malformed head: verify would reject it anyway */
+		if (ledger_hash_col(s, 1, 0, prev) != 0)
+			rc = SQLITE_CORRUPT;
 	}
 	sqlite3_finalize(s);
+	if (rc == SQLITE_CORRUPT) {
+		ns_fail(err, "ledger: the stored hash of the last entry is malformed (tampered?); "
+		             "run npm-release log --verify");
+		return -1;
+	}
 	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
 	    ledger_hash(prev, seq, t, event, data_json, hash) != 0)
 		return st_db_fail(st, "ledger head", err);
@@ -81,7 +116,10 @@ ledger_append_locked(struct ns_state *st, const char *event, const char *data_js
 /* The ledger's head, kept outside the database in state_dir/ledger.head
  * ("seq hash"), rewritten atomically after every commit that appends. A chain
  * alone cannot show that its last entries were deleted; the anchor can. A crash
- * between the commit and the anchor leaves the anchor behind, which verify accepts. */
+ * between the commit and the anchor leaves the anchor behind: verify reports it
+ * (deleting the last entry then looks the same), and root re-anchors after checking.
+ * Each new head also goes to syslog as "ledger head seq=N hash=H": root on this
+ * host can rewrite both the chain and the anchor, a remote log server cannot be. */
 #define LEDGER_ANCHOR "ledger.head"
 
 static void
@@ -95,10 +133,19 @@ ledger_write_anchor(struct ns_state *st)
 	                       &s, NULL) != SQLITE_OK)
 		return;
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		snprintf(line, sizeof(line), "%lld %s\n", (long long)sqlite3_column_int64(s, 0),
-		         (const char *)sqlite3_column_text(s, 1));
+		char hash[65];
+		long long seq = (long long)sqlite3_column_int64(s, 0);
+
+		if (ledger_hash_col(s, 1, 0, hash) != 0) {
+			ns_log(LOG_ERR, "ledger head seq=%lld has a malformed hash: anchor not updated",
+			       seq);
+			sqlite3_finalize(s);
+			return;
+		}
+		ns_log(LOG_NOTICE, "ledger head seq=%lld hash=%s", seq, hash);
+		snprintf(line, sizeof(line), "%lld %s\n", seq, hash);
 		/* The entry is committed; a failed anchor update leaves the anchor
-		 * behind, which verify accepts. Say so rather than stay silent. */
+		 * behind, which verify reports. Say so rather than stay silent. */
 		if (sf_write_atomic(st->dirfd, st->path, LEDGER_ANCHOR, line, strlen(line), 0600,
 		                    &err) != 0)
 			ns_log(LOG_ERR, "ledger head anchor not updated: %s", err.msg);
@@ -164,9 +211,40 @@ ns_release_transition(struct ns_state *st, const char *id, const char *from, con
 	return rc;
 }
 
-/* The chain (n entries) must reach the anchor, and hold the anchored hash there. */
+/* The anchor file, parsed strictly: "SEQ HASH\n", SEQ >= 1 in decimal, HASH 64
+ * lowercase hex digits, nothing else. */
 static int
-ledger_check_anchor(struct ns_state *st, long long n, struct ns_err *err)
+ledger_parse_anchor(const char *text, long long *seq, char hash[65])
+{
+	const char *p = text;
+	long long v = 0;
+	int i;
+
+	if (*p < '1' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (LLONG_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	if (*p++ != ' ')
+		return -1;
+	for (i = 0; i < 64; i++, p++) {
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return -1;
+		hash[i] = *p;
+	}
+	hash[64] = '\0';
+	if (strcmp(p, "\n") != 0)
+		return -1;
+	*seq = v;
+	return 0;
+}
+
+/* The chain (n entries) must reach the anchor, and hold the anchored hash there.
+ * *anchored is the entry the anchor names (0: no anchor, empty ledger). */
+static int
+ledger_check_anchor(struct ns_state *st, long long n, long long *anchored, struct ns_err *err)
 {
 	char shown[600], text[128], hash[65] = "", stored[65] = "";
 	long long aseq = 0;
@@ -174,6 +252,7 @@ ledger_check_anchor(struct ns_state *st, long long n, struct ns_err *err)
 	ssize_t len;
 	int fd, rc;
 
+	*anchored = 0;
 	snprintf(shown, sizeof(shown), "%s", st->path);
 	fd = sf_openat_file(st->dirfd, shown, LEDGER_ANCHOR, 077, 128, NULL, err);
 	if (fd < 0) {
@@ -187,7 +266,7 @@ ledger_check_anchor(struct ns_state *st, long long n, struct ns_err *err)
 	}
 	len = read(fd, text, sizeof(text) - 1);
 	close(fd);
-	if (len <= 0 || (text[len] = '\0', sscanf(text, "%lld %64s", &aseq, hash)) != 2 || aseq < 1)
+	if (len <= 0 || (text[len] = '\0', ledger_parse_anchor(text, &aseq, hash)) != 0)
 		return ns_fail(err, "ledger: head anchor %s/%s is malformed", st->path, LEDGER_ANCHOR);
 	if (aseq > n)
 		return ns_fail(err, "ledger: entries %lld..%lld were deleted (the head anchor names "
@@ -197,16 +276,17 @@ ledger_check_anchor(struct ns_state *st, long long n, struct ns_err *err)
 	if (st_bind_int(s, 1, aseq))
 		return st_bind_failed(st, s, err);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		st_copy_col(stored, sizeof(stored), s, 0);
+	if (rc == SQLITE_ROW && ledger_hash_col(s, 0, 0, stored) != 0)
+		stored[0] = '\0';
 	sqlite3_finalize(s);
 	if (strcmp(stored, hash) != 0)
 		return ns_fail(err, "ledger: entry %lld differs from the head anchor (rewritten)", aseq);
+	*anchored = aseq;
 	return 0;
 }
 
 long long
-ns_ledger_verify(struct ns_state *st, struct ns_err *err)
+ns_ledger_check(struct ns_state *st, long long *anchored, struct ns_err *err)
 {
 	char prev[65] = "genesis", hash[65], stored_prev[65], stored_hash[65];
 	long long n = 0, seq, expect = 1;
@@ -218,13 +298,14 @@ ns_ledger_verify(struct ns_state *st, struct ns_err *err)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		seq = sqlite3_column_int64(s, 0);
-		st_copy_col(stored_prev, sizeof(stored_prev), s, 4);
-		st_copy_col(stored_hash, sizeof(stored_hash), s, 5);
 		if (seq != expect) {
 			sqlite3_finalize(s);
 			return ns_fail(err, "ledger: entry %lld is missing (found %lld)", expect, seq);
 		}
-		if (ledger_hash(prev, seq, sqlite3_column_int64(s, 1),
+		if (ledger_hash_col(s, 4, seq == 1, stored_prev) != 0 ||
+		    ledger_hash_col(s, 5, 0, stored_hash) != 0 ||
+		    sqlite3_column_type(s, 2) != SQLITE_TEXT || sqlite3_column_type(s, 3) != SQLITE_TEXT ||
+		    ledger_hash(prev, seq, sqlite3_column_int64(s, 1),
 		                (const char *)sqlite3_column_text(s, 2),
 		                (const char *)sqlite3_column_text(s, 3), hash) != 0 ||
 		    strcmp(stored_prev, prev) != 0 || strcmp(stored_hash, hash) != 0) {
@@ -239,8 +320,26 @@ ns_ledger_verify(struct ns_state *st, struct ns_err *err)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return st_db_fail(st, "ledger read", err);
-	if (ledger_check_anchor(st, n, err) != 0)
+	if (ledger_check_anchor(st, n, anchored, err) != 0)
 		return -1;
+	return n;
+}
+
+long long
+ns_ledger_verify(struct ns_state *st, struct ns_err *err)
+{
+	long long anchored = 0, n = ns_ledger_check(st, &anchored, err);
+
+	if (n >= 0 && n > anchored)
+		/* A crash between a commit and the anchor update, or entries appended
+		 * by someone with write access to the database: only a human who
+		 * compares them with the remote syslog copy can tell which. */
+		return ns_fail(err, "ledger: the head anchor lags: it names entry %lld, the chain "
+		                    "has %lld (a crash after a commit, or entries appended outside "
+		                    "npm-release); check entries %lld..%lld against the syslog "
+		                    "\"ledger head\" lines, then re-anchor with "
+		                    "npm-release log --reanchor",
+		               anchored, n, anchored + 1, n);
 	return n;
 }
 

@@ -245,13 +245,13 @@ handler(void *user, const char *section, const char *name, const char *value)
 		if (strcmp(name, "stop_at") == 0) {
 			static const char *const steps[] = { "fetched", "checked", "consumed",
 				                             "approved", "withdrawn", "sent", "live",
-				                             "recorded", NULL };
+				                             "recorded", "checker", NULL };
 			size_t i;
 			for (i = 0; steps[i] != NULL; i++)
 				if (strcmp(value, steps[i]) == 0)
 					return set_str(&cfg->debug_stop_at, value) || bad(c, "out of memory");
 			return bad(c, "[debug] stop_at: '%s' is not fetched, checked, consumed, approved, "
-			              "withdrawn, sent, live or recorded", value);
+			              "withdrawn, sent, live, recorded or checker", value);
 		}
 	} else if (strcmp(section, "audit") == 0) {
 		if (strcmp(name, "advisories") == 0) {

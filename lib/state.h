@@ -138,9 +138,14 @@ int ns_state_fido2_counter_advance(struct ns_state *st, const char *user, const 
 /* The ledger: every event appended with hash = SHA-256(prev hash | fields). */
 int ns_ledger_append(struct ns_state *st, const char *event, const char *data_json,
                      struct ns_err *err);
-/* Recomputes the chain; returns the number of entries, or -1 with err naming the
- * first entry that does not verify. */
+/* Recomputes the chain and checks the head anchor; returns the number of entries,
+ * or -1 with err naming the first entry that does not verify, a malformed stored
+ * hash, deleted last entries, or an anchor that lags behind the head. */
 long long ns_ledger_verify(struct ns_state *st, struct ns_err *err);
+/* The same, except that an anchor behind the head (still matching the entry it
+ * names) is no failure: *anchored is that entry (0: none, empty ledger). For
+ * re-anchoring after an administrator has checked the entries after it. */
+long long ns_ledger_check(struct ns_state *st, long long *anchored, struct ns_err *err);
 int ns_ledger_each(struct ns_state *st,
                    int (*fn)(long long seq, long long t, const char *event, const char *data,
                              const char *hash, void *arg),

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <security/pam_ext.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "digest.h"
 #include "handoff.h"
 #include "module.h"
+#include "sanitize.h"
 #include "secure_file.h"
 #include "statement.h"
 
@@ -107,6 +109,57 @@ statement_matches(pam_handle_t *pamh, const struct ns_config *cfg,
 	return ok;
 }
 
+/* The summary the approver reads before giving a factor. Its lines start only with
+ * what this module writes: a header ("Approve ", "REJECT "), a two-space detail
+ * line, or "  | " before text quoted from the package, the registry or the stager.
+ * Every quoted value is one printable, bounded line (ns_sanitize), so no script
+ * body, description or name can begin a line of its own: a "header" inside a
+ * package is shown as "  | ...Approve ...", never as a header. */
+static void
+summary_add(struct approval_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+summary_add(struct approval_context *ctx, const char *fmt, ...)
+{
+	size_t off = strlen(ctx->summary);
+	va_list ap;
+	int n;
+
+	if (off + 1 >= sizeof(ctx->summary))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(ctx->summary + off, sizeof(ctx->summary) - off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(ctx->summary) - off)
+		ctx->summary[off] = '\0'; /* a line that does not fit is left out whole */
+}
+
+/* One line of quoted text: "  | " and at most max bytes of sanitised text. */
+static void
+summary_quote(struct approval_context *ctx, const char *text, size_t max)
+{
+	char clean[1600];
+
+	ns_sanitize(clean, max < sizeof(clean) ? max + 1 : sizeof(clean), text);
+	summary_add(ctx, "  | %s\n", clean);
+}
+
+/* The header: the names are validated at staging, the tag and the stager are
+ * not ours: all four are sanitised once more here. */
+static void
+summary_header(struct approval_context *ctx, const char *verb)
+{
+	const struct ns_release *r = &ctx->release;
+	char name[256], version[128], tag[128], by[128];
+
+	ctx->summary[0] = '\0';
+	ns_sanitize(name, sizeof(name), r->name);
+	ns_sanitize(version, sizeof(version), r->version);
+	ns_sanitize(tag, sizeof(tag), r->tag);
+	ns_sanitize(by, sizeof(by), r->staged_by);
+	summary_add(ctx, "%s %s@%s (dist-tag %s, staged by %s)\n", verb, name, version, tag, by);
+}
+
 /* The report must hash to the recorded value and say "pass"; builds the summary. */
 static int
 report_passed(pam_handle_t *pamh, struct approval_context *ctx)
@@ -116,7 +169,7 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 	char hex[65];
 	json_t *rep, *checks, *c;
 	json_error_t jerr;
-	size_t i, pass = 0, warn = 0, fail = 0, off;
+	size_t i, pass = 0, warn = 0, fail = 0;
 	const char *result, *diff;
 
 	if (r->report == NULL || ns_sha256(r->report, strlen(r->report), h) != 0) {
@@ -140,14 +193,14 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 		return 0;
 	}
 	checks = json_object_get(rep, "checks");
-	off = (size_t)snprintf(ctx->summary, sizeof(ctx->summary),
-	                       "Approve %s@%s (dist-tag %s, staged by %s)\n"
-	                       "  integrity %s\n  sha1      %s\n",
-	                       r->name, r->version, r->tag, r->staged_by, r->integrity, r->shasum);
+	summary_header(ctx, "Approve");
+	summary_add(ctx, "  integrity %s\n  sha1      %s\n", r->integrity, r->shasum);
 	json_array_foreach(checks, i, c) {
 		const char *status = json_string_value(json_object_get(c, "status"));
 		const char *id = json_string_value(json_object_get(c, "id"));
 		const char *m = json_string_value(json_object_get(c, "message"));
+		char clean_id[64];
+
 		if (status == NULL)
 			continue;
 		if (strcmp(status, "pass") == 0) {
@@ -158,21 +211,24 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 			warn++;
 		else
 			fail++;
-		if (off < sizeof(ctx->summary) - 200)
-			off += (size_t)snprintf(ctx->summary + off, sizeof(ctx->summary) - off,
-			                        "  %s %s: %.120s\n", status, id ? id : "?", m ? m : "");
+		if (strlen(ctx->summary) < sizeof(ctx->summary) - 400) {
+			ns_sanitize(clean_id, sizeof(clean_id), id ? id : "?");
+			summary_add(ctx, "  %s %s:\n", strcmp(status, "warn") == 0 ? "warn" : "fail",
+			            clean_id);
+			summary_quote(ctx, m ? m : "", 160);
+		}
 	}
 	if (fail > 0) {
 		mod_log(pamh, LOG_ERR, "release %s: report lists failed checks", r->id);
 		json_decref(rep);
 		return 0;
 	}
-	if (off < sizeof(ctx->summary))
-		off += (size_t)snprintf(ctx->summary + off, sizeof(ctx->summary) - off,
-		                        "  checks: %zu passed, %zu warnings\n", pass, warn);
+	summary_add(ctx, "  checks: %zu passed, %zu warnings\n", pass, warn);
 	diff = json_string_value(json_object_get(rep, "diff_summary"));
-	if (diff != NULL && off < sizeof(ctx->summary))
-		snprintf(ctx->summary + off, sizeof(ctx->summary) - off, "  changes: %.1500s\n", diff);
+	if (diff != NULL) {
+		summary_add(ctx, "  changes:\n");
+		summary_quote(ctx, diff, 1500);
+	}
 	json_decref(rep);
 	return 1;
 }
@@ -220,10 +276,9 @@ context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t n
 			        ctx->release.status);
 			return PAM_AUTH_ERR;
 		}
-		snprintf(ctx->summary, sizeof(ctx->summary),
-		         "REJECT %s@%s (dist-tag %s, staged by %s)\n  sha1      %s\n",
-		         ctx->release.name, ctx->release.version, ctx->release.tag,
-		         ctx->release.staged_by, ctx->release.shasum[0] ? ctx->release.shasum : "-");
+		summary_header(ctx, "REJECT");
+		summary_add(ctx, "  sha1      %s\n",
+		            ctx->release.shasum[0] ? ctx->release.shasum : "-");
 		return PAM_SUCCESS;
 	}
 	if (strcmp(ctx->approval.action, NS_ACTION_APPROVE) != 0) {

@@ -77,6 +77,12 @@ struct fixture {
 	char approval_id[64];
 };
 
+/* What the next release's report and record quote from the package and the stager
+ * (JSON string contents); the forgery test replaces them. */
+static const char *fixture_warning = "postinstall \\u001b[31m";
+static const char *fixture_diff = "+1 file";
+static const char *fixture_staged_by = "ci";
+
 /* A checked release with spooled bytes and a passing report, and an approval for user. */
 static void
 new_approval(struct fixture *fx, const char *user, const char *pkg, const char *result)
@@ -86,7 +92,7 @@ new_approval(struct fixture *fx, const char *user, const char *pkg, const char *
 	struct ns_release r;
 	struct ns_approval a;
 	struct ns_err err;
-	char spool[900], bytes[64], report[512];
+	char spool[900], bytes[64], report[4096];
 	int fd;
 
 	assert_int_equal(ns_state_open(statedir, 1, &st, &err), 0);
@@ -104,14 +110,15 @@ new_approval(struct fixture *fx, const char *user, const char *pkg, const char *
 	snprintf(r.name, sizeof(r.name), "%s", pkg);
 	strcpy(r.version, "1.0.0");
 	strcpy(r.tag, "latest");
-	strcpy(r.staged_by, "ci");
+	snprintf(r.staged_by, sizeof(r.staged_by), "%s", fixture_staged_by);
 	strcpy(r.status, "staged");
 	r.staged_at = 1;
 	assert_int_equal(ns_release_insert(st, &r, &err), 0);
 	snprintf(report, sizeof(report),
 	         "{\"result\":\"%s\",\"checks\":[{\"id\":\"digest.sha1\",\"status\":\"pass\","
 	         "\"message\":\"ok\"},{\"id\":\"scripts.install\",\"status\":\"warn\","
-	         "\"message\":\"postinstall \\u001b[31m\"}],\"diff_summary\":\"+1 file\"}", result);
+	         "\"message\":\"%s\"}],\"diff_summary\":\"%s\"}", result, fixture_warning,
+	         fixture_diff);
 	assert_int_equal(ns_release_set_report(st, r.id, "checked", r.integrity, report, &err), 0);
 	ns_release_clear(&r);
 	assert_int_equal(ns_release_get(st, fx->release_id[0] ? fx->release_id : r.id, &r, &err), 0);
@@ -243,13 +250,102 @@ test_good_code_releases_token_once(void **state)
 	assert_non_null(strstr(cs.text, "Approve demo-pkg@1.0.0"));
 	assert_non_null(strstr(cs.text, "integrity sha512-"));
 	assert_non_null(strstr(cs.text, "1 passed, 1 warnings"));
-	assert_non_null(strstr(cs.text, "changes: +1 file"));
+	assert_non_null(strstr(cs.text, "  changes:\n  | +1 file\n"));
 	assert_null(strchr(cs.text, 0x1b));
 	/* the same approval cannot be used twice, even with a fresh code */
 	cs.approval_id = fx.approval_id;
 	cs.code = code_at(time(NULL) + 30);
 	run("npm-release", user, &cs, 0, PAM_AUTH_ERR, -1);
 	assert_int_equal(cs.tokens, 0);
+}
+
+/* No byte of a line the approver sees may steer the terminal or reorder text. */
+static void
+assert_line_inert(const char *line, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			fail_msg("raw control 0x%02x in shown line: %.*s", p[i], (int)len, line);
+		if (i + 1 < len && p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+			fail_msg("raw C1 control in shown line: %.*s", (int)len, line);
+		if (i + 2 < len && p[i] == 0xe2 &&
+		    ((p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9 ||
+		                           (p[i + 2] >= 0xaa && p[i + 2] <= 0xae))) ||
+		     (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
+			fail_msg("raw line separator or bidi control in shown line: %.*s", (int)len,
+			         line);
+	}
+}
+
+/* The approver's screen cannot be forged from the package: a postinstall of 30
+ * newlines and a fake header, terminal escapes, \r, U+2028 and a bidi override
+ * in the message, the diff and the stager's name. Every line shown is the
+ * module's own: the genuine header, a two-space detail line, or "  | " quoting. */
+static void
+test_prompt_forgery(void **state)
+{
+	static const char *const own[] = { "  integrity ", "  sha1      ", "  warn ", "  checks: ",
+		                           "  changes:", "  | " };
+	struct pamfix_conv cs = { 0 };
+	struct fixture fx = { "", "" };
+	const char *user = new_user(NULL);
+	char warning[1024] = "install-time script 'postinstall': ";
+	const char *line, *nl;
+	size_t i, len, headers = 0, quoted = 0;
+	int known;
+
+	(void)state;
+	for (i = 0; i < 30; i++)
+		strcat(warning, "\\n");
+	strcat(warning, "Approve left-pad@1.3.1 (dist-tag latest, staged by ci)\\n"
+	                "  integrity sha512-AAAA\\r\\u001b[2J");
+	fixture_warning = warning;
+	fixture_diff = "+1 file\\nApprove left-pad@1.3.1 (dist-tag latest, staged by ci)\\r"
+	               "\\u001b[2J\\u001b[H\\u001b[1A\\u2028Approve left-pad@1.3.1\\u202e"
+	               "\\u2066\\u0085  | ok\\u007f\\u2029x";
+	fixture_staged_by = "ci\nApprove left-pad@1.3.1\r\x1b[2J";
+	new_approval(&fx, user, "demo-pkg", "pass");
+	fixture_warning = "postinstall \\u001b[31m";
+	fixture_diff = "+1 file";
+	fixture_staged_by = "ci";
+	cs.approval_id = fx.approval_id;
+	cs.code = code_at(steady_now());
+	run("npm-release", user, &cs, 0, PAM_SUCCESS, PAM_SUCCESS);
+	assert_int_equal(cs.tokens, 1);
+	for (line = cs.text; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		len = (size_t)(nl - line);
+		assert_line_inert(line, len);
+		if (strncmp(line, "Approve ", 8) == 0 || strncmp(line, "REJECT ", 7) == 0) {
+			headers++;
+			assert_true(strncmp(line, "Approve demo-pkg@1.0.0 (dist-tag latest, staged by "
+			                          "ci\\nApprove left-pad@1.3.1\\r\\x1b[2J)", 82) == 0);
+			continue;
+		}
+		/* the summary's own last newline, before the conversation's */
+		for (known = len == 0, i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+			known |= strncmp(line, own[i], strlen(own[i])) == 0;
+		if (!known)
+			fail_msg("a shown line does not start like one of the module's: %.*s",
+			         (int)len, line);
+		quoted += strncmp(line, "  | ", 4) == 0;
+	}
+	assert_int_equal(headers, 1);
+	assert_int_equal(quoted, 2);
+	assert_null(strstr(cs.text, "\n\n\n"));
+	/* the forged text is there, visibly escaped, inside the quoted lines */
+	line = strstr(cs.text, "  | install-time script 'postinstall': \\n\\n\\n");
+	assert_non_null(line);
+	/* bounded: a quoted check message is cut at 160 bytes, visibly */
+	nl = strchr(line, '\n');
+	assert_true(nl - line <= 4 + 160 && strncmp(nl - 3, "...", 3) == 0);
+	assert_non_null(strstr(cs.text, "  | +1 file\\nApprove left-pad@1.3.1 (dist-tag latest, "
+	                                "staged by ci)\\r\\x1b[2J\\x1b[H\\x1b[1A\\u2028Approve "
+	                                "left-pad@1.3.1\\u202e\\u2066\\u0085  | ok\\x7f\\u2029x\n"));
 }
 
 static void
@@ -607,6 +703,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_good_code_releases_token_once, before_each),
+		cmocka_unit_test_setup(test_prompt_forgery, before_each),
 		cmocka_unit_test_setup(test_wrong_code, before_each),
 		cmocka_unit_test_setup(test_replayed_code, before_each),
 		cmocka_unit_test_setup(test_concurrent_replay, before_each),

@@ -203,12 +203,23 @@ PID=$STOPPED_PID
 grep -q '^Umask:[[:space:]]*0077' "/proc/$PID/status" || fail "umask is not 077: $(grep Umask "/proc/$PID/status")"
 grep -qE '^Max core file size +0 +0 ' "/proc/$PID/limits" || fail "core dumps not off"
 [ -e "/proc/$PID/fd/1000" ] && fail "descriptor 1000 left open"
+SOCKETS=0
 for fd in /proc/"$PID"/fd/*; do
 	n=${fd##*/}
 	[ "$n" -le 2 ] && continue
 	target=$(readlink "$fd")
-	case "$target" in "$T/state"*) ;; *) fail "fd $n is open on $target (not state)" ;; esac
+	case "$target" in
+	"$T/state"*) ;;
+	socket:*) SOCKETS=$((SOCKETS + 1)) ;; # to the checker (privsep.h), below
+	*) fail "fd $n is open on $target (not state)" ;;
+	esac
 done
+# The one socket leads to the unprivileged checker that forks the parsers.
+CHECKER=$(pgrep -P "$PID" || true)
+[ "$SOCKETS" = 1 ] && [ -n "$CHECKER" ] && [ "$(wc -w <<< "$CHECKER")" = 1 ] ||
+	fail "expected one socket, to one checker child ($SOCKETS sockets, children: $CHECKER)"
+awk '/^Uid:/ { exit ($2 == 0 || $3 == 0 || $4 == 0 || $5 == 0) }' "/proc/$CHECKER/status" ||
+	fail "the checker $CHECKER kept a root uid"
 [ "$(stat -c %u "/proc/$PID")" = 0 ] || fail "the helper is dumpable (its /proc entry is not root's)"
 kill -CONT "$PID"
 rc=0
@@ -217,7 +228,7 @@ write_conf
 sed 's/^/    | /' "$T/env.out"
 [ "$rc" = 0 ] || fail "the approve with injections exited $rc"
 contains "$(cat "$T/env.out")" "is live"
-pass "running helper: umask 077, core size 0, not dumpable, only 0-2 and state descriptors (fd 1000 closed)"
+pass "running helper: umask 077, core size 0, not dumpable, only 0-2, state and the checker's socket (fd 1000 closed)"
 [ ! -e "$M/preloaded" ] || fail "LD_PRELOAD/LD_LIBRARY_PATH/LD_AUDIT code ran"
 [ ! -e "$M/node-ran" ] || fail "NODE_OPTIONS code ran"
 [ ! -s "$M/listener.log" ] || fail "something connected to the injected registry/proxy: $(cat "$M/listener.log")"

@@ -133,12 +133,28 @@ test_sanitize(void **state)
 	char out[64];
 
 	(void)state;
-	ns_sanitize(out, sizeof(out), "a\x1b[31mb\nc\x7f");
-	assert_string_equal(out, "a?[31mb?c?");
+	/* every control is escaped visibly, nothing is dropped silently */
+	ns_sanitize(out, sizeof(out), "a\x1b[31mb\nc\x7f\r\t");
+	assert_string_equal(out, "a\\x1b[31mb\\nc\\x7f\\r\\t");
 	ns_sanitize(out, sizeof(out), "caf\xc3\xa9 \xc2\x9b \xff");
-	assert_string_equal(out, "caf\xc3\xa9 ?? ?");
-	ns_sanitize(out, 4, "abcdef");
-	assert_string_equal(out, "abc");
+	assert_string_equal(out, "caf\xc3\xa9 \\u009b \\xff");
+	/* line and paragraph separators, bidi embeddings, overrides and isolates */
+	ns_sanitize(out, sizeof(out), "x\xe2\x80\xa8y\xe2\x80\xa9\xe2\x80\xae\xe2\x81\xa6z");
+	assert_string_equal(out, "x\\u2028y\\u2029\\u202e\\u2066z");
+	/* overlong and surrogate forms are invalid, escaped byte by byte */
+	ns_sanitize(out, sizeof(out), "\xc0\x8a\xed\xa0\x80");
+	assert_string_equal(out, "\\xc0\\x8a\\xed\\xa0\\x80");
+	/* bounded: a cut is marked, and never splits an escape or a character */
+	ns_sanitize(out, 8, "abcdef");
+	assert_string_equal(out, "abcdef");
+	ns_sanitize(out, 8, "abcdefgh");
+	assert_string_equal(out, "abcd...");
+	ns_sanitize(out, 8, "ab\ncdefgh");
+	assert_string_equal(out, "ab\\n...");
+	ns_sanitize(out, 8, "abc\ndefgh");
+	assert_string_equal(out, "abc...");
+	ns_sanitize(out, 7, "abc\xc3\xa9\xc3\xa9x");
+	assert_string_equal(out, "abc...");
 }
 
 int

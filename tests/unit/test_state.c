@@ -492,14 +492,77 @@ test_ledger_tail_deletion(void **state)
 		fputs(line, f);
 		fclose(f);
 	}
+	/* ... is reported (it looks exactly like appended entries, and deleting the
+	 * unanchored entry would then verify), but the chain up to it is intact */
 	st = open_state();
-	assert_int_equal(ns_ledger_verify(st, &err), 3);
+	assert_int_equal(ns_ledger_verify(st, &err), -1);
+	assert_non_null(strstr(err.msg, "anchor lags"));
+	assert_non_null(strstr(err.msg, "--reanchor"));
+	{
+		long long anchored = -1;
+		assert_int_equal(ns_ledger_check(st, &anchored, &err), 3);
+		assert_int_equal(anchored, 2);
+	}
+	/* the next append moves the anchor to the head again */
+	assert_int_equal(ns_ledger_append(st, "reanchor", "{\"n\":4}", &err), 0);
+	assert_int_equal(ns_ledger_verify(st, &err), 4);
 	ns_state_close(st);
 	/* a missing anchor with a non-empty ledger is itself a finding */
 	assert_int_equal(unlink(anchor), 0);
 	st = open_state();
 	assert_int_equal(ns_ledger_verify(st, &err), -1);
 	assert_non_null(strstr(err.msg, "anchor"));
+	ns_state_close(st);
+}
+
+/* Stored hashes are compared whole: junk after a valid hash is tampering. */
+static void
+test_ledger_hash_junk(void **state)
+{
+	static const char *const edits[] = {
+		"UPDATE ledger SET hash = hash || 'junk' WHERE seq = 2",
+		"UPDATE ledger SET prev = prev || ' ' WHERE seq = 3",
+		"UPDATE ledger SET prev = 'genesis!' WHERE seq = 1",
+		"UPDATE ledger SET hash = upper(hash) WHERE seq = 1",
+		"UPDATE ledger SET hash = CAST(hash AS BLOB) WHERE seq = 3",
+	};
+	struct ns_state *st;
+	struct ns_err err;
+	char anchor[700], line[200];
+	size_t i;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		nstest_rmtree(statedir);
+		st = open_state();
+		append_three(st);
+		ns_state_close(st);
+		tamper(edits[i]);
+		st = open_state();
+		if (ns_ledger_verify(st, &err) != -1 || strstr(err.msg, "does not verify") == NULL)
+			fail_msg("%s: verify accepted it (%s)", edits[i], err.msg);
+		/* and nothing new is chained onto a malformed head */
+		if (i == 4)
+			assert_int_equal(ns_ledger_append(st, "x", "{}", &err), -1);
+		ns_state_close(st);
+	}
+	/* the anchor file is parsed as strictly: junk after its hash is malformed */
+	nstest_rmtree(statedir);
+	st = open_state();
+	append_three(st);
+	snprintf(anchor, sizeof(anchor), "%s/ledger.head", statedir);
+	f = fopen(anchor, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	f = fopen(anchor, "w");
+	assert_non_null(f);
+	fprintf(f, "%sjunk\n", line);
+	fclose(f);
+	assert_int_equal(ns_ledger_verify(st, &err), -1);
+	assert_non_null(strstr(err.msg, "malformed"));
 	ns_state_close(st);
 }
 
@@ -540,6 +603,7 @@ main(void)
 		cmocka_unit_test(test_fido2_counters),
 		cmocka_unit_test(test_ledger),
 		cmocka_unit_test(test_ledger_tail_deletion),
+		cmocka_unit_test(test_ledger_hash_junk),
 		cmocka_unit_test(test_unsafe_state_dir),
 	};
 

@@ -1,0 +1,109 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sanitize.h"
+
+size_t
+ns_utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (s[0] == 0xe0 && s[1] < 0xa0)
+			return 0; /* overlong */
+		if (s[0] == 0xed && s[1] >= 0xa0)
+			return 0; /* surrogate */
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (s[0] == 0xf0 && s[1] < 0x90)
+			return 0; /* overlong */
+		if (s[0] == 0xf4 && s[1] >= 0x90)
+			return 0; /* beyond U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+static unsigned long
+utf8_decode(const unsigned char *s, size_t n)
+{
+	if (n == 2)
+		return ((s[0] & 0x1fUL) << 6) | (s[1] & 0x3f);
+	if (n == 3)
+		return ((s[0] & 0x0fUL) << 12) | ((s[1] & 0x3fUL) << 6) | (s[2] & 0x3f);
+	return ((s[0] & 0x07UL) << 18) | ((s[1] & 0x3fUL) << 12) | ((s[2] & 0x3fUL) << 6) |
+	       (s[3] & 0x3f);
+}
+
+/* Code points that end a line or reorder what follows them on screen. */
+static int
+moves_text(unsigned long cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || cp == 0x200e ||
+	       cp == 0x200f || cp == 0x061c || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The output for the text at s: either the n input bytes themselves (*piece = s) or
+ * an escape in esc. Returns its length. */
+static size_t
+next_piece(const unsigned char *s, char esc[8], const char **piece, size_t *n)
+{
+	*n = ns_utf8_len(s);
+	if (*n == 0) {
+		*n = 1;
+		snprintf(esc, 8, "\\x%02x", s[0]);
+	} else if (*n == 1 && s[0] == '\n') {
+		memcpy(esc, "\\n", 3);
+	} else if (*n == 1 && s[0] == '\r') {
+		memcpy(esc, "\\r", 3);
+	} else if (*n == 1 && s[0] == '\t') {
+		memcpy(esc, "\\t", 3);
+	} else if (*n == 1 && (s[0] < 0x20 || s[0] == 0x7f)) {
+		snprintf(esc, 8, "\\x%02x", s[0]);
+	} else if (*n > 1 && moves_text(utf8_decode(s, *n))) {
+		snprintf(esc, 8, "\\u%04lx", utf8_decode(s, *n));
+	} else {
+		*piece = (const char *)s;
+		return *n;
+	}
+	*piece = esc;
+	return strlen(esc);
+}
+
+void
+ns_sanitize(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *start = (const unsigned char *)(src != NULL ? src : ""), *s;
+	char esc[8];
+	const char *piece;
+	size_t o = 0, n, len, total = 0;
+
+	if (cap == 0)
+		return;
+	for (s = start; *s != '\0' && total < cap; s += n)
+		total += next_piece(s, esc, &piece, &n);
+	for (s = start; *s != '\0'; s += n) {
+		len = next_piece(s, esc, &piece, &n);
+		/* when it does not all fit, keep room for "..." */
+		if (o + len + (total < cap ? 0 : 3) >= cap) {
+			if (o + 3 < cap) { /* always but for cap < 4 */
+				memcpy(dst + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		memcpy(dst + o, piece, len);
+		o += len;
+	}
+	dst[o] = '\0';
+}
