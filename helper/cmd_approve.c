@@ -165,22 +165,18 @@ load_read_token(const struct session *s, char *buf, size_t cap, struct ns_err *e
 static void
 incident(struct session *s, const struct ns_release *r, const char *what)
 {
-	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", r->id, "package", r->name,
-	                         "version", r->version, "approved_integrity", r->integrity,
-	                         "live", what);
-	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-
 	ns_log(LOG_ALERT, "INCIDENT: %s@%s (%s) is live with bytes that were not approved: %s",
 	       r->name, r->version, r->id, what);
-	if (text == NULL ||
-	    session_transition(s, r->id, "publishing", "compromised", "incident", "%s", text) != 0)
+	/* The ledger template escapes every %s into its JSON string. */
+	if (session_transition(s, r->id, "publishing", "compromised", "incident",
+	                       "{\"id\":\"%s\",\"package\":\"%s\",\"version\":\"%s\","
+	                       "\"approved_integrity\":\"%s\",\"live\":\"%s\"}",
+	                       r->id, r->name, r->version, r->integrity, what) != 0)
 		ns_log(LOG_ALERT, "INCIDENT: %s could not be recorded as compromised", r->id);
 	fprintf(stderr, "npm-release: INCIDENT: %s@%s is live with bytes that were not approved "
 	                "(%s); approved was %s. The release is marked compromised: deprecate or "
 	                "unpublish that version on the registry and investigate the registry.\n",
 	        r->name, r->version, what, r->integrity);
-	free(text);
-	json_decref(data);
 }
 
 /* Publishes the checked bytes (the spool) with the checked package.json as the
