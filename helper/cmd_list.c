@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -64,14 +65,15 @@ fetch_registry(struct session *s, const char *pkg, json_t *out, struct ns_err *e
 		goto out;
 	q[0] = '\0';
 	if (pkg != NULL) {
-		/* URLSearchParams-style: '@' -> %40, '/' -> %2F */
+		/* URLSearchParams-style: unreserved bytes as they are, every other one
+		 * percent-encoded ('@' -> %40, '/' -> %2F); the name was validated. */
 		size_t o = 0;
-		const char *p;
+		const unsigned char *p;
 		o += (size_t)snprintf(q, sizeof(q), "&package=");
-		for (p = pkg; *p && o + 4 < sizeof(q); p++)
-			o += (size_t)(*p == '@' ? snprintf(q + o, sizeof(q) - o, "%%40") :
-			              *p == '/' ? snprintf(q + o, sizeof(q) - o, "%%2F") :
-			                          snprintf(q + o, sizeof(q) - o, "%c", *p));
+		for (p = (const unsigned char *)pkg; *p && o + 4 < sizeof(q); p++)
+			o += (size_t)(isalnum(*p) || strchr("-._~", *p) != NULL ?
+			              snprintf(q + o, sizeof(q) - o, "%c", *p) :
+			              snprintf(q + o, sizeof(q) - o, "%%%02X", *p));
 	}
 	for (page = 0; page < MAX_PAGES; page++) {
 		snprintf(path, sizeof(path), "/-/stage?page=%d&perPage=%d%s", page, PER_PAGE, q);
@@ -130,6 +132,23 @@ collect_local(const struct ns_release *r, void *p)
 	return 0;
 }
 
+/* 1..214 bytes of what npm names are made of: encodeURIComponent's safe set, one
+ * '@' scope prefix and one '/'. */
+static int
+list_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 214 || strstr(name, "..") != NULL)
+		return 0;
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	                 "-_.!~*'()@/") != n)
+		return 0;
+	return strchr(name + 1, '@') == NULL &&
+	       (name[0] == '@' ? strchr(name, '/') != NULL && strchr(strchr(name, '/') + 1, '/') == NULL :
+	                         strchr(name, '/') == NULL);
+}
+
 int
 cmd_list(int argc, char **argv)
 {
@@ -153,6 +172,14 @@ cmd_list(int argc, char **argv)
 		pkg = argv[optind++];
 	if (optind != argc) {
 		fprintf(stderr, "usage: npm-release list [--json] [PKG]\n");
+		return NS_EXIT_USAGE;
+	}
+	if (pkg != NULL && !list_name_ok(pkg)) {
+		/* The name goes into a registry query: only what can be an npm name (also an
+		 * older one, with capitals or a core module's name) gets there. */
+		char shown[128];
+		ns_sanitize(shown, sizeof(shown), pkg);
+		fprintf(stderr, "npm-release: list: '%s' is not a package name\n", shown);
 		return NS_EXIT_USAGE;
 	}
 	if (session_open(&s, 0) != 0)

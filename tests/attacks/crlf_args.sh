@@ -63,3 +63,12 @@ if sqlite3 "$T/state/state.db" 'SELECT event || data FROM ledger' | LC_ALL=C gre
 fi
 sqlite3 "$T/state/state.db" 'SELECT data FROM ledger' | grep -q FORGED && attack_succeeded "the evil package reached the ledger"
 pass "a package named with control characters is refused; list, log and the ledger hold no control character"
+
+# A list filter goes into the registry's query string: only a name gets there
+# (red-team finding: '?', '&' and a newline reached the query with the read token).
+for name in 'a?b=c' 'x&package=other' $'a\r\nX-Injected: 1' '@a/b/c'; do
+	expect_status 2 as_user "$ST" "$NR" list "$name"
+	contains "$OUT" "is not a package name"
+	raw_free "list filter" "$OUT"
+done
+pass "list refuses a filter that is not a package name before any request"
