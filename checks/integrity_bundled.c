@@ -29,11 +29,12 @@ struct ns_bundled_pj {
 static size_t
 bundled_folder(const char *canon, const char **leaf)
 {
-	const char *p = canon + strlen("package/"), *slash;
+	const char *p, *slash;
 	size_t folder = 0;
 
 	if (strncmp(canon, "package/", 8) != 0)
 		return 0;
+	p = canon + 8;
 	for (;;) {
 		if (strncmp(p, "node_modules/", 13) != 0)
 			break;
@@ -54,12 +55,13 @@ bundled_folder(const char *canon, const char **leaf)
 	return folder;
 }
 
-static void
+/* -1 on OOM: a binding.gyp noted nowhere would pass unseen. */
+static int
 set_flag(struct ns_vctx *v, const char *folder, json_int_t flag)
 {
 	json_t *cur = json_object_get(v->bundled, folder);
 
-	json_object_set_new(v->bundled, folder,
+	return json_object_set_new(v->bundled, folder,
 	    json_integer(json_integer_value(cur) | flag));
 }
 
@@ -78,9 +80,10 @@ ns_bundled_begin(struct ns_vctx *v, const char *canon, struct ns_bundled_pj **ou
 	if ((folder = strndup(canon, n)) == NULL)
 		return ns_fail(err, "out of memory");
 	if (strcmp(leaf, "binding.gyp") == 0) {
-		set_flag(v, folder, BUNDLED_GYP);
+		int r = set_flag(v, folder, BUNDLED_GYP);
+
 		free(folder);
-		return 0;
+		return r == 0 ? 0 : ns_fail(err, "out of memory");
 	}
 	if (strcmp(leaf, "package.json") != 0) {
 		free(folder);
@@ -155,10 +158,15 @@ judge_manifest(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path)
 	}
 	m = json_loadb((const char *)(p != NULL ? p : (const unsigned char *)""), n,
 	    JSON_REJECT_DUPLICATES, &jerr);
-	if (m == NULL || !json_is_object(m)) {
+	if (m == NULL) {
 		ns_finding(v, "install.script", "fail", path, "bundled package %s: package.json is "
-		    "not a valid JSON object (%s, line %d); its install scripts cannot be checked",
-		    rel, m == NULL ? jerr.text : "not an object", m == NULL ? jerr.line : 1);
+		    "not valid JSON: %s (line %d); its install scripts cannot be checked", rel,
+		    jerr.text, jerr.line);
+		return;
+	}
+	if (!json_is_object(m)) {
+		ns_finding(v, "install.script", "fail", path, "bundled package %s: package.json is "
+		    "not a JSON object; its install scripts cannot be checked", rel);
 		json_decref(m);
 		return;
 	}
@@ -173,7 +181,7 @@ judge_manifest(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path)
 	}
 	/* with either, npm runs that script instead of node-gyp rebuild */
 	if (script_present(m, "install") || script_present(m, "preinstall"))
-		set_flag(v, b->folder, BUNDLED_INSTALL_SCRIPT);
+		(void)set_flag(v, b->folder, BUNDLED_INSTALL_SCRIPT); /* lost: one more finding */
 	json_decref(m);
 }
 

@@ -293,7 +293,12 @@ case("bundled-package-json-broken",
      bundled(("package/node_modules/x/package.json", '{"name":"x","scripts":')),
      fails={"install.script"},
      check=names("install.script", ("package/node_modules/x/package.json",
-                                    "node_modules/x: package.json is not a valid JSON")))
+                                    "node_modules/x: package.json is not valid JSON")))
+case("bundled-package-json-not-object",
+     bundled(("package/node_modules/@s/x/package.json", '["postinstall"]')),
+     fails={"install.script"},
+     check=names("install.script", ("package/node_modules/@s/x/package.json",
+                                    "@s/x: package.json is not a JSON object")))
 case("bundled-package-json-too-large",
      bundled(("package/node_modules/x/package.json",
               manifest(name="x", description=os.urandom(600000).hex()))),
