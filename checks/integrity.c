@@ -183,6 +183,7 @@ ns_verify_fd(int fd, const struct ns_verify_opts *o, json_t **report, struct ns_
 	if (ns_walk_tarball(fd, &v, err) != 0)
 		goto fail;
 	check_digests(&v);
+	ns_check_bundled(&v);
 	ns_check_manifest(&v, have_prev ? &prev : NULL);
 	if (have_prev && v.manifest_json != NULL && prev.manifest_json != NULL &&
 	    !json_equal(json_object_get(v.manifest_json, "name"),

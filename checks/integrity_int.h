@@ -30,6 +30,7 @@ struct ns_vctx {
 	unsigned manifest_count;
 	json_t *manifest_json;     /* parsed manifest when valid */
 	int binding_gyp;           /* package/binding.gyp present */
+	json_t *bundled;           /* bundled package folder -> flags (integrity_bundled.c) */
 	uint64_t unpacked, compressed;
 	unsigned entries;
 	char sri[100], sha1[41];
@@ -57,6 +58,17 @@ int ns_walk_tarball(int fd, struct ns_vctx *v, struct ns_err *err);
 /* Manifest checks after the walk (name, version, private, install-time code, new ones
  * relative to prev when prev is not NULL). */
 void ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev);
+
+/* Bundled packages (node_modules/ in the tarball, any depth): a package.json entry is
+ * streamed into *out (NULL for every other entry) and judged at its end; binding.gyp is
+ * noted per folder and judged after the walk by ns_check_bundled. */
+struct ns_bundled_pj;
+int ns_bundled_begin(struct ns_vctx *v, const char *canon, struct ns_bundled_pj **out,
+    struct ns_err *err);
+int ns_bundled_feed(struct ns_bundled_pj *b, const void *buf, size_t n, struct ns_err *err);
+void ns_bundled_end(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path,
+    int complete);
+void ns_check_bundled(struct ns_vctx *v);
 
 /* The approver's diff of cur against prev. NULL on OOM. */
 json_t *ns_diff_versions(const struct ns_vctx *prev, const struct ns_vctx *cur);

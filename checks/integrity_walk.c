@@ -92,7 +92,8 @@ ns_vctx_init(struct ns_vctx *v, const struct ns_verify_opts *o, int is_previous,
 	v->seen = json_object();
 	v->generated = json_array();
 	v->missing = json_object();
-	if (v->missing == NULL || v->findings == NULL || v->files == NULL ||
+	v->bundled = json_object();
+	if (v->missing == NULL || v->bundled == NULL || v->findings == NULL || v->files == NULL ||
 	    v->folded == NULL || v->seen == NULL || v->generated == NULL)
 		return ns_fail(err, "out of memory");
 	return 0;
@@ -107,6 +108,7 @@ ns_vctx_free(struct ns_vctx *v)
 	json_decref(v->seen);
 	json_decref(v->generated);
 	json_decref(v->missing);
+	json_decref(v->bundled);
 	json_decref(v->manifest_json);
 	free(v->manifest);
 	memset(v, 0, sizeof(*v));
@@ -134,6 +136,7 @@ struct entry_sink {
 	int is_manifest;
 	EVP_MD_CTX *sha256;
 	struct ns_srccmp *src;
+	struct ns_bundled_pj *bundled;
 	uint64_t got;
 };
 
@@ -156,6 +159,8 @@ sink_data(struct ns_vctx *v, struct entry_sink *k, const void *buf, size_t n,
 		return ns_fail(err, "sha256 update failed");
 	if (k->src != NULL)
 		ns_source_feed(k->src, buf, n);
+	if (ns_bundled_feed(k->bundled, buf, n, err) != 0)
+		return -1;
 	k->got += n;
 	return 0;
 }
@@ -267,10 +272,13 @@ read_entry_data(struct archive *a, struct ns_vctx *v, struct archive_entry *e,
 	}
 	if (strcmp(canon, "package/binding.gyp") == 0)
 		v->binding_gyp = 1;
+	if (ns_bundled_begin(v, canon, &k.bundled, err) != 0)
+		return -1;
 	if (v->want_file_digests) {
 		if ((k.sha256 = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestInit_ex(k.sha256, EVP_sha256(), NULL) != 1) {
 			EVP_MD_CTX_free(k.sha256);
+			ns_bundled_end(v, k.bundled, canon, 0);
 			return ns_fail(err, "out of memory");
 		}
 	}
@@ -292,6 +300,8 @@ read_entry_data(struct archive *a, struct ns_vctx *v, struct archive_entry *e,
 	EVP_MD_CTX_free(k.sha256);
 	if (r == ARCHIVE_EOF && k.got != (uint64_t)archive_entry_size(e))
 		ns_finding(v, "tar.truncated", "fail", canon, "entry data shorter than its size");
+	ns_bundled_end(v, k.bundled, canon, r == ARCHIVE_EOF &&
+	    k.got == (uint64_t)archive_entry_size(e));
 	return r == ARCHIVE_EOF || r == ARCHIVE_OK ? 0 : -1;
 }
 

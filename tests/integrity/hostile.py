@@ -220,6 +220,97 @@ case("install-new-vs-previous", SCRIPTED, fails={"install.script", "install.new"
      previous=tar(ok_entries()))
 case("install-new-allowed-still-called-out", SCRIPTED, warns={"install.script", "install.new"},
      previous=tar(ok_entries()), args=["--allow-install-scripts"])
+# --- install-time code in bundled dependencies (npm installs and runs them too) -----
+BUNDLING = manifest(dependencies={"rtevil": "1.0.0"}, bundleDependencies=["rtevil"])
+EVIL_PJ = manifest(name="rtevil", scripts={"postinstall": "node -e \"require('x')\""})
+
+
+def bundled(*files):
+    return tar(entry("package/package.json", BUNDLING), entry(*IDX), *[entry(*f) for f in files])
+
+
+def findings(rep, cid):
+    return [(x.get("path"), x["message"]) for x in rep["checks"] if x["id"] == cid]
+
+
+def names(cid, *wanted):
+    """Each (path, text) wanted is one finding of cid with that path and text."""
+    def check(rep):
+        got = findings(rep, cid)
+        for path, text in wanted:
+            if not any(p == path and text in m for p, m in got):
+                return "no %s finding at %s with %r (got %r)" % (cid, path, text, got)
+        return len(got) == len(wanted) or "%s findings %r" % (cid, got)
+    return check
+
+
+def all_of(rep, *checks):
+    for c in checks:
+        r = c(rep)
+        if r is not True:
+            return r
+    return True
+
+
+case("bundled-postinstall",
+     bundled(("package/node_modules/rtevil/package.json", EVIL_PJ),
+             ("package/node_modules/rtevil/index.js", "x\n")),
+     fails={"install.script"},
+     check=names("install.script", ("package/node_modules/rtevil/package.json",
+                                    "bundled package node_modules/rtevil: install-time "
+                                    "script 'postinstall': node -e \"require('x')\"")))
+case("bundled-postinstall-allowed-warns",
+     bundled(("package/node_modules/rtevil/package.json", EVIL_PJ)),
+     warns={"install.script"}, args=["--allow-install-scripts"])
+NESTED = "package/node_modules/a/node_modules/b/package.json"
+case("bundled-nested-install",
+     bundled(("package/node_modules/a/package.json", manifest(name="a")),
+             (NESTED, manifest(name="b", scripts={"install": "sh x.sh", "test": "t"}))),
+     fails={"install.script"},
+     check=names("install.script", (NESTED, "node_modules/a/node_modules/b: install-time "
+                                           "script 'install': sh x.sh")))
+SCOPED = "package/node_modules/@s/a/node_modules/@t/b/package.json"
+case("bundled-scoped-preinstall",
+     bundled(("package/node_modules/@s/a/package.json",
+              manifest(name="@s/a", scripts={"preinstall": "pre"})),
+             (SCOPED, manifest(name="@t/b", scripts={"postinstall": "post\x1b[2J"}))),
+     fails={"install.script"},
+     check=names("install.script",
+                 ("package/node_modules/@s/a/package.json", "'preinstall': pre"),
+                 (SCOPED, "@t/b: install-time script 'postinstall': post\\x1b[2J")))
+case("bundled-binding-gyp",
+     bundled(("package/node_modules/native/binding.gyp", "{}"),
+             ("package/node_modules/native/package.json", manifest(name="native")),
+             ("package/node_modules/gyp-own/binding.gyp", "{}"),
+             ("package/node_modules/gyp-own/package.json",
+              manifest(name="gyp-own", scripts={"install": "prebuild-install"}))),
+     fails={"install.binding-gyp", "install.script"},
+     check=lambda rep: all_of(rep, names("install.binding-gyp", (
+         "package/node_modules/native/binding.gyp", "bundled package node_modules/native: "
+         "binding.gyp")), names("install.script", (
+             "package/node_modules/gyp-own/package.json", "'install': prebuild-install"))))
+case("bundled-package-json-broken",
+     bundled(("package/node_modules/x/package.json", '{"name":"x","scripts":')),
+     fails={"install.script"},
+     check=names("install.script", ("package/node_modules/x/package.json",
+                                    "node_modules/x: package.json is not valid JSON")))
+case("bundled-package-json-not-object",
+     bundled(("package/node_modules/@s/x/package.json", '["postinstall"]')),
+     fails={"install.script"},
+     check=names("install.script", ("package/node_modules/@s/x/package.json",
+                                    "@s/x: package.json is not a JSON object")))
+case("bundled-package-json-too-large",
+     bundled(("package/node_modules/x/package.json",
+              manifest(name="x", description=os.urandom(600000).hex()))),
+     fails={"install.script"})
+case("ok-bundled-without-scripts",
+     bundled(("package/node_modules/plain/package.json",
+              manifest(name="plain", scripts={"test": "tap", "prepare": "tsc"})),
+             ("package/node_modules/@s/lib/package.json", manifest(name="@s/lib")),
+             ("package/node_modules/plain/lib/binding.gyp/x", "not a binding.gyp file"),
+             ("package/lib/node_modules.js", "x\n")))
+case("ok-bundled-previous-not-judged", tar(ok_entries()), previous=bundled(
+    ("package/node_modules/rtevil/package.json", EVIL_PJ)))
 case("previous-other-package", tar(ok_entries()), fails={"previous.name"},
      previous=tar(entry("package/package.json", manifest(name="other-pkg")), entry(*IDX)))
 case("previous-broken", tar(ok_entries()), fails={"previous.read"},
