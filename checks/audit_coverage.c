@@ -100,13 +100,8 @@ uncovered(const struct ns_lock *lock, const char *key, const char *spec, const c
 		version = t->version;
 	} else {
 		version = n->version;
+		/* an alias's real name: "name" in v2/v3, from "npm:NAME@VERSION" in v1 */
 		snprintf(locked_name, sizeof(locked_name), "%s", n->name ? n->name : key);
-		/* lockfile v1 writes an alias as version "npm:NAME@VERSION" */
-		if (version != NULL && strncmp(version, "npm:", 4) == 0 &&
-		    split_name_at(version + 4, locked_name, sizeof(locked_name), &version) < 0) {
-			snprintf(why, whylen, "%s has a malformed alias version", source);
-			return why;
-		}
 	}
 	name = locked_name;
 	if (strcmp(name, want) != 0) {

@@ -428,6 +428,17 @@ lockfile_coverage(void **state)
 	assert_string_equal(not_audited_reason(rep, "x"),
 	    "locked as lodash, package.json asks for jsonwebtoken");
 	json_decref(rep);
+	/* a v1 alias is audited as the package it installs, reached from the root */
+	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
+	    "{\"jwt\":\"npm:jsonwebtoken@8.0.0\"}}", "{\"name\":\"v\",\"version\":\"1.0.0\","
+	    "\"lockfileVersion\":1,\"dependencies\":{\"jwt\":{\"version\":"
+	    "\"npm:jsonwebtoken@8.0.0\"}}}", &rep), 1);
+	assert_int_equal(json_array_size(json_object_get(rep, "not_audited")), 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(rep, "findings"), 0), "advisory")), "GHSA-27h2-hvpr-p74q");
+	assert_true(json_is_true(json_object_get(json_array_get(
+	    json_object_get(rep, "findings"), 0), "direct")));
+	json_decref(rep);
 }
 
 int
