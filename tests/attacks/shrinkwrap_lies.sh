@@ -51,6 +51,27 @@ refused atk-sw-renamed "locked as lodash, package.json asks for jsonwebtoken"
 stage_tar atk-sw-outside 8.0.0 ',"node_modules/jsonwebtoken":{"version":"9.0.2"}'
 refused atk-sw-outside "locked 9.0.2 does not satisfy 8.0.0"
 
+# (d) a lockfile v1 alias: "jwt": "npm:jsonwebtoken@8.0.0" is jsonwebtoken 8.0.0
+D="$T/tar-atk-sw-alias"
+mkdir -p "$D/package"
+fixture_package "$D/package" atk-sw-alias 1.0.0 ',"dependencies":{"jwt":"npm:jsonwebtoken@8.0.0"}'
+printf '{"name":"atk-sw-alias","version":"1.0.0","lockfileVersion":1,"requires":true,"dependencies":{"jwt":{"version":"npm:jsonwebtoken@8.0.0"}}}\n' \
+	> "$D/package/npm-shrinkwrap.json"
+tar -C "$D" --owner=0 --group=0 --numeric-owner -czf "$D/pkg.tgz" package || fail "tar alias"
+chmod 0755 "$D" && chmod 0644 "$D/pkg.tgz"
+expect_status 0 nr stage "$D/pkg.tgz"
+ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
+code "$S1"
+rc=0
+printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$ID" > "$T/approve-alias.out" 2>&1 || rc=$?
+sed 's/^/    | /' "$T/approve-alias.out"
+if [ "$rc" = 0 ] || packument_has atk-sw-alias 1.0.0 2>/dev/null; then
+	attack_succeeded "an aliased jsonwebtoken@8.0.0 (lockfile v1) went live unaudited"
+fi
+grep -q 'Verification code for' "$T/approve-alias.out" && fail "atk-sw-alias: the approver was prompted"
+contains "$(cat "$T/approve-alias.out")" "jsonwebtoken@8.0.0 GHSA-27h2-hvpr-p74q"
+pass "a v1 alias is audited as the package npm installs: refused on GHSA-27h2-hvpr-p74q"
+
 # Control: an honest shrinkwrap of a fixed jsonwebtoken passes the audit and publishes.
 stage_tar atk-sw-honest ^9.0.0 ',"node_modules/jsonwebtoken":{"version":"9.0.2"}'
 code "$S1"
