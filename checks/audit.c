@@ -529,6 +529,9 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 			    "not a registry version (git, file or URL dependency)" :
 			    "installed without a version: tree unresolvable"));
 		}
+		if (pkgjson != NULL && ns_audit_lock_coverage(pkgjson, pjlen, &au.lock,
+		    tree_source, not_audited, err) < 0)
+			goto out;
 		installed = installed_versions(&au.lock);
 	} else {
 		json_t *decl = declared_ranges(pkgjson, pjlen, err);

@@ -39,4 +39,14 @@ const struct ns_audit_exception *ns_audit_exception_find(const struct ns_audit_e
                                                          const char *advisory,
                                                          const char *package);
 
+struct ns_lock;
+
+/* Appends to not_audited every dependency the root package.json declares for
+ * consumers (dependencies, optionalDependencies, non-optional peers) that the
+ * lockfile does not account for at node_modules/NAME: missing, locked under
+ * another package's name, or at a version outside a semver range. source names
+ * the lockfile in the reasons. -1 (err set) if package.json is malformed. */
+int ns_audit_lock_coverage(const char *pkgjson, size_t len, const struct ns_lock *lock,
+                           const char *source, json_t *not_audited, struct ns_err *err);
+
 #endif

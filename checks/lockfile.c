@@ -271,6 +271,32 @@ parse_packages(struct ns_lock *lock, const json_t *pkgs, struct ns_err *err)
 	return 0;
 }
 
+/* Rewrites a v1 alias node (version "npm:NAME@VERSION") to the real NAME and VERSION. */
+static int
+v1_alias(struct ns_lock_node *n, struct ns_err *err)
+{
+	const char *spec = n->version + 4, *at = spec[0] ? strchr(spec + 1, '@') : NULL;
+	char *name = NULL, *version;
+	struct ns_semver sv;
+
+	if (at == NULL || (name = strndup(spec, (size_t)(at - spec))) == NULL ||
+	    !valid_name(name)) {
+		free(name);
+		return ns_fail(err, "alias \"%.128s\" of \"%.128s\" is not npm:NAME@VERSION",
+		    n->version, n->location);
+	}
+	if ((version = strdup(at + 1)) == NULL) {
+		free(name);
+		return ns_fail(err, "out of memory");
+	}
+	free(n->name);
+	free(n->version);
+	n->name = name;
+	n->version = version;
+	n->registry = ns_semver_parse(&sv, version, NS_SEMVER_LOOSE) == 0;
+	return 0;
+}
+
 /* lockfileVersion 1: the nested "dependencies" tree. */
 static int
 parse_v1_tree(struct ns_lock *lock, const json_t *deps, const char *parent, int depth,
@@ -310,6 +336,10 @@ parse_v1_tree(struct ns_lock *lock, const json_t *deps, const char *parent, int 
 		if (n->version != NULL && (strncmp(n->version, "file:", 5) == 0 ||
 		    strncmp(n->version, "link:", 5) == 0))
 			n->registry = 0;
+		/* an alias is installed as "npm:NAME@VERSION": audit NAME@VERSION */
+		if (n->version != NULL && strncmp(n->version, "npm:", 4) == 0 &&
+		    v1_alias(n, err) < 0)
+			return -1;
 		req = json_object_get(e, "requires");
 		if (json_is_object(req) && add_requires(n, req, "requires", err) < 0)
 			return -1;
@@ -568,13 +598,16 @@ infer_root_requires(struct ns_lock *lock, struct ns_err *err)
 		const struct ns_lock_node *n = &lock->nodes[i];
 		char **nr;
 
-		if (i == lock->root || n->name == NULL || strncmp(n->location, "node_modules/", 13) != 0 ||
-		    strcmp(n->location + 13, n->name) != 0)
+		/* top-level folders by their folder name (an alias's differs from its name) */
+		const char *key = n->location + 13;
+
+		if (i == lock->root || strncmp(n->location, "node_modules/", 13) != 0 ||
+		    strstr(key, "/node_modules/") != NULL)
 			continue;
-		if (na > 0 && bsearch(&n->name, all, na, sizeof(*all), cmp_strp) != NULL)
+		if (na > 0 && bsearch(&key, all, na, sizeof(*all), cmp_strp) != NULL)
 			continue;
 		if ((nr = realloc(root->requires, (root->nrequires + 1) * sizeof(*nr))) == NULL ||
-		    (nr[root->nrequires] = strdup(n->name)) == NULL) {
+		    (nr[root->nrequires] = strdup(key)) == NULL) {
 			if (nr != NULL)
 				root->requires = nr;
 			free(all);

@@ -96,10 +96,20 @@ run_audit(const struct child_arg *a, json_t *report, struct ns_err *err)
 		         malware ? " MALWARE" : "");
 		json_array_append_new(checks, check("audit.advisory", "fail", msg));
 	}
-	if (json_array_size(json_object_get(audit, "not_audited")) > 0)
-		json_array_append_new(checks, check("audit.tree", "fail",
-		    "dependencies without a lockfile: not audited (ship npm-shrinkwrap.json or "
-		    "configure the scope's source checkout with its package-lock.json)"));
+	if (json_array_size(json_object_get(audit, "not_audited")) > 0) {
+		const json_t *na = json_array_get(json_object_get(audit, "not_audited"), 0);
+
+		/* the first one named: no lockfile at all, or one that does not cover it */
+		snprintf(msg, sizeof(msg), "dependencies the lockfile does not account for: not "
+		         "audited (%zu; first %.214s: %.160s; ship an npm-shrinkwrap.json that locks "
+		         "them, or configure the scope's source checkout with its package-lock.json)",
+		         json_array_size(json_object_get(audit, "not_audited")),
+		         json_string_value(json_object_get(na, "package")) ?
+		         json_string_value(json_object_get(na, "package")) : "?",
+		         json_string_value(json_object_get(na, "reason")) ?
+		         json_string_value(json_object_get(na, "reason")) : "?");
+		json_array_append_new(checks, check("audit.tree", "fail", msg));
+	}
 	snprintf(msg, sizeof(msg), "level %s, max severity %s",
 	         ns_severity_name(o.level), json_string_value(json_object_get(audit, "max_severity")) ?
 	         json_string_value(json_object_get(audit, "max_severity")) : "none");

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <cmocka.h>
 
 #include "audit.h"
@@ -297,6 +299,148 @@ audit_policy(void **state)
 	json_decref(rep);
 }
 
+/* A package tarball (package/package.json, package/npm-shrinkwrap.json) audited
+ * against the shipped OSV records; returns the audit's result. */
+static int
+audit_tarball(const char *pkgjson, const char *shrinkwrap, json_t **rep)
+{
+	static const char *const names[] = { "package/package.json",
+	    "package/npm-shrinkwrap.json" };
+	const char *bodies[2] = { pkgjson, shrinkwrap };
+	char path[4200], osvdir[4200];
+	const char *dirs[] = { osvdir, NULL };
+	struct archive *a = archive_write_new();
+	struct ns_audit_opts o;
+	struct ns_err err;
+	int i, fd, rc;
+
+	snprintf(path, sizeof(path), "%s/pkg.tgz", tmpdir);
+	snprintf(osvdir, sizeof(osvdir), "%s/tests/audit/data/osv", SRCDIR);
+	assert_int_equal(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_set_format_ustar(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	for (i = 0; i < 2; i++) {
+		struct archive_entry *e = archive_entry_new();
+
+		archive_entry_set_pathname(e, names[i]);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)strlen(bodies[i]));
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		assert_int_equal(archive_write_data(a, bodies[i], strlen(bodies[i])),
+		    (la_ssize_t)strlen(bodies[i]));
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	ns_audit_opts_init(&o);
+	o.advisory_dirs = dirs;
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	rc = ns_audit_fd(fd, &o, rep, &err);
+	close(fd);
+	unlink(path);
+	if (rc < 0)
+		fprintf(stderr, "audit: %s\n", err.msg);
+	return rc;
+}
+
+/* The one "not audited" reason for package pkg, or NULL. */
+static const char *
+not_audited_reason(const json_t *rep, const char *pkg)
+{
+	const json_t *na = json_object_get(rep, "not_audited"), *x;
+	size_t i;
+
+	json_array_foreach(na, i, x)
+		if (strcmp(json_string_value(json_object_get(x, "package")), pkg) == 0)
+			return json_string_value(json_object_get(x, "reason"));
+	return NULL;
+}
+
+#define SW_HEAD "{\"name\":\"v\",\"version\":\"1.0.0\",\"lockfileVersion\":3,\"requires\":true," \
+    "\"packages\":{\"\":{\"name\":\"v\",\"version\":\"1.0.0\"}"
+
+/* The lockfile must account for every dependency package.json declares for
+ * consumers: npm installs what the lockfile lacks or what it locks wrongly. */
+static void
+lockfile_coverage(void **state)
+{
+	json_t *rep;
+
+	(void)state;
+	/* (a) a shrinkwrap listing only the root */
+	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
+	    "{\"jsonwebtoken\":\"8.0.0\"}}", SW_HEAD "}}", &rep), 1);
+	assert_string_equal(not_audited_reason(rep, "jsonwebtoken"),
+	    "npm-shrinkwrap.json does not lock it");
+	json_decref(rep);
+	/* (b) an entry renamed to another package */
+	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
+	    "{\"jsonwebtoken\":\"8.0.0\"}}", SW_HEAD ",\"node_modules/jsonwebtoken\":"
+	    "{\"version\":\"8.0.0\",\"name\":\"lodash\"}}}", &rep), 1);
+	assert_string_equal(not_audited_reason(rep, "jsonwebtoken"),
+	    "locked as lodash, package.json asks for jsonwebtoken");
+	json_decref(rep);
+	/* a locked version outside the declared range (a clean one, so only coverage fails) */
+	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
+	    "{\"jsonwebtoken\":\"^9.0.0\"}}", SW_HEAD ",\"node_modules/jsonwebtoken\":"
+	    "{\"version\":\"10.0.0\"}}}", &rep), 1);
+	assert_string_equal(not_audited_reason(rep, "jsonwebtoken"),
+	    "locked 10.0.0 does not satisfy ^9.0.0");
+	assert_int_equal(json_array_size(json_object_get(rep, "findings")), 0);
+	json_decref(rep);
+	/* an optional dependency left out */
+	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\","
+	    "\"optionalDependencies\":{\"fsevents\":\"^2.0.0\"},\"devDependencies\":"
+	    "{\"tap\":\"^16.0.0\"}}", SW_HEAD "}}", &rep), 1);
+	assert_string_equal(not_audited_reason(rep, "fsevents"),
+	    "npm-shrinkwrap.json does not lock it");
+	assert_null(not_audited_reason(rep, "tap")); /* dev: not installed for consumers */
+	json_decref(rep);
+	/* a git dependency present, an alias honestly locked, a peer, a dist-tag: pass */
+	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
+	    "{\"g\":\"github:o/g#abc\",\"al\":\"npm:left-pad@^1.3.0\",\"t\":\"latest\"},"
+	    "\"peerDependencies\":{\"p\":\">=1\"},\"peerDependenciesMeta\":{\"q\":{\"optional\":"
+	    "true}},\"devDependencies\":{\"tap\":\"^16.0.0\"}}", SW_HEAD
+	    ",\"node_modules/g\":{\"version\":\"1.0.0\",\"resolved\":\"git+ssh://git@github.com/o/"
+	    "g.git#abc\"},\"node_modules/al\":{\"name\":\"left-pad\",\"version\":\"1.3.0\"},"
+	    "\"node_modules/t\":{\"version\":\"2.0.0\"},\"node_modules/p\":{\"version\":\"1.5.0\","
+	    "\"peer\":true}}}", &rep), 0);
+	assert_int_equal(json_array_size(json_object_get(rep, "not_audited")), 0);
+	json_decref(rep);
+	/* a git spec still has to be locked */
+	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
+	    "{\"g\":\"github:o/g#abc\"}}", SW_HEAD "}}", &rep), 1);
+	assert_non_null(not_audited_reason(rep, "g"));
+	json_decref(rep);
+	/* an honest lockfile with a fixed jsonwebtoken: pass; lockfile v1 alias honoured */
+	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
+	    "{\"jsonwebtoken\":\"^9.0.0\"}}", SW_HEAD ",\"node_modules/jsonwebtoken\":"
+	    "{\"version\":\"9.0.2\"}}}", &rep), 0);
+	json_decref(rep);
+	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
+	    "{\"jwt\":\"npm:jsonwebtoken@^9.0.0\",\"x\":\"npm:jsonwebtoken@^9.0.0\"}}",
+	    "{\"name\":\"v\",\"version\":\"1.0.0\",\"lockfileVersion\":1,\"dependencies\":{"
+	    "\"jwt\":{\"version\":\"npm:jsonwebtoken@9.0.2\"},\"x\":{\"version\":"
+	    "\"npm:lodash@9.0.2\"}}}", &rep), 1);
+	assert_null(not_audited_reason(rep, "jwt"));
+	assert_string_equal(not_audited_reason(rep, "x"),
+	    "locked as lodash, package.json asks for jsonwebtoken");
+	json_decref(rep);
+	/* a v1 alias is audited as the package it installs, reached from the root */
+	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
+	    "{\"jwt\":\"npm:jsonwebtoken@8.0.0\"}}", "{\"name\":\"v\",\"version\":\"1.0.0\","
+	    "\"lockfileVersion\":1,\"dependencies\":{\"jwt\":{\"version\":"
+	    "\"npm:jsonwebtoken@8.0.0\"}}}", &rep), 1);
+	assert_int_equal(json_array_size(json_object_get(rep, "not_audited")), 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(rep, "findings"), 0), "advisory")), "GHSA-27h2-hvpr-p74q");
+	assert_true(json_is_true(json_object_get(json_array_get(
+	    json_object_get(rep, "findings"), 0), "direct")));
+	json_decref(rep);
+}
+
 int
 main(void)
 {
@@ -305,6 +449,7 @@ main(void)
 		cmocka_unit_test(osv_rules),
 		cmocka_unit_test(lockfile_resolution),
 		cmocka_unit_test(audit_policy),
+		cmocka_unit_test(lockfile_coverage),
 	};
 	char cwd[2048];
 	int rc;
