@@ -64,9 +64,15 @@ MOD=$(find "$T/root" -name pam_npmstage.so -type f | head -1)
 chown root:root "$NR" && chmod 4755 "$NR"
 # A sanitizer build: LeakSanitizer cannot inspect a non-dumpable setuid process and
 # would turn every exit into its own failure; the attacks still run, without it.
-if ldd "$NR" | grep -q libasan; then
+# (The output is taken whole: `ldd | grep -q` under pipefail fails when grep exits
+# first.)
+ATTACK_SANITIZED=
+case "$(ldd "$NR" 2>/dev/null)" in
+*libasan*)
+	ATTACK_SANITIZED=1
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-fi
+	;;
+esac
 # Everything the users must reach (the helper, the advisories) is on a 0755 path.
 chmod 0755 "$T/root" 2>/dev/null || true
 
