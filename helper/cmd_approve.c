@@ -50,10 +50,16 @@ fetch_tarball(struct session *s, struct reg_client *c, const char *token, struct
 	}
 	snprintf(path, sizeof(path), "/-/stage/%s/tarball", r->id);
 	n = reg_download(c, path, token, fd, d, NS_TARBALL_MAX, &status, err);
-	/* A GET is idempotent: one retry on a busy or failing gateway, from a clean
-	 * file and a fresh digest, so no byte of the first attempt survives. */
-	if (n < 0 && (status == 429 || status == 502 || status == 503 || status == 504)) {
-		fprintf(stderr, "npm-release: download answered %ld; retrying once\n", status);
+	/* A GET is idempotent: one retry on a busy or failing gateway or an answer
+	 * that broke off, from a clean file and a fresh digest, so no byte of the first
+	 * attempt survives (and the sha1 is checked again). */
+	if (n < 0 && (status == 429 || status == 502 || status == 503 || status == 504 ||
+	              status == REG_STATUS_INTERRUPTED)) {
+		if (status == REG_STATUS_INTERRUPTED)
+			fprintf(stderr, "npm-release: download broke off (%s); retrying once\n",
+			        err->msg);
+		else
+			fprintf(stderr, "npm-release: download answered %ld; retrying once\n", status);
 		ns_digest_free(d);
 		d = ns_digest_new();
 		if (d == NULL || ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {

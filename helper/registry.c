@@ -437,6 +437,8 @@ reg_download(struct reg_client *c, const char *path, const char *bearer, int out
 		if (*status >= 400)
 			return ns_fail(err, "GET %s: HTTP %ld (%s)", path, *status,
 			               reg_status_text(*status));
+		if (cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING)
+			*status = REG_STATUS_INTERRUPTED;
 		return ns_fail(err, "GET %s: %s", path, curl_easy_strerror(cc));
 	}
 	if (*status != 200)

@@ -36,7 +36,9 @@ int reg_request(struct reg_client *c, const char *method, const char *path,
                 size_t max_response, struct reg_response *resp, struct ns_err *err);
 
 /* GET path streaming the body into out_fd while digesting it; fails when larger
- * than max_size. Returns the byte count, or -1. *status receives the HTTP status. */
+ * than max_size. Returns the byte count, or -1. *status receives the HTTP status,
+ * or REG_STATUS_INTERRUPTED when the answer broke off (a partial body, a reset). */
+#define REG_STATUS_INTERRUPTED (-1L)
 long long reg_download(struct reg_client *c, const char *path, const char *bearer,
                        int out_fd, struct ns_digest *d, long long max_size, long *status,
                        struct ns_err *err);

@@ -137,4 +137,23 @@ contains "$OUT" "imeout"
 [ $((SECONDS - t0)) -lt 40 ] || fail "the endless download took $((SECONDS - t0))s"
 live_version @acme/atk-endless 1.0.0 | grep -q . && fail "published after an endless download"
 pass "a tarball that never ends stops at the registry timeout ($((SECONDS - t0))s)"
+
+# --- a download that breaks off is never taken for the whole tarball: one clean
+# retry, and a cut that repeats fails with nothing spooled
+proxy_mode cut
+expect_status 1 as_user "$A1" "$NR" approve "$ID"
+contains "$OUT" "partial"
+contains "$OUT" "retrying once"
+[ ! -e "$T/state/spool/$ID.tgz" ] || fail "a cut download left a spool file"
+[ -z "$(find "$T/state/spool" -name '.incoming.*')" ] || fail "a cut download left a temporary"
+live_version @acme/atk-endless 1.0.0 2>/dev/null | grep -q . && fail "published after a cut download"
+proxy_mode cut-once
+rc=0
+OUT=$(printf '000000\n' | as_user "$A1" "$NR" approve "$ID" 2>&1) || rc=$?
+printf '%s\n' "$OUT" | sed 's/^/    | /'
+[ "$rc" = 1 ] || fail "approve with a wrong code exited $rc"
+contains "$OUT" "retrying once"
+contains "$OUT" "checks passed"
+contains "$OUT" "denied"
+pass "a download cut once is retried from a clean file and checked whole; cut twice, refused"
 proxy_mode normal

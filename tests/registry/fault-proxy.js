@@ -20,6 +20,9 @@
 //                 logs what reaches it ("elsewhere ... auth=yes|no").
 //   huge          GET /-/stage/<id> answers an endless JSON body, fast.
 //   drip          GET /-/stage/<id>/tarball answers one byte a second, forever.
+//   cut           GET /-/stage/<id>/tarball promises its whole length, sends 10
+//                 bytes and closes; cut-once does that to the first download of
+//                 each stage only.
 // Control: POST /__proxy/mode with the mode as body; GET /__proxy/log.
 // Usage: node fault-proxy.js UPSTREAM_URL RELEASE_TOTP_BASE32 PORTFILE
 'use strict';
@@ -30,6 +33,7 @@ const upstream = new URL(process.argv[2]);
 const secret = process.argv[3];
 const portFile = process.argv[4];
 let mode = 'normal';
+const cuts = new Set(); // stages whose first download was cut (cut-once)
 const log = [];
 const webAuth = new Map(); // authId -> { polls, token }
 
@@ -188,6 +192,15 @@ const server = http.createServer((req, res) => {
     if (m === 'drip' && req.method === 'GET' && stage && stage[2]) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       endless(res, Buffer.from([0x1f]), 1000);
+      return;
+    }
+    if ((m === 'cut' || (m === 'cut-once' && !cuts.has(stage && stage[1]))) &&
+        req.method === 'GET' && stage && stage[2]) {
+      if (m === 'cut-once') cuts.add(stage[1]);
+      res.writeHead(200, { 'content-type': 'application/octet-stream',
+                           'content-length': '100000' });
+      res.write(Buffer.alloc(10, 0x1f));
+      setTimeout(() => res.socket && res.socket.destroy(), 50);
       return;
     }
     if (m === 'swap' && req.method === 'GET' && stage && swaps.has(stage[1])) {
