@@ -24,7 +24,7 @@ stop_at = checker"
 }
 
 stop_pids() { # OUTFILE -> the pids of the parsers that stopped, in order
-	sed -n 's/.*stop_at = checker: process \([0-9]*\) stops here.*/\1/p' "$1"
+	sed -n 's/.*stop_at = checker: process \([0-9]*\) stops here.*/\1/p' "$1" 2>/dev/null || true
 }
 wait_stop() { # OUTFILE JOB N -> STOPPED_PID: the Nth parser to stop, once stopped
 	local i

@@ -5,7 +5,8 @@ wait_stopped() {
 	local out=$1 job=$2 step=$3 i
 	STOPPED_PID=
 	for i in $(seq 1 600); do
-		STOPPED_PID=$(sed -n "s/.*stop_at = $step: process \\([0-9]*\\) stops here.*/\\1/p" "$out")
+		# the job may not have created OUTFILE yet: not an error, just not stopped
+		STOPPED_PID=$(sed -n "s/.*stop_at = $step: process \\([0-9]*\\) stops here.*/\\1/p" "$out" 2>/dev/null || true)
 		[ -n "$STOPPED_PID" ] && grep -q '^State:.*T' "/proc/$STOPPED_PID/status" 2>/dev/null && return 0
 		kill -0 "$job" 2>/dev/null || break
 		sleep 0.1
