@@ -56,7 +56,7 @@ printf '{"name":"rtevil","version":"1.0.0","scripts":{"postinstall":"node -e \\"
 echo 'module.exports = 1;' > "$W/package/node_modules/rtevil/index.js"
 shrinkwrap "$W" "$NAME" node_modules/rtevil
 build_bundling "$NAME" "$W"
-tar -tzf "$TGZ" | grep -qx 'package/node_modules/rtevil/package.json' || fail "tar left out the bundled package"
+tar -tzf "$TGZ" | grep -cx 'package/node_modules/rtevil/package.json' >/dev/null || fail "tar left out the bundled package"
 stage_tgz "$TGZ"
 approve_refused "$ID" "$NAME" "install.script" "node_modules/rtevil" "postinstall" "writeFileSync"
 pass "a bundled dependency's postinstall is named and refused; nothing is live"

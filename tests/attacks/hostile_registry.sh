@@ -92,7 +92,7 @@ lie() { # MODE NAME VERSION DETAIL
 	contains "$OUT" "$4"
 	[ "$(release_status "$ID")" = compromised ] ||
 		attack_succeeded "$1: the release is '$(release_status "$ID")', not compromised"
-	grep -a '^<81>' "$T/syslog" | grep -q "INCIDENT: $2@$3" ||
+	grep -a '^<81>' "$T/syslog" | grep -c "INCIDENT: $2@$3" >/dev/null ||
 		fail "$1: no LOG_ALERT (authpriv.alert) for the incident in syslog"
 	expect_status 0 nr log
 	printf '%s\n' "$OUT" | grep -E ' incident ' | grep -q "$ID" || fail "$1: no incident in the ledger"
@@ -117,7 +117,7 @@ stage_npm @acme/atk-redirect 1.0.0
 proxy_mode redirect
 expect_status 1 as_user "$A1" "$NR" approve "$ID"
 contains "$OUT" "redirect"
-curl -fsS "${PROXY_URL}__proxy/log" | grep -q '^elsewhere' &&
+curl -fsS "${PROXY_URL}__proxy/log" | grep -c '^elsewhere' >/dev/null &&
 	attack_succeeded "a request followed the redirect to another origin"
 pass "redirects are refused; nothing reached the other origin"
 

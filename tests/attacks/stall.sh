@@ -23,7 +23,7 @@ for cmd in approve reject; do
 	case "$OUT" in *fetching*|*checking*|*Approve*) attack_succeeded "$cmd by $ST fetched or checked $RID" ;; esac
 	[ "$(ledger_count)" = "$before" ] || attack_succeeded "$cmd by $ST wrote the ledger ($before -> $(ledger_count) entries)"
 	[ -e "$T/state/spool/$RID.tgz" ] && attack_succeeded "$cmd by $ST downloaded $RID into the spool"
-	ls "$T/state/spool/" | grep -q '^\.incoming' && attack_succeeded "$cmd by $ST left a download in the spool"
+	ls "$T/state/spool/" | grep -c '^\.incoming' >/dev/null && attack_succeeded "$cmd by $ST left a download in the spool"
 	release_known "$RID" && attack_succeeded "$cmd by $ST recorded $RID"
 	[ "$rc" = 1 ] || fail "$cmd by $ST exited $rc"
 	contains "$OUT" "denied"
