@@ -34,7 +34,7 @@ with_input() { # INPUT CMD...: CMD with INPUT on its standard input
 	shift
 	printf '%s\n' "$input" | "$@"
 }
-contains() { printf '%s' "$1" | grep -qF -- "$2" || fail "output lacks '$2'"; }
+contains() { grep -qF -- "$2" <<<"$1" || fail "output lacks '$2'"; } # no pipe: under pipefail grep's early exit fails it
 
 e2e_registry_users() {
 	registry_start "$E2E_DIR/registry" || fail "registry did not start"
