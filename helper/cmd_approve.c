@@ -435,6 +435,8 @@ cmd_approve(int argc, char **argv)
 		close(previous_fd);
 	if (report == NULL) {
 		fprintf(stderr, "npm-release: checks could not run: %s\n", err.msg);
+		session_ledger(&s, "check", "{\"id\":\"%s\",\"result\":\"error\",\"error\":\"%s\"}",
+		               id, err.msg);
 		goto out;
 	}
 	status = json_string_value(json_object_get(report, "result"));

@@ -4,7 +4,9 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -39,16 +42,19 @@ finding(const char *fmt, ...)
 	findings++;
 }
 
-/* A path that must be root-owned, of the given type, with none of `forbid` set. */
-static void
+/* A path that must be root-owned, of the given type, with none of `forbid` set.
+ * Returns 1 when it made a finding (so that callers do not report it twice). */
+static int
 check_object(const char *what, const char *path, int want_dir, mode_t forbid, int required)
 {
 	struct stat sb;
 
 	if (lstat(path, &sb) != 0) {
-		if (required || errno != ENOENT)
+		if (required || errno != ENOENT) {
 			finding("%s %s: %s", what, path, strerror(errno));
-		return;
+			return 1;
+		}
+		return 0;
 	}
 	if (want_dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode))
 		finding("%s %s: not a %s (links are refused)", what, path,
@@ -58,6 +64,9 @@ check_object(const char *what, const char *path, int want_dir, mode_t forbid, in
 	else if ((sb.st_mode & forbid) != 0)
 		finding("%s %s: mode %04o, must not have %04o", what, path,
 		        (unsigned)(sb.st_mode & 07777), (unsigned)forbid);
+	else
+		return 0;
+	return 1;
 }
 
 static void
@@ -96,13 +105,43 @@ check_token(const char *key, const char *path)
 		finding("[registry] %s is not set", key);
 		return;
 	}
-	check_object(key, path, 0, 077, 1);
+	if (check_object(key, path, 0, 077, 1))
+		return;
 	/* The whole path must pass the same walk the module uses (no links, no
 	 * writable directories); the contents are wiped unread. */
 	if (access(path, F_OK) == 0 && sf_read_file(path, 077, 64 * 1024, &buf, &len, &err) != 0)
 		finding("%s: %s", key, err.msg);
 	if (buf != NULL)
 		ns_free_secret(buf, len);
+}
+
+/* The folders holding the token files, each once: a token folder others can list
+ * shows when tokens change and what they are called, and one they can enter is one
+ * chmod from a leak. */
+static void
+check_token_folders(const struct ns_config *cfg)
+{
+	const char *files[2] = { cfg->token_file, cfg->read_token_file };
+	char dirs[2][4096];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char *slash;
+
+		dirs[i][0] = '\0';
+		if (files[i] == NULL)
+			continue;
+		snprintf(dirs[i], sizeof(dirs[i]), "%s", files[i]);
+		slash = strrchr(dirs[i], '/');
+		if (slash == NULL || slash == dirs[i]) {
+			dirs[i][0] = '\0';
+			continue;
+		}
+		*slash = '\0';
+		if (i == 1 && strcmp(dirs[0], dirs[1]) == 0)
+			continue;
+		check_object("token folder", dirs[i], 1, 077, 1);
+	}
 }
 
 /* The service file must exist and run pam_npmstage.so for auth and account. */
@@ -180,12 +219,130 @@ check_registry(const struct ns_config *cfg)
 		check_object("ca_file", cfg->ca_file, 0, 022, 1);
 }
 
+/* Whether name (a user, or "%group") was already reported among the first n names
+ * of the list walked so far: each missing name is one finding, however often it is
+ * named. */
+static int
+named_before(const char *const *seen, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(seen[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Approvers and stagers name users and %groups that must exist; root is never an
+ * approver unless root_may_approve says so, and that setting is itself worth a line. */
+static void
+check_names(const struct ns_config *cfg)
+{
+	const char *seen[NS_MAX_NAMES * 8];
+	const char *root_scope = NULL;
+	size_t n_seen = 0, i, j, n_root = 0;
+
+	for (i = 0; i <= cfg->n_scopes; i++) {
+		char *const *names = i < cfg->n_scopes ? cfg->scopes[i].approvers : cfg->stagers;
+		size_t n = i < cfg->n_scopes ? cfg->scopes[i].n_approvers : cfg->n_stagers;
+		for (j = 0; j < n; j++) {
+			const char *a = names[j];
+			struct passwd *pw;
+			if (named_before(seen, n_seen, a))
+				continue;
+			if (n_seen < sizeof(seen) / sizeof(seen[0]))
+				seen[n_seen++] = a;
+			if (a[0] == '%') {
+				if (getgrnam(a + 1) == NULL)
+					finding("%s%s%s names the group %s, which does not exist",
+					        i < cfg->n_scopes ? "[scope " : "[npmstage] stagers",
+					        i < cfg->n_scopes ? cfg->scopes[i].pattern : "",
+					        i < cfg->n_scopes ? "] approvers" : "", a + 1);
+				continue;
+			}
+			pw = getpwnam(a);
+			if (pw == NULL)
+				finding("%s%s%s names the user %s, who does not exist",
+				        i < cfg->n_scopes ? "[scope " : "[npmstage] stagers",
+				        i < cfg->n_scopes ? cfg->scopes[i].pattern : "",
+				        i < cfg->n_scopes ? "] approvers" : "", a);
+			else if (pw->pw_uid == 0 && i < cfg->n_scopes) {
+				n_root++;
+				if (root_scope == NULL)
+					root_scope = cfg->scopes[i].pattern;
+			}
+		}
+	}
+	if (n_root > 0)
+		finding("root is listed as an approver ([scope %s]%s): a root shell is not a person; "
+		        "%s", root_scope, n_root > 1 ? " and elsewhere" : "",
+		        cfg->root_may_approve ? "root_may_approve = yes lets it approve" :
+		                                "refused unless root_may_approve = yes");
+	else if (cfg->root_may_approve)
+		finding("[npmstage] root_may_approve = yes: any root shell may approve as root");
+}
+
+/* Each advisories path must exist and be readable by the check user, which is who
+ * reads it during approve: tried in a child that has become that user. */
+static void
+check_advisories(const struct ns_config *cfg, uid_t uid, gid_t gid)
+{
+	size_t i;
+
+	if (cfg->n_advisories == 0) {
+		finding("[audit] advisories is not set: the audit knows no advisories");
+		return;
+	}
+	for (i = 0; i < cfg->n_advisories; i++) {
+		const char *path = cfg->advisories[i];
+		struct stat sb;
+		pid_t pid;
+		int status = 0;
+
+		if (stat(path, &sb) != 0) {
+			finding("[audit] advisories %s: %s", path, strerror(errno));
+			continue;
+		}
+		if (uid == 0)
+			continue; /* no usable check user: its own finding */
+		pid = fork();
+		if (pid < 0) {
+			finding("[audit] advisories %s: cannot fork to test it: %s", path,
+			        strerror(errno));
+			continue;
+		}
+		if (pid == 0) {
+			DIR *d;
+			int fd;
+			if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
+			    setresuid(uid, uid, uid) != 0)
+				_exit(3);
+			if (S_ISDIR(sb.st_mode)) {
+				d = opendir(path);
+				_exit(d != NULL && readdir(d) != NULL ? 0 : 1);
+			}
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			_exit(fd >= 0 ? 0 : 1);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			finding("[audit] advisories %s: not readable by the check user %s (the audit "
+			        "would fail during approve)", path, cfg->check_user);
+	}
+}
+
 static void
 check_people(const struct ns_config *cfg)
 {
 	struct passwd *pw = getpwnam(cfg->check_user);
+	uid_t check_uid = pw != NULL && pw->pw_gid != 0 ? pw->pw_uid : 0;
+	gid_t check_gid = pw != NULL ? pw->pw_gid : 0;
 	size_t i;
 
+	if (!cfg->check_user_set)
+		finding("[npmstage] check_user is not set: the checks would run as '%s', an account "
+		        "other services share; name a dedicated user (npmstage-check)",
+		        cfg->check_user);
 	if (pw == NULL)
 		finding("[npmstage] check_user '%s' does not exist", cfg->check_user);
 	else if (pw->pw_uid == 0 || pw->pw_gid == 0)
@@ -198,6 +355,8 @@ check_people(const struct ns_config *cfg)
 			finding("[scope %s] min_approvers = %u but only %zu approvers are listed",
 			        s->pattern, s->min_approvers, s->n_approvers);
 	}
+	check_names(cfg);
+	check_advisories(cfg, check_uid, check_gid); /* pw is stale after check_names */
 	if (cfg->debug_stop_at != NULL)
 		finding("[debug] stop_at = %s is set: approve stops itself at that step (for "
 		        "crash tests only)", cfg->debug_stop_at);
@@ -214,7 +373,7 @@ cmd_check_config(int argc, char **argv)
 		fprintf(stderr, "usage: npm-release check-config\n");
 		return NS_EXIT_USAGE;
 	}
-	if (caller_uid() != 0) {
+	if (caller_uid() != 0 && !caller_via_sudo()) {
 		fprintf(stderr, "npm-release: check-config is for root\n");
 		return NS_EXIT_FAIL;
 	}
@@ -224,6 +383,7 @@ cmd_check_config(int argc, char **argv)
 		return NS_EXIT_USAGE;
 	}
 	check_state(cfg);
+	check_token_folders(cfg);
 	check_token("token_file", cfg->token_file);
 	if (cfg->read_token_file != NULL)
 		check_token("read_token_file", cfg->read_token_file);

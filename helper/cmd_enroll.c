@@ -426,7 +426,7 @@ cmd_enroll(int argc, char **argv)
 	}
 	if (session_open(&s, 1) != 0)
 		return NS_EXIT_USAGE;
-	if (!s.caller_is_root) {
+	if (!s.caller_is_admin) {
 		fprintf(stderr, "npm-release: only root may manage enrolments\n");
 		session_close(&s);
 		return NS_EXIT_FAIL;

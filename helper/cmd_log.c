@@ -51,7 +51,7 @@ reanchor(struct session *s)
 	struct ns_err err;
 	long long anchored = 0, n;
 
-	if (!s->caller_is_root) {
+	if (!s->caller_is_admin) {
 		fprintf(stderr, "npm-release: log --reanchor is for root\n");
 		return NS_EXIT_FAIL;
 	}

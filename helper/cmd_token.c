@@ -145,7 +145,7 @@ cmd_token(int argc, char **argv)
 		rc = token_list(&s, json);
 		goto out;
 	}
-	if (!s.caller_is_root) {
+	if (!s.caller_is_admin) {
 		fprintf(stderr, "npm-release: only root may %s tokens\n",
 		        sub[0] == 's' ? "store" : "remove");
 		goto out;

@@ -64,6 +64,25 @@ reset_environment(void)
 static int record_caller(void);
 static void reset_limits(void);
 
+/* sudo's record of who invoked it, read before the environment is reset. Trusted
+ * only when we run as root without setuid (a setuid caller can set anything). */
+static char sudo_uid_env[16];
+static int sudo_uid_seen;
+
+static void
+remember_sudo_uid(void)
+{
+	const char *v = getenv("SUDO_UID");
+
+	if (v == NULL)
+		return;
+	sudo_uid_seen = 1;
+	if (strlen(v) < sizeof(sudo_uid_env))
+		memcpy(sudo_uid_env, v, strlen(v) + 1);
+	else
+		sudo_uid_env[0] = '\0'; /* too long: refused as unparsable below */
+}
+
 static int
 fix_std_fds(void)
 {
@@ -101,11 +120,10 @@ harden_process(char **argv0)
 		return -1;
 	}
 	close_other_fds();
+	remember_sudo_uid();
 	reset_environment();
-	if (record_caller() != 0) {
-		fprintf(stderr, "npm-release: cannot record the caller's groups\n");
+	if (record_caller() != 0)
 		return -1;
-	}
 	reset_limits();
 	umask(077);
 	if (setrlimit(RLIMIT_CORE, &rl) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
@@ -117,15 +135,114 @@ harden_process(char **argv0)
 
 /* The caller as the kernel started us, recorded by harden_process before any id
  * changes: the privileged path later makes all its ids root, so getuid() no longer
- * names the caller. */
+ * names the caller. Under sudo the caller is the human sudo names, not root. */
 static struct {
 	int recorded;
 	int privileged;        /* started with more privilege than the caller */
+	int via_sudo;          /* root through sudo, on behalf of uid */
 	uid_t uid, started_euid;
 	gid_t gid, started_egid;
 	gid_t *groups;         /* the caller's supplementary groups */
 	int ngroups;
 } caller;
+
+static int
+parse_uid(const char *s, uid_t *out)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0' || strlen(s) > 10)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v >= (uid_t)-1)
+		return -1;
+	*out = (uid_t)v;
+	return 0;
+}
+
+/* The kernel's login uid (set by pam_loginuid at login; an unprivileged process
+ * cannot change it, and it survives su and sudo). 0 read, 1 unset, -1 error. */
+static int
+read_loginuid(uid_t *out)
+{
+	char buf[16];
+	ssize_t n;
+	int fd = open("/proc/self/loginuid", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return errno == ENOENT ? 1 : -1; /* a kernel without audit: not set */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strcmp(buf, "4294967295") == 0)
+		return 1;
+	return parse_uid(buf, out) == 0 ? 0 : -1;
+}
+
+/* Root started us without setuid, and sudo says on whose behalf. The human is
+ * SUDO_UID, which must agree with the login uid wherever one is set: a root shell
+ * that sets SUDO_UID itself cannot speak for someone who has not logged in as it.
+ * 0 the caller is now that human (or root, when sudo was run by root), -1 refused. */
+static int
+caller_from_sudo(void)
+{
+	struct passwd pw, *pwp = NULL;
+	char tmp[4096];
+	uid_t sudo_uid, login_uid;
+	int k, n;
+
+	if (parse_uid(sudo_uid_env, &sudo_uid) != 0) {
+		fprintf(stderr, "npm-release: SUDO_UID is not a user id; refusing\n");
+		return -1;
+	}
+	k = read_loginuid(&login_uid);
+	if (k < 0) {
+		fprintf(stderr, "npm-release: cannot read /proc/self/loginuid; refusing\n");
+		return -1;
+	}
+	if (k == 0 && login_uid != sudo_uid) {
+		fprintf(stderr, "npm-release: SUDO_UID (%lu) disagrees with the kernel's login uid "
+		                "(%lu); refusing\n", (unsigned long)sudo_uid,
+		        (unsigned long)login_uid);
+		return -1;
+	}
+	if (sudo_uid == 0)
+		return 0; /* root ran sudo: the caller stays root */
+	if (getpwuid_r(sudo_uid, &pw, tmp, sizeof(tmp), &pwp) != 0 || pwp == NULL) {
+		fprintf(stderr, "npm-release: SUDO_UID %lu names no user; refusing\n",
+		        (unsigned long)sudo_uid);
+		return -1;
+	}
+	/* The human's own groups from the group database, not root's nor SUDO_GID. */
+	n = 64;
+	for (;;) {
+		int want = n;
+		gid_t *g = calloc((size_t)want + 1, sizeof(gid_t));
+		if (g == NULL)
+			return -1;
+		if (getgrouplist(pwp->pw_name, pwp->pw_gid, g, &n) >= 0) {
+			free(caller.groups);
+			caller.groups = g;
+			caller.ngroups = n;
+			break;
+		}
+		free(g);
+		if (n <= want || n > 65536)
+			return -1;
+	}
+	caller.uid = sudo_uid;
+	caller.gid = pwp->pw_gid;
+	caller.privileged = 1;
+	caller.via_sudo = 1;
+	return 0;
+}
 
 static int
 record_caller(void)
@@ -139,11 +256,22 @@ record_caller(void)
 	caller.privileged = caller.uid != caller.started_euid || caller.gid != caller.started_egid;
 	n = getgroups(0, NULL);
 	if (n < 0 || (caller.groups = calloc((size_t)n + 1, sizeof(gid_t))) == NULL ||
-	    (n > 0 && (n = getgroups(n, caller.groups)) < 0))
+	    (n > 0 && (n = getgroups(n, caller.groups)) < 0)) {
+		fprintf(stderr, "npm-release: cannot record the caller's groups\n");
 		return -1;
+	}
 	caller.ngroups = n;
+	if (sudo_uid_seen && caller.uid == 0 && caller.started_euid == 0 &&
+	    caller_from_sudo() != 0)
+		return -1;
 	caller.recorded = 1;
 	return 0;
+}
+
+int
+caller_via_sudo(void)
+{
+	return caller.via_sudo;
 }
 
 /* Limits are inherited from the caller, who could set them to kill us half-way
@@ -257,7 +385,7 @@ drop_privileges_permanently(void)
 		return -1;
 	}
 	if (!caller.privileged)
-		return 0; /* nothing above the caller (an unprivileged run, or root via sudo) */
+		return 0; /* nothing above the caller (an unprivileged run, or root itself) */
 	if ((geteuid() == 0 && setgroups((size_t)caller.ngroups, caller.groups) != 0) ||
 	    setresgid(caller.gid, caller.gid, caller.gid) != 0 ||
 	    setresuid(caller.uid, caller.uid, caller.uid) != 0 || !ids_are(caller.uid, caller.gid)) {

@@ -13,10 +13,14 @@ int harden_process(char **argv0);
 /* Whether we hold more privilege than the caller (started setuid and not dropped). */
 int running_setuid(void);
 
-/* The calling user (the real uid we were started with; stays the caller after
- * become_root). */
+/* The calling user: the real uid we were started with, or, when root started us
+ * through sudo, the human SUDO_UID names (refused at harden_process unless it agrees
+ * with the kernel's login uid where that is set). Stays the caller after
+ * become_root, and privilege is then held over that human as over a setuid caller. */
 uid_t caller_uid(void);
 int caller_name(char *buf, size_t cap);
+/* Whether the caller came through sudo (for messages and the ledger). */
+int caller_via_sudo(void);
 
 /* For commands that need no state: becomes the caller for good (the caller's
  * groups, then all gids, then all uids) and checks that root cannot be regained.

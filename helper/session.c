@@ -28,6 +28,9 @@ session_open(struct session *s, int create_state)
 		return -1;
 	}
 	s->caller_is_root = caller_uid() == 0;
+	/* sudo ran us as root for this human: the sudoers policy, root's own, decided
+	 * that they may run this command (the shipped one grants no admin command). */
+	s->caller_is_admin = s->caller_is_root || caller_via_sudo();
 	s->cfg = ns_config_load(session_config_path, &err);
 	if (s->cfg == NULL) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
@@ -85,7 +88,7 @@ session_is_member(const struct session *s)
 {
 	size_t i;
 
-	if (s->caller_is_root || session_may_stage(s))
+	if (s->caller_is_admin || session_may_stage(s))
 		return 1;
 	for (i = 0; i < s->cfg->n_scopes; i++)
 		if (ns_scope_allows(&s->cfg->scopes[i], s->caller))

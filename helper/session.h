@@ -10,7 +10,8 @@ struct session {
 	struct ns_config *cfg;
 	struct ns_state *st;
 	char caller[64];
-	int caller_is_root;
+	int caller_is_root;  /* root itself (uid 0, not on behalf of someone via sudo) */
+	int caller_is_admin; /* root, or a human whom sudo let run this command as root */
 };
 
 /* Set by main from -c/--config before the command runs. */
@@ -22,7 +23,7 @@ extern const char *session_config_path;
 int session_open(struct session *s, int create_state);
 void session_close(struct session *s);
 
-/* Whether the caller is root, a stager or an approver of some scope; session_open
+/* Whether the caller is an admin, a stager or an approver of some scope; session_open
  * refuses everyone else before the state is opened. */
 int session_is_member(const struct session *s);
 

@@ -239,7 +239,14 @@ handler(void *user, const char *section, const char *name, const char *value)
 			if (strcmp(value, "root") == 0 || strlen(value) == 0 || strlen(value) > 32 ||
 			    strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(value))
 				return bad(c, "check_user: '%s' is not an unprivileged user name", value);
+			cfg->check_user_set = 1;
 			return set_str(&cfg->check_user, value) || bad(c, "out of memory");
+		}
+		if (strcmp(name, "root_may_approve") == 0) {
+			if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+				return bad(c, "root_may_approve: yes or no");
+			cfg->root_may_approve = value[0] == 'y';
+			return 1;
 		}
 	} else if (strcmp(section, "debug") == 0) {
 		if (strcmp(name, "stop_at") == 0) {
@@ -454,6 +461,8 @@ ns_config_parse(const char *text, const char *shown, struct ns_err *err)
 		ns_config_free(cfg);
 		return NULL;
 	}
+	for (size_t i = 0; i < cfg->n_scopes; i++)
+		cfg->scopes[i].root_may_approve = cfg->root_may_approve;
 	return cfg;
 }
 
@@ -548,12 +557,28 @@ user_in_group(const char *user, const char *group)
 	return pwp->pw_gid == grp->gr_gid;
 }
 
+/* Root (any name with uid 0) approves only where the config says so: a root shell
+ * is not a person, and every admin with sudo would otherwise be the same approver. */
+static int
+is_uid0(const char *user)
+{
+	struct passwd pw, *pwp = NULL;
+	char pbuf[4096];
+
+	if (strcmp(user, "root") == 0)
+		return 1;
+	return getpwnam_r(user, &pw, pbuf, sizeof(pbuf), &pwp) == 0 && pwp != NULL &&
+	       pwp->pw_uid == 0;
+}
+
 int
 ns_scope_allows(const struct ns_scope *scope, const char *user)
 {
 	size_t i;
 
 	if (scope == NULL || user == NULL)
+		return 0;
+	if (!scope->root_may_approve && is_uid0(user))
 		return 0;
 	for (i = 0; i < scope->n_approvers; i++) {
 		const char *a = scope->approvers[i];

@@ -29,6 +29,7 @@ struct ns_scope {
 	char *generated[NS_MAX_NAMES]; /* globs of generated files not compared to the source */
 	size_t n_generated;
 	unsigned min_approvers;        /* distinct approvers before the publish (1..8) */
+	int root_may_approve;          /* [npmstage] root_may_approve, copied at load */
 };
 
 struct ns_config {
@@ -59,6 +60,8 @@ struct ns_config {
 	int audit_bulk;                /* also ask the registry's bulk advisory endpoint */
 	char *audit_exceptions;
 	char *check_user;              /* the unprivileged user parsers run as (not root) */
+	int check_user_set;            /* named in the file (else "nobody", a finding) */
+	int root_may_approve;          /* uid 0 may be an approver (default no) */
 	char *debug_stop_at;           /* [debug] stop_at: approve step to SIGSTOP at, or NULL */
 	struct ns_scope *scopes;        /* n_scopes of them (grown as sections appear) */
 	size_t n_scopes;

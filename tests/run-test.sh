@@ -5,6 +5,9 @@
 # Those whose name contains fido2, and the fault-injection run, also get the
 # softfido2 shim after pam_wrapper, so libfido2 finds the soft authenticator.
 test_path=$1
+# Tests act as root or as their own users: a SUDO_UID left by `sudo make check`
+# would make the helper act for that human instead (npm-release(8), SUDO).
+unset SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND
 preload=$PAM_WRAPPER_SO
 case "$test_path" in
 */pam/*fido2*|*/fault/*)

@@ -36,11 +36,11 @@ fi
 . "$SRCDIR/tests/e2e/common.sh"
 . "$SRCDIR/tests/e2e/stopped.sh"
 SUFFIX=$RANDOM
-U1=nsysapp1$SUFFIX U2=nsysapp2$SUFFIX UO=nsysout$SUFFIX
+U1=nsysapp1$SUFFIX U2=nsysapp2$SUFFIX UO=nsysout$SUFFIX UC=nsyschk$SUFFIX
 LISTENER_PID=
 sys_cleanup() {
 	local u
-	for u in "$U1" "$U2" "$UO"; do userdel "$u" >/dev/null 2>&1 || true; done
+	for u in "$U1" "$U2" "$UO" "$UC"; do userdel "$u" >/dev/null 2>&1 || true; done
 	[ -z "$LISTENER_PID" ] || kill "$LISTENER_PID" 2>/dev/null || true
 	e2e_cleanup
 	umount /etc 2>/dev/null || true
@@ -60,6 +60,7 @@ e2e_registry_users
 useradd -M -s /usr/sbin/nologin "$U1"
 useradd -M -s /usr/sbin/nologin "$U2"
 useradd -M -s /usr/sbin/nologin "$UO"
+useradd -r -M -s /usr/sbin/nologin "$UC"
 as_user() { # USER CMD...: CMD with that user's ids and groups (from a root shell)
 	local u=$1
 	shift
@@ -69,18 +70,22 @@ as_user() { # USER CMD...: CMD with that user's ids and groups (from a root shel
 mkdir -m 0755 /etc/npmstage
 mkdir -m 0700 "$T/state" "$T/tokens"
 CONF=/etc/npmstage/npmstage.conf
+ADVISORIES=$T/advisories
+cp -r "$SRCDIR/tests/audit/data/osv" "$ADVISORIES"
+chmod -R a+rX "$ADVISORIES"
 write_conf() { # [DEBUG_STEP]
 	cat > "$CONF" <<CONF
 [npmstage]
 state_dir = $T/state
 factors = totp
 approval_ttl = 300
+check_user = $UC
 
 [totp]
 window = 10
 
 [audit]
-advisories = $SRCDIR/tests/audit/data/osv
+advisories = $ADVISORIES
 
 [registry]
 url = $REGISTRY_URL
@@ -289,3 +294,40 @@ expect_status 1 nr check-config
 contains "$OUT" "token_file"
 chmod 0600 "$T/tokens/release"
 pass "a state folder not owned by root is refused; check-config finds a loose token file"
+
+# --- check-config: each mistake on its own line, once -------------------------
+findings_with() { # TEXT -> how many finding lines of the last check-config contain TEXT
+	grep -c -F -- "$1" <<<"$(grep '^finding:' <<<"$OUT")" || true
+}
+once() { # TEXT WHAT
+	local n
+	n=$(findings_with "$1")
+	[ "$n" = 1 ] || { printf '%s\n' "$OUT" | sed 's/^/    | /'; fail "check-config: $2 reported $n times, wanted once"; }
+}
+chmod 0640 "$T/tokens/release"
+expect_status 1 nr check-config
+once "token_file" "a token file at 0640"
+chmod 0600 "$T/tokens/release"
+chmod 0755 "$T/tokens"
+expect_status 1 nr check-config
+once "token folder $T/tokens: mode 0755" "a token folder at 0755"
+chmod 0700 "$T/tokens"
+sed -i '/^check_user = /d' "$CONF"
+expect_status 1 nr check-config
+once "check_user is not set" "a missing check_user line"
+write_conf
+chmod 0700 "$ADVISORIES"
+expect_status 1 nr check-config
+once "not readable by the check user $UC" "advisories the check user cannot read"
+chmod 0755 "$ADVISORIES"
+sed -i "s|^advisories = .*|advisories = $T/no-such-advisories|" "$CONF"
+expect_status 1 nr check-config
+once "advisories $T/no-such-advisories: No such file" "a missing advisories folder"
+write_conf
+printf '\n[scope @r/*]\napprovers = root %%nsysnogroup\n[scope @s/*]\napprovers = %%nsysnogroup root\n' >> "$CONF"
+expect_status 1 nr check-config
+once "root is listed as an approver" "root as an approver"
+once "group nsysnogroup, which does not exist" "a group that does not exist"
+write_conf
+expect_status 0 nr check-config
+pass "check-config: loose token file and folder, no check_user, unreadable or missing advisories, root approver, missing group: each once"

@@ -1,0 +1,131 @@
+#!/bin/bash
+# Guarantee attacked: under sudo (the helper installed root-owned 0755, not setuid,
+# with the shipped conf/sudoers.d/npm-release and the real sudo), the approver is
+# the human who ran sudo, never root: alice approves with her own factor; bob, in
+# release-managers but no approver, cannot approve even with alice's code; a
+# two-approver scope needs two different humans; a SUDO_UID that a root shell set
+# itself does not get past the kernel's login uid; root is no approver unless the
+# config says so; and `stage` opens the caller's path with the caller's rights.
+ATTACK_MODE=local
+. "$SRCDIR/tests/attacks/harness.sh"
+command -v sudo >/dev/null || skip "needs sudo"
+command -v chpasswd >/dev/null || skip "needs chpasswd"
+
+SUDOERS=$SRCDIR/conf/sudoers.d/npm-release
+# The helper goes where the shipped sudoers file says it is, without setuid.
+P=$(grep -v '^#' "$SUDOERS" | grep -oE '/[^ ,]*/npm-release' | head -1)
+[ -n "$P" ] || fail "no helper path in $SUDOERS"
+PDIR=$(dirname "$P")
+[ -d "$PDIR" ] || fail "$PDIR does not exist here"
+mkdir "$T/bin-upper" "$T/bin-work"
+mount -t overlay overlay -o "lowerdir=$PDIR,upperdir=$T/bin-upper,workdir=$T/bin-work" "$PDIR" ||
+	skip "cannot overlay $PDIR"
+ATTACK_CLEANUPS+=("umount '$PDIR'")
+install -o root -g root -m 0755 "$NR" "$P"
+
+# The groups the shipped file names, a non-approver release manager (bob), and
+# passwords for sudo.
+B=natkbob$SUFFIX
+ATTACK_CLEANUPS+=("userdel $B")
+groupadd release-managers
+groupadd release-ci
+useradd -M -s /usr/sbin/nologin -G release-managers "$B"
+usermod -aG release-managers "$A1"
+usermod -aG release-managers "$A2"
+usermod -aG release-ci "$ST"
+for u in "$A1" "$A2" "$B" "$ST"; do printf '%s:pw-%s\n' "$u" "$u"; done | chpasswd
+install -o root -g root -m 0440 "$SUDOERS" /etc/sudoers.d/npm-release
+visudo -cf /etc/sudoers.d/npm-release >/dev/null || fail "the shipped sudoers file does not parse"
+
+# USER logged in (pam_loginuid set the login uid), then: sudo ARGS, with the
+# password and then INPUT on stdin (-k: never a cached sudo timestamp).
+sudo_as() { # USER INPUT ARGS...
+	local u=$1 input=$2
+	shift 2
+	printf 'pw-%s\n%s\n' "$u" "$input" |
+		bash -c 'echo "$1" > /proc/self/loginuid && shift && exec "$@"' _ "$(id -u "$u")" \
+			setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --init-groups -- \
+			sudo -k -S -p '' "$P" "$@"
+}
+approvers_of() { # ID -> the approvers recorded for ID's approvals
+	sqlite3 "$T/state/state.db" \
+		"SELECT approver FROM approvals WHERE release_id = '$1' AND action = 'approve' ORDER BY created"
+}
+
+# 1. stage through sudo: the stager is the human, and the path is opened as them.
+pack_pkg sudo-a 1.0.0
+expect_status 0 sudo_as "$ST" "" stage "$TGZ"
+IDA=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
+[ -n "$IDA" ] || fail "stage through sudo printed no id"
+by=$(sqlite3 "$T/state/state.db" "SELECT staged_by FROM releases WHERE id = '$IDA'")
+[ "$by" = "$ST" ] || attack_succeeded "stage through sudo recorded '$by' as the stager, not $ST"
+pass "stage through sudo records the human ($ST), not root"
+mkdir -m 0700 "$T/rootonly"
+cp "$TGZ" "$T/rootonly/secret.tgz"
+expect_status 1 sudo_as "$ST" "" stage "$T/rootonly/secret.tgz"
+contains "$OUT" "Permission denied"
+pass "stage through sudo cannot read a root-only file ($ST's own rights)"
+
+# 2. bob (release-managers, no approver) holds alice's code: refused as bob.
+code "$S1"
+expect_status 1 sudo_as "$B" "$CODE" approve "$IDA"
+contains "$OUT" "$B is not an approver"
+packument_has sudo-a 1.0.0 2>/dev/null && attack_succeeded "bob published with alice's code"
+pass "bob cannot approve through sudo, even with an approver's code"
+
+# 3. A SUDO_UID forged by a root shell whose login uid is someone else.
+code "$S1"
+OUT=$(printf '%s\n' "$CODE" | bash -c 'echo "$1" > /proc/self/loginuid && shift && exec "$@"' _ \
+	"$(id -u "$A2")" env SUDO_UID="$(id -u "$A1")" "$NR" approve "$IDA" 2>&1) &&
+	attack_succeeded "a root shell forged SUDO_UID=$A1 and approved"
+contains "$OUT" "disagrees with the kernel's login uid"
+packument_has sudo-a 1.0.0 2>/dev/null && attack_succeeded "a forged SUDO_UID published"
+pass "a forged SUDO_UID is refused where the login uid names someone else"
+# the setuid route ignores SUDO_UID altogether: the caller is the real uid
+code "$S1"
+OUT=$(printf '%s\n' "$CODE" | as_user "$ST" env SUDO_UID="$(id -u "$A1")" "$NR" approve "$IDA" 2>&1) &&
+	attack_succeeded "a stager with SUDO_UID in its environment approved through the setuid helper"
+contains "$OUT" "$ST is not an approver"
+pass "the setuid helper ignores a caller's SUDO_UID"
+
+# 4. alice approves with her own factor, and the ledger names her.
+code "$S1"
+expect_status 0 sudo_as "$A1" "$CODE" approve "$IDA"
+packument_has sudo-a 1.0.0 || fail "alice's approval through sudo did not publish"
+[ "$(approvers_of "$IDA")" = "$A1" ] || attack_succeeded "the approval is recorded for '$(approvers_of "$IDA")', not $A1"
+pass "alice approves through sudo with her own factor; recorded as $A1"
+
+# 5. Two humans for a two-approver scope; the same human twice is one.
+pack_pkg @two/sudo-b 1.0.0
+expect_status 0 sudo_as "$ST" "" stage "$TGZ"
+IDB=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
+code "$S1"
+expect_status 0 sudo_as "$A1" "$CODE" approve "$IDB"
+contains "$OUT" "approval 1 of 2 recorded"
+code "$S1"
+sudo_as "$A1" "$CODE" approve "$IDB" > "$T/again.out" 2>&1 || true
+packument_has @two/sudo-b 1.0.0 2>/dev/null && attack_succeeded "one human through sudo twice met a two-approver quorum"
+code "$S2"
+expect_status 0 sudo_as "$A2" "$CODE" approve "$IDB"
+packument_has @two/sudo-b 1.0.0 || fail "the second human's approval did not publish"
+got=$(approvers_of "$IDB" | sort -u | tr '\n' ' ')
+want=$(printf '%s\n' "$A1" "$A2" | sort | tr '\n' ' ')
+[ "$got" = "$want" ] || attack_succeeded "the quorum was recorded as '$got', not two humans"
+pass "a two-approver scope through sudo needed $A1 and $A2"
+
+# 6. Root is no approver, even listed and enrolled, unless the config says so.
+write_conf "[scope @root/*]
+approvers = root $A1"
+APPROVER=root; host_enroll_totp >/dev/null 2>&1 || fail "enroll root"; SR=$APPROVER_SECRET
+stage_local @root/sudo-c 1.0.0
+IDC=$ID
+code "$SR"
+OUT=$(printf '%s\n' "$CODE" | env -u SUDO_UID "$NR" approve "$IDC" 2>&1) &&
+	attack_succeeded "root approved without root_may_approve"
+contains "$OUT" "root is not an approver"
+packument_has @root/sudo-c 1.0.0 2>/dev/null && attack_succeeded "root's approval published"
+expect_status 1 nr check-config
+contains "$OUT" "root is listed as an approver"
+pass "root listed and enrolled is still no approver (and check-config says so)"
+
+echo "# sudo route: all attacks failed"
