@@ -430,6 +430,8 @@ cmd_approve(int argc, char **argv)
 	}
 	fprintf(stderr, "checking %s@%s (%s)\n", r.name, r.version, r.integrity);
 	previous_fd = previous_fetch(&s, &r);
+	if (previous_fd == -2)
+		goto out; /* latest would go back, or its check could not run (printed) */
 	report = checks_run(&s, &r, previous_fd, &err);
 	if (previous_fd >= 0)
 		close(previous_fd);

@@ -7,11 +7,34 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "semver.h"
 #include "nslog.h"
 #include "previous.h"
 #include "registry.h"
 #include "spool.h"
 #include "token_store.h"
+
+/* npm 11 refuses to put `latest` on a version lower than the current latest
+ * unless a tag is chosen; a stage's tag cannot say whether it was chosen, so a
+ * release for `latest` is held to that rule. 0 fine, -1 refused (printed). */
+static int
+latest_goes_forward(const struct ns_release *r, json_t *doc)
+{
+	struct ns_semver cur, next;
+	const char *latest;
+
+	if (strcmp(r->tag, "latest") != 0 || doc == NULL)
+		return 0;
+	latest = json_string_value(json_object_get(json_object_get(doc, "dist-tags"), "latest"));
+	if (latest == NULL || ns_semver_parse(&cur, latest, 0) != 0 ||
+	    ns_semver_parse(&next, r->version, 0) != 0 || ns_semver_compare(&next, &cur) >= 0)
+		return 0;
+	fprintf(stderr, "npm-release: %s@%s would move \"latest\" back from %.64s: the registry's "
+	        "latest is a higher version. Stage it again with a tag of its own (npm stage "
+	        "publish --tag NAME, or npm-release stage --tag NAME); nothing done\n", r->name,
+	        r->version, latest);
+	return -1;
+}
 
 int
 previous_fetch(struct session *s, const struct ns_release *r)
@@ -37,11 +60,31 @@ previous_fetch(struct session *s, const struct ns_release *r)
 		goto out;
 	snprintf(path, sizeof(path), "/%s", esc);
 	if (reg_request(c, "GET", path, token[0] ? token : NULL, NULL, NULL, NULL, NULL, 0, 64 << 20,
-	                &resp, &err) != 0)
+	                &resp, &err) != 0) {
+		if (strcmp(r->tag, "latest") == 0) {
+			fprintf(stderr, "npm-release: cannot read %s's dist-tags to check that \"latest\" "
+			        "does not go back: %s; nothing done\n", r->name, err.msg);
+			fd = -2;
+		}
 		goto out;
-	if (resp.status == 200)
+	}
+	status = resp.status;
+	if (status == 200)
 		doc = json_loadb(resp.body, resp.len, 0, &jerr);
+	if ((status != 200 && status != 404) || (status == 200 && doc == NULL)) {
+		reg_response_clear(&resp);
+		if (strcmp(r->tag, "latest") == 0) {
+			fprintf(stderr, "npm-release: cannot read %s's dist-tags to check that \"latest\" "
+			        "does not go back (HTTP %ld); nothing done\n", r->name, status);
+			fd = -2;
+		}
+		goto out;
+	}
 	reg_response_clear(&resp);
+	if (latest_goes_forward(r, doc) != 0) {
+		fd = -2;
+		goto out;
+	}
 	prev = json_string_value(json_object_get(json_object_get(doc, "dist-tags"), r->tag));
 	if (prev == NULL || strcmp(prev, r->version) == 0 || strchr(prev, '/') != NULL ||
 	    strlen(prev) > 256)

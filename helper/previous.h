@@ -6,7 +6,10 @@
 #include "session.h"
 
 /* Returns an fd (an unnamed file in the spool) holding the previous version's
- * tarball, with its integrity checked against the registry's packument, or -1. */
+ * tarball, with its integrity checked against the registry's packument, or -1.
+ * Returns -2 (printed) when the release would move `latest` to a version lower
+ * than the registry's current latest, as npm 11 refuses an implicit `latest`, or
+ * when that cannot be known: the one outcome that stops the approve. */
 int previous_fetch(struct session *s, const struct ns_release *r);
 
 #endif

@@ -81,12 +81,19 @@ OUT=$(printf '%s\n' "$CODE" | bash -c 'echo "$1" > /proc/self/loginuid && shift 
 contains "$OUT" "disagrees with the kernel's login uid"
 packument_has sudo-a 1.0.0 2>/dev/null && attack_succeeded "a forged SUDO_UID published"
 pass "a forged SUDO_UID is refused where the login uid names someone else"
-# the setuid route ignores SUDO_UID altogether: the caller is the real uid
+# the setuid route ignores SUDO_UID altogether: the caller is the real uid; and
+# a stager is refused before anything is checked or written
+entries=$(sqlite3 "$T/state/state.db" "SELECT count(*) FROM ledger")
 code "$S1"
 OUT=$(printf '%s\n' "$CODE" | as_user "$ST" env SUDO_UID="$(id -u "$A1")" "$NR" approve "$IDA" 2>&1) &&
 	attack_succeeded "a stager with SUDO_UID in its environment approved through the setuid helper"
 contains "$OUT" "$ST is not an approver"
-pass "the setuid helper ignores a caller's SUDO_UID"
+case "$OUT" in *checking*) attack_succeeded "a non-approver made the host check the release" ;; esac
+[ "$(sqlite3 "$T/state/state.db" "SELECT count(*) FROM ledger")" = "$entries" ] ||
+	attack_succeeded "a non-approver's refused approve wrote ledger entries"
+[ "$(sqlite3 "$T/state/state.db" "SELECT status FROM releases WHERE id = '$IDA'")" = staged ] ||
+	attack_succeeded "a non-approver's refused approve changed the release"
+pass "the setuid helper ignores a caller's SUDO_UID; a stager is refused before any check or entry"
 
 # 4. alice approves with her own factor, and the ledger names her.
 code "$S1"
@@ -127,5 +134,10 @@ packument_has @root/sudo-c 1.0.0 2>/dev/null && attack_succeeded "root's approva
 expect_status 1 nr check-config
 contains "$OUT" "root is listed as an approver"
 pass "root listed and enrolled is still no approver (and check-config says so)"
+
+# 7. Everything the helper created is root's, group included (not the caller's).
+theirs=$(find "$T/state" \( ! -user 0 -o ! -group 0 \) -printf '%p %u:%g\n')
+[ -z "$theirs" ] || attack_succeeded "state files not root:root after setuid and sudo runs: $theirs"
+pass "every file in the state is root:root"
 
 echo "# sudo route: all attacks failed"

@@ -21,12 +21,17 @@ host_setup() {
 	mkdir -m 0700 "$HOST_DIR/etc/tokens" "$HOST_DIR/state"
 	HOST_CONF="$HOST_DIR/etc/npmstage.conf"
 	APPROVER=$(id -un)
+	# The host's approver is whoever runs the tests (root in CI): root approves only
+	# where the config says so. The attack and system tests use real users.
+	local root_may=no
+	[ "$(id -u)" != 0 ] || root_may=yes
 	cat > "$HOST_CONF" <<CONF
 [npmstage]
 state_dir = $HOST_DIR/state
 service = npm-release
 factors = totp fido2
 approval_ttl = 300
+root_may_approve = $root_may
 
 [totp]
 window = 1
