@@ -318,14 +318,26 @@ check_advisories(const struct ns_config *cfg, uid_t uid, gid_t gid)
 			    setresuid(uid, uid, uid) != 0)
 				_exit(3);
 			if (S_ISDIR(sb.st_mode)) {
+				struct dirent *e;
 				d = opendir(path);
-				_exit(d != NULL && readdir(d) != NULL ? 0 : 1);
+				if (d == NULL)
+					_exit(1);
+				while ((e = readdir(d)) != NULL)
+					if (e->d_name[0] != '.')
+						_exit(0);
+				_exit(2);
 			}
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 			_exit(fd >= 0 ? 0 : 1);
 		}
-		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-		    WEXITSTATUS(status) != 0)
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+			status = -1;
+		else
+			status = WEXITSTATUS(status);
+		if (status == 2)
+			finding("[audit] advisories %s: holds no advisories (the audit would find "
+			        "nothing; fill it with npm-release advisories update)", path);
+		else if (status != 0)
 			finding("[audit] advisories %s: not readable by the check user %s (the audit "
 			        "would fail during approve)", path, cfg->check_user);
 	}

@@ -102,6 +102,19 @@ packument_has sudo-a 1.0.0 || fail "alice's approval through sudo did not publis
 [ "$(approvers_of "$IDA")" = "$A1" ] || attack_succeeded "the approval is recorded for '$(approvers_of "$IDA")', not $A1"
 pass "alice approves through sudo with her own factor; recorded as $A1"
 
+# the other commands an approver needs are in the shipped file: show, list, log, reject
+expect_status 0 sudo_as "$A1" "" show "$IDA"
+expect_status 0 sudo_as "$A1" "" list
+expect_status 0 sudo_as "$A1" "" log --verify
+pack_pkg sudo-r 1.0.0
+expect_status 0 sudo_as "$ST" "" stage "$TGZ"
+IDR=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
+code "$S1"
+expect_status 0 sudo_as "$A1" "$CODE" reject "$IDR"
+[ "$(sqlite3 "$T/state/state.db" "SELECT approver FROM approvals WHERE release_id = '$IDR' AND action = 'reject'")" = "$A1" ] ||
+	fail "the reject through sudo is not recorded as $A1's"
+pass "show, list, log --verify and reject work through the shipped sudoers file, as $A1"
+
 # 5. Two humans for a two-approver scope; the same human twice is one.
 pack_pkg @two/sudo-b 1.0.0
 expect_status 0 sudo_as "$ST" "" stage "$TGZ"

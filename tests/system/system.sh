@@ -320,6 +320,10 @@ chmod 0700 "$ADVISORIES"
 expect_status 1 nr check-config
 once "not readable by the check user $UC" "advisories the check user cannot read"
 chmod 0755 "$ADVISORIES"
+mkdir -m 0755 "$T/empty-advisories"
+sed -i "s|^advisories = .*|advisories = $T/empty-advisories|" "$CONF"
+expect_status 1 nr check-config
+once "holds no advisories" "an empty advisories folder"
 sed -i "s|^advisories = .*|advisories = $T/no-such-advisories|" "$CONF"
 expect_status 1 nr check-config
 once "advisories $T/no-such-advisories: No such file" "a missing advisories folder"
