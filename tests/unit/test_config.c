@@ -136,6 +136,30 @@ test_factor_names(void **state)
 	assert_int_equal(ns_factor_parse_list("totp, sms", &err), 0);
 }
 
+/* Root is listed but is no approver unless root_may_approve = yes (any uid 0
+ * name); others listed beside it are unaffected. */
+static void
+test_root_approver(void **state)
+{
+	struct ns_err err;
+	struct ns_config *c;
+
+	(void)state;
+	c = ns_config_parse("[scope *]\napprovers = root alice\n", "t", &err);
+	assert_non_null(c);
+	assert_false(c->root_may_approve);
+	assert_false(ns_scope_allows(ns_config_scope(c, "x"), "root"));
+	assert_true(ns_scope_allows(ns_config_scope(c, "x"), "alice"));
+	ns_config_free(c);
+	c = ns_config_parse("[npmstage]\nroot_may_approve = yes\n[scope *]\napprovers = root\n",
+	                    "t", &err);
+	assert_non_null(c);
+	assert_true(ns_scope_allows(ns_config_scope(c, "x"), "root"));
+	ns_config_free(c);
+	assert_null(ns_config_parse("[npmstage]\nroot_may_approve = maybe\n", "t", &err));
+	assert_non_null(strstr(err.msg, "root_may_approve"));
+}
+
 int
 main(void)
 {
@@ -145,6 +169,7 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_factor_names),
+		cmocka_unit_test(test_root_approver),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
