@@ -50,11 +50,11 @@ EOF
 	pass "dpkg-buildpackage -us -uc -b builds $(basename "$DEB") without cmocka, libpamtest, pam_wrapper ($(( $(date +%s) - start ))s)"
 
 	rc=0
-	check_out=$(timeout 60 make -C "$T/src" check 2>&1) || rc=$?
+	check_out=$(timeout 60 make -C "$T/src/debian/build" check 2>&1) || rc=$?
 	[ "$rc" != 0 ] || fail "make check without the test libraries exited 0"
 	grep -qF 'make check needs libcmocka-dev libpamtest0-dev libpam-wrapper' <<<"$check_out" ||
 		{ printf '%s\n' "$check_out" | tail -n 20; fail "make check did not name the missing packages"; }
-	[ -z "$(find "$T/src/tests" -name '*.o' -print -quit)" ] || fail "make check built tests before stopping"
+	[ -z "$(find "$T/src/debian/build/tests" -name '*.o' -print -quit)" ] || fail "make check built tests before stopping"
 	pass "make check without them stops at once: 'make check needs libcmocka-dev libpamtest0-dev libpam-wrapper'"
 
 	lintian_out=$(lintian --no-cfg "$DEB" 2>&1 | grep -v '^running with root privileges' || true)
