@@ -322,7 +322,12 @@ enroll_remove(struct session *s, const char *user, unsigned factor, const char *
 	}
 	session_ledger(s, "unenroll", "{\"user\":\"%s\",\"factor\":\"%s\",\"credential\":\"%s\","
 	               "\"by\":\"%s\"}", user, ns_factor_name(factor), removed, s->caller);
-	fprintf(stderr, "%s %s removed for %s\n", ns_factor_name(factor), removed, user);
+	if (factor == NS_FACTOR_TOTP)
+		fprintf(stderr, "totp removed for %s\n", user);
+	else if (prefix == NULL)
+		fprintf(stderr, "all fido2 keys removed for %s\n", user);
+	else
+		fprintf(stderr, "fido2 key %s removed for %s\n", removed, user);
 	rc = NS_EXIT_OK;
 out:
 	ns_approver_wipe(&a);

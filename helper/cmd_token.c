@@ -2,7 +2,7 @@
  * optionally the release account's registry 2FA seed) root-only, read from
  * standard input so that it never appears in argv or the environment; lists which
  * token files exist with owner and mode (never their contents); removes one.
- * set and remove: root only. */
+ * set and remove: root only; list: root and approvers. */
 #include "config.h"
 
 #include <errno.h>
@@ -96,6 +96,18 @@ token_list(struct session *s, int json)
 	return NS_EXIT_OK;
 }
 
+/* An approver of at least one scope (the same test session_is_member makes). */
+static int
+caller_approves_some_scope(const struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cfg->n_scopes; i++)
+		if (ns_scope_allows(&s->cfg->scopes[i], s->caller))
+			return 1;
+	return 0;
+}
+
 static int
 token_remove(struct session *s, const char *path, int read_token)
 {
@@ -142,6 +154,12 @@ cmd_token(int argc, char **argv)
 	if (session_open(&s, 1) != 0)
 		return NS_EXIT_USAGE;
 	if (strcmp(sub, "list") == 0) {
+		/* Where the tokens are and how they are guarded is for root and the
+		 * approvers, not for every member (a stager is one). */
+		if (!s.caller_is_root && !caller_approves_some_scope(&s)) {
+			fprintf(stderr, "npm-release: only root and approvers may list token files\n");
+			goto out;
+		}
 		rc = token_list(&s, json);
 		goto out;
 	}
