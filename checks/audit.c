@@ -121,7 +121,7 @@ add_finding(struct audit *au, const char *pkg, const char *ver, const char *adv,
 
 /* Unique (name, version) pairs of auditable nodes: {name: [versions]}. */
 static json_t *
-installed_versions(const struct ns_lock *lock)
+installed_versions(const struct ns_lock *lock, unsigned omit)
 {
 	json_t *m = json_object();
 	size_t i, k;
@@ -131,7 +131,7 @@ installed_versions(const struct ns_lock *lock)
 		json_t *arr;
 		int seen = 0;
 
-		if (!n->registry || n->link || n->name == NULL || n->version == NULL)
+		if (!ns_lock_audited(n, omit))
 			continue;
 		if ((arr = json_object_get(m, n->name)) == NULL) {
 			arr = json_array();
@@ -310,17 +310,10 @@ declared_ranges(const char *pkgjson, size_t len, struct ns_err *err)
 	return out;
 }
 
-/* Workspace folders ("packages/x") are the project's own code, not installs. */
 static int
-name_is_workspace(const struct ns_lock_node *n)
+node_matches(const struct ns_lock_node *n, const struct finding *f, unsigned omit)
 {
-	return strstr(n->location, "node_modules/") == NULL;
-}
-
-static int
-node_matches(const struct ns_lock_node *n, const struct finding *f)
-{
-	return n->registry && n->name != NULL && n->version != NULL &&
+	return ns_lock_audited(n, omit) &&
 	    strcmp(n->name, f->package) == 0 && strcmp(n->version, f->version) == 0;
 }
 
@@ -337,7 +330,7 @@ finding_json(const struct audit *au, const struct finding *f, int *counts)
 		const struct ns_lock_node *n = &au->lock.nodes[i];
 		json_t *p;
 
-		if (!node_matches(n, f))
+		if (!node_matches(n, f, au->o->omit))
 			continue;
 		direct |= ns_lock_is_direct(&au->lock, i);
 		dev &= n->dev;
@@ -428,7 +421,7 @@ build_report(struct audit *au, const char *tree_source, json_t *not_audited, jso
 	if (malware || json_array_size(not_audited) > 0)
 		fail = 1;
 	for (i = 0; au->have_tree && i < au->lock.n; i++)
-		npk += au->lock.nodes[i].registry;
+		npk += ns_lock_audited(&au->lock.nodes[i], au->o->omit);
 	r = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:i},s:O}",
 	    "result", fail ? "fail" : "pass", "level", ns_severity_name(au->o->level),
 	    "max_severity", max >= 0 ? json_string(names[max]) : json_null(),
@@ -516,12 +509,21 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 	if (au.have_tree) {
 		if (ns_lock_resolve(&au.lock, err) < 0)
 			goto out;
+		for (i = 0; i < json_array_size(au.lock.notes); i++)
+			json_array_append_new(au.notes, json_pack("{s:O}", "lockfile",
+			    json_array_get(au.lock.notes, i)));
 		for (i = 0; i < au.lock.n; i++) {
 			const struct ns_lock_node *n = &au.lock.nodes[i];
 
-			if (i == au.lock.root || n->link || n->registry)
+			if (n->link && n->dangling) {
+				json_array_append_new(skipped, json_pack("{s:s,s:s,s:s}", "package",
+				    n->name ? n->name : n->location, "location", n->location, "reason",
+				    "a link to a folder outside the project that the lockfile does not "
+				    "list (not a registry install)"));
 				continue;
-			if (n->version == NULL && name_is_workspace(n))
+			}
+			/* the project's own folders (workspaces, file: and link targets) */
+			if (i == au.lock.root || n->link || n->registry || n->folder)
 				continue;
 			json_array_append_new(n->version != NULL ? skipped : not_audited,
 			    json_pack("{s:s,s:s,s:s}", "package", n->name ? n->name : n->location,
@@ -532,7 +534,7 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 		if (pkgjson != NULL && ns_audit_lock_coverage(pkgjson, pjlen, &au.lock,
 		    tree_source, not_audited, err) < 0)
 			goto out;
-		installed = installed_versions(&au.lock);
+		installed = installed_versions(&au.lock, o->omit);
 	} else {
 		json_t *decl = declared_ranges(pkgjson, pjlen, err);
 
