@@ -13,6 +13,7 @@
 // it. We keep the lockfile's flags; such nodes are compared with those flags.
 // usage: node arborist-diff.js HELPER NPM_DIR DIR...   (exit 1 on any difference)
 const fs = require('fs')
+const os = require('os')
 const path = require('path')
 const { execFileSync } = require('child_process')
 const [helper, npmDir, ...dirs] = process.argv.slice(2)
@@ -74,7 +75,15 @@ async function main () {
     const lockfile = ['npm-shrinkwrap.json', 'package-lock.json']
       .map((f) => path.join(dir, f)).find((f) => fs.existsSync(f))
     const lock = JSON.parse(fs.readFileSync(lockfile, 'utf8'))
-    const tree = await new Arborist({ path: dir }).loadVirtual()
+    // this npm's arborist loads a virtual tree from package-lock.json only
+    let from = dir
+    if (path.basename(lockfile) !== 'package-lock.json') {
+      from = fs.mkdtempSync(path.join(os.tmpdir(), 'arborist-diff-'))
+      fs.copyFileSync(path.join(dir, 'package.json'), path.join(from, 'package.json'))
+      fs.copyFileSync(lockfile, path.join(from, 'package-lock.json'))
+    }
+    const tree = await new Arborist({ path: from }).loadVirtual()
+    if (from !== dir) fs.rmSync(from, { recursive: true })
     const adjusted = new Set()
     for (const omit of omits) {
       const theirs = npmReading(tree, lock, omit, adjusted)
