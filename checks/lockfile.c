@@ -324,11 +324,13 @@ ns_lock_parse(const char *buf, size_t len, struct ns_lock *lock, struct ns_err *
 	}
 	ver = json_object_get(root, "lockfileVersion");
 	pkgs = json_object_get(root, "packages");
-	if (ver == NULL && pkgs == NULL) {
-		/* npm@4 and npm@5 prereleases wrote none; npm reads such a file as a v1 tree */
-		json_array_append_new(lock->notes, json_string("the lockfile has no "
-		    "lockfileVersion (npm@4/npm@5-pre): read as a version 1 tree"));
-		ver = json_integer(1);
+	if (ver == NULL) {
+		/* npm@4 and npm@5 prereleases wrote none; npm reads such a file as a v1
+		 * tree, or by its "packages" map when it has one */
+		json_array_append_new(lock->notes, json_string(pkgs == NULL ? "the lockfile has "
+		    "no lockfileVersion (npm@4/npm@5-pre): read as a version 1 tree" :
+		    "the lockfile has no lockfileVersion: read by its \"packages\" map"));
+		ver = json_integer(pkgs == NULL ? 1 : 3);
 		json_object_set_new(root, "lockfileVersion", (json_t *)ver);
 	}
 	if (!json_is_integer(ver) || json_integer_value(ver) < 1 || json_integer_value(ver) > 3) {

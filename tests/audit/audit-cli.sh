@@ -264,6 +264,9 @@ check npm4 has qs@6.10.2 GHSA-hrpp-h998-j3pp
 check npm4 path qs@6.10.2 GHSA-hrpp-h998-j3pp "old > express > qs"
 check npm4 has minimist@1.2.5 GHSA-xvch-5gv4-984h
 check npm4 note "no lockfileVersion"
+audit 1 noversion-packages $osv --lockfile "$shapes/noversion-packages/package-lock.json"
+check noversion-packages has minimist@1.2.5 GHSA-xvch-5gv4-984h
+check noversion-packages note 'read by its \"packages\" map'
 mkdir -p "$tmp/npm4pkg/package"
 cp "$shapes/npm4/package.json" "$shapes/npm4/npm-shrinkwrap.json" "$tmp/npm4pkg/package/"
 tar -czf "$tmp/npm4.tgz" -C "$tmp/npm4pkg" package
