@@ -91,3 +91,18 @@ cat > "$work/tarball-dep/package.json" <<J
  "dependencies":{"left-pad":"$reg/left-pad/-/left-pad-1.3.0.tgz","elliptic":"6.5.4"}}
 J
 project tarball-dep
+
+# shrinkwraps published inside real packages' tarballs (npm@3 era, no lockfileVersion)
+published() { # NAME@VERSION DIR
+	(cd "$work" && npm pack "$1" --silent >/dev/null 2>&1)
+	tgz=$(ls "$work"/*.tgz | head -1)
+	rm -rf "$work/package" "$out/$2"
+	tar -xzf "$tgz" -C "$work" package/package.json package/npm-shrinkwrap.json
+	mkdir -p "$out/$2"
+	for f in package.json npm-shrinkwrap.json; do
+		sed "s#$reg/#http://127.0.0.1:4873/#g" "$work/package/$f" > "$out/$2/$f"
+	done
+	rm -f "$tgz"
+}
+published appium@1.6.0 appium-1.6.0-shrinkwrap
+published pm2@2.0.0 pm2-2.0.0-shrinkwrap
