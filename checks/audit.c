@@ -19,6 +19,7 @@ struct finding {
 	char *package, *version, *advisory, *url, *range, *title, *source;
 	int severity, malware;
 	char *error;         /* advisory could not be evaluated: counted as affected */
+	char *quirk;         /* affected under one reading of a quirk in the advisory data */
 };
 
 struct audit {
@@ -68,12 +69,13 @@ finding_clear(struct finding *f)
 	free(f->title);
 	free(f->source);
 	free(f->error);
+	free(f->quirk);
 }
 
 static int
 add_finding(struct audit *au, const char *pkg, const char *ver, const char *adv, int sev,
             int malware, const char *url, const char *range, const char *title,
-            const char *source, const char *error, struct ns_err *err)
+            const char *source, const char *error, const char *quirk, struct ns_err *err)
 {
 	struct finding *f;
 	size_t i;
@@ -108,6 +110,7 @@ add_finding(struct audit *au, const char *pkg, const char *ver, const char *adv,
 	f->title = strdup(title ? title : "");
 	f->source = strdup(source);
 	f->error = error ? strdup(error) : NULL;
+	f->quirk = quirk != NULL && quirk[0] != '\0' ? strdup(quirk) : NULL;
 	f->severity = sev;
 	f->malware = malware;
 	if (f->package == NULL || f->version == NULL || f->advisory == NULL || f->url == NULL ||
@@ -121,7 +124,7 @@ add_finding(struct audit *au, const char *pkg, const char *ver, const char *adv,
 
 /* Unique (name, version) pairs of auditable nodes: {name: [versions]}. */
 static json_t *
-installed_versions(const struct ns_lock *lock)
+installed_versions(const struct ns_lock *lock, unsigned omit)
 {
 	json_t *m = json_object();
 	size_t i, k;
@@ -131,7 +134,7 @@ installed_versions(const struct ns_lock *lock)
 		json_t *arr;
 		int seen = 0;
 
-		if (!n->registry || n->link || n->name == NULL || n->version == NULL)
+		if (!ns_lock_audited(n, omit))
 			continue;
 		if ((arr = json_object_get(m, n->name)) == NULL) {
 			arr = json_array();
@@ -167,16 +170,17 @@ match_osv(struct audit *au, const json_t *installed, struct ns_err *err)
 				const char *ver = json_string_value(json_array_get(versions, k));
 				struct ns_semver v;
 				struct ns_err e2;
+				char quirk[512];
 				int hit;
 
 				if (ns_semver_parse(&v, ver, NS_SEMVER_LOOSE) < 0)
 					continue; /* not a registry version (kept out of installed) */
-				hit = ns_osv_affects(&adv[i], &v, &e2);
+				hit = ns_osv_affects_quirk(&adv[i], &v, quirk, sizeof(quirk), &e2);
 				if (hit == 0)
 					continue;
 				if (add_finding(au, name, ver, adv[i].id, adv[i].severity,
 				    adv[i].malware, adv[i].url, adv[i].range, adv[i].summary, "osv",
-				    hit < 0 ? e2.msg : NULL, err) < 0) {
+				    hit < 0 ? e2.msg : NULL, hit > 0 ? quirk : NULL, err) < 0) {
 					ns_advisory_free_array(adv, na);
 					goto out;
 				}
@@ -267,7 +271,7 @@ match_bulk(struct audit *au, const json_t *installed, struct ns_err *err)
 				    NS_SEMVER_INCLUDE_PRERELEASE))
 					continue;
 				if (add_finding(au, name, ver, id, sev, malware, url, vv, title, "bulk",
-				    NULL, err) < 0)
+				    NULL, NULL, err) < 0)
 					goto out;
 			}
 		}
@@ -310,22 +314,18 @@ declared_ranges(const char *pkgjson, size_t len, struct ns_err *err)
 	return out;
 }
 
-/* Workspace folders ("packages/x") are the project's own code, not installs. */
 static int
-name_is_workspace(const struct ns_lock_node *n)
+node_matches(const struct ns_lock_node *n, const struct finding *f, unsigned omit)
 {
-	return strstr(n->location, "node_modules/") == NULL;
-}
-
-static int
-node_matches(const struct ns_lock_node *n, const struct finding *f)
-{
-	return n->registry && n->name != NULL && n->version != NULL &&
+	return ns_lock_audited(n, omit) &&
 	    strcmp(n->name, f->package) == 0 && strcmp(n->version, f->version) == 0;
 }
 
+/* Malware is no severity: the report says what it is, and it always fails. */
+#define MALICIOUS "malicious package"
+
 static json_t *
-finding_json(const struct audit *au, const struct finding *f, int *counts)
+finding_json(const struct audit *au, const struct finding *f, int *counts, int *malicious)
 {
 	json_t *j, *paths = json_array();
 	const struct ns_audit_exception *e = ns_audit_exception_find(&au->ex, f->advisory,
@@ -337,7 +337,7 @@ finding_json(const struct audit *au, const struct finding *f, int *counts)
 		const struct ns_lock_node *n = &au->lock.nodes[i];
 		json_t *p;
 
-		if (!node_matches(n, f))
+		if (!node_matches(n, f, au->o->omit))
 			continue;
 		direct |= ns_lock_is_direct(&au->lock, i);
 		dev &= n->dev;
@@ -350,13 +350,16 @@ finding_json(const struct audit *au, const struct finding *f, int *counts)
 	}
 	j = json_pack("{s:s,s:s,s:s,s:s,s:b,s:o,s:b,s:b,s:b,s:b,s:s,s:s,s:s,s:s}",
 	    "package", f->package, "version", f->version, "advisory", f->advisory,
-	    "severity", ns_severity_name(f->severity), "malware", f->malware, "paths", paths,
+	    "severity", f->malware ? MALICIOUS : ns_severity_name(f->severity),
+	    "malware", f->malware, "paths", paths,
 	    "direct", direct, "dev", dev, "optional", optional, "bundled", bundled,
 	    "range", f->range, "url", f->url, "title", f->title, "source", f->source);
 	if (j == NULL)
 		return NULL;
 	if (f->error != NULL)
 		json_object_set_new(j, "error", json_string(f->error));
+	if (f->quirk != NULL)
+		json_object_set_new(j, "data_quirk", json_string(f->quirk));
 	if (e != NULL) {
 		const char *status = f->malware ? "not-applicable-to-malware" :
 		    au->o->now < e->expires_at ? "applied" : "expired";
@@ -376,7 +379,10 @@ finding_json(const struct audit *au, const struct finding *f, int *counts)
 		}
 	}
 	json_object_set_new(j, "counted", json_true());
-	counts[f->severity]++;
+	if (f->malware)
+		(*malicious)++;
+	else
+		counts[f->severity]++;
 	return j;
 }
 
@@ -404,22 +410,24 @@ build_report(struct audit *au, const char *tree_source, json_t *not_audited, jso
 	static const char *const names[] = { "info", "low", "moderate", "high", "critical" };
 	json_t *r, *findings = json_array(), *cnt = json_object();
 	int counts[5] = { 0, 0, 0, 0, 0 };
-	int fail = 0, max = -1, malware = 0, s;
+	int fail = 0, max = -1, malware = 0, malicious = 0, s;
 	size_t i, npk = 0;
 
 	if (au->nf > 1)
 		qsort(au->f, au->nf, sizeof(au->f[0]), finding_cmp);
 	for (i = 0; i < au->nf; i++) {
-		json_t *fj = finding_json(au, &au->f[i], counts);
+		json_t *fj = finding_json(au, &au->f[i], counts, &malicious);
 
 		if (fj == NULL)
 			continue;
-		if (json_is_true(json_object_get(fj, "counted")) && au->f[i].severity > max)
+		if (json_is_true(json_object_get(fj, "counted")) && !au->f[i].malware &&
+		    au->f[i].severity > max)
 			max = au->f[i].severity;
 		if (au->f[i].malware)
 			malware = 1;
 		json_array_append_new(findings, fj);
 	}
+	json_object_set_new(cnt, "malicious", json_integer(malicious));
 	for (s = 0; s < 5; s++) {
 		json_object_set_new(cnt, names[s], json_integer(counts[s]));
 		if (counts[s] > 0 && au->o->level <= NS_SEV_CRITICAL && s >= au->o->level)
@@ -428,7 +436,7 @@ build_report(struct audit *au, const char *tree_source, json_t *not_audited, jso
 	if (malware || json_array_size(not_audited) > 0)
 		fail = 1;
 	for (i = 0; au->have_tree && i < au->lock.n; i++)
-		npk += au->lock.nodes[i].registry;
+		npk += ns_lock_audited(&au->lock.nodes[i], au->o->omit);
 	r = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:i},s:O}",
 	    "result", fail ? "fail" : "pass", "level", ns_severity_name(au->o->level),
 	    "max_severity", max >= 0 ? json_string(names[max]) : json_null(),
@@ -516,12 +524,21 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 	if (au.have_tree) {
 		if (ns_lock_resolve(&au.lock, err) < 0)
 			goto out;
+		for (i = 0; i < json_array_size(au.lock.notes); i++)
+			json_array_append_new(au.notes, json_pack("{s:O}", "lockfile",
+			    json_array_get(au.lock.notes, i)));
 		for (i = 0; i < au.lock.n; i++) {
 			const struct ns_lock_node *n = &au.lock.nodes[i];
 
-			if (i == au.lock.root || n->link || n->registry)
+			if (n->link && n->dangling) {
+				json_array_append_new(skipped, json_pack("{s:s,s:s,s:s}", "package",
+				    n->name ? n->name : n->location, "location", n->location, "reason",
+				    "a link to a folder outside the project that the lockfile does not "
+				    "list (not a registry install)"));
 				continue;
-			if (n->version == NULL && name_is_workspace(n))
+			}
+			/* the project's own folders (workspaces, file: and link targets) */
+			if (i == au.lock.root || n->link || n->registry || n->folder)
 				continue;
 			json_array_append_new(n->version != NULL ? skipped : not_audited,
 			    json_pack("{s:s,s:s,s:s}", "package", n->name ? n->name : n->location,
@@ -532,7 +549,7 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 		if (pkgjson != NULL && ns_audit_lock_coverage(pkgjson, pjlen, &au.lock,
 		    tree_source, not_audited, err) < 0)
 			goto out;
-		installed = installed_versions(&au.lock);
+		installed = installed_versions(&au.lock, o->omit);
 	} else {
 		json_t *decl = declared_ranges(pkgjson, pjlen, err);
 

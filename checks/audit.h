@@ -25,6 +25,7 @@ struct ns_audit_opts {
 	const char *exceptions_path;     /* or NULL */
 	int lockfile_fd;                 /* -1 = use the tarball's npm-shrinkwrap.json */
 	long long now;                   /* unix time for exception expiry (a clock seam) */
+	unsigned omit;                   /* NS_LOCK_OMIT_* (lockfile.h), as npm audit --omit */
 };
 
 /* Defaults: level moderate, no sources, no exceptions, lockfile_fd -1, now = time(NULL). */

@@ -37,7 +37,9 @@ field(FILE *f, const char *before, const char *s, const char *after)
 void
 ns_audit_print_summary(FILE *f, const json_t *report)
 {
-	static const char *const order[] = { "critical", "high", "moderate", "low", "info" };
+	/* malware first: it is no severity, and it always fails */
+	static const char *const order[] = { "malicious package", "critical", "high", "moderate",
+	    "low", "info" };
 	const json_t *findings = json_object_get(report, "findings");
 	const json_t *na = json_object_get(report, "not_audited");
 	const json_t *sk = json_object_get(report, "skipped");
@@ -56,7 +58,7 @@ ns_audit_print_summary(FILE *f, const json_t *report)
 			n += strcmp(str(json_array_get(findings, i), "severity"), order[s]) == 0;
 		if (n == 0)
 			continue;
-		fprintf(f, "\n%s (%zu)\n", order[s], n);
+		fprintf(f, "\n%s%s (%zu)\n", order[s], s == 0 && n > 1 ? "s" : "", n);
 		for (i = 0; i < json_array_size(findings); i++) {
 			const json_t *x = json_array_get(findings, i);
 			const json_t *paths = json_object_get(x, "paths");
@@ -68,7 +70,7 @@ ns_audit_print_summary(FILE *f, const json_t *report)
 			field(f, "", str(x, "version"), "  ");
 			put(f, str(x, "advisory"));
 			if (json_is_true(json_object_get(x, "malware")))
-				fputs("  MALWARE", f);
+				fputs("  malicious package: remove it", f);
 			fputs(json_is_true(json_object_get(x, "direct")) ? "  (direct)" :
 			    "  (transitive)", f);
 			if (json_is_true(json_object_get(x, "dev")))
@@ -78,6 +80,8 @@ ns_audit_print_summary(FILE *f, const json_t *report)
 			field(f, "", str(x, "url"), "\n");
 			for (k = 0; k < json_array_size(paths); k++)
 				field(f, "    path: ", json_string_value(json_array_get(paths, k)), "\n");
+			if (json_object_get(x, "data_quirk") != NULL)
+				field(f, "    advisory data quirk: ", str(x, "data_quirk"), "\n");
 			if (json_object_get(x, "error") != NULL)
 				field(f, "    could not be evaluated (counted as affected): ",
 				    str(x, "error"), "\n");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lockfile.h"
+#include "lockfile_int.h"
 #include "semver.h"
 
 static void
@@ -38,11 +39,12 @@ ns_lock_free(struct ns_lock *lock)
 	free(lock->nodes);
 	free(lock->root_name);
 	free(lock->root_version);
+	json_decref(lock->notes);
 	memset(lock, 0, sizeof(*lock));
 }
 
-static int
-valid_name(const char *s)
+int
+ns_lock_valid_name(const char *s)
 {
 	size_t i, n = strlen(s);
 	const char *slash;
@@ -61,35 +63,41 @@ valid_name(const char *s)
 	return slash == NULL;
 }
 
-/* Install locations: relative, '/'-separated, no empty, "." or ".." parts. */
-static int
-valid_location(const char *s)
+/* Install locations are relative and '/'-separated, without empty or "." parts.
+ * Folders outside the project (link targets of file:../x, "../../plugins/x") are
+ * ".." parts, only at the start: 0 inside, 1 outside, -1 invalid. */
+int
+ns_lock_location_kind(const char *s)
 {
 	const char *p = s;
+	int leading = 1, outside = 0;
 
 	if (*s == '\0')
-		return 1;
-	if (strlen(s) > 4096 || s[0] == '/')
 		return 0;
+	if (strlen(s) > 4096 || s[0] == '/' || strchr(s, '\\') != NULL)
+		return -1;
 	while (*p != '\0') {
 		const char *e = strchr(p, '/');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
+		int up = n == 2 && p[0] == '.' && p[1] == '.';
 
-		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return 0;
+		if (n == 0 || (n == 1 && p[0] == '.') || (up && !leading))
+			return -1;
+		outside |= up;
+		leading &= up;
 		p += n;
 		if (*p == '/')
 			p++;
 		if (*p == '\0' && e != NULL)
-			return 0;
+			return -1;
 	}
-	return strchr(s, '\\') == NULL;
+	return outside;
 }
 
 /* The package name a node_modules location installs: text after the last
  * "node_modules/", or NULL for other locations (workspaces). */
-static const char *
-name_from_location(const char *loc)
+const char *
+ns_lock_name_from_location(const char *loc)
 {
 	const char *p = loc, *last = NULL;
 
@@ -101,8 +109,8 @@ name_from_location(const char *loc)
 	return last;
 }
 
-static int
-add_node(struct ns_lock *lock, struct ns_err *err)
+int
+ns_lock_add_node(struct ns_lock *lock, struct ns_err *err)
 {
 	static const size_t step = 256;
 	struct ns_lock_node *nn;
@@ -121,8 +129,9 @@ add_node(struct ns_lock *lock, struct ns_err *err)
 	return 0;
 }
 
-static int
-add_requires(struct ns_lock_node *n, const json_t *deps, const char *what, struct ns_err *err)
+int
+ns_lock_add_requires(struct ns_lock_node *n, const json_t *deps, const char *what,
+                     struct ns_err *err)
 {
 	const char *key;
 	json_t *val;
@@ -142,7 +151,7 @@ add_requires(struct ns_lock_node *n, const json_t *deps, const char *what, struc
 		if (!json_is_string(val) && !json_is_object(val))
 			return ns_fail(err, "%s of \"%s\": \"%.64s\" has a bad spec", what,
 			    n->location, key);
-		if (!valid_name(key))
+		if (!ns_lock_valid_name(key))
 			return ns_fail(err, "%s of \"%s\": \"%.64s\" is not a package name", what,
 			    n->location, key);
 		if ((n->requires[n->nrequires] = strdup(key)) == NULL)
@@ -166,8 +175,8 @@ flag(const json_t *o, const char *k, struct ns_err *err, const char *loc, unsign
 	return 0;
 }
 
-static int
-set_version(struct ns_lock_node *n, const json_t *v, struct ns_err *err)
+int
+ns_lock_set_version(struct ns_lock_node *n, const json_t *v, struct ns_err *err)
 {
 	struct ns_semver sv;
 
@@ -181,8 +190,8 @@ set_version(struct ns_lock_node *n, const json_t *v, struct ns_err *err)
 	return 0;
 }
 
-static int
-read_flags(struct ns_lock_node *n, const json_t *e, struct ns_err *err)
+int
+ns_lock_read_flags(struct ns_lock_node *n, const json_t *e, struct ns_err *err)
 {
 	unsigned f;
 
@@ -220,31 +229,42 @@ parse_packages(struct ns_lock *lock, const json_t *pkgs, struct ns_err *err)
 		struct ns_lock_node *n;
 		const char *nm;
 		unsigned link;
+		int kind;
 
 		if (!json_is_object(e))
 			return ns_fail(err, "packages[\"%.128s\"] is not an object", loc);
-		if (!valid_location(loc))
+		if ((kind = ns_lock_location_kind(loc)) < 0)
 			return ns_fail(err, "packages key \"%.128s\" is not a valid location", loc);
-		if (add_node(lock, err) < 0)
+		if (ns_lock_add_node(lock, err) < 0)
 			return -1;
 		n = &lock->nodes[lock->n - 1];
 		if ((n->location = strdup(loc)) == NULL)
 			return ns_fail(err, "out of memory");
+		n->outside = kind == 1;
+		n->folder = loc[0] != '\0' && ns_lock_name_from_location(loc) == NULL;
 		nm = json_string_value(json_object_get(e, "name"));
 		if (nm == NULL)
-			nm = name_from_location(loc);
+			nm = ns_lock_name_from_location(loc);
 		if (nm == NULL && loc[0] != '\0') {
 			nm = strrchr(loc, '/');
 			nm = nm ? nm + 1 : loc;
 		}
+		/* a folder of the project's own may be named anything ("../.."): no name then */
+		if (nm != NULL && n->folder && !ns_lock_valid_name(nm))
+			nm = NULL;
 		if (nm != NULL) {
-			if (!valid_name(nm))
+			if (!ns_lock_valid_name(nm))
 				return ns_fail(err, "packages[\"%.128s\"] has no valid package name", loc);
 			if ((n->name = strdup(nm)) == NULL)
 				return ns_fail(err, "out of memory");
 		}
-		if (set_version(n, json_object_get(e, "version"), err) < 0 || read_flags(n, e, err) < 0)
+		if (ns_lock_set_version(n, json_object_get(e, "version"), err) < 0 || ns_lock_read_flags(n, e, err) < 0)
 			return -1;
+		/* folders are the project's (or a linked project's) own code, not installs
+		 * from the registry, whatever version their package.json states (npm does
+		 * not audit link targets either) */
+		if (n->folder)
+			n->registry = 0;
 		if (flag(e, "link", err, loc, &link) < 0)
 			return -1;
 		if (link) {
@@ -252,100 +272,22 @@ parse_packages(struct ns_lock *lock, const json_t *pkgs, struct ns_err *err)
 
 			n->link = 1;
 			n->registry = 0;
-			if (target == NULL || !valid_location(target))
+			if (target == NULL || (kind = ns_lock_location_kind(target)) < 0)
 				return ns_fail(err, "link \"%.128s\" has no valid \"resolved\" target", loc);
+			n->outside = kind == 1;
 			if ((n->link_target = strdup(target)) == NULL)
 				return ns_fail(err, "out of memory");
 		}
-		if (add_requires(n, json_object_get(e, "dependencies"), "dependencies", err) < 0 ||
-		    add_requires(n, json_object_get(e, "optionalDependencies"),
+		if (ns_lock_add_requires(n, json_object_get(e, "dependencies"), "dependencies", err) < 0 ||
+		    ns_lock_add_requires(n, json_object_get(e, "optionalDependencies"),
 		    "optionalDependencies", err) < 0 ||
-		    add_requires(n, json_object_get(e, "peerDependencies"), "peerDependencies",
+		    ns_lock_add_requires(n, json_object_get(e, "peerDependencies"), "peerDependencies",
 		    err) < 0)
 			return -1;
 		/* devDependencies are installed only for the root and workspaces */
-		if ((loc[0] == '\0' || name_from_location(loc) == NULL) &&
-		    add_requires(n, json_object_get(e, "devDependencies"), "devDependencies",
+		if ((loc[0] == '\0' || n->folder) &&
+		    ns_lock_add_requires(n, json_object_get(e, "devDependencies"), "devDependencies",
 		    err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Rewrites a v1 alias node (version "npm:NAME@VERSION") to the real NAME and VERSION. */
-static int
-v1_alias(struct ns_lock_node *n, struct ns_err *err)
-{
-	const char *spec = n->version + 4, *at = spec[0] ? strchr(spec + 1, '@') : NULL;
-	char *name = NULL, *version;
-	struct ns_semver sv;
-
-	if (at == NULL || (name = strndup(spec, (size_t)(at - spec))) == NULL ||
-	    !valid_name(name)) {
-		free(name);
-		return ns_fail(err, "alias \"%.128s\" of \"%.128s\" is not npm:NAME@VERSION",
-		    n->version, n->location);
-	}
-	if ((version = strdup(at + 1)) == NULL) {
-		free(name);
-		return ns_fail(err, "out of memory");
-	}
-	free(n->name);
-	free(n->version);
-	n->name = name;
-	n->version = version;
-	n->registry = ns_semver_parse(&sv, version, NS_SEMVER_LOOSE) == 0;
-	return 0;
-}
-
-/* lockfileVersion 1: the nested "dependencies" tree. */
-static int
-parse_v1_tree(struct ns_lock *lock, const json_t *deps, const char *parent, int depth,
-              struct ns_err *err)
-{
-	const char *name;
-	json_t *e;
-
-	if (depth > NS_LOCK_MAX_DEPTH)
-		return ns_fail(err, "dependency tree nested deeper than %d", NS_LOCK_MAX_DEPTH);
-	if (!json_is_object(deps))
-		return ns_fail(err, "\"dependencies\" under \"%.128s\" is not an object", parent);
-	json_object_foreach((json_t *)deps, name, e) {
-		struct ns_lock_node *n;
-		size_t len;
-		char *loc;
-		const json_t *req;
-
-		if (!json_is_object(e))
-			return ns_fail(err, "dependency \"%.128s\" is not an object", name);
-		if (!valid_name(name))
-			return ns_fail(err, "\"%.128s\" is not a valid package name", name);
-		len = strlen(parent) + strlen(name) + 16;
-		if (len > 4096 || (loc = malloc(len)) == NULL)
-			return ns_fail(err, "dependency location too long under \"%.128s\"", parent);
-		snprintf(loc, len, "%s%snode_modules/%s", parent, parent[0] ? "/" : "", name);
-		if (add_node(lock, err) < 0) {
-			free(loc);
-			return -1;
-		}
-		n = &lock->nodes[lock->n - 1];
-		n->location = loc;
-		if ((n->name = strdup(name)) == NULL)
-			return ns_fail(err, "out of memory");
-		if (set_version(n, json_object_get(e, "version"), err) < 0 || read_flags(n, e, err) < 0)
-			return -1;
-		if (n->version != NULL && (strncmp(n->version, "file:", 5) == 0 ||
-		    strncmp(n->version, "link:", 5) == 0))
-			n->registry = 0;
-		/* an alias is installed as "npm:NAME@VERSION": audit NAME@VERSION */
-		if (n->version != NULL && strncmp(n->version, "npm:", 4) == 0 &&
-		    v1_alias(n, err) < 0)
-			return -1;
-		req = json_object_get(e, "requires");
-		if (json_is_object(req) && add_requires(n, req, "requires", err) < 0)
-			return -1;
-		if (json_object_get(e, "dependencies") != NULL &&
-		    parse_v1_tree(lock, json_object_get(e, "dependencies"), loc, depth + 1, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -363,14 +305,34 @@ ns_lock_parse(const char *buf, size_t len, struct ns_lock *lock, struct ns_err *
 	memset(lock, 0, sizeof(*lock));
 	if (len > NS_LOCK_MAX_BYTES)
 		return ns_fail(err, "lockfile is larger than %u bytes", NS_LOCK_MAX_BYTES);
+	if ((lock->notes = json_array()) == NULL)
+		return ns_fail(err, "out of memory");
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL)
-		return ns_fail(err, "lockfile is not valid JSON (line %d: %s)", je.line, je.text);
+	if (root == NULL && json_error_code(&je) == json_error_duplicate_key) {
+		/* a bad merge: read it as npm does (last copy wins) if the copies agree */
+		if (ns_lock_check_duplicates(buf, len, lock->notes, err) < 0)
+			goto out;
+		root = json_loadb(buf, len, 0, &je);
+	}
+	if (root == NULL) {
+		ns_fail(err, "lockfile is not valid JSON (line %d: %s)", je.line, je.text);
+		goto out;
+	}
 	if (!json_is_object(root)) {
 		ns_fail(err, "lockfile is not a JSON object");
 		goto out;
 	}
 	ver = json_object_get(root, "lockfileVersion");
+	pkgs = json_object_get(root, "packages");
+	if (ver == NULL) {
+		/* npm@4 and npm@5 prereleases wrote none; npm reads such a file as a v1
+		 * tree, or by its "packages" map when it has one */
+		json_array_append_new(lock->notes, json_string(pkgs == NULL ? "the lockfile has "
+		    "no lockfileVersion (npm@4/npm@5-pre): read as a version 1 tree" :
+		    "the lockfile has no lockfileVersion: read by its \"packages\" map"));
+		ver = json_integer(pkgs == NULL ? 1 : 3);
+		json_object_set_new(root, "lockfileVersion", (json_t *)ver);
+	}
 	if (!json_is_integer(ver) || json_integer_value(ver) < 1 || json_integer_value(ver) > 3) {
 		ns_fail(err, "unsupported lockfileVersion (1, 2 or 3 expected)");
 		goto out;
@@ -380,7 +342,6 @@ ns_lock_parse(const char *buf, size_t len, struct ns_lock *lock, struct ns_err *
 		lock->root_name = strdup(json_string_value(json_object_get(root, "name")));
 	if (json_is_string(json_object_get(root, "version")))
 		lock->root_version = strdup(json_string_value(json_object_get(root, "version")));
-	pkgs = json_object_get(root, "packages");
 	if (pkgs != NULL) {
 		if (parse_packages(lock, pkgs, err) < 0)
 			goto out;
@@ -388,14 +349,14 @@ ns_lock_parse(const char *buf, size_t len, struct ns_lock *lock, struct ns_err *
 		ns_fail(err, "lockfileVersion 3 without a \"packages\" map");
 		goto out;
 	} else {
-		if (add_node(lock, err) < 0)
+		if (ns_lock_add_node(lock, err) < 0)
 			goto out;
 		if ((lock->nodes[0].location = strdup("")) == NULL) {
 			ns_fail(err, "out of memory");
 			goto out;
 		}
 		if (json_object_get(root, "dependencies") != NULL &&
-		    parse_v1_tree(lock, json_object_get(root, "dependencies"), "", 0, err) < 0)
+		    ns_lock_parse_v1(lock, json_object_get(root, "dependencies"), err) < 0)
 			goto out;
 	}
 	for (i = 0; i < lock->n; i++)

@@ -69,7 +69,9 @@ locmap_get(const struct locmap *m, const struct ns_lock *lock, const char *loc, 
 	return -1;
 }
 
-/* Follows links to the installed package; -1 on a cycle or a missing target. */
+/* Follows links to the installed package; -1 on a cycle or a missing target
+ * inside the project. A link to an unlisted folder outside the project (npm
+ * writes "../x" and "../.." targets without an entry) ends at the link itself. */
 static long
 follow_links(const struct ns_lock *lock, const struct locmap *m, size_t i, struct ns_err *err)
 {
@@ -79,6 +81,8 @@ follow_links(const struct ns_lock *lock, const struct locmap *m, size_t i, struc
 		const char *t = lock->nodes[i].link_target;
 		long j = locmap_get(m, lock, t, strlen(t));
 
+		if (j < 0 && lock->nodes[i].outside)
+			return (long)i;
 		if (j < 0) {
 			ns_fail(err, "link \"%.128s\" points at \"%.128s\", which the lockfile "
 			    "does not contain", lock->nodes[i].location, t);
@@ -123,6 +127,16 @@ resolve_from(const struct ns_lock *lock, const struct locmap *m, const char *loc
 		else
 			n = (size_t)(cut - loc) - 1;
 	}
+}
+
+/* A link whose target is a folder of the project's own (a workspace). */
+static int
+is_workspace_link(const struct ns_lock *lock, const struct locmap *m, size_t i)
+{
+	const char *t = lock->nodes[i].link_target;
+	long j = locmap_get(m, lock, t, strlen(t));
+
+	return j >= 0 && lock->nodes[j].folder && !lock->nodes[j].outside;
 }
 
 static int
@@ -192,13 +206,29 @@ ns_lock_resolve(struct ns_lock *lock, struct ns_err *err)
 		goto out;
 	}
 	for (i = 0; i < lock->n; i++) {
+		long t;
+
 		lock->nodes[i].depth = -1;
 		lock->nodes[i].npreds = 0;
-		if (lock->nodes[i].link && follow_links(lock, &m, i, err) < 0)
+		if (lock->nodes[i].link && (t = follow_links(lock, &m, i, err)) < 0)
 			goto out;
+		if (lock->nodes[i].link)
+			lock->nodes[i].dangling = (size_t)t == i;
 	}
 	lock->nodes[lock->root].depth = 0;
 	queue[qt++] = lock->root;
+	/* Workspaces are roots of their own: the top-level links to folders inside
+	 * the project (npm's root has a "workspace" edge to each of them). */
+	for (i = 0; i < lock->n; i++) {
+		const struct ns_lock_node *n = &lock->nodes[i];
+
+		if (n->link && !n->outside && strncmp(n->location, "node_modules/", 13) == 0 &&
+		    strstr(n->location + 13, "/node_modules/") == NULL && is_workspace_link(lock, &m, i)) {
+			lock->nodes[i].depth = 1;
+			lock->nodes[i].preds[lock->nodes[i].npreds++] = lock->root;
+			queue[qt++] = i;
+		}
+	}
 	while (qh < qt) {
 		size_t cur = queue[qh++];
 		long src = follow_links(lock, &m, cur, err);
@@ -238,6 +268,21 @@ out:
 }
 
 int
+ns_lock_audited(const struct ns_lock_node *n, unsigned omit)
+{
+	if (!n->registry || n->link || n->folder || n->name == NULL || n->version == NULL)
+		return 0;
+	/* npm omits only within the project (root and workspaces), not under a
+	 * linked folder outside it */
+	if (omit == 0 || strncmp(n->location, "../", 3) == 0)
+		return 1;
+	return !((n->peer && (omit & NS_LOCK_OMIT_PEER)) ||
+	    (n->dev && (omit & NS_LOCK_OMIT_DEV)) ||
+	    (n->optional && (omit & NS_LOCK_OMIT_OPTIONAL)) ||
+	    (n->dev_optional && (omit & NS_LOCK_OMIT_DEV) && (omit & NS_LOCK_OMIT_OPTIONAL)));
+}
+
+int
 ns_lock_is_direct(const struct ns_lock *lock, size_t i)
 {
 	return lock->nodes[i].depth == 1;
@@ -265,6 +310,21 @@ collect_paths(const struct ns_lock *lock, size_t i, const char *suffix, json_t *
 	if ((s = malloc(len)) == NULL)
 		return;
 	snprintf(s, len, "%s%s%s", label(lock, i), suffix ? " > " : "", suffix ? suffix : "");
+	/* a path through a workspace starts at the workspace's folder */
+	if (n->link && !n->outside && n->npreds > 0 && n->preds[0] == lock->root &&
+	    n->link_target[0] != '\0' && strstr(n->link_target, "node_modules/") == NULL) {
+		size_t fl = strlen(n->link_target) + (suffix ? strlen(suffix) + 3 : 0) + 1;
+		char *full = malloc(fl);
+
+		if (full != NULL) {
+			snprintf(full, fl, "%s%s%s", n->link_target, suffix ? " > " : "",
+			    suffix ? suffix : "");
+			json_array_append_new(out, json_string(full));
+			free(full);
+		}
+		free(s);
+		return;
+	}
 	if (i == lock->root || n->npreds == 0) {
 		if (i != lock->root && n->depth < 0) {
 			/* not reachable from the root's declared dependencies: show where it sits */

@@ -8,8 +8,8 @@
 #include <strings.h>
 
 #include "osv.h"
+#include "osv_int.h"
 
-#define MAX_EVENTS 256
 
 /* GHSA writes severities in capitals; "medium" is read as moderate. */
 int
@@ -86,134 +86,20 @@ ns_advisory_free_array(struct ns_advisory *a, size_t n)
 	free(a);
 }
 
-struct event {
-	int kind;       /* 0 introduced, 1 fixed, 2 last_affected, 3 limit */
-	int zero;
-	const char *text;
-	struct ns_semver v;
-};
-
-static int
-event_cmp(const struct event *a, const struct event *b)
-{
-	if (a->zero || b->zero)
-		return a->zero == b->zero ? 0 : a->zero ? -1 : 1;
-	return ns_semver_compare(&a->v, &b->v);
-}
-
-/* Reads and sorts (stably, by version) one range's events. */
-static int
-load_events(const json_t *range, struct event *ev, size_t *nev, struct ns_err *err)
-{
-	static const char *const kinds[] = { "introduced", "fixed", "last_affected", "limit" };
-	const json_t *events = json_object_get(range, "events");
-	size_t i, j, n = 0;
-
-	if (!json_is_array(events) || json_array_size(events) == 0 ||
-	    json_array_size(events) > MAX_EVENTS)
-		return ns_fail(err, "range has no usable events array");
-	for (i = 0; i < json_array_size(events); i++) {
-		const json_t *e = json_array_get(events, i);
-		int found = 0;
-
-		if (!json_is_object(e))
-			return ns_fail(err, "event %zu is not an object", i);
-		for (j = 0; j < 4; j++) {
-			const json_t *val = json_object_get(e, kinds[j]);
-
-			if (val == NULL)
-				continue;
-			if (!json_is_string(val) || found)
-				return ns_fail(err, "event %zu is malformed", i);
-			found = 1;
-			ev[n].kind = (int)j;
-			ev[n].text = json_string_value(val);
-			if (j == 3 && strcmp(ev[n].text, "*") == 0) {
-				found = 2; /* limit "*": no limit */
-				continue;
-			}
-			if (ns_osv_event_version(ev[n].text, &ev[n].v, &ev[n].zero) < 0)
-				return ns_fail(err, "event version \"%.64s\" is not a version", ev[n].text);
-		}
-		if (!found)
-			return ns_fail(err, "event %zu has no known key", i);
-		if (found == 1)
-			n++;
-	}
-	/* insertion sort keeps equal versions in their given order */
-	for (i = 1; i < n; i++) {
-		struct event tmp = ev[i];
-
-		for (j = i; j > 0 && event_cmp(&ev[j - 1], &tmp) > 0; j--)
-			ev[j] = ev[j - 1];
-		ev[j] = tmp;
-	}
-	*nev = n;
-	return 0;
-}
-
-static int
-range_affects(const json_t *range, const char *lkavr, const struct ns_semver *v,
-              struct ns_err *err)
-{
-	struct event *ev;
-	size_t n = 0, i;
-	int affected = 0, has_limit = 0, below_limit = 0, closed = 0;
-
-	if ((ev = calloc(MAX_EVENTS, sizeof(*ev))) == NULL)
-		return ns_fail(err, "out of memory");
-	if (load_events(range, ev, &n, err) < 0) {
-		free(ev);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		const struct event *e = &ev[i];
-		int c = e->zero ? 1 : ns_semver_compare(v, &e->v);
-
-		switch (e->kind) {
-		case 0:
-			if (c >= 0)
-				affected = 1;
-			break;
-		case 1:
-			closed = 1;
-			if (c >= 0)
-				affected = 0;
-			break;
-		case 2:
-			closed = 1;
-			if (c > 0)
-				affected = 0;
-			break;
-		default:
-			has_limit = 1;
-			if (c < 0)
-				below_limit = 1;
-			break;
-		}
-	}
-	free(ev);
-	if (has_limit && !below_limit)
-		return 0;
-	/* An open-ended range: GitHub's last known affected version is its ceiling,
-	 * as the bulk endpoint's vulnerable_versions has it (PROTOCOLS §7.2). */
-	if (affected && !closed && lkavr != NULL) {
-		struct ns_semver_range *r = ns_semver_range_parse(lkavr,
-		    NS_SEMVER_LOOSE | NS_SEMVER_INCLUDE_PRERELEASE);
-
-		if (r == NULL)
-			return 1; /* unreadable ceiling: stay affected */
-		affected = ns_semver_range_test(r, v);
-		ns_semver_range_free(r);
-	}
-	return affected;
-}
-
 int
 ns_osv_affects(const struct ns_advisory *a, const struct ns_semver *v, struct ns_err *err)
 {
+	return ns_osv_affects_quirk(a, v, NULL, 0, err);
+}
+
+int
+ns_osv_affects_quirk(const struct ns_advisory *a, const struct ns_semver *v, char *quirk,
+                     size_t qlen, struct ns_err *err)
+{
 	size_t i, j;
 
+	if (quirk != NULL && qlen > 0)
+		quirk[0] = '\0';
 	for (i = 0; i < json_array_size(a->affected); i++) {
 		const json_t *aff = json_array_get(a->affected, i);
 		const json_t *versions = json_object_get(aff, "versions");
@@ -243,7 +129,7 @@ ns_osv_affects(const struct ns_advisory *a, const struct ns_semver *v, struct ns
 				return ns_fail(err, "%s: range without a type", a->id);
 			if (strcmp(type, "ECOSYSTEM") != 0 && strcmp(type, "SEMVER") != 0)
 				continue; /* GIT ranges say nothing about npm versions */
-			if ((hit = range_affects(r, lkavr, v, err)) < 0) {
+			if ((hit = ns_osv_range_affects(r, lkavr, v, quirk, qlen, err)) < 0) {
 				char msg[sizeof(err->msg)];
 
 				snprintf(msg, sizeof(msg), "%s", err->msg);
@@ -254,50 +140,6 @@ ns_osv_affects(const struct ns_advisory *a, const struct ns_semver *v, struct ns
 		}
 	}
 	return 0;
-}
-
-/* Renders one range as a node-semver range (PROTOCOLS §7.2). */
-static void
-render_range(const json_t *range, const char *lkavr, json_t *parts)
-{
-	struct event *ev = calloc(MAX_EVENTS, sizeof(*ev));
-	struct ns_err err;
-	size_t n = 0, i;
-	const char *open = NULL;
-	char buf[512];
-
-	if (ev == NULL || load_events(range, ev, &n, &err) < 0) {
-		json_array_append_new(parts, json_string("(unreadable range)"));
-		free(ev);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		const struct event *e = &ev[i];
-
-		if (e->kind == 0) {
-			if (open == NULL)
-				open = e->zero ? "0" : e->text;
-		} else if ((e->kind == 1 || e->kind == 2) && open != NULL) {
-			const char *op = e->kind == 1 ? "<" : "<=";
-
-			if (strcmp(open, "0") == 0)
-				snprintf(buf, sizeof(buf), "%s%s", op, e->text);
-			else
-				snprintf(buf, sizeof(buf), ">=%s %s%s", open, op, e->text);
-			json_array_append_new(parts, json_string(buf));
-			open = NULL;
-		}
-	}
-	if (open != NULL) {
-		if (strcmp(open, "0") == 0)
-			snprintf(buf, sizeof(buf), "%s", lkavr != NULL ? lkavr : "*");
-		else if (lkavr != NULL)
-			snprintf(buf, sizeof(buf), ">=%s %s", open, lkavr);
-		else
-			snprintf(buf, sizeof(buf), ">=%s", open);
-		json_array_append_new(parts, json_string(buf));
-	}
-	free(ev);
 }
 
 static char *
@@ -320,7 +162,7 @@ render_affected(const json_t *affected)
 
 			if (type != NULL && (strcmp(type, "ECOSYSTEM") == 0 ||
 			    strcmp(type, "SEMVER") == 0))
-				render_range(json_array_get(ranges, j), lkavr, parts);
+				ns_osv_range_render(json_array_get(ranges, j), lkavr, parts);
 		}
 		for (j = 0; j < json_array_size(versions); j++)
 			if (json_is_string(json_array_get(versions, j)))

@@ -50,6 +50,13 @@ void ns_advisory_free_array(struct ns_advisory *a, size_t n);
  * advisory cannot be evaluated (then callers treat it as affected: fail closed). */
 int ns_osv_affects(const struct ns_advisory *a, const struct ns_semver *v, struct ns_err *err);
 
+/* ns_osv_affects, and when the answer 1 rests on reading a data quirk (an event
+ * that lists several versions, e.g. "fixed": "7.2.4, 6.11.4", read once per
+ * version: affected when some reading says so), quirk receives which reading;
+ * otherwise quirk is "". */
+int ns_osv_affects_quirk(const struct ns_advisory *a, const struct ns_semver *v, char *quirk,
+                         size_t qlen, struct ns_err *err);
+
 /* Parses an OSV event version: "0" (before everything) gives *zero = 1; otherwise
  * strict SemVer, then loose, then a numeric "1" / "1.0" padded to three parts. */
 int ns_osv_event_version(const char *s, struct ns_semver *v, int *zero);

@@ -56,19 +56,21 @@ run_audit(const struct child_arg *a, json_t *report, struct ns_err *err)
 	const char *result;
 	char msg[600];
 	size_t i;
-	int rc;
+	int rc, disabled;
 
 	ns_audit_opts_init(&o);
 	o.level = ns_config_audit_level(a->cfg, a->name);
-	if (o.level == 5) {
-		json_array_append_new(checks, check("audit.result", "warn",
-		                                    "audit disabled for this package (audit_level = none)"));
-		return 0;
-	}
 	o.advisory_dirs = a->cfg->n_advisories > 0 ? (const char *const *)a->cfg->advisories : NULL;
 	o.bulk_url = a->cfg->audit_bulk ? a->cfg->registry_url : NULL;
 	o.exceptions_path = a->cfg->audit_exceptions;
 	o.lockfile_fd = a->lockfile_fd;
+	/* audit_level = none turns off severities and tree coverage, never malware */
+	disabled = o.level == 5;
+	if (disabled && o.advisory_dirs == NULL && o.bulk_url == NULL) {
+		json_array_append_new(checks, check("audit.result", "warn",
+		                                    "audit disabled for this package (audit_level = none)"));
+		return 0;
+	}
 	if (o.advisory_dirs == NULL && o.bulk_url == NULL) {
 		json_array_append_new(checks, check("audit.source", "fail",
 		                                    "no advisory source: set [audit] advisories or bulk = on"));
@@ -86,15 +88,23 @@ run_audit(const struct child_arg *a, json_t *report, struct ns_err *err)
 		/* Below the level (or waived by an exception) is reported by the audit's
 		 * own summary, not as a failed check. */
 		if (!json_is_true(json_object_get(f, "counted")) ||
-		    (!malware && (sev == NULL || ns_severity_parse(sev) < o.level)))
+		    (!malware && (disabled || sev == NULL || ns_severity_parse(sev) < o.level)))
 			continue;
-		snprintf(msg, sizeof(msg), "%.214s@%.64s %.64s (%.16s)%s",
+		snprintf(msg, sizeof(msg), "%.214s@%.64s %.64s (%.20s)",
 		         json_string_value(json_object_get(f, "package")),
 		         json_string_value(json_object_get(f, "version")),
 		         json_string_value(json_object_get(f, "advisory")),
-		         json_string_value(json_object_get(f, "severity")),
-		         malware ? " MALWARE" : "");
+		         json_string_value(json_object_get(f, "severity")));
 		json_array_append_new(checks, check("audit.advisory", "fail", msg));
+	}
+	if (disabled) {
+		rc = json_integer_value(json_object_get(json_object_get(audit, "counts"),
+		                                        "malicious")) > 0;
+		json_array_append_new(checks, check("audit.result", rc ? "fail" : "warn", rc ?
+		    "malicious package (audit_level = none does not waive malware)" :
+		    "audit disabled for this package (audit_level = none); no malware found"));
+		json_object_set_new(report, "audit", audit);
+		return rc;
 	}
 	if (json_array_size(json_object_get(audit, "not_audited")) > 0) {
 		const json_t *na = json_array_get(json_object_get(audit, "not_audited"), 0);

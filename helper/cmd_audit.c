@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "nslog.h"
 #include "../checks/audit.h"
+#include "../checks/lockfile.h"
 
 #define MAX_SOURCES 32
 
@@ -29,8 +30,10 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: npm-release audit [--json] [--level info|low|moderate|high|"
-	    "critical|none]\n       [--advisories DIR]... [--bulk-url URL] [--exceptions FILE]"
-	    " (TARBALL [--lockfile FILE] | --lockfile FILE)\n");
+	    "critical|none]\n       [--omit dev|optional|peer]... [--advisories DIR]... "
+	    "[--bulk-url URL] [--exceptions FILE]\n       (TARBALL [--lockfile FILE] | "
+	    "--lockfile FILE)\n       npm-release audit --list-tree [--omit KIND]... "
+	    "--lockfile FILE\n");
 	return NS_EXIT_USAGE;
 }
 
@@ -52,6 +55,54 @@ absolute(const char *p)
 	return out;
 }
 
+static int
+omit_parse(const char *s, unsigned *omit)
+{
+	if (strcmp(s, "dev") == 0)
+		*omit |= NS_LOCK_OMIT_DEV;
+	else if (strcmp(s, "optional") == 0)
+		*omit |= NS_LOCK_OMIT_OPTIONAL;
+	else if (strcmp(s, "peer") == 0)
+		*omit |= NS_LOCK_OMIT_PEER;
+	else
+		return -1;
+	return 0;
+}
+
+/* --list-tree: the packages the audit would look up, one JSON object each (for
+ * comparing our reading of a lockfile with npm's). */
+static int
+list_tree(int fd, unsigned omit)
+{
+	struct ns_lock lock;
+	struct ns_err err = { "" };
+	json_t *out;
+	char *s;
+	size_t i;
+
+	if (ns_lock_parse_fd(fd, &lock, &err) < 0 || ns_lock_resolve(&lock, &err) < 0) {
+		complain("lockfile refused", err.msg);
+		return NS_EXIT_USAGE;
+	}
+	out = json_array();
+	for (i = 0; i < lock.n; i++) {
+		const struct ns_lock_node *n = &lock.nodes[i];
+
+		if (ns_lock_audited(n, omit))
+			json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:b,s:b,s:b,s:b}",
+			    "name", n->name, "version", n->version, "location", n->location,
+			    "dev", n->dev, "optional", n->optional, "devOptional", n->dev_optional,
+			    "peer", n->peer));
+	}
+	s = json_dumps(out, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+	if (s != NULL)
+		printf("%s\n", s);
+	free(s);
+	json_decref(out);
+	ns_lock_free(&lock);
+	return NS_EXIT_OK;
+}
+
 int
 cmd_audit(int argc, char **argv)
 {
@@ -61,7 +112,7 @@ cmd_audit(int argc, char **argv)
 	const char *lockfile = NULL, *tarball = NULL;
 	char *exceptions = NULL;
 	size_t nsrc = 0;
-	int json = 0, i, tfd = -1, rc;
+	int json = 0, list = 0, i, tfd = -1, rc;
 	json_t *report = NULL;
 
 	ns_audit_opts_init(&o);
@@ -70,6 +121,15 @@ cmd_audit(int argc, char **argv)
 
 		if (strcmp(a, "--json") == 0)
 			json = 1;
+		else if (strcmp(a, "--list-tree") == 0)
+			list = 1;
+		else if (strcmp(a, "--omit") == 0 && i + 1 < argc) {
+			if (omit_parse(argv[++i], &o.omit) < 0) {
+				complain("unknown --omit kind", argv[i]);
+				free(exceptions);
+				return NS_EXIT_USAGE;
+			}
+		}
 		else if (strcmp(a, "--level") == 0 && i + 1 < argc) {
 			if ((o.level = ns_audit_level_parse(argv[++i])) < 0) {
 				complain("unknown level", argv[i]);
@@ -107,6 +167,18 @@ cmd_audit(int argc, char **argv)
 		}
 	}
 	sources[nsrc] = NULL;
+	if (list) {
+		free(exceptions);
+		if (lockfile == NULL || tarball != NULL)
+			return usage();
+		if ((o.lockfile_fd = open(lockfile, O_RDONLY | O_CLOEXEC)) < 0) {
+			complain(lockfile, strerror(errno));
+			return NS_EXIT_USAGE;
+		}
+		rc = list_tree(o.lockfile_fd, o.omit);
+		close(o.lockfile_fd);
+		return rc;
+	}
 	if ((tarball == NULL && lockfile == NULL) || (nsrc == 0 && o.bulk_url == NULL)) {
 		if (nsrc == 0 && o.bulk_url == NULL)
 			fprintf(stderr, "npm-release audit: give --advisories DIR or --bulk-url URL\n");
@@ -137,8 +209,19 @@ cmd_audit(int argc, char **argv)
 		close(o.lockfile_fd);
 	free(exceptions);
 	if (rc < 0) {
-		complain(err.msg, NULL);
-		return NS_EXIT_FAIL;
+		/* no verdict (a refused lockfile, an unreadable tarball or advisory
+		 * source): not the "vulnerabilities found" status, and never silent */
+		complain("cannot audit", err.msg);
+		if (json) {
+			json_t *e = json_pack("{s:s,s:s}", "result", "error", "error", err.msg);
+			char *s = e != NULL ? json_dumps(e, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+
+			if (s != NULL)
+				printf("%s\n", s);
+			free(s);
+			json_decref(e);
+		}
+		return NS_EXIT_USAGE;
 	}
 	if (json) {
 		char *s = json_dumps(report, JSON_INDENT(2) | JSON_ENSURE_ASCII);

@@ -110,13 +110,32 @@ check level-high-v1 has ws@7.4.5 GHSA-3h5v-q93c-6h6q
 check level-high-v1 has body-parser@1.20.2 GHSA-qwcr-r2fm-qrc7
 audit 1 link $osv --lockfile "$data/lock/link.json"
 check link has minimatch@3.0.4 GHSA-f8q6-p94x-37v3
-check link path minimatch@3.0.4 GHSA-f8q6-p94x-37v3 "mono > ws-a > minimatch"
+# a path through a workspace starts at the workspace's folder
+check link path minimatch@3.0.4 GHSA-f8q6-p94x-37v3 "packages/a > minimatch"
 
 # --- malware always fails; exceptions do not cover it ---
 audit 1 malware --advisories "$data/osv" --advisories "$data/osv-malware" --level none \
 	--lockfile "$data/lock/malware.json"
-check malware has evil-pkg@1.2.3 MAL-TEST-0001 critical
+check malware has evil-pkg@1.2.3 MAL-TEST-0001 "malicious package"
 check malware result fail
+check malware counts malicious 1
+check malware counts critical 0
+check malware max null
+"$helper" audit --advisories "$data/osv-malware" --level none --lockfile "$data/lock/malware.json" \
+	> "$tmp/malware.txt" 2>&1
+n=$((n + 1))
+if ! grep -q '^malicious package (1)' "$tmp/malware.txt" ||
+   ! grep -q 'evil-pkg@1.2.3  MAL-TEST-0001  malicious package' "$tmp/malware.txt" ||
+   grep -q '^critical' "$tmp/malware.txt"; then
+	echo "FAIL malware summary does not say \"malicious package\":" >&2
+	cat "$tmp/malware.txt" >&2
+	failures=$((failures + 1))
+fi
+for lvl in info low moderate high critical none; do
+	audit 1 "malware-$lvl" --advisories "$data/osv-malware" --level "$lvl" \
+		--lockfile "$data/lock/malware.json"
+	check "malware-$lvl" result fail
+done
 cp "$data/exceptions-malware.json" "$data/exceptions-valid.json" \
 	"$data/exceptions-expired.json" "$data/exceptions-bad.json" "$tmp/"
 chmod 644 "$tmp"/exceptions-*.json
@@ -158,7 +177,7 @@ audit 1 stale --advisories "$tmp/osv" --lockfile "$data/lock/hits.json"
 check stale note "index stale"
 check stale same "$tmp/hits.json"
 printf 'SQLite format 3\000 but not really' > "$tmp/garbage.db"
-audit 1 garbage-index --advisories "$tmp/garbage.db" --lockfile "$data/lock/hits.json"
+audit 2 garbage-index --advisories "$tmp/garbage.db" --lockfile "$data/lock/hits.json"
 errcheck garbage-index "advisory index"
 
 # --- tarballs: shrinkwrap inside, lockfile beside, or neither (not audited) ---
@@ -180,7 +199,7 @@ grep -q 'not audited (1)' "$tmp/bare.txt" || { echo "FAIL summary lacks not audi
 
 audit 0 tgz-lockfile $osv --lockfile "$data/lock/misses.json" "$tmp/bare.tgz"
 check tgz-lockfile result pass
-audit 1 tgz-wrong-lockfile $osv --lockfile "$data/lock/v1.json" "$tmp/bare.tgz"
+audit 2 tgz-wrong-lockfile $osv --lockfile "$data/lock/v1.json" "$tmp/bare.tgz"
 errcheck tgz-wrong-lockfile 'the lockfile is for "legacy"'
 
 # --- the bulk endpoint on 127.0.0.1, serving the same records ---
@@ -216,32 +235,126 @@ server=
 server=$!
 i=0
 while [ ! -s "$tmp/port2" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-audit 1 bulk-503 --bulk-url "http://127.0.0.1:$(cat "$tmp/port2")" --lockfile "$data/lock/hits.json"
+audit 2 bulk-503 --bulk-url "http://127.0.0.1:$(cat "$tmp/port2")" --lockfile "$data/lock/hits.json"
 errcheck bulk-503 "HTTP 503"
 kill "$server"
 wait "$server" 2>/dev/null
 server=
 
+# --- lockfile shapes npm writes (issue 15); tests/audit/lockfile-shapes.sh compares
+# the same files with npm's own reading ---
+shapes="$top/tests/audit/data/shapes"
+# folders and links outside the project: read, not refused; the folder is not a
+# registry install, the packages under it are
+audit 1 outside $osv --lockfile "$shapes/outside-v3/package-lock.json"
+check outside has minimist@1.2.5 GHSA-xvch-5gv4-984h critical
+check outside path minimist@1.2.5 GHSA-xvch-5gv4-984h "outside > fork > minimist"
+check outside has lodash@4.17.20 GHSA-35jh-r3h4-6jhm
+check outside packages 2
+audit 1 outside-v1 $osv --lockfile "$shapes/outside-v1/package-lock.json"
+check outside-v1 same "$tmp/outside.json"
+check outside-v1 path minimist@1.2.5 GHSA-xvch-5gv4-984h "outside > fork > minimist"
+# "resolved": "../.." with no entry for it: a leaf, listed as skipped
+audit 1 outside-unlisted $osv --lockfile "$data/lock/outside-unlisted.json"
+check outside-unlisted same "$tmp/outside.json"
+check outside-unlisted skipped node_modules/up
+# no lockfileVersion (npm@4 shrinkwrap, no "requires"): a v1 tree, nesting as edges
+audit 1 npm4 $osv --lockfile "$shapes/npm4/npm-shrinkwrap.json"
+check npm4 has qs@6.10.2 GHSA-hrpp-h998-j3pp
+check npm4 path qs@6.10.2 GHSA-hrpp-h998-j3pp "old > express > qs"
+check npm4 has minimist@1.2.5 GHSA-xvch-5gv4-984h
+check npm4 note "no lockfileVersion"
+audit 1 noversion-packages $osv --lockfile "$shapes/noversion-packages/package-lock.json"
+check noversion-packages has minimist@1.2.5 GHSA-xvch-5gv4-984h
+check noversion-packages note 'read by its \"packages\" map'
+mkdir -p "$tmp/npm4pkg/package"
+cp "$shapes/npm4/package.json" "$shapes/npm4/npm-shrinkwrap.json" "$tmp/npm4pkg/package/"
+tar -czf "$tmp/npm4.tgz" -C "$tmp/npm4pkg" package
+audit 1 npm4-tgz $osv "$tmp/npm4.tgz"
+check npm4-tgz same "$tmp/npm4.json"
+# duplicate keys (a bad merge): copies that agree are read as npm does, with a note;
+# copies that disagree on version, resolved or integrity are refused (exit 2)
+audit 1 dup-agree $osv --lockfile "$shapes/dup-agree-v3/package-lock.json"
+check dup-agree note 'duplicate key \"node_modules/chalk\" (2 copies)'
+check dup-agree has node-fetch@2.6.1 GHSA-r683-j2x4-v87g
+awk '/"version": "2.4.2"/ && ++seen == 2 { sub(/2\.4\.2/, "2.4.1") } { print }' \
+	"$shapes/dup-agree-v3/package-lock.json" > "$tmp/dup-version-lock.json"
+audit 2 dup-version $osv --lockfile "$tmp/dup-version-lock.json"
+errcheck dup-version 'duplicate key "node_modules/chalk" (2 copies, a bad merge?): the copies disagree on version'
+check dup-version result error
+printf '{"name":"d","lockfileVersion":3,"packages":{"":{},"node_modules/a":{"version":"1.0.0",'\
+'"integrity":"sha512-AA==","integrity":"sha512-BB=="}}}' > "$tmp/dup-field-lock.json"
+audit 2 dup-field $osv --lockfile "$tmp/dup-field-lock.json"
+errcheck dup-field 'duplicate key "integrity"'
+# the family in all three versions: aliases (v1 "npm:lodash@4.17.15" too), git and
+# remote-tarball deps, bundled deps, a workspace named like an advised package
+# (not audited: qs 6.10.2 is in GHSA-hrpp's range) with its own node_modules
+for v in 1 2 3; do
+	audit 1 "family-v$v" $osv --lockfile "$shapes/family-v$v/package-lock.json"
+	check "family-v$v" has lodash@4.17.15 GHSA-35jh-r3h4-6jhm high
+	check "family-v$v" has lodash@4.17.15 GHSA-p6mc-m468-83gw high
+	check "family-v$v" has lodash@4.17.15 GHSA-29mw-wpgm-hmr9 moderate
+	check "family-v$v" lacks qs@6.10.2 GHSA-hrpp-h998-j3pp
+	check "family-v$v" path minimist@1.2.5 GHSA-xvch-5gv4-984h "packages/qs > minimist"
+	check "family-v$v" path minimist@1.2.5 GHSA-xvch-5gv4-984h "family > bund > minimist"
+	check "family-v$v" has semver@7.5.1 GHSA-c2qf-rxjj-qqgw
+	audit 1 "family-v$v-omit" $osv --omit dev --omit optional \
+		--lockfile "$shapes/family-v$v/package-lock.json"
+	check "family-v$v-omit" lacks semver@7.5.1 GHSA-c2qf-rxjj-qqgw
+	check "family-v$v-omit" lacks ws@7.4.5 GHSA-3h5v-q93c-6h6q
+	check "family-v$v-omit" has lodash@4.17.15 GHSA-35jh-r3h4-6jhm
+done
+check family-v1 skipped node_modules/gitdep
+audit 2 omit-bad $osv --omit prod --lockfile "$shapes/family-v3/package-lock.json"
+# an advisory whose event lists two versions ("fixed": "7.2.4, 6.11.4",
+# GHSA-h755-8qp9-cq85): each reading is evaluated; only a version some reading
+# makes affected is flagged, and the finding says which reading flagged it
+cat > "$tmp/protobuf-lock.json" <<'EOF'
+{"name":"p","lockfileVersion":3,"packages":{
+"":{"name":"p","dependencies":{"protobufjs":"5","a":"1","b":"1","c":"1","d":"1"}},
+"node_modules/protobufjs":{"version":"5.0.3"},
+"node_modules/a":{"version":"1.0.0","dependencies":{"protobufjs":"6"}},
+"node_modules/a/node_modules/protobufjs":{"version":"6.8.8"},
+"node_modules/b":{"version":"1.0.0","dependencies":{"protobufjs":"7"}},
+"node_modules/b/node_modules/protobufjs":{"version":"7.2.4"},
+"node_modules/c":{"version":"1.0.0","dependencies":{"protobufjs":"7"}},
+"node_modules/c/node_modules/protobufjs":{"version":"7.2.3"},
+"node_modules/d":{"version":"1.0.0","dependencies":{"protobufjs":"6"}},
+"node_modules/d/node_modules/protobufjs":{"version":"6.11.4"}}}
+EOF
+audit 1 quirk --advisories "$data/osv-quirks" --lockfile "$tmp/protobuf-lock.json"
+check quirk count 2
+check quirk has protobufjs@7.2.3 GHSA-h755-8qp9-cq85 high
+check quirk quirk protobufjs@7.2.3 GHSA-h755-8qp9-cq85 '"fixed": "7.2.4, 6.11.4" is 2 versions'
+check quirk quirk protobufjs@7.2.3 GHSA-h755-8qp9-cq85 'affected when read as 7.2.4'
+check quirk has protobufjs@6.11.4 GHSA-h755-8qp9-cq85
+check quirk lacks protobufjs@5.0.3 GHSA-h755-8qp9-cq85
+check quirk lacks protobufjs@6.8.8 GHSA-h755-8qp9-cq85
+check quirk lacks protobufjs@7.2.4 GHSA-h755-8qp9-cq85
+check hits noquirk lodash@4.17.20 GHSA-35jh-r3h4-6jhm
+
 # --- malformed input: clear errors, never a pass ---
-audit 1 broken $osv --lockfile "$data/lock/broken.json"
+audit 2 broken $osv --lockfile "$data/lock/broken.json"
 errcheck broken "not valid JSON"
-audit 1 badversion $osv --lockfile "$data/lock/badversion.json"
+errcheck broken "cannot audit"
+check broken result error
+audit 2 badversion $osv --lockfile "$data/lock/badversion.json"
 errcheck badversion "unsupported lockfileVersion"
-audit 1 cyclic $osv --lockfile "$data/lock/cyclic.json"
+audit 2 cyclic $osv --lockfile "$data/lock/cyclic.json"
 errcheck cyclic "cyclic link"
-audit 1 dangling $osv --lockfile "$data/lock/dangling.json"
+audit 2 dangling $osv --lockfile "$data/lock/dangling.json"
 errcheck dangling "does not contain"
-audit 1 traversal $osv --lockfile "$data/lock/traversal.json"
+audit 2 traversal $osv --lockfile "$data/lock/traversal.json"
 errcheck traversal "not a valid location"
 truncate -s 70M "$tmp/huge-lockfile"
-audit 1 huge $osv --lockfile "$tmp/huge-lockfile"
+audit 2 huge $osv --lockfile "$tmp/huge-lockfile"
 errcheck huge "larger than"
 printf 'not a tarball' > "$tmp/junk.tgz"
-audit 1 junk-tgz $osv "$tmp/junk.tgz"
+audit 2 junk-tgz $osv "$tmp/junk.tgz"
 errcheck junk-tgz "tarball"
 mkdir -p "$tmp/badosv"
 printf '{"id":"GHSA-xxxx","affected":[{"package":{"ecosystem":"npm","name":"a"},' > "$tmp/badosv/GHSA-xxxx.json"
-audit 1 bad-osv --advisories "$tmp/badosv" --lockfile "$data/lock/hits.json"
+audit 2 bad-osv --advisories "$tmp/badosv" --lockfile "$data/lock/hits.json"
 errcheck bad-osv "GHSA-xxxx.json: not valid JSON"
 audit 2 no-source --lockfile "$data/lock/hits.json"
 audit 2 no-input $osv

@@ -5,6 +5,8 @@
 //   has PKG@VER ADV [SEV]     lacks PKG@VER ADV        direct PKG@VER ADV true|false
 //   path PKG@VER ADV "a > b"  exception PKG@VER ADV STATUS
 //   notaudited PKG            note SUBSTRING           same OTHER.json
+//   quirk PKG@VER ADV SUBSTRING  (the finding's data_quirk)   noquirk PKG@VER ADV
+//   skipped LOCATION          counts KEY N             packages N
 const fs = require('fs')
 const [file, what, ...args] = process.argv.slice(2)
 const r = JSON.parse(fs.readFileSync(file, 'utf8'))
@@ -43,5 +45,14 @@ switch (what) {
     if (a !== b || r.result !== o.result) fail(`reports differ:\n${a}\n--- vs ---\n${b}`)
     break
   }
+  case 'quirk': {
+    const f = need(args[0], args[1])
+    if (!f.data_quirk || !f.data_quirk.includes(args[2])) fail(`data_quirk ${JSON.stringify(f.data_quirk)}`)
+    break
+  }
+  case 'noquirk': if ('data_quirk' in need(args[0], args[1])) fail('finding has a data_quirk'); break
+  case 'skipped': if (!r.skipped.some((n) => n.location === args[0])) fail(`skipped ${JSON.stringify(r.skipped)}`); break
+  case 'counts': if (String(r.counts[args[0]]) !== args[1]) fail(`counts ${JSON.stringify(r.counts)}`); break
+  case 'packages': if (String(r.tree.packages) !== args[0]) fail(`tree ${JSON.stringify(r.tree)}`); break
   default: fail('unknown assertion')
 }
