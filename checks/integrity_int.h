@@ -25,7 +25,9 @@ struct ns_vctx {
 	json_t *files;             /* canonical path -> {"size", "sha256"?} (regular files) */
 	json_t *seen;              /* canonical path of every file entry -> true */
 	json_t *folded;            /* case-folded canonical path -> first path */
-	unsigned char *manifest;   /* package/package.json bytes */
+	char *top;                 /* the archive's one top-level folder, from its first
+	                            * valid entry; canonical paths name it "package/" */
+	unsigned char *manifest;   /* TOP/package.json bytes */
 	size_t manifest_len;
 	unsigned manifest_count;
 	json_t *manifest_json;     /* parsed manifest when valid */

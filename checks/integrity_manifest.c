@@ -121,7 +121,7 @@ ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
 	if (v->aborted)
 		return;
 	if (v->manifest_count == 0) {
-		ns_finding(v, "manifest.present", "fail", NULL, "package/package.json is missing");
+		ns_finding(v, "manifest.present", "fail", NULL, "package.json is missing from the package folder");
 		return;
 	}
 	if (v->manifest == NULL) /* too large, already reported */

@@ -33,6 +33,29 @@ def case(name, data, fails=(), warns=(), args=(), rc=None, check=None, previous=
                       check=check, previous=previous))
 
 
+def findings(rep, cid):
+    return [(x.get("path"), x["message"]) for x in rep["checks"] if x["id"] == cid]
+
+
+def names(cid, *wanted):
+    """Each (path, text) wanted is one finding of cid with that path and text."""
+    def check(rep):
+        got = findings(rep, cid)
+        for path, text in wanted:
+            if not any(p == path and text in m for p, m in got):
+                return "no %s finding at %s with %r (got %r)" % (cid, path, text, got)
+        return len(got) == len(wanted) or "%s findings %r" % (cid, got)
+    return check
+
+
+def all_of(rep, *checks):
+    for c in checks:
+        r = c(rep)
+        if r is not True:
+            return r
+    return True
+
+
 # --- honest shapes that must pass --------------------------------------------------
 case("ok-minimal", tar(ok_entries()))
 case("ok-record-padding", gz(ok_entries() + END + b"\0" * (10240 - 3 * 1024)))
@@ -145,6 +168,44 @@ case("path-not-utf8", tar(entry(*PJ), entry(b"package/a\xff.js", "x")), fails={"
 case("path-overlong-utf8", tar(entry(*PJ), entry(b"package/\xc0\xae\xc0\xae/x", "x")),
      fails={"entry.path"})
 
+# --- layout: one top-level folder, any name (npm strips it; @types/node uses node/) ----
+def types_shape(*extra, top="node"):
+    """The shape of the real @types/node tarball: directory entries, its own folder name."""
+    d = lambda p: header(p, typeflag=b"5", mode=0o755, uid=1001, gid=127)
+    return tar(d(top + "/"), entry(top + "/LICENSE", "MIT\n"), entry(top + "/README.md", "x\n"),
+               d(top + "/assert/"), entry(top + "/assert/strict.d.ts", "export {}\n"),
+               entry(top + "/package.json", manifest(name="@types/node", version="22.9.0")),
+               *extra)
+
+
+case("ok-layout-types-node", types_shape(),
+     check=lambda rep: (rep["package"]["name"] == "@types/node" and
+                        rep["unpacked"]["files"] == 4) or "manifest or files not read")
+case("ok-layout-previous-other-folder", types_shape(), check=lambda rep: "diff" in rep and not any(
+    rep["diff"]["files"][k] for k in ("added", "removed", "changed")) or "diff not empty",
+     previous=tar(*[entry("package/" + p, d) for p, d in (
+         ("LICENSE", "MIT\n"), ("README.md", "x\n"), ("assert/strict.d.ts", "export {}\n"),
+         ("package.json", manifest(name="@types/node", version="22.9.0")))]))
+case("layout-two-top-folders", types_shape(entry("package/evil.js", "pwn()\n")),
+     fails={"entry.path"})
+case("layout-root-entry", types_shape(entry("evil.js", "pwn()\n")), fails={"entry.path"})
+case("layout-root-entry-first", tar(entry("package.json", manifest()),
+                                    entry("node/package.json", manifest()), entry("node/a", "x")),
+     fails={"entry.path"}, check=names("entry.path", ("package.json", "archive's root")))
+case("layout-dot-top", tar(entry("./package.json", manifest()), entry(*IDX)),
+     fails={"entry.path", "manifest.present"})
+case("layout-dotdot-top", tar(entry("../package/package.json", manifest()), entry(*IDX)),
+     fails={"entry.path", "manifest.present"})
+case("layout-dotdot-under-folder", types_shape(entry("node/../../x", "x")), fails={"entry.path"})
+case("layout-control-in-folder", tar(entry("no\x1bde/package.json", manifest())),
+     fails={"entry.path", "manifest.present"})
+case("layout-dup-under-folder", types_shape(pax([("path", "node/package.json")]),
+                                            entry("node/other.json", manifest(name="evil"))),
+     fails={"entry.duplicate"})
+case("layout-manifest-nested-only", tar(entry("node/lib/package.json", manifest()),
+                                        entry("node/index.js", "x")),
+     fails={"manifest.present"})
+
 # --- duplicates ----------------------------------------------------------------------------
 case("dup-package-json", tar(entry(*PJ), entry("package/package.json",
                                                manifest(name="evil-pkg"))),
@@ -227,29 +288,6 @@ EVIL_PJ = manifest(name="rtevil", scripts={"postinstall": "node -e \"require('x'
 
 def bundled(*files):
     return tar(entry("package/package.json", BUNDLING), entry(*IDX), *[entry(*f) for f in files])
-
-
-def findings(rep, cid):
-    return [(x.get("path"), x["message"]) for x in rep["checks"] if x["id"] == cid]
-
-
-def names(cid, *wanted):
-    """Each (path, text) wanted is one finding of cid with that path and text."""
-    def check(rep):
-        got = findings(rep, cid)
-        for path, text in wanted:
-            if not any(p == path and text in m for p, m in got):
-                return "no %s finding at %s with %r (got %r)" % (cid, path, text, got)
-        return len(got) == len(wanted) or "%s findings %r" % (cid, got)
-    return check
-
-
-def all_of(rep, *checks):
-    for c in checks:
-        r = c(rep)
-        if r is not True:
-            return r
-    return True
 
 
 case("bundled-postinstall",

@@ -84,12 +84,23 @@ test_paths(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(ns_tar_path_valid(good[i], 0, &why));
+		assert_true(ns_tar_path_valid(good[i], "package", 0, &why));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_false(ns_tar_path_valid(bad[i], 0, &why));
-	assert_true(ns_tar_path_valid("package/", 1, &why));
-	assert_true(ns_tar_path_valid("package/lib/", 1, &why));
-	assert_false(ns_tar_path_valid("package/lib//", 1, &why));
+		assert_false(ns_tar_path_valid(bad[i], "package", 0, &why));
+	assert_true(ns_tar_path_valid("package/", "package", 1, &why));
+	assert_true(ns_tar_path_valid("package/lib/", "package", 1, &why));
+	assert_false(ns_tar_path_valid("package/lib//", "package", 1, &why));
+	/* any one top-level folder, as npm strips it (@types/node: node/) */
+	assert_true(ns_tar_path_valid("node/index.d.ts", "node", 0, &why));
+	assert_true(ns_tar_path_valid("node/", "node", 1, &why));
+	assert_false(ns_tar_path_valid("package/index.js", "node", 0, &why));
+	assert_false(ns_tar_path_valid("nodejs/index.js", "node", 0, &why));
+	assert_false(ns_tar_path_valid("node/../x", "node", 0, &why));
+	assert_false(ns_tar_path_valid("../x", "..", 0, &why));
+	assert_false(ns_tar_path_valid("./x", ".", 0, &why));
+	assert_false(ns_tar_path_valid("node", "node", 0, &why));
+	assert_int_equal(ns_tar_top_len("node/a/b"), 4);
+	assert_int_equal(ns_tar_top_len("index.js"), 0);
 }
 
 static void
