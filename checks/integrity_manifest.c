@@ -101,6 +101,30 @@ check_field(struct ns_vctx *v, const char *key, const char *id,
 		    json_string_value(val), why);
 }
 
+/* The registry keeps old names that new packages may no longer take (buffer, punycode,
+ * JSONStream): a warning, as validate-npm-package-name says; its errors fail. */
+static void
+check_name(struct ns_vctx *v)
+{
+	const json_t *val = json_object_get(v->manifest_json, "name");
+	const char *why = NULL;
+	enum ns_npm_name_verdict verdict;
+
+	if (!json_is_string(val)) {
+		ns_finding(v, "manifest.name", "fail", "package/package.json",
+		    "package.json has no name string");
+		return;
+	}
+	verdict = ns_npm_name_check(json_string_value(val), &why);
+	if (verdict == NS_NAME_INVALID)
+		ns_finding(v, "manifest.name", "fail", "package/package.json",
+		    "invalid name \"%s\": %s", json_string_value(val), why);
+	else if (verdict == NS_NAME_EXISTING_ONLY)
+		ns_finding(v, "manifest.name", "warn", "package/package.json",
+		    "name \"%s\" is valid only for a package that already exists: %s",
+		    json_string_value(val), why);
+}
+
 static void
 check_expected(struct ns_vctx *v, const char *key, const char *want)
 {
@@ -128,7 +152,7 @@ ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
 		return;
 	if ((v->manifest_json = parse_manifest(v)) == NULL)
 		return;
-	check_field(v, "name", "manifest.name", ns_npm_name_valid);
+	check_name(v);
 	check_field(v, "version", "manifest.version", ns_strict_version_valid);
 	if (v->is_previous)
 		return;

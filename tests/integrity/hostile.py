@@ -250,10 +250,13 @@ case("manifest-not-utf8", with_pj(b'{"name":"demo-pkg","version":"1.0.0","d":"\x
 case("manifest-too-large", with_pj(manifest(description=os.urandom(600000).hex())),
      fails={"manifest.json"})
 case("manifest-ok-bom", with_pj(b"\xef\xbb\xbf" + manifest().encode()))
-for nm, bad in (("uppercase", "Demo"), ("leading-dot", ".demo"), ("space", "de mo"),
-                ("core-module", "http"), ("reserved", "node_modules"), ("special", "demo!"),
-                ("too-long", "a" * 215), ("bad-scope", "@scope/a/b"), ("empty", "")):
+for nm, bad in (("leading-dot", ".demo"), ("space", "de mo"), ("reserved", "node_modules"),
+                ("reserved-case", "Node_Modules"), ("bad-scope", "@scope/a/b"), ("empty", "")):
     case("name-" + nm, with_pj(manifest(name=bad)), fails={"manifest.name"})
+# validate-npm-package-name's warnings: names the registry keeps for existing packages
+for nm, old in (("core-module", "buffer"), ("core-module-punycode", "punycode"),
+                ("uppercase", "JSONStream"), ("special", "demo!"), ("too-long", "a" * 215)):
+    case("name-existing-only-" + nm, with_pj(manifest(name=old)), warns={"manifest.name"})
 case("name-not-string", with_pj('{"name":1,"version":"1.0.0"}'), fails={"manifest.name"})
 case("name-scoped-ok", with_pj(manifest(name="@scope/demo.js")))
 for nm, bad in (("leading-zero", "1.02.3"), ("v-prefix", "v1.2.3"), ("two-parts", "1.2"),
