@@ -93,7 +93,9 @@ ns_vctx_init(struct ns_vctx *v, const struct ns_verify_opts *o, int is_previous,
 	v->generated = json_array();
 	v->missing = json_object();
 	v->bundled = json_object();
-	if (v->missing == NULL || v->bundled == NULL || v->findings == NULL || v->files == NULL ||
+	v->install = json_array();
+	if (v->missing == NULL || v->bundled == NULL || v->install == NULL ||
+	    v->findings == NULL || v->files == NULL ||
 	    v->folded == NULL || v->seen == NULL || v->generated == NULL)
 		return ns_fail(err, "out of memory");
 	return 0;
@@ -109,6 +111,7 @@ ns_vctx_free(struct ns_vctx *v)
 	json_decref(v->generated);
 	json_decref(v->missing);
 	json_decref(v->bundled);
+	json_decref(v->install);
 	json_decref(v->manifest_json);
 	free(v->manifest);
 	free(v->top);

@@ -271,19 +271,61 @@ case("expect-version-mismatch", tar(ok_entries()), fails={"manifest.expected"},
      args=["--expect", "demo-pkg@1.0.1"])
 case("expect-ok", tar(ok_entries()), args=["--expect", "demo-pkg@1.0.0"])
 
-# --- install-time code -----------------------------------------------------------------------
-SCRIPTED = with_pj(manifest(scripts={"postinstall": "node steal.js", "test": "tap"}))
-case("install-postinstall", SCRIPTED, fails={"install.script"})
-case("install-allowed-warns", SCRIPTED, warns={"install.script"},
-     args=["--allow-install-scripts"])
-case("install-preinstall-prepare", with_pj(manifest(scripts={"preinstall": "a", "prepare": "b"})),
-     fails={"install.script"})
-case("install-binding-gyp", tar(ok_entries(), entry("package/binding.gyp", "{}")),
-     fails={"install.binding-gyp"})
-case("install-new-vs-previous", SCRIPTED, fails={"install.script", "install.new"},
-     previous=tar(ok_entries()))
+# --- install-time code: what npm runs at a registry install (preinstall, install,
+# postinstall; node-gyp rebuild for a binding.gyp); a warning while unchanged relative to
+# --previous (or with none), install.new fails when added or changed ------------------
+def scripted(**scripts):
+    return with_pj(manifest(scripts=dict(scripts, test="tap")))
+
+
+def install_rec(change, command, package=""):
+    """The report's install_scripts lists the command with its change."""
+    def check(rep):
+        got = [(r["package"], r["change"], r["command"]) for r in rep.get("install_scripts", [])]
+        return (package, change, command) in got or "install_scripts %r" % got
+    return check
+
+
+SCRIPTED = scripted(postinstall="node steal.js")
+GYP = ("package/binding.gyp", "{}")
+case("install-postinstall-no-previous-warns", SCRIPTED, warns={"install.script"},
+     check=lambda rep: all_of(rep, names("install.script", (
+         "package/package.json", "'postinstall': node steal.js (no previous version")),
+         install_rec("no previous", "node steal.js")))
+case("install-preinstall-install-warn", scripted(preinstall="a", install="b"),
+     warns={"install.script"})
+case("ok-install-prepare-not-install-time", scripted(prepare="tsc", prepublishOnly="x"))
+case("install-non-string-value", with_pj('{"name":"demo-pkg","version":"1.0.0",'
+                                         '"scripts":{"postinstall":true}}'),
+     warns={"install.script"}, check=names("install.script", (
+         "package/package.json", "'postinstall': (not a string)")))
+case("install-denied", SCRIPTED, fails={"install.script"}, args=["--install-scripts", "deny"])
+case("install-binding-gyp-warns", tar(ok_entries(), entry(*GYP)),
+     warns={"install.binding-gyp"})
+case("install-binding-gyp-with-install-script", tar(entry(
+    "package/package.json", manifest(scripts={"install": "node-gyp-build"})), entry(*GYP)),
+     warns={"install.script"})
+case("ok-install-binding-gyp-gypfile-false",
+     tar(entry("package/package.json", manifest(gypfile=False)), entry(*GYP)))
+case("install-new-vs-previous", SCRIPTED, fails={"install.new"}, warns={"install.script"},
+     previous=tar(ok_entries()), check=lambda rep: all_of(rep, names("install.new", (
+         "package/package.json", "'postinstall' is new: node steal.js")),
+         install_rec("new", "node steal.js")))
+case("install-changed-vs-previous", SCRIPTED, fails={"install.new"}, warns={"install.script"},
+     previous=scripted(postinstall="node build.js"), check=names("install.new", (
+         "package/package.json", "is changed: node steal.js (was: node build.js)")))
+case("install-unchanged-vs-previous", SCRIPTED, warns={"install.script"}, previous=SCRIPTED,
+     check=lambda rep: all_of(rep, names("install.script", (
+         "package/package.json", "(unchanged since the previous version)")),
+         install_rec("unchanged", "node steal.js")))
+case("install-unchanged-denied", SCRIPTED, fails={"install.script"}, previous=SCRIPTED,
+     args=["--install-scripts", "deny"])
 case("install-new-allowed-still-called-out", SCRIPTED, warns={"install.script", "install.new"},
      previous=tar(ok_entries()), args=["--allow-install-scripts"])
+case("install-binding-gyp-new-vs-previous", tar(ok_entries(), entry(*GYP)),
+     fails={"install.new"}, warns={"install.binding-gyp"}, previous=tar(ok_entries()))
+case("install-binding-gyp-unchanged", tar(ok_entries(), entry(*GYP)),
+     warns={"install.binding-gyp"}, previous=tar(ok_entries(), entry(*GYP)))
 # --- install-time code in bundled dependencies (npm installs and runs them too) -----
 BUNDLING = manifest(dependencies={"rtevil": "1.0.0"}, bundleDependencies=["rtevil"])
 EVIL_PJ = manifest(name="rtevil", scripts={"postinstall": "node -e \"require('x')\""})
@@ -296,18 +338,18 @@ def bundled(*files):
 case("bundled-postinstall",
      bundled(("package/node_modules/rtevil/package.json", EVIL_PJ),
              ("package/node_modules/rtevil/index.js", "x\n")),
-     fails={"install.script"},
+     fails={"install.new"}, warns={"install.script"},
      check=names("install.script", ("package/node_modules/rtevil/package.json",
                                     "bundled package node_modules/rtevil: install-time "
                                     "script 'postinstall': node -e \"require('x')\"")))
 case("bundled-postinstall-allowed-warns",
      bundled(("package/node_modules/rtevil/package.json", EVIL_PJ)),
-     warns={"install.script"}, args=["--allow-install-scripts"])
+     warns={"install.script", "install.new"}, args=["--allow-install-scripts"])
 NESTED = "package/node_modules/a/node_modules/b/package.json"
 case("bundled-nested-install",
      bundled(("package/node_modules/a/package.json", manifest(name="a")),
              (NESTED, manifest(name="b", scripts={"install": "sh x.sh", "test": "t"}))),
-     fails={"install.script"},
+     fails={"install.new"}, warns={"install.script"},
      check=names("install.script", (NESTED, "node_modules/a/node_modules/b: install-time "
                                            "script 'install': sh x.sh")))
 SCOPED = "package/node_modules/@s/a/node_modules/@t/b/package.json"
@@ -315,7 +357,7 @@ case("bundled-scoped-preinstall",
      bundled(("package/node_modules/@s/a/package.json",
               manifest(name="@s/a", scripts={"preinstall": "pre"})),
              (SCOPED, manifest(name="@t/b", scripts={"postinstall": "post\x1b[2J"}))),
-     fails={"install.script"},
+     fails={"install.new"}, warns={"install.script"},
      check=names("install.script",
                  ("package/node_modules/@s/a/package.json", "'preinstall': pre"),
                  (SCOPED, "@t/b: install-time script 'postinstall': post\\x1b[2J")))
@@ -325,10 +367,10 @@ case("bundled-binding-gyp",
              ("package/node_modules/gyp-own/binding.gyp", "{}"),
              ("package/node_modules/gyp-own/package.json",
               manifest(name="gyp-own", scripts={"install": "prebuild-install"}))),
-     fails={"install.binding-gyp", "install.script"},
+     fails={"install.new"}, warns={"install.binding-gyp", "install.script"},
      check=lambda rep: all_of(rep, names("install.binding-gyp", (
          "package/node_modules/native/binding.gyp", "bundled package node_modules/native: "
-         "binding.gyp")), names("install.script", (
+         "install-time script 'install': node-gyp rebuild")), names("install.script", (
              "package/node_modules/gyp-own/package.json", "'install': prebuild-install"))))
 case("bundled-package-json-broken",
      bundled(("package/node_modules/x/package.json", '{"name":"x","scripts":')),
@@ -350,6 +392,20 @@ case("ok-bundled-without-scripts",
              ("package/node_modules/@s/lib/package.json", manifest(name="@s/lib")),
              ("package/node_modules/plain/lib/binding.gyp/x", "not a binding.gyp file"),
              ("package/lib/node_modules.js", "x\n")))
+RTEVIL = ("package/node_modules/rtevil/package.json", EVIL_PJ)
+case("bundled-unchanged-vs-previous-warns", bundled(RTEVIL), warns={"install.script"},
+     previous=bundled(RTEVIL), check=install_rec(
+         "unchanged", "node -e \"require('x')\"", "node_modules/rtevil"))
+case("bundled-changed-vs-previous", bundled(RTEVIL), fails={"install.new"},
+     warns={"install.script"}, previous=bundled((RTEVIL[0], manifest(
+         name="rtevil", scripts={"postinstall": "node ok.js"}))),
+     check=names("install.new", (RTEVIL[0], "is changed: node -e \"require('x')\" "
+                                 "(was: node ok.js)")))
+case("bundled-denied-even-unchanged", bundled(RTEVIL), fails={"install.script"},
+     previous=bundled(RTEVIL), args=["--install-scripts", "deny"])
+case("ok-bundled-binding-gyp-gypfile-false",
+     bundled(("package/node_modules/n/package.json", manifest(name="n", gypfile=False)),
+             ("package/node_modules/n/binding.gyp", "{}")))
 case("ok-bundled-previous-not-judged", tar(ok_entries()), previous=bundled(
     ("package/node_modules/rtevil/package.json", EVIL_PJ)))
 case("previous-other-package", tar(ok_entries()), fails={"previous.name"},
