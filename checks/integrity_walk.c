@@ -203,6 +203,8 @@ package_top(struct ns_vctx *v, const char *path, int is_dir, const char **why, i
 	*oom = 0;
 	*why = path[0] == '/' ? "absolute path" :
 	    "entry at the archive's root, outside a package folder";
+	if (n == 0 && is_dir) /* "package", the folder itself (older npm wrote it so) */
+		n = strlen(path);
 	if (v->top != NULL || n == 0)
 		return v->top;
 	if ((cand = strndup(path, n)) == NULL) {

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 
 BATCH = 25
 
@@ -34,8 +35,8 @@ def npm_pack(batch, dest, cache):
     return [(batch[0], None, err)]
 
 
-def fetch(all_specs, root):
-    dest = os.path.join(root, "tarballs")
+def fetch(all_specs, root, sub="tarballs"):
+    dest = os.path.join(root, sub)
     cache = os.path.join(root, "npm-cache")
     os.makedirs(dest, exist_ok=True)
     out = []
@@ -46,11 +47,28 @@ def fetch(all_specs, root):
     return [(s, os.path.join(dest, f) if f else None, e) for s, f, e in out]
 
 
-def verify(helper, tarball):
-    p = subprocess.run([helper, "verify", "--json", tarball], capture_output=True, text=True)
+def verify(helper, tarball, previous=None):
+    args = [helper, "verify", "--json"] + (["--previous", previous] if previous else [])
+    p = subprocess.run(args + [tarball], capture_output=True, text=True)
     if p.returncode not in (0, 1):
         return None, f"exit {p.returncode}: {p.stderr.strip()[:200]}"
     return json.loads(p.stdout), None
+
+
+def previous_specs(fetched, root):
+    """{spec: tarball of the highest version below the one fetched}: what approve compares
+    with, from the packument npm already cached (npm pack NAME@<VERSION)."""
+    want = []
+    for spec, tarball, _ in fetched:
+        if tarball is None:
+            continue
+        with tarfile.open(tarball) as t:
+            m = next(t.extractfile(e) for e in t if e.name.count("/") == 1 and
+                     e.name.endswith("/package.json"))
+            doc = json.load(m)
+        want.append((spec, f"{doc['name']}@<{doc['version']}"))
+    got = fetch([w for _, w in want], root, "previous")
+    return {spec: tgz for (spec, _), (_, tgz, _) in zip(want, got) if tgz}
 
 
 def main():
@@ -58,11 +76,15 @@ def main():
     os.makedirs(root, exist_ok=True)
     passed, warned, rejected = [], [], []
     kinds = collections.Counter()
-    for spec, tarball, err in fetch(list(specs(listfile)), root):
+    fetched = fetch(list(specs(listfile)), root)
+    prev = previous_specs(fetched, root) if os.environ.get("CORPUS_PREVIOUS") else {}
+    if prev:
+        print(f"with --previous: {len(prev)} of {len(fetched)} packages", flush=True)
+    for spec, tarball, err in fetched:
         if tarball is None:
             rejected.append((spec, "fetch failed: " + err))
             continue
-        report, err = verify(helper, tarball)
+        report, err = verify(helper, tarball, prev.get(spec))
         if report is None:
             rejected.append((spec, "verify failed: " + err))
             continue

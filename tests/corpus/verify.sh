@@ -6,8 +6,10 @@
 # through npm's own default configuration (no registry is named here).
 #
 # usage: tests/corpus/verify.sh [NPM_RELEASE]   (default: build/helper/npm-release)
-# CORPUS_DIR (default /tmp/npmstage-corpus) keeps the npm cache, the tarballs and one
-# JSON report per package, so a second run downloads nothing new.
+# CORPUS_DIR (default /tmp/npmstage-corpus) keeps the npm cache and the tarballs, so a
+# second run downloads nothing new.
+# CORPUS_PREVIOUS=1 also fetches each package's previous version (the highest below it)
+# and verifies with --previous, as approve does.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 helper=${1:-$here/../../build/helper/npm-release}

@@ -122,6 +122,13 @@ case("tar-junk-after-end", tar(ok_entries(), end=END + b"\0" * 100 + b"\x01"),
 # --- pax / GNU tricks ---------------------------------------------------------------------
 case("pax-size-override", tar(entry(*PJ), pax([("size", "0")]),
                               entry("package/a.js", "hidden\n")), fails={"tar.pax"})
+# the old npm (node-tar 2, e.g. object-assign 4.1.0) wrote a pax size equal to the header's
+case("ok-pax-size-equal", tar(entry(*PJ), pax([("NODETAR.type", "File"), ("size", "7")]),
+                              entry("package/a.js", "hidden\n")))
+case("pax-size-malformed", tar(entry(*PJ), pax([("size", "07")]),
+                               entry("package/a.js", "hidden\n")), fails={"tar.pax"})
+case("pax-size-larger", tar(entry(*PJ), pax([("size", "1024")]),
+                            entry("package/a.js", "hidden\n")), fails={"tar.pax"})
 case("pax-global-header", tar(pax([("path", "package/x")], typeflag=b"g"), entry(*PJ)),
      fails={"tar.pax"})
 case("pax-malformed-record", tar(entry(*PJ), pax(b"99 path=package/x\n"),
@@ -186,6 +193,11 @@ case("ok-layout-previous-other-folder", types_shape(), check=lambda rep: "diff" 
      previous=tar(*[entry("package/" + p, d) for p, d in (
          ("LICENSE", "MIT\n"), ("README.md", "x\n"), ("assert/strict.d.ts", "export {}\n"),
          ("package.json", manifest(name="@types/node", version="22.9.0")))]))
+# older npm wrote the folder's own entry without its '/' (combined-stream 1.0.7)
+case("ok-layout-folder-entry-no-slash", tar(header("package", typeflag=b"5", mode=0o755),
+                                            ok_entries()))
+case("layout-file-named-like-folder", tar(entry("package", "x"), ok_entries()),
+     fails={"entry.path"})
 case("layout-two-top-folders", types_shape(entry("package/evil.js", "pwn()\n")),
      fails={"entry.path"})
 case("layout-root-entry", types_shape(entry("evil.js", "pwn()\n")), fails={"entry.path"})
