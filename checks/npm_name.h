@@ -1,6 +1,6 @@
-/* npm package-name rules (validate-npm-package-name, "valid for new packages") and a
- * strict version check (node-semver strict grammar, PROTOCOLS.md §8.1), kept private to
- * the integrity checks: they only need yes/no and a reason, not version arithmetic. */
+/* npm package-name rules (validate-npm-package-name: valid for new packages, or only for
+ * existing ones) and a strict version check (node-semver strict grammar, PROTOCOLS.md
+ * §8.1): the checks need a verdict and a reason, not version arithmetic. */
 #ifndef NS_NPM_NAME_H
 #define NS_NPM_NAME_H
 
