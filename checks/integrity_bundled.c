@@ -16,7 +16,7 @@
  * and links only). */
 static const char *const dep_install_scripts[] = { "preinstall", "install", "postinstall" };
 
-enum { BUNDLED_GYP = 1, BUNDLED_NO_GYP_RUN = 2, BUNDLED_READ = 4 };
+enum { BUNDLED_GYP = 1, BUNDLED_NO_GYP_RUN = 2 };
 
 struct ns_bundled_pj {
 	char *folder;              /* canonical package folder, e.g. package/node_modules/a */
@@ -181,7 +181,7 @@ read_manifest(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path)
 		return;
 	}
 	if ((rec = folder_record(v, b->folder)) == NULL ||
-	    set_flag(v, b->folder, BUNDLED_READ | (ns_gyp_runs(m) ? 0 : BUNDLED_NO_GYP_RUN)) != 0) {
+	    (!ns_gyp_runs(m) && set_flag(v, b->folder, BUNDLED_NO_GYP_RUN) != 0)) {
 		ns_finding(v, "install.script", "fail", path, "out of memory reading bundled "
 		    "package %s", rel);
 		json_decref(m);
