@@ -38,7 +38,7 @@ static const struct {
 	{ "manifest.private", RUN_CONTENT },
 	{ "install.script", RUN_CONTENT },
 	{ "install.binding-gyp", RUN_CONTENT },
-	{ "install.new", RUN_PREVIOUS },
+	{ "install.new", RUN_CONTENT },
 	{ "source.content", RUN_SOURCE },
 	{ "source.absent", RUN_SOURCE },
 	{ "source.generated", RUN_SOURCE },
@@ -157,6 +157,8 @@ build_report(struct ns_vctx *v, const struct ns_vctx *prev)
 	if (v->o->source_dirfd >= 0 && !v->aborted)
 		json_object_set_new(r, "source", json_pack("{s:I,s:O}", "compared",
 		    (json_int_t)v->compared, "not_compared", v->generated));
+	if (!v->aborted)
+		json_object_set(r, "install_scripts", v->install);
 	if (prev != NULL && prev->manifest_json != NULL && m != NULL)
 		json_object_set_new(r, "diff", ns_diff_versions(prev, v));
 	return r;
@@ -183,7 +185,7 @@ ns_verify_fd(int fd, const struct ns_verify_opts *o, json_t **report, struct ns_
 	if (ns_walk_tarball(fd, &v, err) != 0)
 		goto fail;
 	check_digests(&v);
-	ns_check_bundled(&v);
+	ns_check_bundled(&v, have_prev ? &prev : NULL);
 	ns_check_manifest(&v, have_prev ? &prev : NULL);
 	if (have_prev && v.manifest_json != NULL && prev.manifest_json != NULL &&
 	    !json_equal(json_object_get(v.manifest_json, "name"),

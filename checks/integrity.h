@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "nserr.h"
+#include "nsconfig.h" /* enum ns_install_scripts */
 
 #define NS_VERIFY_DEFAULT_MAX_UNPACKED (1024ULL * 1024 * 1024) /* 1 GiB */
 #define NS_VERIFY_DEFAULT_MAX_ENTRIES 100000U
@@ -23,7 +24,7 @@ struct ns_verify_opts {
 	int source_dirfd;              /* -1 = no source compare */
 	int previous_fd;               /* -1 = no previous tarball */
 	const char *const *generated;  /* NULL-terminated globs, or NULL */
-	int allow_install_scripts;
+	int install_scripts;           /* enum ns_install_scripts; 0 = review */
 	/* limits: 0 = default */
 	unsigned long long max_unpacked; unsigned max_entries; unsigned max_ratio; unsigned max_path;
 };

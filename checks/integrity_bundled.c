@@ -2,7 +2,8 @@
  * tarball's node_modules/ (bundleDependencies, at any depth) and runs its preinstall,
  * install and postinstall scripts, or node-gyp rebuild for a binding.gyp without an
  * install/preinstall script. Each such package is held to the root's install.script and
- * install.binding-gyp rules, during the one streaming walk. */
+ * install.binding-gyp rules: its package.json is read during the one streaming walk (of
+ * the previous version too), and judged after it against the same folder there. */
 #include "config.h"
 
 #include <stdio.h>
@@ -15,7 +16,7 @@
  * and links only). */
 static const char *const dep_install_scripts[] = { "preinstall", "install", "postinstall" };
 
-enum { BUNDLED_GYP = 1, BUNDLED_INSTALL_SCRIPT = 2 };
+enum { BUNDLED_GYP = 1, BUNDLED_NO_GYP_RUN = 2 };
 
 struct ns_bundled_pj {
 	char *folder;              /* canonical package folder, e.g. package/node_modules/a */
@@ -55,14 +56,30 @@ bundled_folder(const char *canon, const char **leaf)
 	return folder;
 }
 
+/* folder -> {"flags": n, "scripts": {name: command}}; NULL on OOM. */
+static json_t *
+folder_record(struct ns_vctx *v, const char *folder)
+{
+	json_t *rec = json_object_get(v->bundled, folder);
+
+	if (rec != NULL)
+		return rec;
+	rec = json_pack("{s:I,s:{}}", "flags", (json_int_t)0, "scripts");
+	if (rec == NULL || json_object_set_new(v->bundled, folder, rec) != 0)
+		return NULL;
+	return rec;
+}
+
 /* -1 on OOM: a binding.gyp noted nowhere would pass unseen. */
 static int
 set_flag(struct ns_vctx *v, const char *folder, json_int_t flag)
 {
-	json_t *cur = json_object_get(v->bundled, folder);
+	json_t *rec = folder_record(v, folder);
 
-	return json_object_set_new(v->bundled, folder,
-	    json_integer(json_integer_value(cur) | flag));
+	if (rec == NULL)
+		return -1;
+	return json_object_set_new(rec, "flags", json_integer(
+	    json_integer_value(json_object_get(rec, "flags")) | flag));
 }
 
 int
@@ -74,8 +91,7 @@ ns_bundled_begin(struct ns_vctx *v, const char *canon, struct ns_bundled_pj **ou
 	char *folder;
 
 	*out = NULL;
-	/* the previous version is read for the diff only; its findings are not this one's */
-	if (v->is_previous || (n = bundled_folder(canon, &leaf)) == 0)
+	if ((n = bundled_folder(canon, &leaf)) == 0)
 		return 0;
 	if ((folder = strndup(canon, n)) == NULL)
 		return ns_fail(err, "out of memory");
@@ -127,29 +143,23 @@ ns_bundled_feed(struct ns_bundled_pj *b, const void *buf, size_t n, struct ns_er
 	return 0;
 }
 
-static int
-script_present(const json_t *manifest, const char *name)
-{
-	const json_t *s = json_object_get(json_object_get(manifest, "scripts"), name);
-
-	return json_is_string(s) && json_string_length(s) > 0;
-}
-
+/* Reads one bundled package.json into its folder's record; the previous version's
+ * unreadable ones are its own (previous.read) business, not findings of this one. */
 static void
-judge_manifest(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path)
+read_manifest(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path)
 {
-	const char *status = v->o->allow_install_scripts ? "warn" : "fail";
 	const char *rel = b->folder + 8; /* node_modules/... as the approver knows it */
 	const unsigned char *p = b->buf;
 	size_t n = b->len, i;
 	json_error_t jerr;
-	json_t *m;
+	json_t *m, *rec, *scripts;
 
 	/* a package.json npm cannot read cannot be vouched for: fail whatever the scope */
 	if (b->too_large) {
-		ns_finding(v, "install.script", "fail", path, "bundled package %s: package.json "
-		    "is larger than %d bytes; its install scripts cannot be checked", rel,
-		    NS_VERIFY_MANIFEST_MAX);
+		if (!v->is_previous)
+			ns_finding(v, "install.script", "fail", path, "bundled package %s: "
+			    "package.json is larger than %d bytes; its install scripts cannot be "
+			    "checked", rel, NS_VERIFY_MANIFEST_MAX);
 		return;
 	}
 	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) { /* BOM, as npm strips */
@@ -158,30 +168,34 @@ judge_manifest(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path)
 	}
 	m = json_loadb((const char *)(p != NULL ? p : (const unsigned char *)""), n,
 	    JSON_REJECT_DUPLICATES, &jerr);
-	if (m == NULL) {
-		ns_finding(v, "install.script", "fail", path, "bundled package %s: package.json is "
-		    "not valid JSON: %s (line %d); its install scripts cannot be checked", rel,
-		    jerr.text, jerr.line);
-		return;
-	}
-	if (!json_is_object(m)) {
-		ns_finding(v, "install.script", "fail", path, "bundled package %s: package.json is "
-		    "not a JSON object; its install scripts cannot be checked", rel);
+	if (m == NULL || !json_is_object(m)) {
+		if (!v->is_previous && m == NULL)
+			ns_finding(v, "install.script", "fail", path, "bundled package %s: "
+			    "package.json is not valid JSON: %s (line %d); its install scripts "
+			    "cannot be checked", rel, jerr.text, jerr.line);
+		else if (!v->is_previous)
+			ns_finding(v, "install.script", "fail", path, "bundled package %s: "
+			    "package.json is not a JSON object; its install scripts cannot be "
+			    "checked", rel);
 		json_decref(m);
 		return;
 	}
-	for (i = 0; i < sizeof(dep_install_scripts) / sizeof(dep_install_scripts[0]); i++) {
-		const char *name = dep_install_scripts[i];
-
-		if (!script_present(m, name))
-			continue;
-		ns_finding(v, "install.script", status, path,
-		    "bundled package %s: install-time script '%s': %s", rel, name,
-		    json_string_value(json_object_get(json_object_get(m, "scripts"), name)));
+	if ((rec = folder_record(v, b->folder)) == NULL ||
+	    (!ns_gyp_runs(m) && set_flag(v, b->folder, BUNDLED_NO_GYP_RUN) != 0)) {
+		ns_finding(v, "install.script", "fail", path, "out of memory reading bundled "
+		    "package %s", rel);
+		json_decref(m);
+		return;
 	}
-	/* with either, npm runs that script instead of node-gyp rebuild */
-	if (script_present(m, "install") || script_present(m, "preinstall"))
-		(void)set_flag(v, b->folder, BUNDLED_INSTALL_SCRIPT); /* lost: one more finding */
+	scripts = json_object_get(rec, "scripts");
+	for (i = 0; i < sizeof(dep_install_scripts) / sizeof(dep_install_scripts[0]); i++) {
+		const char *cmd = ns_install_command(m, dep_install_scripts[i]);
+
+		if (cmd != NULL && json_object_set_new(scripts, dep_install_scripts[i],
+		    ns_json_bytes(cmd)) != 0)
+			ns_finding(v, "install.script", "fail", path, "out of memory reading "
+			    "bundled package %s", rel);
+	}
 	json_decref(m);
 }
 
@@ -192,34 +206,60 @@ ns_bundled_end(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path, int
 		return;
 	/* an entry cut short already failed (tar.truncated, entry.type or the reader) */
 	if (complete)
-		judge_manifest(v, b, path);
+		read_manifest(v, b, path);
 	free(b->buf);
 	free(b->folder);
 	free(b);
 }
 
-void
-ns_check_bundled(struct ns_vctx *v)
+static const char *
+script_of(const json_t *rec, const char *name)
 {
-	const char *status = v->o->allow_install_scripts ? "warn" : "fail";
+	return json_string_value(json_object_get(json_object_get(rec, "scripts"), name));
+}
+
+void
+ns_check_bundled(struct ns_vctx *v, const struct ns_vctx *prev)
+{
 	const char *folder;
-	json_t *flags;
+	json_t *rec;
 
 	/* on an aborted walk a later package.json may be unread: no half-seen verdicts */
 	if (v->is_previous || v->aborted)
 		return;
-	json_object_foreach(v->bundled, folder, flags) {
-		json_int_t f = json_integer_value(flags);
-		size_t n = strlen(folder) + sizeof("/binding.gyp");
-		char *path;
+	json_object_foreach(v->bundled, folder, rec) {
+		json_int_t f = json_integer_value(json_object_get(rec, "flags"));
+		const json_t *old = prev != NULL ? json_object_get(prev->bundled, folder) : NULL;
+		json_int_t of = json_integer_value(json_object_get(old, "flags"));
+		size_t i, n = strlen(folder) + sizeof("/package.json");
+		char *path = malloc(n);
 
-		if (!(f & BUNDLED_GYP) || (f & BUNDLED_INSTALL_SCRIPT))
+		if (path == NULL) {
+			ns_finding(v, "install.script", "fail", folder, "out of memory");
 			continue;
-		if ((path = malloc(n)) != NULL)
+		}
+		snprintf(path, n, "%s/package.json", folder);
+		for (i = 0; i < sizeof(dep_install_scripts) / sizeof(dep_install_scripts[0]); i++) {
+			const char *cmd = script_of(rec, dep_install_scripts[i]);
+			const char *was = script_of(old, dep_install_scripts[i]);
+
+			if (cmd == NULL)
+				continue;
+			ns_judge_install(v, "install.script", path, folder + 8, dep_install_scripts[i],
+			    cmd, prev == NULL ? NS_INSTALL_NO_PREVIOUS : was == NULL ? NS_INSTALL_NEW :
+			    strcmp(was, cmd) == 0 ? NS_INSTALL_UNCHANGED : NS_INSTALL_CHANGED,
+			    was != NULL && strcmp(was, cmd) != 0 ? was : NULL);
+		}
+		/* npm runs node-gyp rebuild unless the package.json says otherwise (or
+		 * cannot be read: then the gyp file counts, fail closed) */
+		if ((f & BUNDLED_GYP) && !(f & BUNDLED_NO_GYP_RUN)) {
+			int had = (of & BUNDLED_GYP) && !(of & BUNDLED_NO_GYP_RUN);
+
 			snprintf(path, n, "%s/binding.gyp", folder);
-		ns_finding(v, "install.binding-gyp", status, path != NULL ? path : folder,
-		    "bundled package %s: binding.gyp: npm runs node-gyp rebuild at install",
-		    folder + 8);
+			ns_judge_install(v, "install.binding-gyp", path, folder + 8, "install",
+			    "node-gyp rebuild (binding.gyp)", prev == NULL ? NS_INSTALL_NO_PREVIOUS :
+			    had ? NS_INSTALL_UNCHANGED : NS_INSTALL_NEW, NULL);
+		}
 		free(path);
 	}
 }

@@ -25,12 +25,16 @@ struct ns_vctx {
 	json_t *files;             /* canonical path -> {"size", "sha256"?} (regular files) */
 	json_t *seen;              /* canonical path of every file entry -> true */
 	json_t *folded;            /* case-folded canonical path -> first path */
-	unsigned char *manifest;   /* package/package.json bytes */
+	char *top;                 /* the archive's one top-level folder, from its first
+	                            * valid entry; canonical paths name it "package/" */
+	unsigned char *manifest;   /* TOP/package.json bytes */
 	size_t manifest_len;
 	unsigned manifest_count;
 	json_t *manifest_json;     /* parsed manifest when valid */
 	int binding_gyp;           /* package/binding.gyp present */
-	json_t *bundled;           /* bundled package folder -> flags (integrity_bundled.c) */
+	json_t *bundled;           /* bundled package folder -> {flags, scripts} */
+	json_t *install;           /* [{package, script, command, change}]: the report's
+	                            * install_scripts, what npm runs at install */
 	uint64_t unpacked, compressed;
 	unsigned entries;
 	char sri[100], sha1[41];
@@ -59,16 +63,32 @@ int ns_walk_tarball(int fd, struct ns_vctx *v, struct ns_err *err);
  * relative to prev when prev is not NULL). */
 void ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev);
 
+/* Install-time code (integrity_manifest.c). The command npm runs at install for the
+ * lifecycle script name of manifest m, or NULL; a non-string value npm could still
+ * act on is "(not a string)". */
+const char *ns_install_command(const json_t *m, const char *name);
+/* 1 when npm runs node-gyp rebuild for a package folder with a binding.gyp: no install
+ * or preinstall script and no "gypfile": false. */
+int ns_gyp_runs(const json_t *m);
+enum ns_install_change { NS_INSTALL_NO_PREVIOUS, NS_INSTALL_UNCHANGED, NS_INSTALL_NEW,
+	NS_INSTALL_CHANGED };
+/* Judges one command npm runs at install: id is install.script or install.binding-gyp;
+ * pkg NULL for the package itself, else its bundled folder ("node_modules/x"); old is
+ * the previous version's command when it changed. Records it in v->install. */
+void ns_judge_install(struct ns_vctx *v, const char *id, const char *path, const char *pkg,
+    const char *script, const char *cmd, enum ns_install_change change, const char *old);
+
 /* Bundled packages (node_modules/ in the tarball, any depth): a package.json entry is
- * streamed into *out (NULL for every other entry) and judged at its end; binding.gyp is
- * noted per folder and judged after the walk by ns_check_bundled. */
+ * streamed into *out (NULL for every other entry) and read at its end; binding.gyp is
+ * noted per folder. ns_check_bundled judges them after the walk against the same
+ * folder in the previous version (prev may be NULL). */
 struct ns_bundled_pj;
 int ns_bundled_begin(struct ns_vctx *v, const char *canon, struct ns_bundled_pj **out,
     struct ns_err *err);
 int ns_bundled_feed(struct ns_bundled_pj *b, const void *buf, size_t n, struct ns_err *err);
 void ns_bundled_end(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path,
     int complete);
-void ns_check_bundled(struct ns_vctx *v);
+void ns_check_bundled(struct ns_vctx *v, const struct ns_vctx *prev);
 
 /* The approver's diff of cur against prev. NULL on OOM. */
 json_t *ns_diff_versions(const struct ns_vctx *prev, const struct ns_vctx *cur);

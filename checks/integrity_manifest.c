@@ -7,9 +7,12 @@
 #include "integrity_int.h"
 #include "npm_name.h"
 
-/* Lifecycle scripts npm runs when the package is installed (prepare: git installs). */
-static const char *const install_scripts[] = { "preinstall", "install", "postinstall",
-	"prepare" };
+/* Lifecycle scripts npm runs when it installs a package from a registry (prepare only
+ * for git, folder and link installs; never for what the registry serves). */
+static const char *const install_scripts[] = { "preinstall", "install", "postinstall" };
+
+/* What the report keeps of one command: bounded, the length says when it was cut. */
+#define INSTALL_COMMAND_MAX 2000
 
 static json_t *
 parse_manifest(struct ns_vctx *v)
@@ -39,50 +42,112 @@ parse_manifest(struct ns_vctx *v)
 	return m;
 }
 
-static int
-script_present(const json_t *manifest, const char *name)
+const char *
+ns_install_command(const json_t *m, const char *name)
 {
-	const json_t *s = json_object_get(json_object_get(manifest, "scripts"), name);
+	const json_t *scripts = json_object_get(m, "scripts"), *s;
 
-	return json_is_string(s) && json_string_length(s) > 0;
+	if (!json_is_object(scripts) || (s = json_object_get(scripts, name)) == NULL)
+		return NULL;
+	if (json_is_string(s))
+		return json_string_length(s) > 0 ? json_string_value(s) : NULL;
+	/* JavaScript truthiness: npm's `if (scripts.install)` sees these */
+	if (json_is_true(s) || json_is_object(s) || json_is_array(s) ||
+	    (json_is_number(s) && json_number_value(s) != 0))
+		return "(not a string)";
+	return NULL;
+}
+
+int
+ns_gyp_runs(const json_t *m)
+{
+	return ns_install_command(m, "install") == NULL &&
+	    ns_install_command(m, "preinstall") == NULL &&
+	    !json_is_false(json_object_get(m, "gypfile"));
+}
+
+static json_t *
+bounded_command(const char *cmd)
+{
+	char buf[INSTALL_COMMAND_MAX + 1];
+
+	snprintf(buf, sizeof(buf), "%s", cmd);
+	return ns_json_bytes(buf);
+}
+
+static const char *const change_text[] = {
+	[NS_INSTALL_NO_PREVIOUS] = "no previous version to compare with",
+	[NS_INSTALL_UNCHANGED] = "unchanged since the previous version",
+	[NS_INSTALL_NEW] = "new in this version",
+	[NS_INSTALL_CHANGED] = "changed since the previous version",
+};
+
+/* The rule: a command present is a warning (a failure when the scope denies install
+ * scripts); one that is new or changed relative to the previous version is also an
+ * install.new failure (a warning when the scope allows install scripts), so the
+ * approver never passes code that runs at install without seeing it. A bundled
+ * package without a previous version to compare with counts as new: the approver's
+ * diff never shows bundled code. */
+void
+ns_judge_install(struct ns_vctx *v, const char *id, const char *path, const char *pkg,
+    const char *script, const char *cmd, enum ns_install_change change, const char *old)
+{
+	int policy = v->o->install_scripts;
+	int is_new = change == NS_INSTALL_NEW || change == NS_INSTALL_CHANGED ||
+	    (pkg != NULL && change == NS_INSTALL_NO_PREVIOUS);
+	const char *label = pkg != NULL ? "bundled package " : "";
+	json_t *rec;
+
+	ns_finding(v, id, policy == NS_INSTALL_SCRIPTS_DENY ? "fail" : "warn", path,
+	    "%s%s%sinstall-time script '%s': %s (%s)", label, pkg != NULL ? pkg : "",
+	    pkg != NULL ? ": " : "", script, cmd, change_text[change]);
+	if (is_new)
+		ns_finding(v, "install.new", policy == NS_INSTALL_SCRIPTS_ALLOW ? "warn" : "fail",
+		    path, "%s%s%sinstall-time script '%s' is %s: %s%s%s%s", label,
+		    pkg != NULL ? pkg : "", pkg != NULL ? ": " : "", script,
+		    change == NS_INSTALL_CHANGED ? "changed" : "new", cmd,
+		    old != NULL ? " (was: " : "", old != NULL ? old : "", old != NULL ? ")" : "");
+	rec = json_pack("{s:s,s:s,s:o,s:I,s:s}", "package", pkg != NULL ? pkg : "",
+	    "script", script, "command", bounded_command(cmd), "length", (json_int_t)strlen(cmd),
+	    "change", is_new && change == NS_INSTALL_NO_PREVIOUS ? "new" :
+	    change == NS_INSTALL_NO_PREVIOUS ? "no previous" : change == NS_INSTALL_UNCHANGED ?
+	    "unchanged" : change == NS_INSTALL_NEW ? "new" : "changed");
+	if (rec == NULL || json_array_append_new(v->install, rec) != 0)
+		ns_finding(v, id, "fail", path, "out of memory recording an install-time script");
+}
+
+static enum ns_install_change
+compare(const char *cur, const char *old, int have_prev)
+{
+	if (!have_prev)
+		return NS_INSTALL_NO_PREVIOUS;
+	if (old == NULL)
+		return NS_INSTALL_NEW;
+	return strcmp(cur, old) == 0 ? NS_INSTALL_UNCHANGED : NS_INSTALL_CHANGED;
 }
 
 static void
 check_install_code(struct ns_vctx *v, const struct ns_vctx *prev)
 {
-	const char *status = v->o->allow_install_scripts ? "warn" : "fail";
-	const json_t *m = v->manifest_json;
+	const json_t *m = v->manifest_json, *pm = prev != NULL ? prev->manifest_json : NULL;
+	int have_prev = pm != NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof(install_scripts) / sizeof(install_scripts[0]); i++) {
-		const char *name = install_scripts[i];
-		const json_t *body;
+		const char *name = install_scripts[i], *cmd = ns_install_command(m, name), *old;
+		enum ns_install_change ch;
 
-		if (!script_present(m, name))
+		if (cmd == NULL)
 			continue;
-		body = json_object_get(json_object_get(m, "scripts"), name);
-		ns_finding(v, "install.script", status, "package/package.json",
-		    "install-time script '%s': %s", name, json_string_value(body));
-		if (prev != NULL && prev->manifest_json != NULL) {
-			const json_t *old = json_object_get(json_object_get(prev->manifest_json,
-			    "scripts"), name);
-
-			if (!json_is_string(old))
-				ns_finding(v, "install.new", status, "package/package.json",
-				    "install-time script '%s' is new in this version", name);
-			else if (!json_equal(old, body))
-				ns_finding(v, "install.new", status, "package/package.json",
-				    "install-time script '%s' changed since the previous version",
-				    name);
-		}
+		old = have_prev ? ns_install_command(pm, name) : NULL;
+		ch = compare(cmd, old, have_prev);
+		ns_judge_install(v, "install.script", "package/package.json", NULL, name, cmd, ch,
+		    ch == NS_INSTALL_CHANGED ? old : NULL);
 	}
-	if (v->binding_gyp) {
-		ns_finding(v, "install.binding-gyp", status, "package/binding.gyp",
-		    "binding.gyp: npm runs node-gyp rebuild at install");
-		if (prev != NULL && prev->manifest_json != NULL && !prev->binding_gyp)
-			ns_finding(v, "install.new", status, "package/binding.gyp",
-			    "binding.gyp is new in this version");
-	}
+	if (v->binding_gyp && ns_gyp_runs(m))
+		ns_judge_install(v, "install.binding-gyp", "package/binding.gyp", NULL, "install",
+		    "node-gyp rebuild (binding.gyp)", compare("", have_prev && prev->binding_gyp &&
+		    ns_gyp_runs(pm) ? "" : NULL, have_prev), NULL);
 }
 
 /* A string field held to a rule (npm name, strict version). */
@@ -98,6 +163,30 @@ check_field(struct ns_vctx *v, const char *key, const char *id,
 		    key);
 	else if (!valid(json_string_value(val), &why))
 		ns_finding(v, id, "fail", "package/package.json", "invalid %s \"%s\": %s", key,
+		    json_string_value(val), why);
+}
+
+/* The registry keeps old names that new packages may no longer take (buffer, punycode,
+ * JSONStream): a warning, as validate-npm-package-name says; its errors fail. */
+static void
+check_name(struct ns_vctx *v)
+{
+	const json_t *val = json_object_get(v->manifest_json, "name");
+	const char *why = NULL;
+	enum ns_npm_name_verdict verdict;
+
+	if (!json_is_string(val)) {
+		ns_finding(v, "manifest.name", "fail", "package/package.json",
+		    "package.json has no name string");
+		return;
+	}
+	verdict = ns_npm_name_check(json_string_value(val), &why);
+	if (verdict == NS_NAME_INVALID)
+		ns_finding(v, "manifest.name", "fail", "package/package.json",
+		    "invalid name \"%s\": %s", json_string_value(val), why);
+	else if (verdict == NS_NAME_EXISTING_ONLY)
+		ns_finding(v, "manifest.name", "warn", "package/package.json",
+		    "name \"%s\" is valid only for a package that already exists: %s",
 		    json_string_value(val), why);
 }
 
@@ -121,14 +210,14 @@ ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
 	if (v->aborted)
 		return;
 	if (v->manifest_count == 0) {
-		ns_finding(v, "manifest.present", "fail", NULL, "package/package.json is missing");
+		ns_finding(v, "manifest.present", "fail", NULL, "package.json is missing from the package folder");
 		return;
 	}
 	if (v->manifest == NULL) /* too large, already reported */
 		return;
 	if ((v->manifest_json = parse_manifest(v)) == NULL)
 		return;
-	check_field(v, "name", "manifest.name", ns_npm_name_valid);
+	check_name(v);
 	check_field(v, "version", "manifest.version", ns_strict_version_valid);
 	if (v->is_previous)
 		return;

@@ -47,16 +47,25 @@ ns_utf8_valid(const char *str, size_t n)
 	return 1;
 }
 
-int
-ns_tar_path_valid(const char *path, int is_dir, const char **why)
+size_t
+ns_tar_top_len(const char *path)
 {
-	size_t len = strlen(path), i;
+	const char *slash = strchr(path, '/');
+
+	return slash != NULL ? (size_t)(slash - path) : 0;
+}
+
+int
+ns_tar_path_valid(const char *path, const char *top, int is_dir, const char **why)
+{
+	size_t len = strlen(path), tl = strlen(top), i;
 	const char *seg;
 
 	if (path[0] == '/')
 		return (*why = "absolute path", 0);
-	if (strncmp(path, "package/", 8) != 0)
-		return (*why = "path not under package/", 0);
+	/* the top folder is judged by the same segment rules as the rest below */
+	if (tl == 0 || strncmp(path, top, tl) != 0 || (path[tl] != '/' && path[tl] != '\0'))
+		return (*why = "path not under the archive's one top-level folder", 0);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)path[i];
 
@@ -70,11 +79,13 @@ ns_tar_path_valid(const char *path, int is_dir, const char **why)
 	}
 	if (!ns_utf8_valid(path, len))
 		return (*why = "path is not valid UTF-8", 0);
-	if (is_dir && len > 8 && path[len - 1] == '/')
+	if ((tl == 1 && top[0] == '.') || (tl == 2 && top[0] == '.' && top[1] == '.'))
+		return (*why = "top-level folder is '.' or '..'", 0);
+	if (is_dir && len > tl + 1 && path[len - 1] == '/')
 		len--;
-	if (len == 8)
-		return is_dir ? 1 : (*why = "file entry named package/", 0);
-	for (seg = path + 8; seg < path + len;) {
+	if (len <= tl + 1)
+		return is_dir ? 1 : (*why = "file entry named like the package folder", 0);
+	for (seg = path + tl + 1; seg < path + len;) {
 		const char *end = memchr(seg, '/', (size_t)(path + len - seg));
 		size_t n;
 

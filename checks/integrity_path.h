@@ -8,10 +8,15 @@
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 int ns_utf8_valid(const char *s, size_t n);
 
-/* 1 when path is an acceptable effective tarball path: "package/" then relative
- * segments, none empty, "." or "..", no backslash, no NUL/C0/C1 control characters,
- * valid UTF-8. A directory entry may end in one '/'. Else 0 with *why set. */
-int ns_tar_path_valid(const char *path, int is_dir, const char **why);
+/* Length of path's first segment (the candidate package folder) when a '/' follows it,
+ * else 0. npm strips this one leading folder whatever its name ("package", "node"). */
+size_t ns_tar_top_len(const char *path);
+
+/* 1 when path is an acceptable effective tarball path: "TOP/" (top: the archive's one
+ * package folder) then relative segments, none empty, "." or "..", no backslash, no
+ * NUL/C0/C1 control characters, valid UTF-8. A directory entry may end in one '/'.
+ * Else 0 with *why set. */
+int ns_tar_path_valid(const char *path, const char *top, int is_dir, const char **why);
 
 /* Canonical form for duplicate detection: drops "." and empty segments and a trailing
  * '/'; ASCII case folded when fold is set. Returns a malloc'd string or NULL (OOM). */

@@ -190,7 +190,7 @@ report_missing(struct ns_vctx *v, const char *rel, const char *status, const cha
 	const char *why_not;
 
 	snprintf(tpath, sizeof(tpath), "package/%s", rel);
-	if (!ns_tar_path_valid(tpath, 0, &why_not)) /* e.g. "main": "../x" never leaves */
+	if (!ns_tar_path_valid(tpath, "package", 0, &why_not)) /* e.g. "main": "../x" never leaves */
 		return;
 	if (json_object_get(v->files, tpath) != NULL ||
 	    json_object_get(v->missing, tpath) != NULL)

@@ -101,6 +101,24 @@ pad_of(uint64_t size)
 	return (NS_TAR_BLOCK - size % NS_TAR_BLOCK) % NS_TAR_BLOCK;
 }
 
+/* The value of a pax size record: decimal digits, no leading zero, at most 2^53. */
+static int
+pax_size(struct ns_tarframe *t, const unsigned char *v, const unsigned char *end)
+{
+	uint64_t n = 0;
+
+	if (v == end || (*v == '0' && end - v > 1))
+		return -1;
+	for (; v < end; v++) {
+		if (*v < '0' || *v > '9' || n > (1ULL << 53) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*v - '0');
+	}
+	t->pax_size = n;
+	t->have_pax_size = 1;
+	return 0;
+}
+
 /* A pax body is records "LEN key=value\n" where LEN counts the whole record. */
 static int
 check_pax(struct ns_tarframe *t)
@@ -132,9 +150,10 @@ check_pax(struct ns_tarframe *t)
 		if (memchr(key, '\0', keylen) != NULL)
 			return fail(t, "tar.pax", "pax key contains NUL");
 #define KEY_IS(s) (keylen == sizeof(s) - 1 && memcmp(key, s, keylen) == 0)
-		/* A size override makes readers disagree about where the next header is. */
-		if (KEY_IS("size"))
-			return fail(t, "tar.pax", "pax 'size' record (size override) not allowed");
+		/* A size override makes readers disagree about where the next header is; the
+		 * old npm (node-tar 2) wrote a pax size equal to the header's: kept to compare. */
+		if (KEY_IS("size") && pax_size(t, eq + 1, rec + len - 1) != 0)
+			return fail(t, "tar.pax", "malformed pax 'size' record");
 		if (keylen >= 11 && memcmp(key, "GNU.sparse.", 11) == 0)
 			return fail(t, "entry.type", "pax GNU sparse file record");
 		if ((KEY_IS("path") || KEY_IS("linkpath")) &&
@@ -212,6 +231,11 @@ header(struct ns_tarframe *t)
 	case '5':
 		if (type == '5' && size != 0)
 			return fail(t, "tar.header", "directory entry with a size");
+		if (t->have_pax_size && t->pax_size != size)
+			return fail(t, "tar.pax", "pax 'size' record (%llu) differs from the header's "
+			    "size (%llu): readers would disagree where the next header is",
+			    (unsigned long long)t->pax_size, (unsigned long long)size);
+		t->have_pax_size = 0;
 		/* readers disagree on a file whose name ends in '/' (libarchive: a directory) */
 		if (type != '5' && !(t->pending_meta) && h[F_NAME] != '\0' &&
 		    h[F_NAME + strnlen((const char *)h + F_NAME, 100) - 1] == '/')

@@ -1,6 +1,7 @@
 /* Strict tar framing: walks the decompressed byte stream header by header, independently
  * of libarchive, so that what libarchive is lenient about (checksums, odd numbers, data
- * after the end-of-archive marker, pax size overrides) fails a check before libarchive
+ * after the end-of-archive marker, a pax size that differs from the header's) fails a
+ * check before libarchive
  * sees the bytes. It observes every byte exactly once, in order. */
 #ifndef NS_INTEGRITY_TARFRAME_H
 #define NS_INTEGRITY_TARFRAME_H
@@ -21,6 +22,8 @@ struct ns_tarframe {
 	size_t meta_len;
 	char meta_type;        /* 'x' or 'L' while collecting its body */
 	int pending_meta;      /* META_BIT()s of headers that still need their entry */
+	int have_pax_size;     /* the pending pax header has a size record ... */
+	uint64_t pax_size;     /* ... of this value, which must equal the entry's own */
 	int zero_blocks;
 	unsigned entries;      /* file and directory headers seen */
 	/* limits */

@@ -93,7 +93,9 @@ ns_vctx_init(struct ns_vctx *v, const struct ns_verify_opts *o, int is_previous,
 	v->generated = json_array();
 	v->missing = json_object();
 	v->bundled = json_object();
-	if (v->missing == NULL || v->bundled == NULL || v->findings == NULL || v->files == NULL ||
+	v->install = json_array();
+	if (v->missing == NULL || v->bundled == NULL || v->install == NULL ||
+	    v->findings == NULL || v->files == NULL ||
 	    v->folded == NULL || v->seen == NULL || v->generated == NULL)
 		return ns_fail(err, "out of memory");
 	return 0;
@@ -109,8 +111,10 @@ ns_vctx_free(struct ns_vctx *v)
 	json_decref(v->generated);
 	json_decref(v->missing);
 	json_decref(v->bundled);
+	json_decref(v->install);
 	json_decref(v->manifest_json);
 	free(v->manifest);
+	free(v->top);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -187,14 +191,60 @@ sink_end(struct ns_vctx *v, struct entry_sink *k, json_t *info, struct ns_err *e
 	return 0;
 }
 
+/* The archive's package folder: npm strips the first path component of every entry,
+ * whatever its name (the @types packages use "<name>/"), so the first entry valid under
+ * its own first component fixes it; every later entry must be under the same one. */
+static const char *
+package_top(struct ns_vctx *v, const char *path, int is_dir, const char **why, int *oom)
+{
+	size_t n = ns_tar_top_len(path);
+	char *cand;
+
+	*oom = 0;
+	*why = path[0] == '/' ? "absolute path" :
+	    "entry at the archive's root, outside a package folder";
+	if (n == 0 && is_dir) /* "package", the folder itself (older npm wrote it so) */
+		n = strlen(path);
+	if (v->top != NULL || n == 0)
+		return v->top;
+	if ((cand = strndup(path, n)) == NULL) {
+		*oom = 1;
+		return NULL;
+	}
+	if (ns_tar_path_valid(path, cand, is_dir, why))
+		v->top = cand;
+	else
+		free(cand);
+	return v->top;
+}
+
+/* Canonical path of an entry under the package folder, named "package/..." whatever the
+ * archive calls the folder, so that one name means one file in every later rule. */
+static char *
+package_canonical(const struct ns_vctx *v, const char *path, int under_top, int fold)
+{
+	size_t tl = v->top != NULL ? strlen(v->top) : 0, n;
+	char *tmp, *c;
+
+	if (!under_top || tl == 0)
+		return ns_path_canonical(path, fold);
+	n = strlen(path + tl) + sizeof("package");
+	if ((tmp = malloc(n)) == NULL)
+		return NULL;
+	snprintf(tmp, n, "package%s", path + tl);
+	c = ns_path_canonical(tmp, fold);
+	free(tmp);
+	return c;
+}
+
 /* Entry rules; returns 1 when the entry is a regular file whose data is to be read. */
 static int
 check_entry(struct ns_vctx *v, struct archive_entry *e, const char *path, char **canon_out)
 {
 	mode_t type = archive_entry_filetype(e);
-	const char *why;
+	const char *why, *top;
 	char *canon = NULL, *folded;
-	int valid;
+	int valid, oom;
 	json_t *first;
 
 	*canon_out = NULL;
@@ -215,14 +265,20 @@ check_entry(struct ns_vctx *v, struct archive_entry *e, const char *path, char *
 		ns_finding(v, "entry.type", "fail", path, "sparse file entry");
 		return 0;
 	}
-	valid = ns_tar_path_valid(path, type == AE_IFDIR, &why);
-	if (!valid)
+	top = package_top(v, path, type == AE_IFDIR, &why, &oom);
+	if (oom)
+		return -1;
+	if (top == NULL) {
+		valid = 0;
 		ns_finding(v, "entry.path", "fail", path, "%s", why);
+	} else if (!(valid = ns_tar_path_valid(path, top, type == AE_IFDIR, &why))) {
+		ns_finding(v, "entry.path", "fail", path, "%s", why);
+	}
 	if (type == AE_IFDIR)
 		return 0; /* tolerated, never needed */
 	/* duplicates are judged on the canonical form, so "package/./a" repeats "package/a" */
 	if (ns_utf8_valid(path, strlen(path))) {
-		if ((canon = ns_path_canonical(path, 0)) == NULL)
+		if ((canon = package_canonical(v, path, valid, 0)) == NULL)
 			return -1;
 		if (json_object_get(v->seen, canon) != NULL) {
 			ns_finding(v, "entry.duplicate", "fail", path,
@@ -236,7 +292,7 @@ check_entry(struct ns_vctx *v, struct archive_entry *e, const char *path, char *
 	}
 	if (!valid)
 		return 0;
-	if ((folded = ns_path_canonical(path, 1)) == NULL) {
+	if ((folded = package_canonical(v, path, 1, 1)) == NULL) {
 		free(canon);
 		return -1;
 	}

@@ -11,7 +11,8 @@
 #define SEMVER_MAX_LENGTH 256
 #define SEMVER_MAX_SAFE 9007199254740991ULL /* 2^53 - 1, JavaScript's Number.MAX_SAFE_INTEGER */
 
-/* Node core modules may not be used as new package names. */
+/* Node core modules may not be used as new package names (validate-npm-package-name's
+ * builtin list, less the names its other rules refuse: _http_*, "fs/promises", "node:*"). */
 static const char *const core_modules[] = {
 	"assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants",
 	"crypto", "dgram", "diagnostics_channel", "dns", "domain", "events", "fs", "http",
@@ -40,47 +41,80 @@ uri_safe_span(const char *s, size_t n)
 	return 1;
 }
 
-int
-ns_npm_name_valid(const char *name, const char **why)
+/* ASCII lower case of name in buf (cap > 0), for the case-insensitive comparisons. */
+static void
+lower(char *buf, size_t cap, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < cap && name[i] != '\0'; i++)
+		buf[i] = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
+	buf[i] = '\0';
+}
+
+/* validate-npm-package-name's errors, in its order; NULL when there is none. */
+static const char *
+name_error(const char *name)
+{
+	size_t len = strlen(name);
+	const char *slash = strchr(name, '/');
+	char low[16];
+
+	if (len == 0)
+		return "name is empty";
+	if (name[0] == '.' || name[0] == '_' || name[0] == '-')
+		return "name starts with '.', '_' or '-'";
+	/* String.prototype.trim: any leading or trailing white space (only ASCII can reach
+	 * here, every other byte is refused as not URL-safe below) */
+	if (strchr(" \t\n\v\f\r", name[0]) != NULL || strchr(" \t\n\v\f\r", name[len - 1]) != NULL)
+		return "name has leading or trailing spaces";
+	lower(low, sizeof(low), name);
+	if (len < sizeof(low) && (strcmp(low, "node_modules") == 0 || strcmp(low, "favicon.ico") == 0))
+		return "name is a reserved name";
+	if (uri_safe_span(name, len))
+		return NULL;
+	/* not URL-safe as a whole: only @scope/name, both parts URL-safe, may pass */
+	if (name[0] != '@' || slash == NULL || slash == name + 1 || slash[1] == '\0' ||
+	    strchr(slash + 1, '/') != NULL)
+		return "name has characters that are not URL-safe (or is not of the form @scope/name)";
+	if (slash[1] == '.')
+		return "scoped name part starts with '.'";
+	if (!uri_safe_span(name + 1, (size_t)(slash - name - 1)) ||
+	    !uri_safe_span(slash + 1, strlen(slash + 1)))
+		return "name has characters that are not URL-safe";
+	return NULL;
+}
+
+enum ns_npm_name_verdict
+ns_npm_name_check(const char *name, const char **why)
 {
 	size_t len = strlen(name), i;
 	const char *slash, *last;
+	char low[32];
 
-	if (len == 0)
-		return (*why = "name is empty", 0);
+	if ((*why = name_error(name)) != NULL)
+		return NS_NAME_INVALID;
+	/* the warnings: what new names may no longer be */
+	lower(low, sizeof(low), name);
+	for (i = 0; i < sizeof(core_modules) / sizeof(core_modules[0]); i++)
+		if (len < sizeof(low) && strcmp(low, core_modules[i]) == 0)
+			return (*why = "name is a Node.js core module name", NS_NAME_EXISTING_ONLY);
 	if (len > NPM_NAME_MAX)
-		return (*why = "name is longer than 214 characters", 0);
-	if (name[0] == '.' || name[0] == '_' || name[0] == '-')
-		return (*why = "name starts with '.', '_' or '-'", 0);
-	if (name[0] == ' ' || name[len - 1] == ' ')
-		return (*why = "name has leading or trailing spaces", 0);
+		return (*why = "name is longer than 214 characters", NS_NAME_EXISTING_ONLY);
 	for (i = 0; i < len; i++)
 		if (name[i] >= 'A' && name[i] <= 'Z')
-			return (*why = "name has uppercase letters", 0);
-	if (strcmp(name, "node_modules") == 0 || strcmp(name, "favicon.ico") == 0)
-		return (*why = "name is a reserved name", 0);
-	for (i = 0; i < sizeof(core_modules) / sizeof(core_modules[0]); i++)
-		if (strcmp(name, core_modules[i]) == 0)
-			return (*why = "name is a Node.js core module name", 0);
-	slash = strchr(name, '/');
+			return (*why = "name has capital letters", NS_NAME_EXISTING_ONLY);
+	slash = strrchr(name, '/');
 	last = slash != NULL ? slash + 1 : name;
 	if (strpbrk(last, "~'!()*") != NULL)
-		return (*why = "name has one of the characters ~'!()*", 0);
-	if (name[0] != '@') {
-		if (!uri_safe_span(name, len))
-			return (*why = "name has characters that are not URL-safe", 0);
-		return 1;
-	}
-	/* @scope/pkg: exactly one '/', both parts non-empty and URL-safe. */
-	if (slash == NULL || slash == name + 1 || slash[1] == '\0' ||
-	    strchr(slash + 1, '/') != NULL)
-		return (*why = "scoped name is not of the form @scope/name", 0);
-	if (!uri_safe_span(name + 1, (size_t)(slash - name - 1)) ||
-	    !uri_safe_span(slash + 1, strlen(slash + 1)))
-		return (*why = "name has characters that are not URL-safe", 0);
-	if (slash[1] == '.')
-		return (*why = "scoped name part starts with '.'", 0);
-	return 1;
+		return (*why = "name has one of the characters ~'!()*", NS_NAME_EXISTING_ONLY);
+	return NS_NAME_VALID;
+}
+
+int
+ns_npm_name_valid(const char *name, const char **why)
+{
+	return ns_npm_name_check(name, why) == NS_NAME_VALID;
 }
 
 static int

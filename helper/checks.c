@@ -176,8 +176,8 @@ child_checks(void *p, struct ns_err *err)
 	o.expect_shasum = a->shasum[0] ? a->shasum : NULL;
 	o.previous_fd = a->previous_fd;
 	o.source_dirfd = a->source_fd;
+	o.install_scripts = ns_config_install_scripts(a->cfg, a->name);
 	if (a->scope != NULL) {
-		o.allow_install_scripts = a->scope->allow_install_scripts;
 		if (a->scope->n_generated > 0)
 			o.generated = (const char *const *)a->scope->generated;
 	}

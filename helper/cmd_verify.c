@@ -22,7 +22,8 @@ verify_usage(void)
 {
 	fprintf(stderr, "usage: npm-release verify [--json] [--source DIR] [--previous FILE]\n"
 	    "         [--expect NAME@VERSION] [--integrity SRI] [--shasum HEX]\n"
-	    "         [--generated GLOB]... [--allow-install-scripts]\n"
+	    "         [--generated GLOB]... [--install-scripts review|allow|deny]\n"
+	    "         [--allow-install-scripts]\n"
 	    "         [--max-unpacked BYTES] [--max-entries N] [--max-ratio N] [--max-path N]\n"
 	    "         TARBALL|-\n");
 }
@@ -104,6 +105,7 @@ cmd_verify(int argc, char **argv)
 		{ "shasum", required_argument, NULL, 'h' },
 		{ "generated", required_argument, NULL, 'g' },
 		{ "allow-install-scripts", no_argument, NULL, 'a' },
+		{ "install-scripts", required_argument, NULL, 'I' },
 		{ "max-unpacked", required_argument, NULL, 'U' },
 		{ "max-entries", required_argument, NULL, 'E' },
 		{ "max-ratio", required_argument, NULL, 'R' },
@@ -125,7 +127,20 @@ cmd_verify(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 's': source = optarg; break;
 		case 'p': previous = optarg; break;
-		case 'a': o.allow_install_scripts = 1; break;
+		case 'a': o.install_scripts = NS_INSTALL_SCRIPTS_ALLOW; break;
+		case 'I':
+			if (strcmp(optarg, "review") == 0)
+				o.install_scripts = NS_INSTALL_SCRIPTS_REVIEW;
+			else if (strcmp(optarg, "allow") == 0)
+				o.install_scripts = NS_INSTALL_SCRIPTS_ALLOW;
+			else if (strcmp(optarg, "deny") == 0)
+				o.install_scripts = NS_INSTALL_SCRIPTS_DENY;
+			else {
+				fprintf(stderr, "npm-release verify: --install-scripts wants review, "
+				    "allow or deny\n");
+				return NS_EXIT_USAGE;
+			}
+			break;
 		case 'e':
 			if (split_expect(optarg, &o.expect_name, &o.expect_version) != 0) {
 				fprintf(stderr, "npm-release verify: --expect wants NAME@VERSION\n");

@@ -128,6 +128,18 @@ add_names(struct parse_ctx *c, char **names, size_t *count, const char *v)
 	return 1;
 }
 
+/* install_scripts = review|allow|deny; allow_install_scripts = yes (allow) | no (review). */
+static int
+parse_install_scripts(const char *name, const char *value)
+{
+	if (name[0] == 'a')
+		return strcmp(value, "yes") == 0 ? NS_INSTALL_SCRIPTS_ALLOW :
+		       strcmp(value, "no") == 0 ? NS_INSTALL_SCRIPTS_REVIEW : -1;
+	return strcmp(value, "review") == 0 ? NS_INSTALL_SCRIPTS_REVIEW :
+	       strcmp(value, "allow") == 0 ? NS_INSTALL_SCRIPTS_ALLOW :
+	       strcmp(value, "deny") == 0 ? NS_INSTALL_SCRIPTS_DENY : -1;
+}
+
 static int
 handle_scope(struct parse_ctx *c, const char *name, const char *value)
 {
@@ -153,11 +165,13 @@ handle_scope(struct parse_ctx *c, const char *name, const char *value)
 			return bad(c, "[%s] source must be an absolute path without '..'", c->section);
 		return set_str(&s->source, value) || bad(c, "out of memory");
 	}
-	if (strcmp(name, "allow_install_scripts") == 0) {
-		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
-			return bad(c, "[%s] allow_install_scripts: yes or no", c->section);
-		s->allow_install_scripts = value[0] == 'y';
-		return 1;
+	if (strcmp(name, "install_scripts") == 0 || strcmp(name, "allow_install_scripts") == 0) {
+		if (s->install_scripts >= 0)
+			return bad(c, "[%s] install_scripts set twice (allow_install_scripts is its "
+			              "older spelling)", c->section);
+		return (s->install_scripts = parse_install_scripts(name, value)) >= 0 ||
+		       bad(c, "[%s] %s: '%s' is not %s", c->section, name, value, name[0] == 'a' ?
+		           "yes or no" : "review, allow or deny");
 	}
 	if (strcmp(name, "generated") == 0)
 		return add_names(c, s->generated, &s->n_generated, value);
@@ -203,6 +217,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 			}
 			c->scope = &cfg->scopes[cfg->n_scopes++];
 			c->scope->audit_level = -1;
+			c->scope->install_scripts = -1;
 			c->scope->min_approvers = 1;
 			if (!set_str(&c->scope->pattern, pat))
 				return bad(c, "out of memory");
@@ -235,6 +250,9 @@ handler(void *user, const char *section, const char *name, const char *value)
 			cfg->audit_level = ns_severity_parse(value);
 			return cfg->audit_level >= 0 || bad(c, "audit_level: unknown level '%s'", value);
 		}
+		if (strcmp(name, "install_scripts") == 0)
+			return (cfg->install_scripts = parse_install_scripts(name, value)) >= 0 ||
+			       bad(c, "install_scripts: '%s' is not review, allow or deny", value);
 		if (strcmp(name, "check_user") == 0) {
 			if (strcmp(value, "root") == 0 || strlen(value) == 0 || strlen(value) > 32 ||
 			    strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(value))
@@ -598,6 +616,14 @@ ns_config_audit_level(const struct ns_config *cfg, const char *pkg)
 	const struct ns_scope *s = ns_config_scope(cfg, pkg);
 
 	return s != NULL && s->audit_level >= 0 ? s->audit_level : cfg->audit_level;
+}
+
+int
+ns_config_install_scripts(const struct ns_config *cfg, const char *pkg)
+{
+	const struct ns_scope *s = ns_config_scope(cfg, pkg);
+
+	return s != NULL && s->install_scripts >= 0 ? s->install_scripts : cfg->install_scripts;
 }
 
 int

@@ -16,6 +16,10 @@
 enum ns_registry_mode { NS_MODE_STAGE, NS_MODE_LOCAL };
 enum ns_registry_otp { NS_OTP_NONE, NS_OTP_STORED, NS_OTP_PROMPT, NS_OTP_WEB };
 enum ns_uv { NS_UV_DISCOURAGED, NS_UV_PREFERRED, NS_UV_REQUIRED };
+/* install_scripts: review = a new or changed install script fails, an unchanged one
+ * warns; allow = both warn (allow_install_scripts = yes); deny = any one fails. */
+enum ns_install_scripts { NS_INSTALL_SCRIPTS_REVIEW, NS_INSTALL_SCRIPTS_ALLOW,
+	NS_INSTALL_SCRIPTS_DENY };
 
 /* Who may approve which packages, matched by exact name, "@scope/" + "*" or "*". */
 struct ns_scope {
@@ -25,7 +29,7 @@ struct ns_scope {
 	unsigned factors;              /* 0 = the global set */
 	int audit_level;               /* -1 = the global level */
 	char *source;                  /* source checkout dir pattern (%n name, %v version) */
-	int allow_install_scripts;
+	int install_scripts;           /* enum ns_install_scripts, -1 = [npmstage]'s */
 	char *generated[NS_MAX_NAMES]; /* globs of generated files not compared to the source */
 	size_t n_generated;
 	unsigned min_approvers;        /* distinct approvers before the publish (1..8) */
@@ -55,6 +59,7 @@ struct ns_config {
 	char *ca_file;
 	unsigned registry_timeout;
 	int audit_level;
+	int install_scripts;           /* enum ns_install_scripts */
 	char *advisories[NS_MAX_ADVISORY_DIRS + 1]; /* NULL-terminated OSV dirs / index files */
 	size_t n_advisories;
 	int audit_bulk;                /* also ask the registry's bulk advisory endpoint */
@@ -90,6 +95,9 @@ unsigned ns_config_factors_for(const struct ns_config *cfg, const char *pkg);
 
 /* The audit level for pkg: the scope's, else the global one. */
 int ns_config_audit_level(const struct ns_config *cfg, const char *pkg);
+
+/* The install_scripts policy for a package (its scope's, else [npmstage]'s). */
+int ns_config_install_scripts(const struct ns_config *cfg, const char *pkg);
 
 /* Expands a scope's source pattern for name@version into out (name's '/' becomes
  * '+'); 0 on success, -1 when it does not fit or the result would leave the

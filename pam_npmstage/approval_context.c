@@ -160,6 +160,47 @@ summary_header(struct approval_context *ctx, const char *verb)
 	summary_add(ctx, "%s %s@%s (dist-tag %s, staged by %s)\n", verb, name, version, tag, by);
 }
 
+/* Install-time commands that are new or changed (or have no previous version to be
+ * compared with) are quoted whole, up to a bound, before anything else: the approver
+ * passes code that runs on every install only after reading it. */
+#define INSTALL_SHOWN_MAX 4
+#define INSTALL_QUOTE_MAX 600
+
+static void
+summary_install_scripts(struct approval_context *ctx, const json_t *list)
+{
+	static const char *const changes[] = { "new", "changed", "no previous" };
+	size_t i, c, shown = 0, more = 0;
+	const json_t *e;
+
+	json_array_foreach(list, i, e) {
+		const char *change = json_string_value(json_object_get(e, "change"));
+		const char *pkg = json_string_value(json_object_get(e, "package"));
+		const char *cmd = json_string_value(json_object_get(e, "command"));
+		char script[32], text[INSTALL_QUOTE_MAX + 300];
+
+		for (c = 0; c < 3 && (change == NULL || strcmp(change, changes[c]) != 0); c++)
+			;
+		if (c == 3)
+			continue; /* unchanged: already approved once */
+		if (shown == INSTALL_SHOWN_MAX) {
+			more++;
+			continue;
+		}
+		shown++;
+		ns_sanitize(script, sizeof(script), json_string_value(json_object_get(e, "script")) ?
+		            json_string_value(json_object_get(e, "script")) : "?");
+		summary_add(ctx, "  install-time script %s (%s, %lld bytes):\n", script, changes[c],
+		            (long long)json_integer_value(json_object_get(e, "length")));
+		snprintf(text, sizeof(text), "%s%s%s", pkg != NULL && pkg[0] ? pkg : "",
+		         pkg != NULL && pkg[0] ? ": " : "", cmd != NULL ? cmd : "?");
+		summary_quote(ctx, text, INSTALL_QUOTE_MAX);
+	}
+	if (more > 0)
+		summary_add(ctx, "  install-time scripts not shown here: %zu more (in the check "
+		                 "report)\n", more);
+}
+
 /* The report must hash to the recorded value and say "pass"; builds the summary. */
 static int
 report_passed(pam_handle_t *pamh, struct approval_context *ctx)
@@ -195,6 +236,7 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 	checks = json_object_get(rep, "checks");
 	summary_header(ctx, "Approve");
 	summary_add(ctx, "  integrity %s\n  sha1      %s\n", r->integrity, r->shasum);
+	summary_install_scripts(ctx, json_object_get(rep, "install_scripts"));
 	json_array_foreach(checks, i, c) {
 		const char *status = json_string_value(json_object_get(c, "status"));
 		const char *id = json_string_value(json_object_get(c, "id"));

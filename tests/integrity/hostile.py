@@ -33,6 +33,29 @@ def case(name, data, fails=(), warns=(), args=(), rc=None, check=None, previous=
                       check=check, previous=previous))
 
 
+def findings(rep, cid):
+    return [(x.get("path"), x["message"]) for x in rep["checks"] if x["id"] == cid]
+
+
+def names(cid, *wanted):
+    """Each (path, text) wanted is one finding of cid with that path and text."""
+    def check(rep):
+        got = findings(rep, cid)
+        for path, text in wanted:
+            if not any(p == path and text in m for p, m in got):
+                return "no %s finding at %s with %r (got %r)" % (cid, path, text, got)
+        return len(got) == len(wanted) or "%s findings %r" % (cid, got)
+    return check
+
+
+def all_of(rep, *checks):
+    for c in checks:
+        r = c(rep)
+        if r is not True:
+            return r
+    return True
+
+
 # --- honest shapes that must pass --------------------------------------------------
 case("ok-minimal", tar(ok_entries()))
 case("ok-record-padding", gz(ok_entries() + END + b"\0" * (10240 - 3 * 1024)))
@@ -99,6 +122,13 @@ case("tar-junk-after-end", tar(ok_entries(), end=END + b"\0" * 100 + b"\x01"),
 # --- pax / GNU tricks ---------------------------------------------------------------------
 case("pax-size-override", tar(entry(*PJ), pax([("size", "0")]),
                               entry("package/a.js", "hidden\n")), fails={"tar.pax"})
+# the old npm (node-tar 2, e.g. object-assign 4.1.0) wrote a pax size equal to the header's
+case("ok-pax-size-equal", tar(entry(*PJ), pax([("NODETAR.type", "File"), ("size", "7")]),
+                              entry("package/a.js", "hidden\n")))
+case("pax-size-malformed", tar(entry(*PJ), pax([("size", "07")]),
+                               entry("package/a.js", "hidden\n")), fails={"tar.pax"})
+case("pax-size-larger", tar(entry(*PJ), pax([("size", "1024")]),
+                            entry("package/a.js", "hidden\n")), fails={"tar.pax"})
 case("pax-global-header", tar(pax([("path", "package/x")], typeflag=b"g"), entry(*PJ)),
      fails={"tar.pax"})
 case("pax-malformed-record", tar(entry(*PJ), pax(b"99 path=package/x\n"),
@@ -145,6 +175,49 @@ case("path-not-utf8", tar(entry(*PJ), entry(b"package/a\xff.js", "x")), fails={"
 case("path-overlong-utf8", tar(entry(*PJ), entry(b"package/\xc0\xae\xc0\xae/x", "x")),
      fails={"entry.path"})
 
+# --- layout: one top-level folder, any name (npm strips it; @types/node uses node/) ----
+def types_shape(*extra, top="node"):
+    """The shape of the real @types/node tarball: directory entries, its own folder name."""
+    d = lambda p: header(p, typeflag=b"5", mode=0o755, uid=1001, gid=127)
+    return tar(d(top + "/"), entry(top + "/LICENSE", "MIT\n"), entry(top + "/README.md", "x\n"),
+               d(top + "/assert/"), entry(top + "/assert/strict.d.ts", "export {}\n"),
+               entry(top + "/package.json", manifest(name="@types/node", version="22.9.0")),
+               *extra)
+
+
+case("ok-layout-types-node", types_shape(),
+     check=lambda rep: (rep["package"]["name"] == "@types/node" and
+                        rep["unpacked"]["files"] == 4) or "manifest or files not read")
+case("ok-layout-previous-other-folder", types_shape(), check=lambda rep: "diff" in rep and not any(
+    rep["diff"]["files"][k] for k in ("added", "removed", "changed")) or "diff not empty",
+     previous=tar(*[entry("package/" + p, d) for p, d in (
+         ("LICENSE", "MIT\n"), ("README.md", "x\n"), ("assert/strict.d.ts", "export {}\n"),
+         ("package.json", manifest(name="@types/node", version="22.9.0")))]))
+# older npm wrote the folder's own entry without its '/' (combined-stream 1.0.7)
+case("ok-layout-folder-entry-no-slash", tar(header("package", typeflag=b"5", mode=0o755),
+                                            ok_entries()))
+case("layout-file-named-like-folder", tar(entry("package", "x"), ok_entries()),
+     fails={"entry.path"})
+case("layout-two-top-folders", types_shape(entry("package/evil.js", "pwn()\n")),
+     fails={"entry.path"})
+case("layout-root-entry", types_shape(entry("evil.js", "pwn()\n")), fails={"entry.path"})
+case("layout-root-entry-first", tar(entry("package.json", manifest()),
+                                    entry("node/package.json", manifest()), entry("node/a", "x")),
+     fails={"entry.path"}, check=names("entry.path", ("package.json", "archive's root")))
+case("layout-dot-top", tar(entry("./package.json", manifest()), entry(*IDX)),
+     fails={"entry.path", "manifest.present"})
+case("layout-dotdot-top", tar(entry("../package/package.json", manifest()), entry(*IDX)),
+     fails={"entry.path", "manifest.present"})
+case("layout-dotdot-under-folder", types_shape(entry("node/../../x", "x")), fails={"entry.path"})
+case("layout-control-in-folder", tar(entry("no\x1bde/package.json", manifest())),
+     fails={"entry.path", "manifest.present"})
+case("layout-dup-under-folder", types_shape(pax([("path", "node/package.json")]),
+                                            entry("node/other.json", manifest(name="evil"))),
+     fails={"entry.duplicate"})
+case("layout-manifest-nested-only", tar(entry("node/lib/package.json", manifest()),
+                                        entry("node/index.js", "x")),
+     fails={"manifest.present"})
+
 # --- duplicates ----------------------------------------------------------------------------
 case("dup-package-json", tar(entry(*PJ), entry("package/package.json",
                                                manifest(name="evil-pkg"))),
@@ -189,10 +262,13 @@ case("manifest-not-utf8", with_pj(b'{"name":"demo-pkg","version":"1.0.0","d":"\x
 case("manifest-too-large", with_pj(manifest(description=os.urandom(600000).hex())),
      fails={"manifest.json"})
 case("manifest-ok-bom", with_pj(b"\xef\xbb\xbf" + manifest().encode()))
-for nm, bad in (("uppercase", "Demo"), ("leading-dot", ".demo"), ("space", "de mo"),
-                ("core-module", "http"), ("reserved", "node_modules"), ("special", "demo!"),
-                ("too-long", "a" * 215), ("bad-scope", "@scope/a/b"), ("empty", "")):
+for nm, bad in (("leading-dot", ".demo"), ("space", "de mo"), ("reserved", "node_modules"),
+                ("reserved-case", "Node_Modules"), ("bad-scope", "@scope/a/b"), ("empty", "")):
     case("name-" + nm, with_pj(manifest(name=bad)), fails={"manifest.name"})
+# validate-npm-package-name's warnings: names the registry keeps for existing packages
+for nm, old in (("core-module", "buffer"), ("core-module-punycode", "punycode"),
+                ("uppercase", "JSONStream"), ("special", "demo!"), ("too-long", "a" * 215)):
+    case("name-existing-only-" + nm, with_pj(manifest(name=old)), warns={"manifest.name"})
 case("name-not-string", with_pj('{"name":1,"version":"1.0.0"}'), fails={"manifest.name"})
 case("name-scoped-ok", with_pj(manifest(name="@scope/demo.js")))
 for nm, bad in (("leading-zero", "1.02.3"), ("v-prefix", "v1.2.3"), ("two-parts", "1.2"),
@@ -207,19 +283,61 @@ case("expect-version-mismatch", tar(ok_entries()), fails={"manifest.expected"},
      args=["--expect", "demo-pkg@1.0.1"])
 case("expect-ok", tar(ok_entries()), args=["--expect", "demo-pkg@1.0.0"])
 
-# --- install-time code -----------------------------------------------------------------------
-SCRIPTED = with_pj(manifest(scripts={"postinstall": "node steal.js", "test": "tap"}))
-case("install-postinstall", SCRIPTED, fails={"install.script"})
-case("install-allowed-warns", SCRIPTED, warns={"install.script"},
-     args=["--allow-install-scripts"])
-case("install-preinstall-prepare", with_pj(manifest(scripts={"preinstall": "a", "prepare": "b"})),
-     fails={"install.script"})
-case("install-binding-gyp", tar(ok_entries(), entry("package/binding.gyp", "{}")),
-     fails={"install.binding-gyp"})
-case("install-new-vs-previous", SCRIPTED, fails={"install.script", "install.new"},
-     previous=tar(ok_entries()))
+# --- install-time code: what npm runs at a registry install (preinstall, install,
+# postinstall; node-gyp rebuild for a binding.gyp); a warning while unchanged relative to
+# --previous (or with none), install.new fails when added or changed ------------------
+def scripted(**scripts):
+    return with_pj(manifest(scripts=dict(scripts, test="tap")))
+
+
+def install_rec(change, command, package=""):
+    """The report's install_scripts lists the command with its change."""
+    def check(rep):
+        got = [(r["package"], r["change"], r["command"]) for r in rep.get("install_scripts", [])]
+        return (package, change, command) in got or "install_scripts %r" % got
+    return check
+
+
+SCRIPTED = scripted(postinstall="node steal.js")
+GYP = ("package/binding.gyp", "{}")
+case("install-postinstall-no-previous-warns", SCRIPTED, warns={"install.script"},
+     check=lambda rep: all_of(rep, names("install.script", (
+         "package/package.json", "'postinstall': node steal.js (no previous version")),
+         install_rec("no previous", "node steal.js")))
+case("install-preinstall-install-warn", scripted(preinstall="a", install="b"),
+     warns={"install.script"})
+case("ok-install-prepare-not-install-time", scripted(prepare="tsc", prepublishOnly="x"))
+case("install-non-string-value", with_pj('{"name":"demo-pkg","version":"1.0.0",'
+                                         '"scripts":{"postinstall":true}}'),
+     warns={"install.script"}, check=names("install.script", (
+         "package/package.json", "'postinstall': (not a string)")))
+case("install-denied", SCRIPTED, fails={"install.script"}, args=["--install-scripts", "deny"])
+case("install-binding-gyp-warns", tar(ok_entries(), entry(*GYP)),
+     warns={"install.binding-gyp"})
+case("install-binding-gyp-with-install-script", tar(entry(
+    "package/package.json", manifest(scripts={"install": "node-gyp-build"})), entry(*GYP)),
+     warns={"install.script"})
+case("ok-install-binding-gyp-gypfile-false",
+     tar(entry("package/package.json", manifest(gypfile=False)), entry(*GYP)))
+case("install-new-vs-previous", SCRIPTED, fails={"install.new"}, warns={"install.script"},
+     previous=tar(ok_entries()), check=lambda rep: all_of(rep, names("install.new", (
+         "package/package.json", "'postinstall' is new: node steal.js")),
+         install_rec("new", "node steal.js")))
+case("install-changed-vs-previous", SCRIPTED, fails={"install.new"}, warns={"install.script"},
+     previous=scripted(postinstall="node build.js"), check=names("install.new", (
+         "package/package.json", "is changed: node steal.js (was: node build.js)")))
+case("install-unchanged-vs-previous", SCRIPTED, warns={"install.script"}, previous=SCRIPTED,
+     check=lambda rep: all_of(rep, names("install.script", (
+         "package/package.json", "(unchanged since the previous version)")),
+         install_rec("unchanged", "node steal.js")))
+case("install-unchanged-denied", SCRIPTED, fails={"install.script"}, previous=SCRIPTED,
+     args=["--install-scripts", "deny"])
 case("install-new-allowed-still-called-out", SCRIPTED, warns={"install.script", "install.new"},
      previous=tar(ok_entries()), args=["--allow-install-scripts"])
+case("install-binding-gyp-new-vs-previous", tar(ok_entries(), entry(*GYP)),
+     fails={"install.new"}, warns={"install.binding-gyp"}, previous=tar(ok_entries()))
+case("install-binding-gyp-unchanged", tar(ok_entries(), entry(*GYP)),
+     warns={"install.binding-gyp"}, previous=tar(ok_entries(), entry(*GYP)))
 # --- install-time code in bundled dependencies (npm installs and runs them too) -----
 BUNDLING = manifest(dependencies={"rtevil": "1.0.0"}, bundleDependencies=["rtevil"])
 EVIL_PJ = manifest(name="rtevil", scripts={"postinstall": "node -e \"require('x')\""})
@@ -229,44 +347,21 @@ def bundled(*files):
     return tar(entry("package/package.json", BUNDLING), entry(*IDX), *[entry(*f) for f in files])
 
 
-def findings(rep, cid):
-    return [(x.get("path"), x["message"]) for x in rep["checks"] if x["id"] == cid]
-
-
-def names(cid, *wanted):
-    """Each (path, text) wanted is one finding of cid with that path and text."""
-    def check(rep):
-        got = findings(rep, cid)
-        for path, text in wanted:
-            if not any(p == path and text in m for p, m in got):
-                return "no %s finding at %s with %r (got %r)" % (cid, path, text, got)
-        return len(got) == len(wanted) or "%s findings %r" % (cid, got)
-    return check
-
-
-def all_of(rep, *checks):
-    for c in checks:
-        r = c(rep)
-        if r is not True:
-            return r
-    return True
-
-
 case("bundled-postinstall",
      bundled(("package/node_modules/rtevil/package.json", EVIL_PJ),
              ("package/node_modules/rtevil/index.js", "x\n")),
-     fails={"install.script"},
+     fails={"install.new"}, warns={"install.script"},
      check=names("install.script", ("package/node_modules/rtevil/package.json",
                                     "bundled package node_modules/rtevil: install-time "
                                     "script 'postinstall': node -e \"require('x')\"")))
 case("bundled-postinstall-allowed-warns",
      bundled(("package/node_modules/rtevil/package.json", EVIL_PJ)),
-     warns={"install.script"}, args=["--allow-install-scripts"])
+     warns={"install.script", "install.new"}, args=["--allow-install-scripts"])
 NESTED = "package/node_modules/a/node_modules/b/package.json"
 case("bundled-nested-install",
      bundled(("package/node_modules/a/package.json", manifest(name="a")),
              (NESTED, manifest(name="b", scripts={"install": "sh x.sh", "test": "t"}))),
-     fails={"install.script"},
+     fails={"install.new"}, warns={"install.script"},
      check=names("install.script", (NESTED, "node_modules/a/node_modules/b: install-time "
                                            "script 'install': sh x.sh")))
 SCOPED = "package/node_modules/@s/a/node_modules/@t/b/package.json"
@@ -274,7 +369,7 @@ case("bundled-scoped-preinstall",
      bundled(("package/node_modules/@s/a/package.json",
               manifest(name="@s/a", scripts={"preinstall": "pre"})),
              (SCOPED, manifest(name="@t/b", scripts={"postinstall": "post\x1b[2J"}))),
-     fails={"install.script"},
+     fails={"install.new"}, warns={"install.script"},
      check=names("install.script",
                  ("package/node_modules/@s/a/package.json", "'preinstall': pre"),
                  (SCOPED, "@t/b: install-time script 'postinstall': post\\x1b[2J")))
@@ -284,10 +379,10 @@ case("bundled-binding-gyp",
              ("package/node_modules/gyp-own/binding.gyp", "{}"),
              ("package/node_modules/gyp-own/package.json",
               manifest(name="gyp-own", scripts={"install": "prebuild-install"}))),
-     fails={"install.binding-gyp", "install.script"},
+     fails={"install.new"}, warns={"install.binding-gyp", "install.script"},
      check=lambda rep: all_of(rep, names("install.binding-gyp", (
          "package/node_modules/native/binding.gyp", "bundled package node_modules/native: "
-         "binding.gyp")), names("install.script", (
+         "install-time script 'install': node-gyp rebuild")), names("install.script", (
              "package/node_modules/gyp-own/package.json", "'install': prebuild-install"))))
 case("bundled-package-json-broken",
      bundled(("package/node_modules/x/package.json", '{"name":"x","scripts":')),
@@ -309,6 +404,20 @@ case("ok-bundled-without-scripts",
              ("package/node_modules/@s/lib/package.json", manifest(name="@s/lib")),
              ("package/node_modules/plain/lib/binding.gyp/x", "not a binding.gyp file"),
              ("package/lib/node_modules.js", "x\n")))
+RTEVIL = ("package/node_modules/rtevil/package.json", EVIL_PJ)
+case("bundled-unchanged-vs-previous-warns", bundled(RTEVIL), warns={"install.script"},
+     previous=bundled(RTEVIL), check=install_rec(
+         "unchanged", "node -e \"require('x')\"", "node_modules/rtevil"))
+case("bundled-changed-vs-previous", bundled(RTEVIL), fails={"install.new"},
+     warns={"install.script"}, previous=bundled((RTEVIL[0], manifest(
+         name="rtevil", scripts={"postinstall": "node ok.js"}))),
+     check=names("install.new", (RTEVIL[0], "is changed: node -e \"require('x')\" "
+                                 "(was: node ok.js)")))
+case("bundled-denied-even-unchanged", bundled(RTEVIL), fails={"install.script"},
+     previous=bundled(RTEVIL), args=["--install-scripts", "deny"])
+case("ok-bundled-binding-gyp-gypfile-false",
+     bundled(("package/node_modules/n/package.json", manifest(name="n", gypfile=False)),
+             ("package/node_modules/n/binding.gyp", "{}")))
 case("ok-bundled-previous-not-judged", tar(ok_entries()), previous=bundled(
     ("package/node_modules/rtevil/package.json", EVIL_PJ)))
 case("previous-other-package", tar(ok_entries()), fails={"previous.name"},

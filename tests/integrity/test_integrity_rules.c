@@ -43,6 +43,35 @@ test_names(void **state)
 	longname[214] = 'a';
 	longname[215] = '\0';
 	assert_false(ns_npm_name_valid(longname, &why));
+	assert_int_equal(ns_npm_name_check(longname, &why), NS_NAME_EXISTING_ONLY);
+}
+
+/* validate-npm-package-name 8.0.0: warnings are valid for existing packages, errors never */
+static void
+test_name_verdicts(void **state)
+{
+	static const char *const existing[] = { "buffer", "punycode", "string_decoder", "http",
+		"Buffer", "JSONStream", "demo!", "a~b", "a'b", "a(b)", "a*b", "@s/Upper",
+		"@s/x!", "@Scope/x" };
+	static const char *const invalid[] = { "", ".start", "_start", "-x", " lead",
+		"trail ", "node_modules", "Node_Modules", "FAVICON.ICO", "@scope", "@/x",
+		"@scope/", "@a/b/c", "a/b", "a b", "a%20b", "@s/.x", "caf\xc3\xa9", "a\tb",
+		"@s/a b", "a@b" };
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof(existing) / sizeof(existing[0]); i++) {
+		why = NULL;
+		assert_int_equal(ns_npm_name_check(existing[i], &why), NS_NAME_EXISTING_ONLY);
+		assert_non_null(why);
+	}
+	for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		why = NULL;
+		assert_int_equal(ns_npm_name_check(invalid[i], &why), NS_NAME_INVALID);
+		assert_non_null(why);
+	}
+	assert_int_equal(ns_npm_name_check("@s/_x", &why), NS_NAME_VALID);
+	assert_int_equal(ns_npm_name_check("example.com", &why), NS_NAME_VALID);
 }
 
 static void
@@ -84,12 +113,23 @@ test_paths(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(ns_tar_path_valid(good[i], 0, &why));
+		assert_true(ns_tar_path_valid(good[i], "package", 0, &why));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_false(ns_tar_path_valid(bad[i], 0, &why));
-	assert_true(ns_tar_path_valid("package/", 1, &why));
-	assert_true(ns_tar_path_valid("package/lib/", 1, &why));
-	assert_false(ns_tar_path_valid("package/lib//", 1, &why));
+		assert_false(ns_tar_path_valid(bad[i], "package", 0, &why));
+	assert_true(ns_tar_path_valid("package/", "package", 1, &why));
+	assert_true(ns_tar_path_valid("package/lib/", "package", 1, &why));
+	assert_false(ns_tar_path_valid("package/lib//", "package", 1, &why));
+	/* any one top-level folder, as npm strips it (@types/node: node/) */
+	assert_true(ns_tar_path_valid("node/index.d.ts", "node", 0, &why));
+	assert_true(ns_tar_path_valid("node/", "node", 1, &why));
+	assert_false(ns_tar_path_valid("package/index.js", "node", 0, &why));
+	assert_false(ns_tar_path_valid("nodejs/index.js", "node", 0, &why));
+	assert_false(ns_tar_path_valid("node/../x", "node", 0, &why));
+	assert_false(ns_tar_path_valid("../x", "..", 0, &why));
+	assert_false(ns_tar_path_valid("./x", ".", 0, &why));
+	assert_false(ns_tar_path_valid("node", "node", 0, &why));
+	assert_int_equal(ns_tar_top_len("node/a/b"), 4);
+	assert_int_equal(ns_tar_top_len("index.js"), 0);
 }
 
 static void
@@ -150,6 +190,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_name_verdicts),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_canonical),

@@ -69,6 +69,7 @@ new_user(const char *enrolment)
 const char *fixture_warning = "postinstall \\u001b[31m";
 const char *fixture_diff = "+1 file";
 const char *fixture_staged_by = "ci";
+const char *fixture_install = ""; /* ,"install_scripts":[...] in the report, or "" */
 
 /* A checked release with spooled bytes and a passing report, and an approval for user. */
 void
@@ -104,8 +105,8 @@ new_approval(struct fixture *fx, const char *user, const char *pkg, const char *
 	snprintf(report, sizeof(report),
 	         "{\"result\":\"%s\",\"checks\":[{\"id\":\"digest.sha1\",\"status\":\"pass\","
 	         "\"message\":\"ok\"},{\"id\":\"scripts.install\",\"status\":\"warn\","
-	         "\"message\":\"%s\"}],\"diff_summary\":\"%s\"}", result, fixture_warning,
-	         fixture_diff);
+	         "\"message\":\"%s\"}],\"diff_summary\":\"%s\"%s}", result, fixture_warning,
+	         fixture_diff, fixture_install);
 	assert_int_equal(ns_release_set_report(st, r.id, "checked", r.integrity, report, &err), 0);
 	ns_release_clear(&r);
 	assert_int_equal(ns_release_get(st, fx->release_id[0] ? fx->release_id : r.id, &r, &err), 0);

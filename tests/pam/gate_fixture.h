@@ -30,7 +30,7 @@ extern char work[512], conf[600], statedir[600], tokenfile[600];
 extern int next_user, next_release;
 /* What the next release's report and record quote from the package and the stager
  * (JSON string contents); the forgery test replaces them. */
-extern const char *fixture_warning, *fixture_diff, *fixture_staged_by;
+extern const char *fixture_warning, *fixture_diff, *fixture_staged_by, *fixture_install;
 
 void write_config(const char *factors, const char *extra);
 const char *new_user(const char *enrolment);

@@ -146,6 +146,45 @@ test_prompt_forgery(void **state)
 	                                "left-pad@1.3.1\\u202e\\u2066\\u0085  | ok\\x7f\\u2029x\n"));
 }
 
+/* An install-time script that is new or changed is shown whole (bounded) on its own
+ * quoted line, the bundled package named; an unchanged one is not repeated. */
+static void
+test_install_script_shown(void **state)
+{
+	struct pamfix_conv cs = { 0 };
+	struct fixture fx = { "", "" };
+	const char *user = new_user(NULL);
+	char install[2400] = ",\"install_scripts\":[{\"package\":\"\",\"script\":\"postinstall\","
+		"\"command\":\"node steal.js\\u001b[2J\\nApprove x\",\"length\":27,\"change\":\"new\"},"
+		"{\"package\":\"node_modules/a\",\"script\":\"install\",\"command\":\"sh b.sh\","
+		"\"length\":7,\"change\":\"changed\"},{\"package\":\"\",\"script\":\"preinstall\","
+		"\"command\":\"node unchanged.js\",\"length\":17,\"change\":\"unchanged\"},"
+		"{\"package\":\"\",\"script\":\"install\",\"length\":2000,\"change\":\"no previous\","
+		"\"command\":\"";
+	const char *line, *nl;
+
+	(void)state;
+	memset(install + strlen(install), 'x', 1000);
+	strcat(install, "\"}]");
+	fixture_install = install;
+	new_approval(&fx, user, "demo-pkg", "pass");
+	fixture_install = "";
+	cs.approval_id = fx.approval_id;
+	cs.code = code_at(steady_now());
+	run("npm-release", user, &cs, 0, PAM_SUCCESS, PAM_SUCCESS);
+	assert_int_equal(cs.tokens, 1);
+	assert_non_null(strstr(cs.text, "  install-time script postinstall (new, 27 bytes):\n"
+	                                "  | node steal.js\\x1b[2J\\nApprove x\n"));
+	assert_non_null(strstr(cs.text, "  install-time script install (changed, 7 bytes):\n"
+	                                "  | node_modules/a: sh b.sh\n"));
+	assert_null(strstr(cs.text, "unchanged.js"));
+	line = strstr(cs.text, "  install-time script install (no previous, 2000 bytes):\n  | xxx");
+	assert_non_null(line);
+	line = strchr(line, '\n') + 1;
+	nl = strchr(line, '\n');
+	assert_true(nl - line <= 4 + 600 && strncmp(nl - 3, "...", 3) == 0);
+}
+
 static void
 test_wrong_code(void **state)
 {
@@ -278,6 +317,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_good_code_releases_token_once, before_each),
 		cmocka_unit_test_setup(test_prompt_forgery, before_each),
+		cmocka_unit_test_setup(test_install_script_shown, before_each),
 		cmocka_unit_test_setup(test_wrong_code, before_each),
 		cmocka_unit_test_setup(test_replayed_code, before_each),
 		cmocka_unit_test_setup(test_concurrent_replay, before_each),

@@ -93,6 +93,10 @@ test_refusals(void **state)
 		{ "[scope *]\napprovers = a\n[scope *]\napprovers = b\n", "twice" },
 		{ "[npmstage\n", "syntax" },
 		{ "[npmstage]\naudit_level = severe\n", "audit_level" },
+		{ "[npmstage]\ninstall_scripts = yes\n", "review, allow or deny" },
+		{ "[scope *]\ninstall_scripts = maybe\n", "review, allow or deny" },
+		{ "[scope *]\nallow_install_scripts = deny\n", "yes or no" },
+		{ "[scope *]\nallow_install_scripts = yes\ninstall_scripts = deny\n", "twice" },
 	};
 	struct ns_err err;
 	size_t i;
@@ -105,6 +109,31 @@ test_refusals(void **state)
 		if (strstr(err.msg, cases[i].needle) == NULL)
 			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, cases[i].needle);
 	}
+}
+
+/* install_scripts: [npmstage]'s for packages whose scope sets none; the older
+ * allow_install_scripts = yes|no is allow|review. */
+static void
+test_install_scripts(void **state)
+{
+	struct ns_err err;
+	struct ns_config *c = parse("[npmstage]\ninstall_scripts = deny\n"
+	                            "[scope @a/*]\napprovers = x\nallow_install_scripts = yes\n"
+	                            "[scope @b/*]\napprovers = x\nallow_install_scripts = no\n"
+	                            "[scope @c/*]\napprovers = x\ninstall_scripts = allow\n"
+	                            "[scope *]\napprovers = x\n", &err);
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(ns_config_install_scripts(c, "@a/p"), NS_INSTALL_SCRIPTS_ALLOW);
+	assert_int_equal(ns_config_install_scripts(c, "@b/p"), NS_INSTALL_SCRIPTS_REVIEW);
+	assert_int_equal(ns_config_install_scripts(c, "@c/p"), NS_INSTALL_SCRIPTS_ALLOW);
+	assert_int_equal(ns_config_install_scripts(c, "other"), NS_INSTALL_SCRIPTS_DENY);
+	ns_config_free(c);
+	c = parse("[scope *]\napprovers = x\n", &err);
+	assert_non_null(c);
+	assert_int_equal(ns_config_install_scripts(c, "other"), NS_INSTALL_SCRIPTS_REVIEW);
+	ns_config_free(c);
 }
 
 static void
@@ -167,6 +196,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_install_scripts),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_factor_names),
 		cmocka_unit_test(test_root_approver),

