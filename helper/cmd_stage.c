@@ -93,13 +93,13 @@ cmd_stage(int argc, char **argv)
 	static const struct option opts[] = { { "tag", required_argument, NULL, 't' },
 		                              { NULL, 0, NULL, 0 } };
 	const char *tag = "latest";
-	char shown[256];
+	char shown[256], tmp[64] = "";
 	struct session s;
 	struct ns_release r;
 	struct open_arg oa = { NULL, -1, 0 };
 	struct ns_err err;
 	sigset_t quiet, old;
-	int c, rc = NS_EXIT_FAIL, fd, spooled = 0, blocked = 0;
+	int c, rc = NS_EXIT_FAIL, fd = -1, spooled = 0, blocked = 0;
 
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
 		if (c == 't')
@@ -147,21 +147,26 @@ cmd_stage(int argc, char **argv)
 	}
 	memset(&r, 0, sizeof(r));
 	if (uuid_v4(r.id, sizeof(r.id), &err) != 0 ||
-	    spool_store_fd(s.st, r.id, oa.fd, r.integrity, r.shasum, &r.size, &err) != 0) {
+	    (fd = spool_copy_fd(s.st, oa.fd, r.integrity, r.shasum, &r.size, tmp, sizeof(tmp),
+	                        &err)) < 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}
-	spooled = 1;
-	fd = spool_open(s.st, r.id, &err);
-	if (fd < 0 || checks_identify(fd, r.name, sizeof(r.name), r.version, sizeof(r.version),
-	                              &err) != 0) {
+	/* Identified while still unnamed: a refusal, and a run killed while saying
+	 * so (SIGPIPE on a closed stderr), leave nothing in the spool. */
+	if (lseek(fd, 0, SEEK_SET) != 0 ||
+	    checks_identify(fd, r.name, sizeof(r.name), r.version, sizeof(r.version), &err) != 0) {
 		ns_sanitize(shown, sizeof(shown), oa.path);
 		fprintf(stderr, "npm-release: %s: %s\n", shown, err.msg);
-		if (fd >= 0)
-			close(fd);
 		goto out;
 	}
-	close(fd);
+	/* From the name to the record nothing is written to the caller. */
+	if (spool_commit(s.st, fd, tmp, r.id, &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		goto out;
+	}
+	tmp[0] = '\0';
+	spooled = 1;
 	snprintf(r.origin, sizeof(r.origin), NS_ORIGIN_LOCAL);
 	snprintf(r.tag, sizeof(r.tag), "%s", tag);
 	snprintf(r.staged_by, sizeof(r.staged_by), "%s", s.caller);
@@ -182,6 +187,10 @@ cmd_stage(int argc, char **argv)
 out:
 	if (spooled)
 		spool_remove(s.st, r.id);
+	if (fd >= 0) {
+		close(fd);
+		spool_discard(s.st, tmp);
+	}
 	if (oa.fd >= 0)
 		close(oa.fd);
 	session_close(&s);

@@ -294,6 +294,8 @@ static const struct {
 	{ RLIMIT_AS, "RLIMIT_AS (ulimit -v)", RLIM_INFINITY, (rlim_t)4 << 30 },
 	{ RLIMIT_RSS, "RLIMIT_RSS (ulimit -m)", RLIM_INFINITY, 0 },
 	{ RLIMIT_NOFILE, "RLIMIT_NOFILE (ulimit -n)", 1024, 256 },
+	/* a tiny stack is a segfault at a point the caller picks by its size */
+	{ RLIMIT_STACK, "RLIMIT_STACK (ulimit -s)", (rlim_t)8 << 20, (rlim_t)8 << 20 },
 	{ RLIMIT_NPROC, "RLIMIT_NPROC (ulimit -u)", RLIM_INFINITY, 0 },
 	{ RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK (ulimit -l)", 1024 * 1024, 0 },
 	{ RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING (ulimit -i)", 1024, 0 },
@@ -309,6 +311,9 @@ reset_limits(void)
 		return;
 	/* A file size limit then makes write fail with EFBIG, an error we handle. */
 	signal(SIGXFSZ, SIG_IGN);
+	/* So does a closed pipe on stdout or stderr (EPIPE): the caller could close
+	 * its end to have the kernel kill us half-way, at a message of its choice. */
+	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		rl.rlim_cur = rl.rlim_max = limits[i].want;
 		if (setrlimit(limits[i].resource, &rl) == 0 ||

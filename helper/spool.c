@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "nslog.h"
 #include "secure_file.h"
 #include "spool.h"
 
@@ -23,6 +25,29 @@ spool_shown(struct ns_state *st, char *buf, size_t cap)
  * where the file system lacks O_TMPFILE; one older than this was left by a
  * process killed there (by root or the OOM killer: the caller cannot signal us). */
 #define SPOOL_STALE_SECONDS 600
+
+/* <uuid>.tgz with no release record: a run killed between naming the file and
+ * recording it (only root or the OOM killer can: the window holds no output). */
+static int
+is_orphan(struct ns_state *st, const char *name)
+{
+	struct ns_release r;
+	struct ns_err err;
+	char id[NS_ID_MAX];
+	size_t n = strlen(name);
+	int k;
+
+	if (n != 36 + 4 || strcmp(name + 36, ".tgz") != 0 ||
+	    strspn(name, "0123456789abcdef-") != 36)
+		return 0;
+	memcpy(id, name, 36);
+	id[36] = '\0';
+	memset(&r, 0, sizeof(r));
+	k = ns_release_get(st, id, &r, &err);
+	if (k == 0)
+		ns_release_clear(&r);
+	return k == 1;
+}
 
 static void
 spool_sweep(struct ns_state *st)
@@ -38,11 +63,17 @@ spool_sweep(struct ns_state *st)
 		return;
 	}
 	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, ".incoming.", 10) != 0 ||
-		    fstatat(ns_state_spoolfd(st), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		int orphan = 0;
+		if (strncmp(e->d_name, ".incoming.", 10) != 0 && !(orphan = is_orphan(st, e->d_name)))
 			continue;
-		if (S_ISREG(sb.st_mode) && sb.st_mtime + SPOOL_STALE_SECONDS < time(NULL))
+		if (fstatat(ns_state_spoolfd(st), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISREG(sb.st_mode) && sb.st_mtime + SPOOL_STALE_SECONDS < time(NULL)) {
+			if (orphan)
+				ns_log(LOG_WARNING, "spool: removed %s, which no release record names",
+				       e->d_name);
 			unlinkat(ns_state_spoolfd(st), e->d_name, 0);
+		}
 	}
 	closedir(d);
 }
@@ -126,12 +157,11 @@ spool_discard(struct ns_state *st, const char *tmpname)
 }
 
 int
-spool_store_fd(struct ns_state *st, const char *id, int src_fd, char *sri, char *sha1,
-               long long *size, struct ns_err *err)
+spool_copy_fd(struct ns_state *st, int src_fd, char *sri, char *sha1, long long *size,
+              char *tmp, size_t tmpcap, struct ns_err *err)
 {
 	struct ns_digest *d = ns_digest_new();
 	unsigned char buf[65536];
-	char tmp[64];
 	long long total = 0;
 	ssize_t n, w, off;
 	int fd;
@@ -146,7 +176,7 @@ spool_store_fd(struct ns_state *st, const char *id, int src_fd, char *sri, char 
 			return ns_fail(err, "tarball larger than %lld bytes", NS_TARBALL_MAX);
 		}
 	}
-	fd = spool_tmp_open(st, tmp, sizeof(tmp), err);
+	fd = spool_tmp_open(st, tmp, tmpcap, err);
 	if (fd < 0) {
 		ns_digest_free(d);
 		return -1;
@@ -183,12 +213,9 @@ spool_store_fd(struct ns_state *st, const char *id, int src_fd, char *sri, char 
 		ns_fail(err, "digest failed");
 		goto fail;
 	}
-	if (spool_commit(st, fd, tmp, id, err) != 0)
-		goto fail;
-	close(fd);
 	ns_digest_free(d);
 	*size = total;
-	return 0;
+	return fd;
 fail:
 	close(fd);
 	spool_discard(st, tmp);

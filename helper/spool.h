@@ -17,9 +17,14 @@ int spool_commit(struct ns_state *st, int fd, const char *tmpname, const char *i
                  struct ns_err *err);
 void spool_discard(struct ns_state *st, const char *tmpname);
 
-/* Copies src_fd into spool/<id>.tgz while digesting. */
-int spool_store_fd(struct ns_state *st, const char *id, int src_fd, char *sri, char *sha1,
-                   long long *size, struct ns_err *err);
+/* Copies src_fd into a fresh spool temporary while digesting; returns its fd, not
+ * yet named (tmp receives spool_tmp_open's name): the caller checks it, then
+ * spool_commit()s it under the release id and records the release at once, or
+ * closes it and spool_discard()s tmp. A run that dies before the commit leaves
+ * nothing; one that dies between commit and record leaves an orphan that the
+ * next spool_tmp_open removes after ten minutes. */
+int spool_copy_fd(struct ns_state *st, int src_fd, char *sri, char *sha1, long long *size,
+                  char *tmp, size_t tmpcap, struct ns_err *err);
 
 /* Removes spool/<id>.tgz (a stage that failed after storing it). */
 void spool_remove(struct ns_state *st, const char *id);

@@ -76,3 +76,54 @@ contains "$OUT" "larger than"
 [ "$(spool_debris)" = 0 ] || attack_succeeded "spool debris after an oversized stage"
 expect_status 0 nr log --verify
 pass "a 600 MB file is refused up front; the ledger still verifies"
+
+# A closed pipe: the helper's refusal message would meet SIGPIPE, which the kernel
+# sends (so "the caller cannot signal us" does not cover it). Found by the
+# red-team pass: a refused stage killed there left its 300 MB copy in the spool,
+# named, unrecorded, swept by nothing. Now SIGPIPE is ignored, and a tarball is
+# identified before it gets a name.
+head -c 20000000 /dev/urandom > "$T/st/junk.tgz" && chmod 0644 "$T/st/junk.tgz"
+before=$(ls -A "$T/state/spool" | wc -l)
+cat > "$T/closedpipe.py" <<'PY'
+import os, signal, sys
+r, w = os.pipe()
+os.close(r)
+pid = os.fork()
+if pid == 0:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    os.dup2(w, 1)
+    os.dup2(w, 2)
+    os.execv(sys.argv[1], sys.argv[1:])
+os.close(w)
+_, status = os.waitpid(pid, 0)
+print("signal" if os.WIFSIGNALED(status) else "exit", os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
+PY
+how=$(as_user "$ST" /usr/bin/python3 "$T/closedpipe.py" "$NR" stage "$T/st/junk.tgz")
+echo "    | stage with stdout and stderr a closed pipe: $how"
+[ "$how" != "signal 13" ] || attack_succeeded "a closed pipe killed the privileged helper with SIGPIPE"
+[ "$(ls -A "$T/state/spool" | wc -l)" = "$before" ] ||
+	attack_succeeded "a refused stage left files in the spool: $(ls -A "$T/state/spool")"
+pass "stage to a closed pipe: $how, nothing left in the spool"
+# What only root or the OOM killer can leave (a kill between naming the copy and
+# recording it) is swept by the next stage once it is ten minutes old.
+ORPHAN=$T/state/spool/0b7a1c2e-0000-4000-8000-00000000dead.tgz
+head -c 1000 /dev/urandom > "$ORPHAN"
+touch -d '20 minutes ago' "$ORPHAN"
+as_user "$ST" "$NR" stage "$T/st/junk.tgz" >/dev/null 2>&1 || true
+[ ! -e "$ORPHAN" ] || attack_succeeded "an unrecorded spool file older than ten minutes survived the sweep"
+pass "an unrecorded spool file is swept once ten minutes old"
+
+# A tiny stack: a segfault at the point the caller picks by its size (the
+# red-team pass found `ulimit -s 72` crashed stage in the spool copy).
+for lim in "ulimit -S -s 72" "ulimit -s 72"; do
+	pack_pkg "stack-pkg-${lim//[^a-z0-9]/}" 1.0.0
+	cp "$TGZ" "$T/st/stack.tgz" && chmod 0644 "$T/st/stack.tgz"
+	rc=0
+	as_user "$ST" bash -c "$lim; exec '$NR' stage '$T/st/stack.tgz'" > "$T/stack.out" 2>&1 || rc=$?
+	sed 's/^/    | /' "$T/stack.out"
+	[ "$rc" -lt 128 ] || attack_succeeded "$lim crashed the helper (exit $rc)"
+	refused_or "$rc" 0 "$T/stack.out"
+	[ "$rc" = 0 ] || contains "$(cat "$T/stack.out")" "RLIMIT_STACK"
+	pass "$lim: exit $rc (0: reset and staged; 2: refused naming RLIMIT_STACK)"
+done
+
