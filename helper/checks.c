@@ -348,7 +348,9 @@ checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap, str
 		return -1;
 	n = json_string_value(json_object_get(m, "name"));
 	v = json_string_value(json_object_get(m, "version"));
-	if (n == NULL || !ns_npm_name_valid(n, &why) || strlen(n) >= ncap) {
+	/* Names valid only for existing packages (buffer, JSONStream) are theirs to
+	 * release; the registry refuses them for new packages, verify warns. */
+	if (n == NULL || ns_npm_name_check(n, &why) == NS_NAME_INVALID || strlen(n) >= ncap) {
 		json_decref(m);
 		return ns_fail(err, "package.json: name: %s", why);
 	}

@@ -56,3 +56,14 @@ expect_status 1 nr stage "$E2E_DIR/does-not-exist.tgz"
 contains "$OUT" "No such file"
 expect_status 1 nr stage /etc
 pass "unreadable or non-file stage inputs are refused"
+
+# A name valid only for packages that already exist (a Node.js core module name,
+# as buffer and punycode are) is the owner's to stage and release; verify warns.
+PUNY=$(source_dir punycode 9.9.9)
+fixture_package "$PUNY" punycode 9.9.9
+(cd "$PUNY" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack punycode"
+expect_status 0 nr stage "$E2E_DIR/punycode-9.9.9.tgz"
+contains "$OUT" "staged punycode@9.9.9"
+expect_status 0 nr verify "$E2E_DIR/punycode-9.9.9.tgz"
+contains "$OUT" "core module"
+pass "punycode (an existing package's core-module name) is staged; verify warns"

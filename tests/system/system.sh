@@ -333,5 +333,16 @@ expect_status 1 nr check-config
 once "root is listed as an approver" "root as an approver"
 once "group nsysnogroup, which does not exist" "a group that does not exist"
 write_conf
+# The check that could not run (advisories the check user cannot read) is on
+# record as an error, and nothing was asked or published.
+stage_pkg sys-noadv 1.0.0
+chmod 0700 "$ADVISORIES"
+code "$S1"
+expect_status 1 with_input "$CODE" as_user "$U1" "$NR" approve "$ID"
+chmod 0755 "$ADVISORIES"
+contains "$OUT" "checks could not run"
+last=$(sqlite3 "$T/state/state.db" "SELECT data FROM ledger WHERE event = 'check' ORDER BY seq DESC LIMIT 1")
+contains "$last" "\"id\":\"$ID\""
+contains "$last" '"result":"error"'
 expect_status 0 nr check-config
-pass "check-config: loose token file and folder, no check_user, unreadable or missing advisories, root approver, missing group: each once"
+pass "a check that could not run leaves a check entry with result error; check-config: loose token file and folder, no check_user, unreadable or missing advisories, root approver, missing group: each once"
