@@ -58,6 +58,7 @@ struct ns_config {
 	size_t n_advisories;
 	int audit_bulk;                /* also ask the registry's bulk advisory endpoint */
 	char *audit_exceptions;
+	char *osv_url;                 /* [audit] osv_url: OSV zip export for advisories update */
 	char *check_user;              /* the unprivileged user parsers run as (not root) */
 	char *debug_stop_at;           /* [debug] stop_at: approve step to SIGSTOP at, or NULL */
 	struct ns_scope *scopes;        /* n_scopes of them (grown as sections appear) */
