@@ -108,6 +108,9 @@ open_index(struct source *s, const char *path, const char **why, struct ns_err *
 		*why = "not an npm-release advisory index of this version";
 		return 1;
 	}
+	/* one read transaction for all lookups: one shared lock, not one per package */
+	if (advidx_exec(s->db, "BEGIN", err) < 0)
+		return -1;
 	if (sqlite3_prepare_v2(s->db, "SELECT id, package, severity, malware, url, summary, range,"
 	    " affected, file, file_ino, file_ctime FROM advisory WHERE package=?", -1, &s->q,
 	    NULL) != SQLITE_OK)

@@ -64,8 +64,10 @@ advidx_writer_open(struct advidx_writer *w, const char *out_path, struct ns_advi
 		return -1;
 	}
 	if (advidx_exec(w->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+	    "PRAGMA cache_size=-65536;"
 	    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	    "CREATE TABLE advisory(id TEXT NOT NULL, package TEXT NOT NULL,"
+	    /* rows are staged as read, then stored clustered by package (finish) */
+	    "CREATE TEMP TABLE staged(id TEXT NOT NULL, package TEXT NOT NULL,"
 	    " severity INTEGER NOT NULL, malware INTEGER NOT NULL, url TEXT NOT NULL,"
 	    " summary TEXT NOT NULL, range TEXT NOT NULL, affected TEXT NOT NULL,"
 	    " file TEXT, file_ino INTEGER, file_ctime INTEGER);"
@@ -77,7 +79,7 @@ advidx_writer_open(struct advidx_writer *w, const char *out_path, struct ns_advi
 		advidx_writer_abort(w);
 		return -1;
 	}
-	if (sqlite3_prepare_v2(w->db, "INSERT INTO advisory VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1,
+	if (sqlite3_prepare_v2(w->db, "INSERT INTO staged VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1,
 	    &w->ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO record VALUES(?,?,?)", -1, &w->rec,
 	    NULL) != SQLITE_OK) {
@@ -189,8 +191,16 @@ advidx_writer_finish(struct advidx_writer *w, const char *source, const char *or
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return ns_fail(err, "advisory index: %s", sqlite3_errmsg(w->db));
-	return advidx_exec(w->db, "CREATE INDEX advisory_package ON advisory(package); COMMIT;",
-	    err);
+	/* one B-tree keyed by package: a lookup is one descent and the package's rows
+	 * lie together, whatever the number of records */
+	return advidx_exec(w->db, "CREATE TABLE advisory(package TEXT NOT NULL,"
+	    " seq INTEGER NOT NULL, id TEXT NOT NULL, severity INTEGER NOT NULL,"
+	    " malware INTEGER NOT NULL, url TEXT NOT NULL, summary TEXT NOT NULL,"
+	    " range TEXT NOT NULL, affected TEXT NOT NULL, file TEXT, file_ino INTEGER,"
+	    " file_ctime INTEGER, PRIMARY KEY(package, seq)) WITHOUT ROWID;"
+	    "INSERT INTO advisory SELECT package, rowid, id, severity, malware, url, summary,"
+	    " range, affected, file, file_ino, file_ctime FROM staged ORDER BY package, rowid;"
+	    "DROP TABLE staged; COMMIT;", err);
 }
 
 /* Opens the index being replaced, read-only; NULL when there is none usable. */

@@ -152,6 +152,16 @@ load_events(const json_t *range, struct event *ev, size_t *nev, struct ns_err *e
 	return 0;
 }
 
+/* Entries an events array needs: its own length (load_events refuses an empty or
+ * oversized one before writing), not MAX_EVENTS, which costs ~1 MB per range. */
+static size_t
+events_cap(const json_t *range)
+{
+	size_t n = json_array_size(json_object_get(range, "events"));
+
+	return n == 0 || n > MAX_EVENTS ? 1 : n;
+}
+
 static int
 range_affects(const json_t *range, const char *lkavr, const struct ns_semver *v,
               struct ns_err *err)
@@ -160,7 +170,7 @@ range_affects(const json_t *range, const char *lkavr, const struct ns_semver *v,
 	size_t n = 0, i;
 	int affected = 0, has_limit = 0, below_limit = 0, closed = 0;
 
-	if ((ev = calloc(MAX_EVENTS, sizeof(*ev))) == NULL)
+	if ((ev = calloc(events_cap(range), sizeof(*ev))) == NULL)
 		return ns_fail(err, "out of memory");
 	if (load_events(range, ev, &n, err) < 0) {
 		free(ev);
@@ -260,7 +270,7 @@ ns_osv_affects(const struct ns_advisory *a, const struct ns_semver *v, struct ns
 static void
 render_range(const json_t *range, const char *lkavr, json_t *parts)
 {
-	struct event *ev = calloc(MAX_EVENTS, sizeof(*ev));
+	struct event *ev = calloc(events_cap(range), sizeof(*ev));
 	struct ns_err err;
 	size_t n = 0, i;
 	const char *open = NULL;
