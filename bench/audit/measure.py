@@ -1,0 +1,32 @@
+# bench/audit: runs a command N times in fresh processes and prints "BEST_MS MAX_RSS_KB"
+# (best wall time; the largest max RSS over the runs, from wait4 per process).
+# usage: python3 measure.py N [--evict FILE]... -- COMMAND ARGS...
+#   --evict FILE: before each run, drop FILE's pages from the page cache
+#   (posix_fadvise DONTNEED: a cold start for that file without root's drop_caches)
+import os, subprocess, sys, time
+
+args = sys.argv[1:]
+n = int(args.pop(0))
+evict = []
+while args and args[0] == "--evict":
+    args.pop(0)
+    evict.append(args.pop(0))
+assert args.pop(0) == "--"
+best, rss = None, 0
+for _ in range(n):
+    for f in evict:
+        fd = os.open(f, os.O_RDONLY)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+    t0 = time.monotonic()
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    t = (time.monotonic() - t0) * 1000
+    err = p.stderr.read()
+    code = os.waitstatus_to_exitcode(status)
+    if code > 1:
+        sys.stderr.write(err.decode(errors="replace"))
+        sys.exit(f"measure: {args[0]} exited {code}")
+    best = t if best is None or t < best else best
+    rss = max(rss, ru.ru_maxrss)
+print(f"{best:.0f} {rss}")
