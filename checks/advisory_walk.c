@@ -234,9 +234,11 @@ now_ns(void)
 static int
 unchanged_since_build(const char *dir, struct seen *built, struct seen *after, struct ns_err *err)
 {
+	struct timespec wait = { 0, RACY_NS };
 	int tries;
 	size_t k;
 
+	nanosleep(&wait, NULL); /* the rename just moved the directory's change time */
 	for (tries = 0; tries < 100; tries++) {
 		int64_t start = now_ns();
 		int racy = 0;
@@ -248,11 +250,7 @@ unchanged_since_build(const char *dir, struct seen *built, struct seen *after, s
 			racy |= after->dirs[k].ctime > start - RACY_NS;
 		if (!racy)
 			break;
-		{
-			struct timespec ts = { 0, RACY_NS };
-
-			nanosleep(&ts, NULL);
-		}
+		nanosleep(&wait, NULL);
 	}
 	if (tries == 100)
 		return ns_fail(err, "advisory directory %s keeps changing; index it again later", dir);
