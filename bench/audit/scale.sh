@@ -61,10 +61,10 @@ t0=$(ms); "$helper" -c "$tmp/npmstage.conf" advisories update --from "$tmp/big.z
 import=$((t1 - t0))
 
 a="$helper audit --json --level none --lockfile $tmp/lock.json --advisories"
-set -- $($measure 5 -- $a "$tmp/real"); w80=$1 m80=$2
-set -- $($measure 5 -- $a "$tmp/big"); wdir=$1 mdir=$2
-set -- $($measure 5 -- $a "$tmp/big.db"); wdb=$1 mdb=$2
-set -- $($measure 5 -- $a "$tmp/real+mal"); wrm=$1
+set -- $($measure 9 -- $a "$tmp/real"); w80=$1 m80=$2
+set -- $($measure 9 -- $a "$tmp/big"); wdir=$1 mdir=$2
+set -- $($measure 9 -- $a "$tmp/big.db"); wdb=$1 mdb=$2
+set -- $($measure 9 -- $a "$tmp/real+mal"); wrm=$1
 if sync && echo 3 > /proc/sys/vm/drop_caches 2> /dev/null; then
 	how="caches dropped (drop_caches) before each run"
 	cold() { # SOURCE
@@ -83,7 +83,7 @@ else
 fi
 
 echo
-echo "2,000-entry lockfile; best of 5 fresh processes; $records synthetic records"
+echo "2,000-entry lockfile; best of 9 fresh processes; $records synthetic records"
 printf '%-44s %8s %10s %8s\n' "advisories" "ms" "max RSS KB" "ratio"
 printf '%-44s %8s %10s %8s\n' "80 real records (directory, indexed)" "$w80" "$m80" 1.00
 printf '%-44s %8s %10s %8s\n' "$records records (directory, indexed)" "$wdir" "$mdir" "$(ratio "$wdir" "$w80")"
