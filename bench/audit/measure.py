@@ -1,5 +1,7 @@
-# bench/audit: runs a command N times in fresh processes and prints "BEST_MS MAX_RSS_KB"
-# (best wall time; the largest max RSS over the runs, from wait4 per process).
+# bench/audit: runs a command N times in fresh processes and prints
+# "BEST_WALL_MS MAX_RSS_KB BEST_CPU_MS": the best wall time, the largest max RSS over
+# the runs, and the best user+system CPU time (wait4 per process; CPU time is what
+# to compare on a machine shared with other work, wall time on a quiet one).
 # usage: python3 measure.py N [--evict FILE]... -- COMMAND ARGS...
 #   --evict FILE: before each run, drop FILE's pages from the page cache
 #   (posix_fadvise DONTNEED: a cold start for that file without root's drop_caches)
@@ -12,7 +14,7 @@ while args and args[0] == "--evict":
     args.pop(0)
     evict.append(args.pop(0))
 assert args.pop(0) == "--"
-best, rss = None, 0
+best, rss, cpu = None, 0, None
 for _ in range(n):
     for f in evict:
         fd = os.open(f, os.O_RDONLY)
@@ -29,4 +31,6 @@ for _ in range(n):
         sys.exit(f"measure: {args[0]} exited {code}")
     best = t if best is None or t < best else best
     rss = max(rss, ru.ru_maxrss)
-print(f"{best:.0f} {rss}")
+    c = (ru.ru_utime + ru.ru_stime) * 1000
+    cpu = c if cpu is None or c < cpu else cpu
+print(f"{best:.0f} {rss} {cpu:.0f}")
