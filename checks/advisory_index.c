@@ -16,7 +16,8 @@
 
 struct source {
 	sqlite3 *db;             /* index */
-	sqlite3_stmt *q;
+	sqlite3_stmt *q;         /* which kinds of rows a package has (pkgnames) */
+	sqlite3_stmt *qt[2];     /* its advisory rows, its malicious-package rows */
 	int topfd;               /* an indexed directory: checked row by row; else -1 */
 	char *dir;               /* the directory, to read it directly when stale */
 	struct ns_advisory *mem; /* a directory read directly */
@@ -52,7 +53,9 @@ static void
 source_clear(struct source *s)
 {
 	sqlite3_finalize(s->q);
-	s->q = NULL;
+	sqlite3_finalize(s->qt[0]);
+	sqlite3_finalize(s->qt[1]);
+	s->q = s->qt[0] = s->qt[1] = NULL;
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	s->db = NULL;
@@ -79,14 +82,36 @@ ns_advdb_close(struct ns_advdb *db)
 	free(db);
 }
 
+/* Asks the kernel to read the index's hot pages (package names, advisories) ahead,
+ * in one sequential sweep, rather than page by page as lookups fault them in. */
+static void
+read_ahead(sqlite3 *db, int fd, off_t size)
+{
+	char hot[64];
+	long long first, n, page = 0;
+	sqlite3_stmt *q;
+
+	if (advidx_meta(db, "hot_pages", hot, sizeof(hot)) < 0 ||
+	    sscanf(hot, "%lld %lld", &first, &n) != 2 || first < 0 || n <= 0)
+		return;
+	if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		page = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (page <= 0 || first > size / page || n > size / page)
+		return;
+	posix_fadvise(fd, (off_t)(first * page), (off_t)(n * page), POSIX_FADV_WILLNEED);
+}
+
 /* Opens an index read-only. 0 open; 1 not an index of this schema (*why says
  * so); -1 error. */
 static int
 open_index(struct source *s, const char *path, const char **why, struct ns_err *err)
 {
 	char v[32];
-	int fd;
+	int fd, i;
 	struct stat st;
+	static const char *const tables[2] = { "advisory", "malware" };
 
 	/* refuse anything but a regular file before SQLite sees it */
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
@@ -95,26 +120,38 @@ open_index(struct source *s, const char *path, const char **why, struct ns_err *
 		close(fd);
 		return ns_fail(err, "advisory index %s is not a regular file", path);
 	}
-	close(fd);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK)
+	    SQLITE_OK) {
+		close(fd);
 		return ns_fail(err, "advisory index %s: %s", path,
 		    s->db ? sqlite3_errmsg(s->db) : "?");
+	}
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
 	if (advidx_meta(s->db, "schema", v, sizeof(v)) < 0 || atoi(v) != ADVIDX_SCHEMA) {
+		close(fd);
 		*why = "not an npm-release advisory index of this version";
 		return 1;
 	}
+	read_ahead(s->db, fd, st.st_size);
+	close(fd);
 	/* one read transaction for all lookups: one shared lock, not one per package */
 	if (advidx_exec(s->db, "BEGIN", err) < 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, package, severity, malware, url, summary, range,"
-	    " affected, file, file_ino, file_ctime FROM advisory WHERE package=?", -1, &s->q,
+	if (sqlite3_prepare_v2(s->db, "SELECT kinds FROM pkgnames WHERE package=?", -1, &s->q,
 	    NULL) != SQLITE_OK)
 		return ns_fail(err, "advisory index %s: %s", path, sqlite3_errmsg(s->db));
+	for (i = 0; i < 2; i++) {
+		char sql[256];
+
+		snprintf(sql, sizeof(sql), "SELECT id, package, severity, malware, url, summary,"
+		    " range, affected, file, file_ino, file_ctime FROM %s WHERE package=?",
+		    tables[i]);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &s->qt[i], NULL) != SQLITE_OK)
+			return ns_fail(err, "advisory index %s: %s", path, sqlite3_errmsg(s->db));
+	}
 	return 0;
 }
 
@@ -348,40 +385,41 @@ push(struct ns_advisory **out, size_t *n, size_t *cap, struct ns_err *err)
 
 /* Whether the file an indexed row came from is unchanged (same inode, same ctime). */
 static int
-row_file_fresh(struct source *s)
+row_file_fresh(struct source *s, sqlite3_stmt *q)
 {
-	const char *f = (const char *)sqlite3_column_text(s->q, 8);
+	const char *f = (const char *)sqlite3_column_text(q, 8);
 	struct stat st;
 
 	return f != NULL && f[0] != '\0' && inside(f) &&
-	    sqlite3_column_type(s->q, 9) == SQLITE_INTEGER &&
+	    sqlite3_column_type(q, 9) == SQLITE_INTEGER &&
 	    fstatat(s->topfd, f, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-	    (sqlite3_int64)st.st_ino == sqlite3_column_int64(s->q, 9) &&
-	    advidx_ctime(&st) == sqlite3_column_int64(s->q, 10);
+	    (sqlite3_int64)st.st_ino == sqlite3_column_int64(q, 9) &&
+	    advidx_ctime(&st) == sqlite3_column_int64(q, 10);
 }
 
-/* 0 done; 1 an indexed directory's file changed (nothing added); -1 error. */
+/* The rows of one table for package. 0 done; 1 an indexed directory's file
+ * changed; -1 error. */
 static int
-lookup_index(struct source *s, const char *package, struct ns_advisory **out, size_t *n,
-             size_t *cap, struct ns_err *err)
+lookup_table(struct source *s, sqlite3_stmt *q, const char *package, struct ns_advisory **out,
+             size_t *n, size_t *cap, struct ns_err *err)
 {
 	int rc;
 
-	sqlite3_reset(s->q);
-	sqlite3_bind_text(s->q, 1, package, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s->q)) == SQLITE_ROW) {
-		if (s->topfd >= 0 && !row_file_fresh(s))
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, package, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (s->topfd >= 0 && !row_file_fresh(s, q))
 			return 1;
 		if (push(out, n, cap, err) < 0)
 			return -1;
-		if (sqlite3_column_type(s->q, 2) != SQLITE_INTEGER ||
-		    sqlite3_column_type(s->q, 3) != SQLITE_INTEGER ||
-		    ns_advisory_init(&(*out)[*n], (const char *)sqlite3_column_text(s->q, 0),
-		    (const char *)sqlite3_column_text(s->q, 1), sqlite3_column_int(s->q, 2),
-		    sqlite3_column_int(s->q, 3), (const char *)sqlite3_column_text(s->q, 4),
-		    (const char *)sqlite3_column_text(s->q, 5),
-		    (const char *)sqlite3_column_text(s->q, 6),
-		    (const char *)sqlite3_column_text(s->q, 7), err) < 0)
+		if (sqlite3_column_type(q, 2) != SQLITE_INTEGER ||
+		    sqlite3_column_type(q, 3) != SQLITE_INTEGER ||
+		    ns_advisory_init(&(*out)[*n], (const char *)sqlite3_column_text(q, 0),
+		    (const char *)sqlite3_column_text(q, 1), sqlite3_column_int(q, 2),
+		    sqlite3_column_int(q, 3), (const char *)sqlite3_column_text(q, 4),
+		    (const char *)sqlite3_column_text(q, 5),
+		    (const char *)sqlite3_column_text(q, 6),
+		    (const char *)sqlite3_column_text(q, 7), err) < 0)
 			return ns_fail(err, "advisory index holds a malformed entry for %.128s", package);
 		if (strcmp((*out)[*n].package, package) != 0) {
 			ns_advisory_clear(&(*out)[*n]);
@@ -391,6 +429,31 @@ lookup_index(struct source *s, const char *package, struct ns_advisory **out, si
 	}
 	if (rc != SQLITE_DONE)
 		return ns_fail(err, "advisory index: %s", sqlite3_errmsg(s->db));
+	return 0;
+}
+
+/* 0 done; 1 an indexed directory's file changed (nothing added); -1 error. */
+static int
+lookup_index(struct source *s, const char *package, struct ns_advisory **out, size_t *n,
+             size_t *cap, struct ns_err *err)
+{
+	int rc, kinds, i;
+
+	sqlite3_reset(s->q);
+	sqlite3_bind_text(s->q, 1, package, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s->q);
+	if (rc == SQLITE_DONE)
+		return 0; /* no advisory names this package */
+	if (rc != SQLITE_ROW || sqlite3_column_type(s->q, 0) != SQLITE_INTEGER)
+		return ns_fail(err, "advisory index: %s", rc == SQLITE_ROW ?
+		    "malformed package entry" : sqlite3_errmsg(s->db));
+	kinds = sqlite3_column_int(s->q, 0);
+	sqlite3_reset(s->q);
+	/* a kinds value out of range reads both tables: never fewer rows than exist */
+	for (i = 0; i < 2; i++)
+		if ((kinds & (1 << i)) || (kinds & ~3) || kinds == 0)
+			if ((rc = lookup_table(s, s->qt[i], package, out, n, cap, err)) != 0)
+				return rc;
 	return 0;
 }
 

@@ -71,7 +71,7 @@ advidx_writer_open(struct advidx_writer *w, const char *out_path, struct ns_advi
 	    " severity INTEGER NOT NULL, malware INTEGER NOT NULL, url TEXT NOT NULL,"
 	    " summary TEXT NOT NULL, range TEXT NOT NULL, affected TEXT NOT NULL,"
 	    " file TEXT, file_ino INTEGER, file_ctime INTEGER);"
-	    "CREATE TABLE record(id TEXT PRIMARY KEY, modified TEXT NOT NULL,"
+	    "CREATE TEMP TABLE staged_record(id TEXT PRIMARY KEY, modified TEXT NOT NULL,"
 	    " withdrawn INTEGER NOT NULL);"
 	    "CREATE TABLE dirstate(path TEXT PRIMARY KEY, ino INTEGER NOT NULL,"
 	    " ctime INTEGER NOT NULL);"
@@ -81,7 +81,7 @@ advidx_writer_open(struct advidx_writer *w, const char *out_path, struct ns_advi
 	}
 	if (sqlite3_prepare_v2(w->db, "INSERT INTO staged VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1,
 	    &w->ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO record VALUES(?,?,?)", -1, &w->rec,
+	    sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO staged_record VALUES(?,?,?)", -1, &w->rec,
 	    NULL) != SQLITE_OK) {
 		ns_fail(err, "advisory index: %s", sqlite3_errmsg(w->db));
 		advidx_writer_abort(w);
@@ -171,36 +171,78 @@ out:
 	return rc;
 }
 
+/* The advisory tables, in this order in the file: the package names (with the
+ * kinds of rows each has), the advisories, the malicious-package advisories, the
+ * records. The first two are what nearly every lookup reads; their byte range is
+ * kept in meta ("hot") so that a reader can ask for it to be read ahead at once,
+ * instead of one random read per package on a cold cache. */
+#define ADV_COLUMNS " seq INTEGER NOT NULL, id TEXT NOT NULL, severity INTEGER NOT NULL," \
+	" malware INTEGER NOT NULL, url TEXT NOT NULL, summary TEXT NOT NULL," \
+	" range TEXT NOT NULL, affected TEXT NOT NULL, file TEXT, file_ino INTEGER," \
+	" file_ctime INTEGER, PRIMARY KEY(package, seq)) WITHOUT ROWID;"
+#define ADV_SELECT " SELECT package, rowid, id, severity, malware, url, summary, range," \
+	" affected, file, file_ino, file_ctime FROM staged"
+
+static int
+page_count(sqlite3 *db, long long *n)
+{
+	sqlite3_stmt *q;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA main.page_count", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(q, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
 int
 advidx_writer_finish(struct advidx_writer *w, const char *source, const char *origin,
                      struct ns_err *err)
 {
 	sqlite3_stmt *q = NULL;
-	char built[32];
+	char built[32], hot[64];
+	long long p0 = 0, p1 = 0;
 	int rc;
 
 	snprintf(built, sizeof(built), "%lld", (long long)time(NULL));
+	if (page_count(w->db, &p0) < 0)
+		return ns_fail(err, "advisory index: %s", sqlite3_errmsg(w->db));
+	if (advidx_exec(w->db, "CREATE TABLE pkgnames(package TEXT PRIMARY KEY,"
+	    " kinds INTEGER NOT NULL) WITHOUT ROWID;"
+	    "INSERT INTO pkgnames SELECT package, max(malware = 0) | (max(malware <> 0) << 1)"
+	    " FROM staged GROUP BY package ORDER BY package;"
+	    "CREATE TABLE advisory(package TEXT NOT NULL," ADV_COLUMNS
+	    "INSERT INTO advisory" ADV_SELECT " WHERE malware = 0 ORDER BY package, rowid;",
+	    err) < 0)
+		return -1;
+	if (page_count(w->db, &p1) < 0)
+		return ns_fail(err, "advisory index: %s", sqlite3_errmsg(w->db));
+	if (advidx_exec(w->db, "CREATE TABLE malware(package TEXT NOT NULL," ADV_COLUMNS
+	    "INSERT INTO malware" ADV_SELECT " WHERE malware <> 0 ORDER BY package, rowid;"
+	    "CREATE TABLE record(id TEXT PRIMARY KEY, modified TEXT NOT NULL,"
+	    " withdrawn INTEGER NOT NULL) WITHOUT ROWID;"
+	    "INSERT INTO record SELECT * FROM staged_record ORDER BY id;"
+	    "DROP TABLE staged; DROP TABLE staged_record;", err) < 0)
+		return -1;
+	/* pages are appended as the tables grow: pkgnames and advisory lie in between */
+	snprintf(hot, sizeof(hot), "%lld %lld", p0, p1 - p0);
 	if (sqlite3_prepare_v2(w->db, "INSERT INTO meta VALUES('schema',?),('source',?),"
-	    "('origin',?),('built',?)", -1, &q, NULL) != SQLITE_OK)
+	    "('origin',?),('built',?),('hot_pages',?)", -1, &q, NULL) != SQLITE_OK)
 		return ns_fail(err, "advisory index: %s", sqlite3_errmsg(w->db));
 	sqlite3_bind_int(q, 1, ADVIDX_SCHEMA);
 	sqlite3_bind_text(q, 2, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, origin, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 4, built, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, hot, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return ns_fail(err, "advisory index: %s", sqlite3_errmsg(w->db));
-	/* one B-tree keyed by package: a lookup is one descent and the package's rows
-	 * lie together, whatever the number of records */
-	return advidx_exec(w->db, "CREATE TABLE advisory(package TEXT NOT NULL,"
-	    " seq INTEGER NOT NULL, id TEXT NOT NULL, severity INTEGER NOT NULL,"
-	    " malware INTEGER NOT NULL, url TEXT NOT NULL, summary TEXT NOT NULL,"
-	    " range TEXT NOT NULL, affected TEXT NOT NULL, file TEXT, file_ino INTEGER,"
-	    " file_ctime INTEGER, PRIMARY KEY(package, seq)) WITHOUT ROWID;"
-	    "INSERT INTO advisory SELECT package, rowid, id, severity, malware, url, summary,"
-	    " range, affected, file, file_ino, file_ctime FROM staged ORDER BY package, rowid;"
-	    "DROP TABLE staged; COMMIT;", err);
+	return advidx_exec(w->db, "COMMIT;", err);
 }
 
 /* Opens the index being replaced, read-only; NULL when there is none usable. */
