@@ -158,7 +158,6 @@ match_osv(struct audit *au, const json_t *installed, struct ns_err *err)
 
 	if (db == NULL)
 		return -1;
-	json_array_append_new(au->notes, json_pack("{s:s}", "advisories", ns_advdb_describe(db)));
 	json_object_foreach((json_t *)installed, name, versions) {
 		struct ns_advisory *adv;
 		size_t na, i, k;
@@ -188,6 +187,8 @@ match_osv(struct audit *au, const json_t *installed, struct ns_err *err)
 		}
 		ns_advisory_free_array(adv, na);
 	}
+	/* after the lookups: a directory index found stale on the way says so */
+	json_array_append_new(au->notes, json_pack("{s:s}", "advisories", ns_advdb_describe(db)));
 	rc = 0;
 out:
 	ns_advdb_close(db);

@@ -184,15 +184,22 @@ fill_prerelease(struct ns_semver *v, size_t *pos, const char *pre, size_t len)
 static int
 parse_trimmed(struct ns_semver *v, const char *s, size_t len, int flags)
 {
-	struct sre re;
+	/* compiled once per thread and kind: compiling costs more than matching, and an
+	 * audit parses a version per advisory event */
+	static _Thread_local struct sre cache[2];
+	static _Thread_local int ready[2];
+	int loose = (flags & NS_SEMVER_LOOSE) != 0;
 	struct sre_match m;
 	char head[80];
 	size_t pos;
 
 	memset(v, 0, sizeof(*v));
-	if (sre_compile(&re, (flags & NS_SEMVER_LOOSE) ? SP_LOOSE : SP_FULL) < 0)
-		return -1;
-	if (sre_search(&re, s, len, 0, &m) != 1)
+	if (!ready[loose]) {
+		if (sre_compile(&cache[loose], loose ? SP_LOOSE : SP_FULL) < 0)
+			return -1;
+		ready[loose] = 1;
+	}
+	if (sre_search(&cache[loose], s, len, 0, &m) != 1)
 		return -1;
 	if (parse_component(s + m.caps[2], (size_t)(m.caps[3] - m.caps[2]), &v->major) < 0 ||
 	    parse_component(s + m.caps[4], (size_t)(m.caps[5] - m.caps[4]), &v->minor) < 0 ||

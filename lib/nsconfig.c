@@ -291,6 +291,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 			cfg->audit_bulk = value[1] == 'n';
 			return 1;
 		}
+		if (strcmp(name, "osv_url") == 0) {
+			if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0)
+				return bad(c, "[audit] osv_url must be http:// or https://: '%s'", value);
+			return set_str(&cfg->osv_url, value) || bad(c, "out of memory");
+		}
 		if (strcmp(name, "exceptions") == 0) {
 			if (value[0] != '/')
 				return bad(c, "[audit] exceptions must be an absolute path");
@@ -517,6 +522,7 @@ ns_config_free(struct ns_config *cfg)
 	for (i = 0; i < cfg->n_advisories; i++)
 		free(cfg->advisories[i]);
 	free(cfg->audit_exceptions);
+	free(cfg->osv_url);
 	for (i = 0; i < cfg->n_scopes; i++) {
 		free(cfg->scopes[i].pattern);
 		for (j = 0; j < cfg->scopes[i].n_approvers; j++)

@@ -64,6 +64,7 @@ struct ns_config {
 	size_t n_advisories;
 	int audit_bulk;                /* also ask the registry's bulk advisory endpoint */
 	char *audit_exceptions;
+	char *osv_url;                 /* [audit] osv_url: OSV zip export for advisories update */
 	char *check_user;              /* the unprivileged user parsers run as (not root) */
 	int check_user_set;            /* named in the file (else "nobody", a finding) */
 	int root_may_approve;          /* uid 0 may be an approver (default no) */

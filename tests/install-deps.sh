@@ -14,6 +14,7 @@ packages=(
 	libcurl4-openssl-dev libjansson-dev libssl-dev zlib1g-dev libarchive-dev
 	libsqlite3-dev libinih-dev libqrencode-dev libcmocka-dev
 	ca-certificates curl openssl git
+	strace python3
 	pamtester sudo util-linux passwd
 	debhelper dpkg-dev lintian adduser
 )

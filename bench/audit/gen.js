@@ -2,7 +2,10 @@
 // Inputs for bench/audit: lockfiles of real package names (packages.tsv: the
 // most-downloaded npm packages, name and current version) and synthetic OSV sets.
 //   node gen.js lockfile N OUT      a lockfileVersion 3 tree of the first N names
-//   node gen.js osv COUNT DIR       COUNT synthetic GHSA-style records over those names
+//   node gen.js osv COUNT DIR [MAL]  COUNT synthetic GHSA-style records over those names,
+//                                   and MAL malicious-package records (MAL-*, as OpenSSF
+//                                   publishes them): mostly made-up typosquat names, a few
+//                                   naming real packages at versions nobody installs
 const fs = require('fs')
 const path = require('path')
 
@@ -54,7 +57,26 @@ if (mode === 'lockfile') {
     }
     fs.writeFileSync(path.join(out, `${id}.json`), JSON.stringify(rec, null, 2))
   }
+  const mal = Number(process.argv[5] || 0)
+  for (let i = 0; i < mal; i++) {
+    const real = rnd() < 0.01
+    const name = real ? pkgs[Math.floor(rnd() * pkgs.length)].name
+      : `${pkgs[Math.floor(rnd() * pkgs.length)].name.replace(/^@[^/]*\//, '')}-${Math.floor(rnd() * 1e9).toString(36)}`
+    const id = `MAL-${2022 + (i % 5)}-${i}`
+    const rec = {
+      modified: '2026-01-01T00:00:00Z', published: '2026-01-01T00:00:00Z', schema_version: '1.5.0', id,
+      summary: `Malicious code in ${name} (npm)`,
+      details: '\n---\n_-= Per source details. Do not edit below this line.=-_\n\n## Source: ossf-package-analysis\nThe package ran code at install time that exfiltrated data (bench/audit synthetic record).\n',
+      affected: [{
+        package: { ecosystem: 'npm', name },
+        ...(real ? { versions: [`${90 + Math.floor(rnd() * 9)}.0.0-mal`] } : { ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }] }),
+        database_specific: { cwes: [{ cweId: 'CWE-506', name: 'Embedded Malicious Code' }] },
+      }],
+      database_specific: { 'malicious-packages-origins': [{ source: 'ossf-package-analysis', sha256: '0'.repeat(64), import_time: '2026-01-01T00:00:00Z', modified_time: '2026-01-01T00:00:00Z', versions: ['1.0.0'] }] },
+    }
+    fs.writeFileSync(path.join(out, `${id}.json`), JSON.stringify(rec, null, 2))
+  }
 } else {
-  console.error('usage: node gen.js lockfile N OUT | osv COUNT DIR')
+  console.error('usage: node gen.js lockfile N OUT | osv COUNT DIR [MAL]')
   process.exit(2)
 }
