@@ -64,8 +64,6 @@ EOF
 
 	cp "$top/tests/integrity/fixtures/ms-2.1.3.tgz" "$T/ms-2.1.3.tgz"
 	chmod 0644 "$T/ms-2.1.3.tgz"
-	cp -r "$top/tests/audit/data/osv" "$T/osv"
-	chmod -R a+rX "$T/osv"
 	export NPMSTAGE_DEB_NS=1 T DEB
 	unshare --mount --propagation private true 2>/dev/null || fail "cannot create a mount namespace here"
 	unshare --mount --propagation private bash "$0"
@@ -85,7 +83,8 @@ SUFFIX=$RANDOM
 dpkg-query -W -f='${Status}' pam-npmstage 2>/dev/null | grep -q 'ok installed' &&
 	fail "pam-npmstage is installed on this host: the test needs a host without it"
 # Whatever a real installation left on this host goes, in the overlays only.
-rm -rf /etc/pam.d/npm-release /etc/sudoers.d/npm-release /etc/npmstage /var/lib/npmstage
+rm -rf /etc/pam.d/npm-release /etc/sudoers.d/npm-release /etc/npmstage /var/lib/npmstage \
+	/var/cache/npmstage
 
 out=$(dpkg -i "$DEB" 2>&1) || { printf '%s\n' "$out"; fail "dpkg -i"; }
 [ "$(dpkg-statoverride --list $NR)" = "root root 4755 $NR" ] ||
@@ -102,7 +101,9 @@ IFS=: read -r _ _ cuid _ _ chome cshell <<<"$(getent passwd npmstage-check)" || 
 for d in /var/lib/npmstage /etc/npmstage/tokens; do
 	[ "$(stat -c '%U %G %a' "$d")" = "root root 700" ] || fail "$d is $(stat -c '%U %G %a' "$d")"
 done
-pass "check user npmstage-check (system, nologin, no home); /var/lib/npmstage and /etc/npmstage/tokens root 0700"
+[ "$(stat -c '%U %G %a' /var/cache/npmstage)" = "root root 755" ] ||
+	fail "/var/cache/npmstage is $(stat -c '%U %G %a' /var/cache/npmstage 2>&1)"
+pass "check user npmstage-check (system, nologin, no home); /var/lib/npmstage and /etc/npmstage/tokens root 0700; /var/cache/npmstage 0755"
 for f in /etc/pam.d/npm-release /etc/sudoers.d/npm-release /etc/npmstage/npmstage.conf; do
 	[ ! -e "$f" ] || fail "the package created $f: enabling is the admin's step"
 done
@@ -121,8 +122,19 @@ APPROVER=ndebapp$SUFFIX
 useradd -M -s /usr/sbin/nologin -G release-managers "$APPROVER"
 cp "$EX/pam.d/npm-release" /etc/pam.d/npm-release
 sed -e "s|^url = .*|url = http://127.0.0.1:9/|" \
-    -e "s|^advisories = .*|advisories = $T/osv|" \
     -e '/^\[scope /,$d' "$EX/npmstage.conf" > /etc/npmstage/npmstage.conf
+# The example's advisories, filled as README says (an OSV export zip, here made
+# from the test records instead of downloaded).
+/usr/bin/python3 - "$top/tests/audit/data/osv" "$T/all.zip" <<'PY'
+import glob, os, sys, zipfile
+with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
+    for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.json"))):
+        z.write(f, os.path.basename(f))
+PY
+ADV=$(sed -n 's/^advisories = //p' /etc/npmstage/npmstage.conf)
+[ "$ADV" = /var/cache/npmstage/osv-npm.db ] || fail "the example's advisories is '$ADV'"
+out=$($NR advisories update --from "$T/all.zip" "$ADV" 2>&1) || { printf '%s\n' "$out"; fail "advisories update"; }
+printf '%s\n' "$out" | sed 's/^/    | /'
 printf '[scope *]\napprovers = %%release-managers\n' >> /etc/npmstage/npmstage.conf
 chmod 0644 /etc/npmstage/npmstage.conf
 printf 'token deb-test-release-%s\n' "$SUFFIX" | $NR token set || fail "token set"
@@ -149,7 +161,8 @@ dpkg-statoverride --list $NR >/dev/null && fail "purge left the statoverride"
 [ ! -e $NR ] && [ ! -e "$MOD" ] || fail "purge left the helper or the module"
 [ -d /var/lib/npmstage ] || fail "purge deleted the state (the ledger) without the admin"
 grep -q 'kept /var/lib/npmstage' <<<"$out" || fail "purge did not say it kept /var/lib/npmstage"
-pass "dpkg --purge removes the statoverride and the files, keeps the ledger and says so"
+[ ! -e /var/cache/npmstage ] || fail "purge left the advisory cache"
+pass "dpkg --purge removes the statoverride, the files and the advisory cache, keeps the ledger and says so"
 
 # An admin's own statoverride (here: only release-managers may run it) is kept.
 dpkg-statoverride --add root release-managers 4750 $NR
