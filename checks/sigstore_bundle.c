@@ -33,6 +33,7 @@ struct bundle {
 	size_t plen, siglen;
 	const char *keyid, *hint;
 	X509 *leaf;
+	const struct ns_regkey *regkey;
 	int64_t times[MAX_TLOG_ENTRIES];
 	size_t ntimes;
 	json_t *stmt;
@@ -168,12 +169,31 @@ verify_tlog(const json_t *vm, struct ctx *c, struct bundle *b, struct ns_err *er
 	return 0;
 }
 
-/* The signing key at every vouched time; for certificates also the SCTs. */
+/* The key the bundle names: the certificate's, or the registry key of the hint.
+ * Whether it is trusted at the signing time is key_trusted's question. */
 static EVP_PKEY *
-signing_key(struct ctx *c, struct bundle *b, struct ns_err *err)
+claimed_key(struct ctx *c, struct bundle *b, struct ns_err *err)
+{
+	if (b->leaf != NULL)
+		return X509_get0_pubkey(b->leaf);
+	if (b->keyid != NULL && strcmp(b->keyid, b->hint) != 0) {
+		ns_fail(err, "envelope keyid differs from the publicKey hint");
+		return NULL;
+	}
+	if ((b->regkey = ns_regkeys_find(c->keys, b->hint, "npm:attestations")) == NULL) {
+		ns_fail(err, "no npm:attestations registry key with keyid %.90s", b->hint);
+		return NULL;
+	}
+	return b->regkey->key;
+}
+
+/* The signing key at every vouched time; for certificates also the SCTs. */
+static int
+key_trusted(struct ctx *c, struct bundle *b, struct ns_err *err)
 {
 	char ts[32], s[32], e[32];
 	size_t i;
+	int ok;
 
 	if (b->leaf != NULL) {
 		X509 *issuer = NULL;
@@ -181,35 +201,22 @@ signing_key(struct ctx *c, struct bundle *b, struct ns_err *err)
 		for (i = 0; i < b->ntimes; i++) {
 			X509_free(issuer);
 			if (ns_cert_verify_chain(b->leaf, c->trust, b->times[i], &issuer, err) != 0)
-				return NULL;
+				return -1;
 		}
-		i = ns_cert_verify_sct(b->leaf, issuer, c->trust, err) == 0 &&
-		    ns_cert_identity(b->leaf, &b->id, err) == 0;
+		ok = ns_cert_verify_sct(b->leaf, issuer, c->trust, err) == 0 &&
+		     ns_cert_identity(b->leaf, &b->id, err) == 0;
 		X509_free(issuer);
-		return i ? X509_get0_pubkey(b->leaf) : NULL;
+		return ok ? 0 : -1;
 	}
-	if (b->keyid != NULL && strcmp(b->keyid, b->hint) != 0) {
-		ns_fail(err, "envelope keyid differs from the publicKey hint");
-		return NULL;
-	}
-	{
-		const struct ns_regkey *k = ns_regkeys_find(c->keys, b->hint, "npm:attestations");
-
-		if (k == NULL) {
-			ns_fail(err, "no npm:attestations registry key with keyid %.90s", b->hint);
-			return NULL;
+	for (i = 0; i < b->ntimes; i++)
+		if (b->times[i] < b->regkey->start || b->times[i] >= b->regkey->end) {
+			ns_time_format(b->times[i], ts);
+			ns_time_format(b->regkey->start, s);
+			ns_time_format(b->regkey->end, e);
+			return ns_fail(err, "registry key %.90s was not valid at the integrated time "
+			               "%s (valid %s .. %s)", b->hint, ts, s, e);
 		}
-		for (i = 0; i < b->ntimes; i++)
-			if (b->times[i] < k->start || b->times[i] >= k->end) {
-				ns_time_format(b->times[i], ts);
-				ns_time_format(k->start, s);
-				ns_time_format(k->end, e);
-				ns_fail(err, "registry key %.90s was not valid at the integrated time %s "
-				        "(valid %s .. %s)", b->hint, ts, s, e);
-				return NULL;
-			}
-		return k->key;
-	}
+	return 0;
 }
 
 static int
@@ -324,15 +331,15 @@ verify_bundle(struct ctx *c, const json_t *bj, const char *doc_ptype, int *ok, i
 	if ((b.version = media_version(str_at(bj, "mediaType"))) == 0)
 		ns_fail(&err, "bundle: unknown mediaType");
 	else if (parse_envelope(json_object_get(bj, "dsseEnvelope"), &b, &err) != 0 ||
-	         parse_material(vm, &b, &err) != 0 || verify_tlog(vm, c, &b, &err) != 0)
-		;
-	else if ((key = signing_key(c, &b, &err)) == NULL)
+	         parse_material(vm, &b, &err) != 0 || (key = claimed_key(c, &b, &err)) == NULL)
 		;
 	else if ((pae = ns_dsse_pae("application/vnd.in-toto+json", b.payload, b.plen,
 	                            &paelen)) == NULL)
 		ns_fail(&err, "out of memory");
 	else if (!ns_sig_ok(key, pae, paelen, b.sig, b.siglen))
 		ns_fail(&err, "envelope signature does not verify over the payload");
+	else if (verify_tlog(vm, c, &b, &err) != 0 || key_trusted(c, &b, &err) != 0)
+		;
 	else if (check_statement(c, &b, doc_ptype, &err) != 0 ||
 	         check_predicate(c, &b, &err) != 0)
 		;

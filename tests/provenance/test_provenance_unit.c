@@ -1,0 +1,222 @@
+/* Unit tests for the provenance parts the CLI tests cannot reach with real data:
+ * a real Fulcio certificate just outside its validity window at the signing time,
+ * RFC 6962 inclusion proofs over every index of trees of 1..33 leaves (paths computed
+ * from the RFC's PATH definition), DER UTF8String and base64 strictness, the DSSE PAE
+ * vector from the DSSE specification. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "sigstore.h"
+
+static X509 *
+leaf_of(const char *bundle_path, int64_t *itime)
+{
+	json_t *j = json_load_file(bundle_path, 0, NULL);
+	const json_t *vm = json_object_get(j, "verificationMaterial");
+	const char *b64 = json_string_value(json_object_get(json_object_get(vm, "certificate"),
+	                                                    "rawBytes"));
+	unsigned char *der;
+	const unsigned char *p;
+	size_t n;
+	X509 *x;
+
+	assert_non_null(b64);
+	assert_int_equal(ns_b64_decode(b64, strlen(b64), &der, &n), 0);
+	p = der;
+	x = d2i_X509(NULL, &p, (long)n);
+	assert_non_null(x);
+	*itime = strtoll(json_string_value(json_object_get(json_array_get(
+	    json_object_get(vm, "tlogEntries"), 0), "integratedTime")), NULL, 10);
+	free(der);
+	json_decref(j);
+	return x;
+}
+
+static void
+cert_window(void **state)
+{
+	struct ns_trust t;
+	struct ns_err err = { "" };
+	X509 *leaf, *issuer = NULL;
+	int64_t it;
+
+	(void)state;
+	assert_int_equal(ns_trust_load(SRCDIR "/tests/provenance/data/trust/trusted_root.json",
+	                               &t, &err), 0);
+	leaf = leaf_of(SRCDIR "/tests/provenance/data/npm/sigstore@5.0.0/provenance.sigstore.json",
+	               &it);
+	assert_int_equal(ns_cert_verify_chain(leaf, &t, it, &issuer, &err), 0);
+	assert_int_equal(ns_cert_verify_sct(leaf, issuer, &t, &err), 0);
+	X509_free(issuer);
+	/* Fulcio leaves live ten minutes: an hour later and a minute before are outside */
+	assert_int_equal(ns_cert_verify_chain(leaf, &t, it + 3600, &issuer, &err), -1);
+	assert_non_null(strstr(err.msg, "certificate has expired"));
+	assert_int_equal(ns_cert_verify_chain(leaf, &t, it - 60, &issuer, &err), -1);
+	assert_non_null(strstr(err.msg, "certificate is not yet valid"));
+	/* the old CA (2021..2022) does not cover 2026 and cannot be used instead */
+	t.cas[1].end = it - 1;
+	assert_int_equal(ns_cert_verify_chain(leaf, &t, it, &issuer, &err), -1);
+	X509_free(leaf);
+	ns_trust_free(&t);
+}
+
+/* RFC 6962 §2.1: MTH and PATH, straight from the definitions. */
+static void
+leaf_hash(unsigned i, unsigned char out[32])
+{
+	unsigned char b[5] = { 0, (unsigned char)i, (unsigned char)(i >> 8), 7, 9 };
+
+	EVP_Digest(b, sizeof(b), out, NULL, EVP_sha256(), NULL);
+}
+
+static unsigned
+split(unsigned n)
+{
+	unsigned k = 1;
+
+	while (k * 2 < n)
+		k *= 2;
+	return k;
+}
+
+static void
+mth(unsigned lo, unsigned n, unsigned char out[32])
+{
+	unsigned char b[65];
+	unsigned k;
+
+	if (n == 1) {
+		leaf_hash(lo, out);
+		return;
+	}
+	k = split(n);
+	b[0] = 1;
+	mth(lo, k, b + 1);
+	mth(lo + k, n - k, b + 33);
+	EVP_Digest(b, sizeof(b), out, NULL, EVP_sha256(), NULL);
+}
+
+static size_t
+path(unsigned m, unsigned lo, unsigned n, unsigned char (*out)[32])
+{
+	unsigned k;
+	size_t c;
+
+	if (n == 1)
+		return 0;
+	k = split(n);
+	if (m < k) {
+		c = path(m, lo, k, out);
+		mth(lo + k, n - k, out[c]);
+	} else {
+		c = path(m - k, lo + k, n - k, out);
+		mth(lo, k, out[c]);
+	}
+	return c + 1;
+}
+
+static void
+merkle(void **state)
+{
+	unsigned char p[16][32], root[32], leaf[32];
+	unsigned n, m;
+	size_t np;
+
+	(void)state;
+	for (n = 1; n <= 33; n++) {
+		mth(0, n, root);
+		for (m = 0; m < n; m++) {
+			np = path(m, 0, n, p);
+			leaf_hash(m, leaf);
+			assert_true(ns_merkle_inclusion_ok(m, n, leaf, (const unsigned char (*)[32])p,
+			                                   np, root));
+			/* wrong index, wrong leaf, a flipped path hash, a short path */
+			if (n > 1)
+				assert_false(ns_merkle_inclusion_ok((m + 1) % n, n, leaf,
+				                                    (const unsigned char (*)[32])p, np, root));
+			leaf[0] ^= 1;
+			assert_false(ns_merkle_inclusion_ok(m, n, leaf, (const unsigned char (*)[32])p,
+			                                    np, root));
+			leaf[0] ^= 1;
+			if (np > 0) {
+				p[np - 1][5] ^= 1;
+				assert_false(ns_merkle_inclusion_ok(m, n, leaf,
+				                                    (const unsigned char (*)[32])p, np, root));
+				p[np - 1][5] ^= 1;
+				assert_false(ns_merkle_inclusion_ok(m, n, leaf,
+				                                    (const unsigned char (*)[32])p, np - 1, root));
+			}
+			assert_false(ns_merkle_inclusion_ok(m, m, leaf, (const unsigned char (*)[32])p,
+			                                    np, root));
+		}
+	}
+}
+
+static void
+der_and_base64(void **state)
+{
+	static const unsigned char ok[] = { 0x0c, 3, 'a', 'b', 'c' };
+	static const unsigned char trailing[] = { 0x0c, 2, 'a', 'b', 'c' };
+	static const unsigned char longform[] = { 0x0c, 0x81, 3, 'a', 'b', 'c' };
+	static const unsigned char ctrl[] = { 0x0c, 2, 'a', '\n' };
+	static const unsigned char ia5[] = { 0x16, 1, 'a' };
+	unsigned char *o;
+	char *s;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ns_der_utf8string(ok, sizeof(ok), &s), 0);
+	assert_string_equal(s, "abc");
+	free(s);
+	assert_int_equal(ns_der_utf8string(trailing, sizeof(trailing), &s), -1);
+	assert_int_equal(ns_der_utf8string(longform, sizeof(longform), &s), -1);
+	assert_int_equal(ns_der_utf8string(ctrl, sizeof(ctrl), &s), -1);
+	assert_int_equal(ns_der_utf8string(ia5, sizeof(ia5), &s), -1);
+	assert_int_equal(ns_der_utf8string(ok, 1, &s), -1);
+	assert_int_equal(ns_b64_decode("aGk=", 4, &o, &n), 0);
+	assert_int_equal(n, 2);
+	free(o);
+	assert_int_equal(ns_b64_decode("aGk", 3, &o, &n), 0);   /* unpadded */
+	free(o);
+	assert_int_equal(ns_b64_decode("aGl=", 4, &o, &n), -1); /* non-zero spare bits */
+	assert_int_equal(ns_b64_decode("aG k", 4, &o, &n), -1);
+	assert_int_equal(ns_b64_decode("a", 1, &o, &n), -1);
+	assert_int_equal(ns_b64_decode("aGk==", 5, &o, &n), -1);
+}
+
+static void
+pae(void **state)
+{
+	size_t n;
+	unsigned char *p = ns_dsse_pae("http://example.com/HelloWorld",
+	                               (const unsigned char *)"hello world", 11, &n);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(n, strlen("DSSEv1 29 http://example.com/HelloWorld 11 hello world"));
+	assert_memory_equal(p, "DSSEv1 29 http://example.com/HelloWorld 11 hello world", n);
+	free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(cert_window),
+		cmocka_unit_test(merkle),
+		cmocka_unit_test(der_and_base64),
+		cmocka_unit_test(pae),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
