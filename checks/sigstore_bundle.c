@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "sanitize.h"
 #include "sigstore.h"
 
 #define MAX_ATTESTATIONS 16
@@ -309,10 +310,17 @@ check_policy(const struct ns_prov_policy *p, const struct ns_identity *id, struc
 	return 0;
 }
 
+/* Report text: single-line, printable, valid UTF-8, bounded (what the approver and a
+ * JSON consumer see; policy comparisons use the raw values). */
 static json_t *
 jstr(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	char buf[8192];
+
+	if (s == NULL)
+		return json_null();
+	ns_sanitize(buf, sizeof(buf), s);
+	return json_string(buf);
 }
 
 static json_t *
@@ -352,7 +360,7 @@ verify_bundle(struct ctx *c, const json_t *bj, const char *doc_ptype, int *ok, i
 	r = json_pack("{s:o, s:s, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o}}",
 	    "predicateType", jstr(b.stmt != NULL ? str_at(b.stmt, "predicateType") : doc_ptype),
 	    "result", *ok ? "pass" : "fail",
-	    "reason", *ok ? json_null() : json_string(err.msg),
+	    "reason", *ok ? json_null() : jstr(err.msg),
 	    "identity", "san", jstr(b.id.san), "issuer", jstr(b.id.issuer),
 	    "repository", jstr(b.id.repository), "ref", jstr(b.id.ref),
 	    "commit", jstr(b.id.commit), "workflow", jstr(b.id.workflow));
@@ -394,7 +402,13 @@ ns_prov_verify(const char *buf, size_t len, const struct ns_trust *t,
 				reason = "an attestation has no predicateType";
 				break;
 			}
-			json_array_append_new(atts, verify_bundle(&c, bj, pt, &ok, &isprov));
+			json_t *one = verify_bundle(&c, bj, pt, &ok, &isprov);
+
+			if (one == NULL || json_array_append_new(atts, one) != 0) {
+				reason = "out of memory";
+				all = 0;
+				break;
+			}
 			all &= ok;
 			prov |= isprov;
 		}

@@ -50,6 +50,8 @@ b64_field(const json_t *v, unsigned char **out, size_t *n)
 {
 	const char *s = json_string_value(v);
 
+	*out = NULL;   /* callers free it on every path */
+	*n = 0;
 	return s == NULL ? -1 : ns_b64_decode(s, strlen(s), out, n);
 }
 
@@ -284,8 +286,8 @@ verify_body(const unsigned char *body, size_t len, const json_t *kv,
 	int r = -1;
 
 	if (j == NULL || kind == NULL || ver == NULL)
-		return ns_fail(err, "entry body or kindVersion unreadable");
-	if (!json_equal(json_object_get(j, "kind"), json_object_get(kv, "kind")) ||
+		ns_fail(err, "entry body or kindVersion unreadable");
+	else if (!json_equal(json_object_get(j, "kind"), json_object_get(kv, "kind")) ||
 	    !json_equal(json_object_get(j, "apiVersion"), json_object_get(kv, "version")))
 		ns_fail(err, "entry body kind/apiVersion differ from kindVersion");
 	else if (strcmp(kind, "intoto") == 0 && strcmp(ver, "0.0.2") == 0) {

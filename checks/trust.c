@@ -68,8 +68,8 @@ parse_logs(const json_t *arr, struct ns_trust_log **out, size_t *nout, const cha
 	for (i = 0; i < n; i++) {
 		const json_t *e = json_array_get(arr, i), *pk = json_object_get(e, "publicKey");
 		struct ns_trust_log *l = &(*out)[i];
-		unsigned char *id;
-		size_t idlen;
+		unsigned char *id = NULL;
+		size_t idlen = 0;
 		const char *idb64 = str_at(json_object_get(e, "logId"), "keyId");
 		const char *url = str_at(e, "baseUrl");
 

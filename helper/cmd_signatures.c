@@ -88,17 +88,23 @@ cmd_signatures(int argc, char **argv)
 	}
 	for (i = 0; i < nitems; i++) {
 		const struct ns_regsig_item *it = &items[i];
-		char what[400];
+		char what[400], nm[1100], ver[520], kid[400], why[1100];
+		json_t *one;
 
 		snprintf(what, sizeof(what), "%s@%s", it->name, it->version);
 		if (!json)
 			say(stdout, it->ok ? "ok   " : "FAIL ", what, it->reason);
-		json_array_append_new(json_object_get(out, "signatures"),
-		    json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "name", it->name,
-		              "version", it->version, "keyid", it->keyid,
-		              "result", it->ok ? "pass" : "fail", "publish_time_known",
-		              it->time_known, "reason",
-		              it->reason[0] ? json_string(it->reason) : json_null()));
+		/* valid UTF-8 for JSON: the fixed-size copies may have cut a character */
+		ns_sanitize(nm, sizeof(nm), it->name);
+		ns_sanitize(ver, sizeof(ver), it->version);
+		ns_sanitize(kid, sizeof(kid), it->keyid);
+		ns_sanitize(why, sizeof(why), it->reason);
+		one = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "name", nm, "version", ver,
+		                "keyid", kid, "result", it->ok ? "pass" : "fail",
+		                "publish_time_known", it->time_known, "reason",
+		                why[0] ? json_string(why) : json_null());
+		if (one == NULL || json_array_append_new(json_object_get(out, "signatures"), one))
+			failed = 1;   /* never a shorter list that looks complete */
 	}
 	if (nitems == 0)
 		failed = 1;
