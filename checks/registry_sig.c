@@ -197,10 +197,23 @@ ns_regsig_verify_doc(const json_t *doc, const struct ns_regkeys *keys,
 
 		if (name == NULL)
 			return ns_fail(err, "packument has no name");
-		json_object_foreach((json_t *)json_object_get(doc, "versions"), ver, v)
+		json_object_foreach((json_t *)json_object_get(doc, "versions"), ver, v) {
+			const char *vv = json_string_value(json_object_get(v, "version"));
+
+			/* time[] is looked up by the key: it must be the version signed */
+			if (vv == NULL || strcmp(vv, ver) != 0) {
+				if (push(items, nitems, &it) != 0)
+					return ns_fail(err, "out of memory");
+				copy(it->name, sizeof(it->name), name);
+				copy(it->version, sizeof(it->version), ver);
+				copy(it->reason, sizeof(it->reason),
+				     "version document's version differs from its key in versions");
+				continue;
+			}
 			if (verify_version(v, name, json_string_value(json_object_get(times, ver)),
 			                   keys, items, nitems) != 0)
 				return ns_fail(err, "too many signatures or out of memory");
+		}
 	} else if (json_is_object(json_object_get(doc, "dist"))) {
 		if (verify_version(doc, NULL, NULL, keys, items, nitems) != 0)
 			return ns_fail(err, "out of memory");

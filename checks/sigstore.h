@@ -137,6 +137,11 @@ struct ns_prov_expect {
 	const char *name, *version;
 	const char *sha512_hex;    /* 128 lowercase hex chars of the tarball's SHA-512 */
 };
+/* The predicate of a verified statement against the package and the signer: a publish
+ * predicate (keyed) names ex's name and version; SLSA v1 resolvedDependencies[0] (v0.2:
+ * invocation.configSource) names id's commit and git+repository@ref. */
+int ns_prov_check_predicate(const json_t *stmt, int keyed, const struct ns_identity *id,
+                            const struct ns_prov_expect *ex, struct ns_err *err);
 /* Verifies an attestations document or a single bundle (buf, len) against the
  * expected subject and the policy. *report receives the JSON report
  * {result, subject:{name,version,sha512}, attestations:[{predicateType, result,

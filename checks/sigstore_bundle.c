@@ -242,8 +242,10 @@ check_statement(struct ctx *c, struct bundle *b, const char *doc_ptype, struct n
 		return ns_fail(err, "statement: not exactly one subject");
 	name = str_at(json_array_get(subj, 0), "name");
 	digest = str_at(json_object_get(json_array_get(subj, 0), "digest"), "sha512");
-	snprintf(purl, sizeof(purl), "pkg:npm/%s%s@%s", c->ex->name[0] == '@' ? "%40" : "",
-	         c->ex->name + (c->ex->name[0] == '@'), c->ex->version);
+	if ((size_t)snprintf(purl, sizeof(purl), "pkg:npm/%s%s@%s",
+	                     c->ex->name[0] == '@' ? "%40" : "",
+	                     c->ex->name + (c->ex->name[0] == '@'), c->ex->version) >= sizeof(purl))
+		return ns_fail(err, "statement: package name and version too long");
 	if (name == NULL || strcmp(name, purl) != 0)
 		return ns_fail(err, "statement: subject name is not %s", purl);
 	if (digest == NULL || strcmp(digest, c->ex->sha512_hex) != 0)
@@ -252,24 +254,27 @@ check_statement(struct ctx *c, struct bundle *b, const char *doc_ptype, struct n
 }
 
 /* The predicate against the package and the certificate. */
-static int
-check_predicate(struct ctx *c, struct bundle *b, struct ns_err *err)
+int
+ns_prov_check_predicate(const json_t *stmt, int keyed, const struct ns_identity *id,
+                        const struct ns_prov_expect *ex, struct ns_err *err)
 {
-	const char *ptype = str_at(b->stmt, "predicateType");
-	const json_t *pred = json_object_get(b->stmt, "predicate"), *dep;
+	const char *ptype = str_at(stmt, "predicateType");
+	const json_t *pred = json_object_get(stmt, "predicate"), *dep;
 	const char *commit, *uri;
 	char want[1200];
 
+	if (ptype == NULL)
+		return ns_fail(err, "statement: no predicateType");
 	if (strcmp(ptype, PT_PUBLISH) == 0) {
-		if (b->leaf != NULL)
+		if (!keyed)
 			return ns_fail(err, "publish attestation not signed by a registry key");
-		if (str_at(pred, "name") == NULL || strcmp(str_at(pred, "name"), c->ex->name) != 0 ||
+		if (str_at(pred, "name") == NULL || strcmp(str_at(pred, "name"), ex->name) != 0 ||
 		    str_at(pred, "version") == NULL ||
-		    strcmp(str_at(pred, "version"), c->ex->version) != 0)
+		    strcmp(str_at(pred, "version"), ex->version) != 0)
 			return ns_fail(err, "publish predicate names another package or version");
 		return 0;
 	}
-	if (b->leaf == NULL)
+	if (keyed)
 		return ns_fail(err, "%.80s attestation not signed by a Fulcio certificate", ptype);
 	if (strcmp(ptype, PT_SLSA_V1) == 0) {
 		dep = json_array_get(json_object_get(json_object_get(pred, "buildDefinition"),
@@ -282,12 +287,12 @@ check_predicate(struct ctx *c, struct bundle *b, struct ns_err *err)
 	} else
 		return ns_fail(err, "predicateType %.80s is not SLSA provenance v1 or v0.2", ptype);
 	uri = str_at(dep, "uri");
-	if (commit == NULL || b->id.commit == NULL || strcmp(commit, b->id.commit) != 0)
+	if (commit == NULL || id->commit == NULL || strcmp(commit, id->commit) != 0)
 		return ns_fail(err, "predicate source commit differs from the certificate's");
-	if (b->id.repository == NULL || b->id.ref == NULL)
+	if (id->repository == NULL || id->ref == NULL)
 		return ns_fail(err, "certificate names no source repository or ref");
-	snprintf(want, sizeof(want), "git+%s@%s", b->id.repository, b->id.ref);
-	if (uri == NULL || strcmp(uri, want) != 0)
+	if ((size_t)snprintf(want, sizeof(want), "git+%s@%s", id->repository, id->ref) >=
+	    sizeof(want) || uri == NULL || strcmp(uri, want) != 0)
 		return ns_fail(err, "predicate source uri differs from the certificate's "
 		               "repository@ref");
 	return 0;
@@ -349,7 +354,7 @@ verify_bundle(struct ctx *c, const json_t *bj, const char *doc_ptype, int *ok, i
 	else if (verify_tlog(vm, c, &b, &err) != 0 || key_trusted(c, &b, &err) != 0)
 		;
 	else if (check_statement(c, &b, doc_ptype, &err) != 0 ||
-	         check_predicate(c, &b, &err) != 0)
+	         ns_prov_check_predicate(b.stmt, b.leaf == NULL, &b.id, c->ex, &err) != 0)
 		;
 	else if (b.leaf != NULL && check_policy(c->pol, &b.id, &err) != 0)
 		;

@@ -305,6 +305,11 @@ sigs 0 pack_ok "$tmp/pack_ok.in.json"
 check pack_ok sigs 20
 sigs 1 pack_late "$tmp/pack_late.in.json"
 check pack_late reason "was not valid at the publish time 2025-06-01"
+# a version filed under another version's key (and so another time[] entry)
+"$node" -e 'const fs=require("fs");const d=JSON.parse(fs.readFileSync(process.argv[1]));d.versions["9.9.9"]=d.versions["0.0.0"];d.time["9.9.9"]="2024-01-01T00:00:00.000Z";fs.writeFileSync(process.argv[2],JSON.stringify(d))' \
+	"$tmp/pack_ok.in.json" "$tmp/pack_key.in.json"
+sigs 1 pack_key "$tmp/pack_key.in.json"
+check pack_key reason "differs from its key"
 sigs 0 vdoc "$tmp/vdoc.in.json"
 check vdoc reason "publish time unknown"
 sigs 1 vdoc_nosig "$tmp/vdoc_nosig.in.json"

@@ -194,6 +194,73 @@ der_and_base64(void **state)
 	assert_int_equal(ns_b64_decode("aGk==", 5, &o, &n), -1);
 }
 
+static json_t *
+statement_of(const char *bundle_path)
+{
+	json_t *j = json_load_file(bundle_path, 0, NULL), *st;
+	const char *b64 = json_string_value(json_object_get(json_object_get(j, "dsseEnvelope"),
+	                                                    "payload"));
+	unsigned char *raw;
+	size_t n;
+
+	assert_non_null(b64);
+	assert_int_equal(ns_b64_decode(b64, strlen(b64), &raw, &n), 0);
+	st = json_loadb((const char *)raw, n, 0, NULL);
+	assert_non_null(st);
+	free(raw);
+	json_decref(j);
+	return st;
+}
+
+/* The real SLSA v1 and publish statements against a signer whose commit, repository
+ * or ref differ (signed data cannot be changed in the CLI tests). */
+static void
+predicate(void **state)
+{
+	struct ns_identity id = { NULL };
+	struct ns_prov_expect ex = { "sigstore", "5.0.0", NULL };
+	struct ns_err err = { "" };
+	json_t *st = statement_of(SRCDIR "/tests/provenance/data/npm/sigstore@5.0.0/"
+	                          "provenance.sigstore.json");
+	json_t *pub = statement_of(SRCDIR "/tests/provenance/data/npm/sigstore@1.8.0/"
+	                           "publish.sigstore.json");
+	char repo[] = "https://github.com/sigstore/sigstore-js", ref[] = "refs/heads/main";
+	char commit[] = "7d2900eca1c22b3f87c13987c8d4b7c9a29b733a";
+
+	(void)state;
+	id.repository = repo;
+	id.ref = ref;
+	id.commit = commit;
+	assert_int_equal(ns_prov_check_predicate(st, 0, &id, &ex, &err), 0);
+	assert_int_equal(ns_prov_check_predicate(st, 1, &id, &ex, &err), -1);
+	assert_non_null(strstr(err.msg, "not signed by a Fulcio certificate"));
+	commit[0] = '8';
+	assert_int_equal(ns_prov_check_predicate(st, 0, &id, &ex, &err), -1);
+	assert_non_null(strstr(err.msg, "source commit differs"));
+	commit[0] = '7';
+	repo[strlen(repo) - 1] = 'x';
+	assert_int_equal(ns_prov_check_predicate(st, 0, &id, &ex, &err), -1);
+	assert_non_null(strstr(err.msg, "source uri differs"));
+	repo[strlen(repo) - 1] = 's';
+	ref[strlen(ref) - 1] = 'x';
+	assert_int_equal(ns_prov_check_predicate(st, 0, &id, &ex, &err), -1);
+	assert_non_null(strstr(err.msg, "source uri differs"));
+	id.commit = NULL;
+	assert_int_equal(ns_prov_check_predicate(st, 0, &id, &ex, &err), -1);
+	/* publish: keyed only, and for this package and version */
+	ex.version = "1.8.0";
+	assert_int_equal(ns_prov_check_predicate(pub, 1, &id, &ex, &err), 0);
+	assert_int_equal(ns_prov_check_predicate(pub, 0, &id, &ex, &err), -1);
+	ex.version = "1.8.1";
+	assert_int_equal(ns_prov_check_predicate(pub, 1, &id, &ex, &err), -1);
+	assert_non_null(strstr(err.msg, "another package or version"));
+	ex.version = "1.8.0";
+	ex.name = "sigstore-x";
+	assert_int_equal(ns_prov_check_predicate(pub, 1, &id, &ex, &err), -1);
+	json_decref(st);
+	json_decref(pub);
+}
+
 static void
 pae(void **state)
 {
@@ -215,6 +282,7 @@ main(void)
 		cmocka_unit_test(cert_window),
 		cmocka_unit_test(merkle),
 		cmocka_unit_test(der_and_base64),
+		cmocka_unit_test(predicate),
 		cmocka_unit_test(pae),
 	};
 
