@@ -6,6 +6,7 @@
 //   reason SUBSTRING                 some attestation's reason, or the report's, contains it
 //   subject NAME VERSION SHA512      the subject
 //   sigs N                           signatures count, all pass
+//   shape                            exactly the documented keys (npm-release(8))
 const fs = require('fs')
 const [file, what, ...args] = process.argv.slice(2)
 const r = JSON.parse(fs.readFileSync(file, 'utf8'))
@@ -31,6 +32,19 @@ switch (what) {
   case 'sigs': {
     if (r.signatures.length !== Number(args[0])) fail(`${r.signatures.length} signatures`)
     if (!r.signatures.every((s) => s.result === 'pass')) fail('not all pass')
+    break
+  }
+  case 'shape': {
+    const same = (o, keys, what) => {
+      if (JSON.stringify(Object.keys(o).sort()) !== JSON.stringify([...keys].sort())) fail(`${what} keys ${Object.keys(o)}`)
+    }
+    same(r, ['result', 'reason', 'subject', 'attestations'], 'report')
+    same(r.subject, ['name', 'version', 'sha512'], 'subject')
+    for (const a of r.attestations) {
+      same(a, ['predicateType', 'result', 'reason', 'identity'], 'attestation')
+      same(a.identity, ['san', 'issuer', 'repository', 'ref', 'commit', 'workflow'], 'identity')
+      if (!['pass', 'fail'].includes(a.result) || (a.result === 'pass') !== (a.reason === null)) fail('result/reason')
+    }
     break
   }
   default: fail('unknown assertion')

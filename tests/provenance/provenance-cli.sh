@@ -88,6 +88,7 @@ check p500 att 1 workflow .github/workflows/release.yml
 check p500 att 1 ref refs/heads/main
 check p500 att 1 issuer "$GHA"
 check p500 att 1 commit 7d2900eca1c22b3f87c13987c8d4b7c9a29b733a
+check p500 shape
 prov 0 p500b "$s500/provenance.sigstore.json" "$t500" $REL
 check p500b att 0 commit 7d2900eca1c22b3f87c13987c8d4b7c9a29b733a
 prov 0 p231 "$s231/attestations.json" "$t231" $REL
@@ -181,6 +182,22 @@ neg ptype "$s500/attestations.json" "$t500" "predicateType differs" \
 neg hint "$s500/attestations.json" "$t500" "envelope keyid differs from the publicKey hint" \
 	set attestations.0.bundle.verificationMaterial.publicKey.hint '"SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA"'
 neg empty "$s500/attestations.json" "$t500" "no attestation" set attestations '[]'
+
+check env_sig shape
+# text from the document reaches the terminal single-line and printable
+# (a bad signature, so the document's own predicateType is what is shown)
+"$node" "$mutate" "$s500/attestations.json" "$tmp/esc0.json" set attestations.1.predicateType \
+	'"\u001b[2J\u001b]0;x\u0007\npass https://slsa.dev/provenance/v1"'
+"$node" "$mutate" "$tmp/esc0.json" "$tmp/esc.json" flip-b64 $A1.dsseEnvelope.signatures.0.sig 12
+n=$((n + 1))
+"$helper" provenance --trusted-root "$ROOT" --registry-keys "$KEYS" "$tmp/esc.json" "$t500" \
+	> "$tmp/esc.out" 2>&1
+[ $? -eq 1 ] || fail "escape: not exit 1"
+if grep -q "$(printf '\033')" "$tmp/esc.out" || grep -q '^pass https://slsa' "$tmp/esc.out" ||
+	! grep -q '^fail \\x1b\[2J\\x1b\]0;x\\x07\\npass https://slsa.dev/provenance/v1: envelope signature does not verify' "$tmp/esc.out"; then
+	fail "escape: control characters or a forged line reached the output"
+	cat "$tmp/esc.out" >&2
+fi
 
 # ---- the tarball ----
 # one byte changed: the gzip header's OS byte, so the tarball still unpacks
