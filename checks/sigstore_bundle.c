@@ -175,8 +175,13 @@ verify_tlog(const json_t *vm, struct ctx *c, struct bundle *b, struct ns_err *er
 static EVP_PKEY *
 claimed_key(struct ctx *c, struct bundle *b, struct ns_err *err)
 {
-	if (b->leaf != NULL)
-		return X509_get0_pubkey(b->leaf);
+	if (b->leaf != NULL) {
+		EVP_PKEY *k = X509_get0_pubkey(b->leaf);
+
+		if (k == NULL)
+			ns_fail(err, "certificate: public key unreadable");
+		return k;
+	}
 	if (b->keyid != NULL && strcmp(b->keyid, b->hint) != 0) {
 		ns_fail(err, "envelope keyid differs from the publicKey hint");
 		return NULL;
