@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
+#include <openssl/x509v3.h>
 
 #include "sigstore.h"
 
@@ -194,6 +196,164 @@ der_and_base64(void **state)
 	assert_int_equal(ns_b64_decode("aGk==", 5, &o, &n), -1);
 }
 
+/* A throwaway certificate with the given SAN URIs and Fulcio extensions (arc, DER or raw
+ * value), to reach the identity parser's corners that real certificates do not. */
+struct ext { int arc; const char *val; int len; };
+
+static X509 *
+make_cert(const char *const *sans, const struct ext *exts)
+{
+	X509 *x = X509_new();
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	GENERAL_NAMES *gens = GENERAL_NAMES_new();
+	size_t i;
+
+	assert_non_null(x);
+	assert_non_null(k);
+	X509_set_version(x, 2);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 600);
+	X509_set_pubkey(x, k);
+	for (i = 0; sans != NULL && sans[i] != NULL; i++) {
+		GENERAL_NAME *g = GENERAL_NAME_new();
+		ASN1_IA5STRING *s = ASN1_IA5STRING_new();
+
+		ASN1_STRING_set(s, sans[i], -1);
+		GENERAL_NAME_set0_value(g, strchr(sans[i], '@') && !strchr(sans[i], '/') ?
+		                        GEN_EMAIL : GEN_URI, s);
+		sk_GENERAL_NAME_push(gens, g);
+	}
+	if (sk_GENERAL_NAME_num(gens) > 0)
+		X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 1, X509V3_ADD_DEFAULT);
+	GENERAL_NAMES_free(gens);
+	for (i = 0; exts != NULL && exts[i].arc != 0; i++) {
+		char oid[64];
+		ASN1_OBJECT *o;
+		ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
+		X509_EXTENSION *e;
+
+		snprintf(oid, sizeof(oid), "1.3.6.1.4.1.57264.1.%d", exts[i].arc);
+		o = OBJ_txt2obj(oid, 1);
+		ASN1_OCTET_STRING_set(v, (const unsigned char *)exts[i].val,
+		                      exts[i].len >= 0 ? exts[i].len : (int)strlen(exts[i].val));
+		e = X509_EXTENSION_create_by_OBJ(NULL, o, 0, v);
+		X509_add_ext(x, e, -1);
+		X509_EXTENSION_free(e);
+		ASN1_OBJECT_free(o);
+		ASN1_OCTET_STRING_free(v);
+	}
+	X509_sign(x, k, EVP_sha256());
+	EVP_PKEY_free(k);
+	return x;
+}
+
+static void
+identity(void **state)
+{
+	static const char *gha[] = { "https://github.com/acme/w/.github/workflows/r.yml@refs/tags/v1",
+	                             NULL };
+	static const char *reusable[] = { "https://github.com/org/shared/.github/workflows/"
+	                                  "build.yml@refs/heads/main", NULL };
+	static const char *two[] = { "https://a.example/x", "https://b.example/y", NULL };
+	static const char *email[] = { "dev@example.org", NULL };
+	static const char iss[] = "\x0c\x2bhttps://token.actions.githubusercontent.com";
+	static const char repo[] = "\x0c\x19https://github.com/acme/w";
+	static const char ref[] = "\x0c\x0erefs/tags/v1.0";
+	static const char sha[] = "\x0c\x03" "abc";
+	static const char bad_len[] = "\x0c\x30https://github.com/acme/w";
+	static const char ctl[] = "\x0c\x03" "a\nb";
+	const struct ext modern[] = { { 8, iss, sizeof(iss) - 1 }, { 12, repo, sizeof(repo) - 1 },
+	                              { 14, ref, sizeof(ref) - 1 }, { 13, sha, sizeof(sha) - 1 },
+	                              { 0, NULL, 0 } };
+	const struct ext legacy[] = { { 1, "https://token.actions.githubusercontent.com", -1 },
+	                              { 5, "acme/w", -1 }, { 6, "refs/tags/v1", -1 },
+	                              { 3, "0123abcd", -1 }, { 0, NULL, 0 } };
+	const struct ext dup[] = { { 8, iss, sizeof(iss) - 1 }, { 8, iss, sizeof(iss) - 1 },
+	                           { 0, NULL, 0 } };
+	const struct ext badlen[] = { { 8, iss, sizeof(iss) - 1 },
+	                              { 12, bad_len, sizeof(bad_len) - 1 }, { 0, NULL, 0 } };
+	const struct ext ctrl[] = { { 8, iss, sizeof(iss) - 1 }, { 14, ctl, sizeof(ctl) - 1 },
+	                            { 0, NULL, 0 } };
+	const struct ext raw_ctl[] = { { 1, "https://x\x1b[2J", -1 }, { 0, NULL, 0 } };
+	const struct ext none[] = { { 0, NULL, 0 } };
+	struct ns_identity id;
+	struct ns_err err = { "" };
+	X509 *x;
+
+	(void)state;
+	x = make_cert(gha, modern);
+	assert_int_equal(ns_cert_identity(x, &id, &err), 0);
+	assert_string_equal(id.issuer, "https://token.actions.githubusercontent.com");
+	assert_string_equal(id.repository, "https://github.com/acme/w");
+	assert_string_equal(id.ref, "refs/tags/v1.0");
+	assert_string_equal(id.commit, "abc");
+	assert_string_equal(id.workflow, ".github/workflows/r.yml");
+	ns_identity_free(&id);
+	X509_free(x);
+	/* pre-2023 certificates: raw .1, .5 owner/repo, .6, .3 */
+	x = make_cert(gha, legacy);
+	assert_int_equal(ns_cert_identity(x, &id, &err), 0);
+	assert_string_equal(id.repository, "https://github.com/acme/w");
+	assert_string_equal(id.ref, "refs/tags/v1");
+	assert_string_equal(id.commit, "0123abcd");
+	assert_string_equal(id.workflow, ".github/workflows/r.yml");
+	ns_identity_free(&id);
+	X509_free(x);
+	/* a reusable workflow of another repository is not a path in this one */
+	x = make_cert(reusable, modern);
+	assert_int_equal(ns_cert_identity(x, &id, &err), 0);
+	assert_string_equal(id.workflow, reusable[0]);
+	ns_identity_free(&id);
+	X509_free(x);
+	x = make_cert(email, modern);
+	assert_int_equal(ns_cert_identity(x, &id, &err), 0);
+	assert_string_equal(id.san, "dev@example.org");
+	ns_identity_free(&id);
+	X509_free(x);
+	/* refused: two SANs, none, a doubled extension, a bad length, control characters,
+	 * no issuer at all */
+	x = make_cert(two, modern);
+	assert_int_equal(ns_cert_identity(x, &id, &err), -1);
+	assert_non_null(strstr(err.msg, "not exactly one subject alternative name"));
+	X509_free(x);
+	x = make_cert(NULL, modern);
+	assert_int_equal(ns_cert_identity(x, &id, &err), -1);
+	X509_free(x);
+	x = make_cert(gha, dup);
+	assert_int_equal(ns_cert_identity(x, &id, &err), -1);
+	assert_non_null(strstr(err.msg, "57264.1.8 is malformed"));
+	X509_free(x);
+	x = make_cert(gha, badlen);
+	assert_int_equal(ns_cert_identity(x, &id, &err), -1);
+	assert_non_null(strstr(err.msg, "57264.1.12 is malformed"));
+	X509_free(x);
+	x = make_cert(gha, ctrl);
+	assert_int_equal(ns_cert_identity(x, &id, &err), -1);
+	X509_free(x);
+	x = make_cert(gha, raw_ctl);
+	assert_int_equal(ns_cert_identity(x, &id, &err), -1);
+	X509_free(x);
+	x = make_cert(gha, none);
+	assert_int_equal(ns_cert_identity(x, &id, &err), -1);
+	assert_non_null(strstr(err.msg, "no OIDC issuer"));
+	X509_free(x);
+	/* a self-made certificate chains to nothing and carries no SCT */
+	{
+		struct ns_trust t;
+		X509 *issuer = NULL;
+
+		assert_int_equal(ns_trust_load(SRCDIR "/tests/provenance/data/trust/"
+		                               "trusted_root.json", &t, &err), 0);
+		x = make_cert(gha, modern);
+		assert_int_equal(ns_cert_verify_chain(x, &t, (int64_t)time(NULL), &issuer, &err), -1);
+		assert_int_equal(ns_cert_verify_sct(x, sk_X509_value(t.cas[1].certs, 0), &t, &err),
+		                 -1);
+		assert_non_null(strstr(err.msg, "no embedded SCT"));
+		X509_free(x);
+		ns_trust_free(&t);
+	}
+}
+
 static json_t *
 statement_of(const char *bundle_path)
 {
@@ -282,6 +442,7 @@ main(void)
 		cmocka_unit_test(cert_window),
 		cmocka_unit_test(merkle),
 		cmocka_unit_test(der_and_base64),
+		cmocka_unit_test(identity),
 		cmocka_unit_test(predicate),
 		cmocka_unit_test(pae),
 	};
