@@ -386,8 +386,10 @@ ns_prov_verify(const char *buf, size_t len, const struct ns_trust *t,
 	struct ctx c = { t, k, ex, pol };
 	json_t *doc, *list, *atts;
 	const char *reason = NULL;
+	char first[700] = "";
 	size_t i, n;
 	int all = 1, prov = 0, ok, isprov;
+	json_t *one;
 	int want_policy = pol->repository || pol->workflow || pol->ref_glob || pol->issuer;
 
 	*report = NULL;
@@ -412,18 +414,20 @@ ns_prov_verify(const char *buf, size_t len, const struct ns_trust *t,
 				reason = "an attestation has no predicateType";
 				break;
 			}
-			json_t *one = verify_bundle(&c, bj, pt, &ok, &isprov);
-
+			one = verify_bundle(&c, bj, pt, &ok, &isprov);
 			if (one == NULL || json_array_append_new(atts, one) != 0) {
 				reason = "out of memory";
 				all = 0;
 				break;
 			}
+			if (!ok && all)   /* the first failure, named in the verdict */
+				snprintf(first, sizeof(first), "attestation %zu failed: %s", i,
+				         json_string_value(json_object_get(one, "reason")));
 			all &= ok;
 			prov |= isprov;
 		}
 	if (reason == NULL && !all)
-		reason = "an attestation failed";
+		reason = first;
 	if (reason == NULL && want_policy && !prov)
 		reason = "policy given but no provenance attestation (Fulcio-signed) passed it";
 	*report = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}, s:o}",
