@@ -95,18 +95,18 @@ print_human(const json_t *report)
 
 	json_array_foreach(json_object_get(report, "attestations"), k, a) {
 		const json_t *id = json_object_get(a, "identity");
+		const char *pt = json_is_string(json_object_get(a, "predicateType")) ?
+		                 jget(a, "predicateType") : "(statement not reached)";
 
 		if (json_is_string(json_object_get(a, "reason")))
-			snprintf(raw, sizeof(raw), "%s %s: %s", jget(a, "result"),
-			         jget(a, "predicateType"), jget(a, "reason"));
+			snprintf(raw, sizeof(raw), "%s %s: %s", jget(a, "result"), pt, jget(a, "reason"));
 		else if (json_is_string(json_object_get(id, "san")))
 			snprintf(raw, sizeof(raw), "%s %s: repository %s workflow %s ref %s commit %s "
-			         "(issuer %s)", jget(a, "result"), jget(a, "predicateType"),
+			         "(issuer %s)", jget(a, "result"), pt,
 			         jget(id, "repository"), jget(id, "workflow"), jget(id, "ref"),
 			         jget(id, "commit"), jget(id, "issuer"));
 		else
-			snprintf(raw, sizeof(raw), "%s %s: signed by a registry key", jget(a, "result"),
-			         jget(a, "predicateType"));
+			snprintf(raw, sizeof(raw), "%s %s: signed by a registry key", jget(a, "result"), pt);
 		ns_sanitize(line, sizeof(line), raw);
 		printf("%s\n", line);
 	}
