@@ -331,6 +331,18 @@ sigs 0 vdoc "$tmp/vdoc.in.json"
 check vdoc reason "publish time unknown"
 sigs 1 vdoc_nosig "$tmp/vdoc_nosig.in.json"
 check vdoc_nosig reason "no registry signature"
+# the registry's /-/npm/v1/keys shape ({keyid, key, expires}) works the same
+"$node" -e '
+const fs = require("fs"); const k = JSON.parse(fs.readFileSync(process.argv[1]))
+const seen = new Set(); const keys = []
+for (const e of k.keys) if (!seen.has(e.keyId)) { seen.add(e.keyId)
+  keys.push({ expires: e.publicKey.validFor.end || null, keyid: e.keyId, keytype: "ecdsa-sha2-nistp256",
+    scheme: "ecdsa-sha2-nistp256", key: e.publicKey.rawBytes }) }
+fs.writeFileSync(process.argv[2], JSON.stringify({ keys }))' "$data/trust/npm-registry-keys.json" "$tmp/v1keys.in.json"
+SKEYS="$tmp/v1keys.in.json" sigs 0 v1keys "$data/signatures.json"
+check v1keys sigs 34
+SKEYS="$tmp/v1keys.in.json" sigs 1 v1keys_expired "$tmp/s_t2.json"
+check v1keys_expired reason "was not valid at the publish time 2025-01-29T00:00:00Z"
 n=$((n + 1))
 "$helper" signatures "$data/signatures.json" > /dev/null 2>&1
 [ $? -eq 2 ] || fail "signatures without --registry-keys: not exit 2"
