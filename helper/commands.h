@@ -36,6 +36,8 @@ int cmd_reject(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_advisories(int argc, char **argv);
+int cmd_provenance(int argc, char **argv);
+int cmd_signatures(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 
 #endif

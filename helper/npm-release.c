@@ -33,6 +33,9 @@ static const struct ns_cmd commands[] = {
 	  NS_RUN_CALLER },
 	{ "audit", cmd_audit, "audit a package's dependencies against advisories", NS_RUN_CALLER },
 	{ "advisories", cmd_advisories, "build the local advisory index", NS_RUN_CALLER },
+	{ "provenance", cmd_provenance, "verify npm provenance attestations against a tarball",
+	  NS_RUN_CALLER },
+	{ "signatures", cmd_signatures, "verify npm registry signatures", NS_RUN_CALLER },
 };
 
 static void
