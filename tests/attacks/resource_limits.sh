@@ -52,13 +52,18 @@ else
 fi
 pass "ulimit -f 512: exit $rc (0: the 3 MB tarball spooled whole; 2: refused the limit), no debris"
 
-# Descriptors and address space: the stage either works or refuses, never half.
-limits=("ulimit -n 8" "ulimit -v 300000")
-# AddressSanitizer reserves terabytes of shadow at start-up: under any address
-# space limit its runtime aborts before main, which says nothing about the helper.
+# Descriptors, address space and stack: the stage either works or refuses, never
+# half (a tiny stack was a segfault at a point the caller picks by its size, found
+# by the red-team pass; soft only, the helper raises it; hard, it refuses).
+limits=("ulimit -n 8" "ulimit -v 300000" "ulimit -S -s 72" "ulimit -s 72")
+# AddressSanitizer reserves terabytes of shadow at start-up and runs on the
+# caller's stack before main: under those limits its runtime aborts first, which
+# says nothing about the helper.
 [ -z "$ATTACK_SANITIZED" ] || limits=("ulimit -n 8")
+i=0
 for lim in "${limits[@]}"; do
-	pack_pkg "lim-pkg-${lim//[^0-9]/}" 1.0.0
+	i=$((i + 1))
+	pack_pkg "lim-pkg-$i" 1.0.0
 	cp "$TGZ" "$T/st/lim.tgz" && chmod 0644 "$T/st/lim.tgz"
 	rc=0
 	as_user "$ST" bash -c "$lim; exec '$NR' stage '$T/st/lim.tgz'" > "$T/lim.out" 2>&1 || rc=$?
@@ -112,18 +117,3 @@ touch -d '20 minutes ago' "$ORPHAN"
 as_user "$ST" "$NR" stage "$T/st/junk.tgz" >/dev/null 2>&1 || true
 [ ! -e "$ORPHAN" ] || attack_succeeded "an unrecorded spool file older than ten minutes survived the sweep"
 pass "an unrecorded spool file is swept once ten minutes old"
-
-# A tiny stack: a segfault at the point the caller picks by its size (the
-# red-team pass found `ulimit -s 72` crashed stage in the spool copy).
-for lim in "ulimit -S -s 72" "ulimit -s 72"; do
-	pack_pkg "stack-pkg-${lim//[^a-z0-9]/}" 1.0.0
-	cp "$TGZ" "$T/st/stack.tgz" && chmod 0644 "$T/st/stack.tgz"
-	rc=0
-	as_user "$ST" bash -c "$lim; exec '$NR' stage '$T/st/stack.tgz'" > "$T/stack.out" 2>&1 || rc=$?
-	sed 's/^/    | /' "$T/stack.out"
-	[ "$rc" -lt 128 ] || attack_succeeded "$lim crashed the helper (exit $rc)"
-	refused_or "$rc" 0 "$T/stack.out"
-	[ "$rc" = 0 ] || contains "$(cat "$T/stack.out")" "RLIMIT_STACK"
-	pass "$lim: exit $rc (0: reset and staged; 2: refused naming RLIMIT_STACK)"
-done
-

@@ -11,19 +11,12 @@ top=${srcdir:-.}
 data="$top/tests/audit/data"
 helper=./helper/npm-release
 lock="$data/lock/hits.json"
-mkdir -p tests/audit
-tmp=$(mktemp -d "$PWD/tests/audit/fresh.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-n=0
+. "$top/tests/audit/lib.sh"
+audit_scratch fresh
 osv="$tmp/osv"
 cp -r "$data/osv" "$osv"
 chmod -R u+w "$osv"
 
-fail() {
-	echo "FAIL $*" >&2
-	failures=$((failures + 1))
-}
 
 # audit NAME: --json report of hits.json against $osv into $tmp/NAME.json
 audit() {
@@ -34,19 +27,6 @@ audit() {
 	[ $rc -le 1 ] || { fail "$1: exit $rc"; cat "$tmp/$1.err" >&2; }
 }
 
-# expect NAME PYTHON-EXPRESSION: r is the report, ids the set of "pkg@ver ADV"
-expect() {
-	n=$((n + 1))
-	python3 - "$tmp/$1.json" "$2" <<'PY' || fail "$1: $2"
-import json, sys
-r = json.load(open(sys.argv[1]))
-ids = {f"{f['package']}@{f['version']} {f['advisory']}" for f in r["findings"]}
-notes = json.dumps(r["notes"])
-if not eval(sys.argv[2]):
-    print(f"  notes: {notes}\n  findings: {sorted(ids)}", file=sys.stderr)
-    sys.exit(1)
-PY
-}
 
 index() {
 	n=$((n + 1))

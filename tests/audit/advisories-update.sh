@@ -15,20 +15,8 @@ top=${srcdir:-.}
 data="$top/tests/audit/data"
 helper=./helper/npm-release
 lock="$data/lock/hits.json"
-mkdir -p tests/audit
-tmp=$(mktemp -d "$PWD/tests/audit/update.XXXXXX") || exit 1
-server=
-cleanup() {
-	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-n=0
-fail() {
-	echo "FAIL $*" >&2
-	failures=$((failures + 1))
-}
+. "$top/tests/audit/lib.sh"
+audit_scratch update
 
 # mkzip OUT [MODE]: the real records as an OSV export, plus an active malware record;
 # MODE next: one record gone, one withdrawn, one modified, one new
@@ -70,19 +58,6 @@ audit() {
 	[ $? -le 1 ] || { fail "$1: audit failed"; cat "$tmp/$1.err" >&2; }
 }
 
-# expect NAME PYTHON-EXPRESSION: r the report, ids its "pkg@ver ADV" set, notes as text
-expect() {
-	n=$((n + 1))
-	python3 - "$tmp/$1.json" "$2" <<'PY' || fail "$1: $2"
-import json, sys
-r = json.load(open(sys.argv[1]))
-ids = {f"{f['package']}@{f['version']} {f['advisory']}" for f in r["findings"]}
-notes = json.dumps(r["notes"])
-if not eval(sys.argv[2]):
-    print(f"  notes: {notes}\n  findings: {sorted(ids)}", file=sys.stderr)
-    sys.exit(1)
-PY
-}
 
 # update NAME EXPECTED-RC ARGS...: runs advisories update with the test config
 update() {

@@ -17,16 +17,8 @@ if [ ! -x "$node" ]; then
 	echo "audit-cli: $node missing; run 'npm ci' in tests/registry" >&2
 	exit 1
 fi
-mkdir -p tests/audit
-tmp=$(mktemp -d "$PWD/tests/audit/cli.XXXXXX") || exit 1
-server=
-cleanup() {
-	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-n=0
+. "$top/tests/audit/lib.sh"
+audit_scratch cli
 
 # audit EXPECTED_RC NAME ARGS...: runs the audit with --json into $tmp/NAME.json
 audit() {
