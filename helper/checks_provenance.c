@@ -84,8 +84,10 @@ fetch_attestations(const struct session *s, const struct ns_release *r, struct p
 		goto out;
 	if (reg_request(c, "GET", path, token[0] ? token : NULL, NULL, NULL, NULL, NULL, 0,
 	                ATTESTATIONS_MAX, &resp, err) != 0) {
+		char why[sizeof(err->msg)];
+		memcpy(why, err->msg, sizeof(why)); /* ns_fail writes err->msg */
 		ns_fail(err, "provenance: cannot ask the registry for the attestations of %s@%s: %s",
-		        r->name, r->version, err->msg);
+		        r->name, r->version, why);
 		goto out;
 	}
 	if (resp.status == 404)
@@ -110,6 +112,7 @@ checks_provenance_prepare(const struct session *s, const struct ns_release *r,
                           struct ns_err *err)
 {
 	struct stat sb;
+	char why[sizeof(err->msg)];
 
 	memset(in, 0, sizeof(*in));
 	in->trust_fd = in->keys_fd = in->att_fd = -1;
@@ -119,15 +122,15 @@ checks_provenance_prepare(const struct session *s, const struct ns_release *r,
 	/* the configuration guarantees trusted_root when a scope asks for provenance */
 	in->trust_fd = sf_open_file(s->cfg->trusted_root, 022, NS_SIG_MAX_FILE, &sb, err);
 	if (in->trust_fd < 0) {
-		ns_fail(err, "[provenance] trusted_root: %s", err->msg);
-		return -1;
+		memcpy(why, err->msg, sizeof(why)); /* ns_fail writes err->msg */
+		return ns_fail(err, "[provenance] trusted_root: %s", why);
 	}
 	if (s->cfg->registry_keys != NULL) {
 		in->keys_fd = sf_open_file(s->cfg->registry_keys, 022, NS_SIG_MAX_FILE, &sb, err);
 		if (in->keys_fd < 0) {
-			ns_fail(err, "[provenance] registry_keys: %s", err->msg);
+			memcpy(why, err->msg, sizeof(why));
 			checks_provenance_close(in);
-			return -1;
+			return ns_fail(err, "[provenance] registry_keys: %s", why);
 		}
 	}
 	if (fetch_attestations(s, r, in, err) != 0) {
