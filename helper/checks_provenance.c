@@ -226,12 +226,16 @@ failed(json_t *report, const char *id, const char *fmt, ...)
 	char msg[700];
 	va_list ap;
 
+	char clean[700];
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	json_array_append_new(json_object_get(report, "checks"), entry(id, "fail", msg));
+	/* the reason may quote the certificate or the registry: one printable line */
+	ns_sanitize(clean, sizeof(clean), msg);
+	json_array_append_new(json_object_get(report, "checks"), entry(id, "fail", clean));
 	json_object_set_new(report, "provenance", json_pack("{s:s, s:s}", "result", "fail",
-	                                                    "reason", msg));
+	                                                    "reason", clean));
 	return 1;
 }
 

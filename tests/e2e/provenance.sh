@@ -124,3 +124,27 @@ contains "$OUT" "\"repository\":\"$SJS\""
 contains "$OUT" "\"workflow\":\".github/workflows/release.yml\""
 contains "$OUT" "\"bundle_sha256\":\"$(sha256sum < "$SET/attestations.json" | cut -d' ' -f1)\""
 pass "the ledger's approve entry records the signer and the bundle's sha256"
+
+# if-present: a package without attestations is approved, the prompt says it was
+# not verified; the statement and the ledger carry no signer
+cat >> "$HOST_CONF" <<CONF
+
+[scope @acme/*]
+approvers = $APPROVER
+source = $HOST_DIR/src/%n/%v
+provenance = if-present
+provenance_repository = https://github.com/acme/widgets
+CONF
+PKG2=$(source_dir @acme/e2e-prov 1.0.0)
+fixture_package "$PKG2" "@acme/e2e-prov" "1.0.0"
+ID2=$(stage_with_npm "$PKG2")
+[ -n "$ID2" ] || fail "npm stage publish gave no stage id"
+approver_code
+expect_status 0 with_input "$CODE" nr approve "$ID2"
+contains "$OUT" "Approve @acme/e2e-prov@1.0.0"
+contains "$OUT" "  | no attestation for @acme/e2e-prov@1.0.0 (provenance = if-present): not verified"
+case "$OUT" in *"provenance verified"*) fail "a signer was shown" ;; esac
+contains "$OUT" "is live"
+LOG=$(curl -fsS "${PROXY_URL}__proxy/log")
+contains "$LOG" "attestations @acme/e2e-prov@1.0.0 auth=yes -> 404"
+pass "provenance = if-present without an attestation warns in the prompt and goes live"
