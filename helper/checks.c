@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "checks_provenance.h"
 #include "audit.h"
 #include "nsconfig.h"
 #include "integrity.h"
@@ -33,6 +34,7 @@ struct child_arg {
 	char shasum[41];
 	const struct ns_config *cfg;
 	const struct ns_scope *scope;
+	struct prov_input prov;        /* its descriptors are in keep[] */
 };
 
 /* Messages name advisories, dependencies and paths from the package: one printable,
@@ -192,6 +194,10 @@ child_checks(void *p, struct ns_err *err)
 	}
 	if (rc > 0)
 		json_object_set_new(report, "result", json_string("fail"));
+	if (a->prov.mode != NS_PROVENANCE_OFF &&
+	    checks_provenance_run(&a->prov, a->scope, a->name, a->version, a->integrity,
+	                          report) != 0)
+		json_object_set_new(report, "result", json_string("fail"));
 	return report;
 }
 
@@ -277,8 +283,16 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 			a.lockfile_fd = openat(a.source_fd, "package-lock.json",
 			                       O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	}
+	if (checks_provenance_prepare(s, r, a.scope, &a.prov, err) != 0) {
+		if (a.source_fd >= 0)
+			close(a.source_fd);
+		if (a.lockfile_fd >= 0)
+			close(a.lockfile_fd);
+		return NULL;
+	}
 	a.fd = spool_open(s->st, r->id, err);
 	if (a.fd < 0) {
+		checks_provenance_close(&a.prov);
 		if (a.source_fd >= 0)
 			close(a.source_fd);
 		if (a.lockfile_fd >= 0)
@@ -286,15 +300,17 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 		return NULL;
 	}
 	{
-		const int keep[] = { a.fd, a.previous_fd, a.source_fd, a.lockfile_fd };
+		const int keep[] = { a.fd, a.previous_fd, a.source_fd, a.lockfile_fd,
+		                     a.prov.trust_fd, a.prov.keys_fd, a.prov.att_fd };
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "running integrity%s and audit checks (unprivileged)...",
 			        a.source_fd >= 0 ? ", source" : "");
-		report = privsep_run(child_checks, &a, sizeof(a), keep, 4, 64 * 1024 * 1024, err);
+		report = privsep_run(child_checks, &a, sizeof(a), keep, 7, 64 * 1024 * 1024, err);
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, " done\n");
 	}
 	close(a.fd);
+	checks_provenance_close(&a.prov);
 	if (a.source_fd >= 0)
 		close(a.source_fd);
 	if (a.lockfile_fd >= 0)

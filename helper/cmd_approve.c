@@ -25,10 +25,17 @@
 #include "registry.h"
 #include "session.h"
 #include "stage_record.h"
+#include "statement.h"
 #include "spool.h"
 #include "token_store.h"
 #include "uuid.h"
 #include "npm_name.h"
+
+/* The verified signer in a ledger approve entry (the ledger escapes each %s). */
+#define PROV_LEDGER "\"provenance\":{\"repository\":\"%s\",\"workflow\":\"%s\"," \
+	"\"ref\":\"%s\",\"commit\":\"%s\",\"issuer\":\"%s\",\"bundle_sha256\":\"%s\"}"
+#define PROV_LEDGER_ARGS(p) (p).repository, (p).workflow, (p).ref, (p).commit, (p).issuer, \
+	(p).bundle_sha256
 
 /* Downloads the staged tarball into the spool; its sha1 must be the record's. */
 static int
@@ -343,7 +350,8 @@ cmd_approve(int argc, char **argv)
 	json_t *report = NULL;
 	char *text = NULL, id[NS_ID_MAX];
 	const char *status;
-	int rc = NS_EXIT_FAIL, k, previous_fd, lock_fd = -1;
+	struct ns_statement_provenance prov;
+	int rc = NS_EXIT_FAIL, k, previous_fd, lock_fd = -1, have_prov;
 
 	memset(&r, 0, sizeof(r));
 	memset(&a, 0, sizeof(a));
@@ -476,13 +484,22 @@ cmd_approve(int argc, char **argv)
 			ns_approval_clear(&used);
 		}
 	}
+	/* the provenance the statement carried (the factor signed it) */
+	have_prov = ns_statement_provenance_from_report(r.report, &prov) == 1;
 	if (tok->recorded) {
 		/* The module consumed this approval but the scope wants more approvers. */
-		session_ledger(&s, "approve", "{\"id\":\"%s\",\"approval\":\"%s\",\"approver\":\"%s\","
-		                              "\"factor\":\"%s\",\"statement_sha256\":\"%s\","
-		                              "\"integrity\":\"%s\",\"approvers\":%u,\"required\":%u}",
-		               id, a.id, s.caller, a.factor, a.statement_sha256, r.integrity,
-		               tok->approvers, tok->needed);
+		if (have_prov)
+			session_ledger(&s, "approve", "{\"id\":\"%s\",\"approval\":\"%s\","
+			               "\"approver\":\"%s\",\"factor\":\"%s\",\"statement_sha256\":\"%s\","
+			               "\"integrity\":\"%s\",\"approvers\":%u,\"required\":%u," PROV_LEDGER "}",
+			               id, a.id, s.caller, a.factor, a.statement_sha256, r.integrity,
+			               tok->approvers, tok->needed, PROV_LEDGER_ARGS(prov));
+		else
+			session_ledger(&s, "approve", "{\"id\":\"%s\",\"approval\":\"%s\","
+			               "\"approver\":\"%s\",\"factor\":\"%s\",\"statement_sha256\":\"%s\","
+			               "\"integrity\":\"%s\",\"approvers\":%u,\"required\":%u}",
+			               id, a.id, s.caller, a.factor, a.statement_sha256, r.integrity,
+			               tok->approvers, tok->needed);
 		printf("= %s@%s (%s): approval %u of %u recorded; a different approver must approve "
 		       "it before it is published\n", r.name, r.version, id, tok->approvers,
 		       tok->needed);
@@ -490,7 +507,13 @@ cmd_approve(int argc, char **argv)
 		goto out;
 	}
 	/* From here a rerun reconciles with the registry instead of publishing blindly. */
-	if (session_transition(&s, id, "checked", "publishing", "approve",
+	if (have_prov ?
+	    session_transition(&s, id, "checked", "publishing", "approve",
+	                       "{\"id\":\"%s\",\"approval\":\"%s\",\"approver\":\"%s\","
+	                       "\"factor\":\"%s\",\"statement_sha256\":\"%s\",\"integrity\":\"%s\","
+	                       PROV_LEDGER "}", id, a.id, s.caller, a.factor, a.statement_sha256,
+	                       r.integrity, PROV_LEDGER_ARGS(prov)) :
+	    session_transition(&s, id, "checked", "publishing", "approve",
 	                       "{\"id\":\"%s\",\"approval\":\"%s\",\"approver\":\"%s\","
 	                       "\"factor\":\"%s\",\"statement_sha256\":\"%s\",\"integrity\":\"%s\"}",
 	                       id, a.id, s.caller, a.factor, a.statement_sha256, r.integrity) != 0)

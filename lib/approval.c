@@ -15,7 +15,8 @@ ns_statement_registry(const struct ns_config *cfg)
 
 void
 ns_approval_fields(const struct ns_config *cfg, const struct ns_release *r,
-                   const struct ns_approval *a, struct ns_statement_fields *f)
+                   const struct ns_approval *a, struct ns_statement_fields *f,
+                   struct ns_statement_provenance *prov)
 {
 	memset(f, 0, sizeof(*f));
 	f->action = a->action[0] ? a->action : NS_ACTION_APPROVE;
@@ -31,6 +32,9 @@ ns_approval_fields(const struct ns_config *cfg, const struct ns_release *r,
 	f->approver = a->approver;
 	f->nonce = a->id;
 	f->expires = (time_t)a->expires;
+	/* a malformed provenance leaves empty fields, which the statement refuses */
+	if (ns_statement_provenance_from_report(r->report, prov) != 0)
+		f->provenance = prov;
 }
 
 int
@@ -39,6 +43,7 @@ ns_approval_create(struct ns_state *st, const struct ns_config *cfg, const struc
                    struct ns_err *err)
 {
 	struct ns_statement_fields f;
+	struct ns_statement_provenance prov;
 	unsigned char h[32];
 
 	memset(a, 0, sizeof(*a));
@@ -51,7 +56,7 @@ ns_approval_create(struct ns_state *st, const struct ns_config *cfg, const struc
 	snprintf(a->approver, sizeof(a->approver), "%s", approver);
 	a->created = (long long)now;
 	a->expires = (long long)now + cfg->approval_ttl;
-	ns_approval_fields(cfg, r, a, &f);
+	ns_approval_fields(cfg, r, a, &f, &prov);
 	a->statement = ns_statement_build(&f, err);
 	if (a->statement == NULL)
 		return -1;

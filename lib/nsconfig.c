@@ -176,6 +176,12 @@ handle_scope(struct parse_ctx *c, const char *name, const char *value)
 	if (strcmp(name, "min_approvers") == 0)
 		return parse_uint(value, 1, 8, &s->min_approvers) ||
 		       bad(c, "[%s] min_approvers: '%s' is not 1..8", c->section, value);
+	{
+		char why[200];
+		int k = ns_scope_provenance_key(s, name, value, why, sizeof(why));
+		if (k != 0)
+			return k > 0 || bad(c, "[%s] %s", c->section, why);
+	}
 	return bad(c, "[%s]: unknown key '%s'", c->section, name);
 }
 
@@ -276,6 +282,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 			return bad(c, "[debug] stop_at: '%s' is not fetched, checked, consumed, approved, "
 			              "withdrawn, sent, live, recorded or checker", value);
 		}
+	} else if (strcmp(section, "provenance") == 0) {
+		char why[200];
+		int k = ns_config_provenance_key(cfg, name, value, why, sizeof(why));
+		if (k != 0)
+			return k > 0 || bad(c, "[provenance] %s", why);
 	} else if (strcmp(section, "audit") == 0) {
 		if (strcmp(name, "advisories") == 0) {
 			if (value[0] != '/')
@@ -482,6 +493,14 @@ ns_config_parse(const char *text, const char *shown, struct ns_err *err)
 		ns_config_free(cfg);
 		return NULL;
 	}
+	{
+		char why[300];
+		if (ns_config_provenance_check(cfg, why, sizeof(why)) != 0) {
+			ns_fail(err, "%s: %s", shown, why);
+			ns_config_free(cfg);
+			return NULL;
+		}
+	}
 	for (size_t i = 0; i < cfg->n_scopes; i++)
 		cfg->scopes[i].root_may_approve = cfg->root_may_approve;
 	return cfg;
@@ -517,6 +536,8 @@ ns_config_free(struct ns_config *cfg)
 	free(cfg->ca_file);
 	free(cfg->check_user);
 	free(cfg->debug_stop_at);
+	free(cfg->trusted_root);
+	free(cfg->registry_keys);
 	for (i = 0; i < cfg->n_stagers; i++)
 		free(cfg->stagers[i]);
 	for (i = 0; i < cfg->n_advisories; i++)
@@ -530,6 +551,7 @@ ns_config_free(struct ns_config *cfg)
 		for (j = 0; j < cfg->scopes[i].n_generated; j++)
 			free(cfg->scopes[i].generated[j]);
 		free(cfg->scopes[i].source);
+		ns_scope_provenance_free(&cfg->scopes[i]);
 	}
 	free(cfg->scopes);
 	free(cfg);

@@ -20,6 +20,9 @@ enum ns_uv { NS_UV_DISCOURAGED, NS_UV_PREFERRED, NS_UV_REQUIRED };
  * warns; allow = both warn (allow_install_scripts = yes); deny = any one fails. */
 enum ns_install_scripts { NS_INSTALL_SCRIPTS_REVIEW, NS_INSTALL_SCRIPTS_ALLOW,
 	NS_INSTALL_SCRIPTS_DENY };
+/* [scope] provenance: off = not looked for; if-present = verified when the stage or
+ * the registry has one; required = none is a failed check. */
+enum ns_provenance_mode { NS_PROVENANCE_OFF, NS_PROVENANCE_IF_PRESENT, NS_PROVENANCE_REQUIRED };
 
 /* Who may approve which packages, matched by exact name, "@scope/" + "*" or "*". */
 struct ns_scope {
@@ -34,6 +37,9 @@ struct ns_scope {
 	size_t n_generated;
 	unsigned min_approvers;        /* distinct approvers before the publish (1..8) */
 	int root_may_approve;          /* [npmstage] root_may_approve, copied at load */
+	int provenance;                /* enum ns_provenance_mode (default off) */
+	/* the identity policy: NULL = not checked; ref is a glob (fnmatch) */
+	char *provenance_repository, *provenance_workflow, *provenance_ref, *provenance_issuer;
 };
 
 struct ns_config {
@@ -68,6 +74,8 @@ struct ns_config {
 	char *check_user;              /* the unprivileged user parsers run as (not root) */
 	int check_user_set;            /* named in the file (else "nobody", a finding) */
 	int root_may_approve;          /* uid 0 may be an approver (default no) */
+	char *trusted_root;            /* [provenance] trusted_root: pinned Sigstore root */
+	char *registry_keys;           /* [provenance] registry_keys: pinned registry keys */
 	char *debug_stop_at;           /* [debug] stop_at: approve step to SIGSTOP at, or NULL */
 	struct ns_scope *scopes;        /* n_scopes of them (grown as sections appear) */
 	size_t n_scopes;
@@ -105,6 +113,18 @@ int ns_config_install_scripts(const struct ns_config *cfg, const char *pkg);
  * pattern's directory ("..", empty). */
 int ns_scope_source_path(const struct ns_scope *scope, const char *name, const char *version,
                          char *out, size_t cap);
+
+/* [provenance] and the scope's provenance keys (nsconfig_provenance.c): 1 when name is
+ * one of them and its value is good, 0 when not one of them, -1 with why set when bad. */
+int ns_config_provenance_key(struct ns_config *cfg, const char *name, const char *value,
+                             char *why, size_t cap);
+int ns_scope_provenance_key(struct ns_scope *scope, const char *name, const char *value,
+                            char *why, size_t cap);
+/* After the parse: a scope asking for provenance needs the trust material and a
+ * repository to hold the signer to. 0, or -1 with why set. */
+int ns_config_provenance_check(const struct ns_config *cfg, char *why, size_t cap);
+void ns_scope_provenance_free(struct ns_scope *scope);
+const char *ns_provenance_mode_name(int mode);
 
 /* Severity names used by the audit level: info low moderate high critical none. */
 int ns_severity_parse(const char *s);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <jansson.h>
+
 #include "digest.h"
 #include "statement.h"
 
@@ -22,6 +24,48 @@ clean_field(const char *label, const char *v, struct ns_err *err)
 		if (*p < 0x20 || *p == 0x7f)
 			return ns_fail(err, "approval statement: %s has a control character", label);
 	return 0;
+}
+
+static const char *const prov_labels[] = { "provenance-repository", "provenance-workflow",
+	"provenance-ref", "provenance-commit", "provenance-issuer", "provenance-bundle-sha256" };
+
+int
+ns_statement_provenance_from_report(const char *report, struct ns_statement_provenance *p)
+{
+	json_t *rep, *prov, *id;
+	struct { const char *key; char *dst; size_t cap; int in_id; } f[] = {
+		{ "repository", p->repository, sizeof(p->repository), 1 },
+		{ "workflow", p->workflow, sizeof(p->workflow), 1 },
+		{ "ref", p->ref, sizeof(p->ref), 1 },
+		{ "commit", p->commit, sizeof(p->commit), 1 },
+		{ "issuer", p->issuer, sizeof(p->issuer), 1 },
+		{ "bundle_sha256", p->bundle_sha256, sizeof(p->bundle_sha256), 0 },
+	};
+	const char *result;
+	size_t i;
+	int rc = 1;
+
+	memset(p, 0, sizeof(*p));
+	if (report == NULL || (rep = json_loads(report, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		return 0; /* no report: nothing checked, nothing to sign */
+	prov = json_object_get(rep, "provenance");
+	result = json_string_value(json_object_get(prov, "result"));
+	if (prov == NULL || (result != NULL && strcmp(result, "pass") != 0)) {
+		json_decref(rep);
+		return 0;
+	}
+	id = json_object_get(prov, "identity");
+	for (i = 0; i < sizeof(f) / sizeof(f[0]) && rc == 1; i++) {
+		const char *v = json_string_value(json_object_get(f[i].in_id ? id : prov, f[i].key));
+		if (result == NULL || v == NULL || strlen(v) >= f[i].cap)
+			rc = -1;
+		else
+			memcpy(f[i].dst, v, strlen(v) + 1);
+	}
+	json_decref(rep);
+	if (rc != 1)
+		memset(p, 0, sizeof(*p));
+	return rc;
 }
 
 char *
@@ -48,6 +92,16 @@ ns_statement_build(const struct ns_statement_fields *f, struct ns_err *err)
 		ns_fail(err, "approval statement: bad expiry time");
 		return NULL;
 	}
+	if (f->provenance != NULL) {
+		const struct ns_statement_provenance *p = f->provenance;
+		const char *pv[] = { p->repository, p->workflow, p->ref, p->commit, p->issuer,
+			             p->bundle_sha256 };
+		for (i = 0; i < sizeof(pv) / sizeof(pv[0]); i++) {
+			if (clean_field(prov_labels[i], pv[i], err) != 0)
+				return NULL;
+			cap += strlen(prov_labels[i]) + strlen(pv[i]) + 3;
+		}
+	}
 	cap += sizeof(expires) + 16;
 	text = malloc(cap);
 	if (text == NULL) {
@@ -58,6 +112,13 @@ ns_statement_build(const struct ns_statement_fields *f, struct ns_err *err)
 	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
 		n = snprintf(text + off, cap - off, "%s: %s\n", labels[i], values[i]);
 		off += (size_t)n;
+	}
+	if (f->provenance != NULL) {
+		const struct ns_statement_provenance *p = f->provenance;
+		const char *pv[] = { p->repository, p->workflow, p->ref, p->commit, p->issuer,
+			             p->bundle_sha256 };
+		for (i = 0; i < sizeof(pv) / sizeof(pv[0]); i++)
+			off += (size_t)snprintf(text + off, cap - off, "%s: %s\n", prov_labels[i], pv[i]);
 	}
 	snprintf(text + off, cap - off, "expires: %s\n", expires);
 	return text;

@@ -10,6 +10,15 @@
 
 #define NS_NONCE_HEX 32  /* 16 random bytes */
 
+/* The verified signer of the release's provenance (the check report's "provenance"),
+ * which the factor then also signs. */
+#define NS_PROV_FIELD_MAX 512
+struct ns_statement_provenance {
+	char repository[NS_PROV_FIELD_MAX + 1], workflow[NS_PROV_FIELD_MAX + 1];
+	char ref[NS_PROV_FIELD_MAX + 1], commit[NS_PROV_FIELD_MAX + 1];
+	char issuer[NS_PROV_FIELD_MAX + 1], bundle_sha256[65];
+};
+
 struct ns_statement_fields {
 	const char *action;        /* approve or reject */
 	const char *registry;
@@ -23,7 +32,13 @@ struct ns_statement_fields {
 	const char *approver;
 	const char *nonce;         /* NS_NONCE_HEX hex chars */
 	time_t expires;
+	const struct ns_statement_provenance *provenance; /* NULL: none verified */
 };
+
+/* From a check report (JSON text): 1 when it holds a verified provenance (p filled),
+ * 0 when none, -1 when its provenance is malformed (p left empty, which no statement
+ * accepts). */
+int ns_statement_provenance_from_report(const char *report, struct ns_statement_provenance *p);
 
 /* Returns the malloc'd canonical text, or NULL with err set (a field missing or
  * holding a control character). */

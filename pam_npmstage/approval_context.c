@@ -87,12 +87,13 @@ statement_matches(pam_handle_t *pamh, const struct ns_config *cfg,
 {
 	const struct ns_approval *a = &ctx->approval;
 	struct ns_statement_fields f;
+	struct ns_statement_provenance prov;
 	unsigned char h[32];
 	char hex[65], *text;
 	struct ns_err err;
 	int ok;
 
-	ns_approval_fields(cfg, &ctx->release, a, &f);
+	ns_approval_fields(cfg, &ctx->release, a, &f, &prov);
 	text = ns_statement_build(&f, &err);
 	if (text == NULL) {
 		mod_log(pamh, LOG_ERR, "approval %s: %s", a->id, err.msg);
@@ -201,6 +202,28 @@ summary_install_scripts(struct approval_context *ctx, const json_t *list)
 		                 "report)\n", more);
 }
 
+/* Where the bytes came from, as verified (the same values the statement carries):
+ * the signer's names are the certificate's, quoted. */
+static void
+summary_provenance(struct approval_context *ctx, const char *report)
+{
+	struct ns_statement_provenance p;
+	char text[NS_PROV_FIELD_MAX * 2 + 64];
+
+	if (ns_statement_provenance_from_report(report, &p) != 1)
+		return;
+	summary_add(ctx, "  provenance verified (bundle sha256 %.64s), built by:\n",
+	            p.bundle_sha256);
+	snprintf(text, sizeof(text), "repository %s", p.repository);
+	summary_quote(ctx, text, 300);
+	snprintf(text, sizeof(text), "workflow %s", p.workflow);
+	summary_quote(ctx, text, 300);
+	snprintf(text, sizeof(text), "ref %s commit %s", p.ref, p.commit);
+	summary_quote(ctx, text, 300);
+	snprintf(text, sizeof(text), "issuer %s", p.issuer);
+	summary_quote(ctx, text, 300);
+}
+
 /* The report must hash to the recorded value and say "pass"; builds the summary. */
 static int
 report_passed(pam_handle_t *pamh, struct approval_context *ctx)
@@ -266,6 +289,7 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 		return 0;
 	}
 	summary_add(ctx, "  checks: %zu passed, %zu warnings\n", pass, warn);
+	summary_provenance(ctx, r->report);
 	diff = json_string_value(json_object_get(rep, "diff_summary"));
 	if (diff != NULL) {
 		summary_add(ctx, "  changes:\n");

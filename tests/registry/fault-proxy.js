@@ -23,6 +23,9 @@
 //   cut           GET /-/stage/<id>/tarball promises its whole length, sends 10
 //                 bytes and closes; cut-once does that to the first download of
 //                 each stage only.
+// The registry's attestations endpoint, which the test registry lacks:
+//   GET /-/npm/v1/attestations/<name>@<version> answers the file registered for that
+//   spec by POST /__proxy/attestations {"spec","file"}, else 404 (none).
 // Control: POST /__proxy/mode with the mode as body; GET /__proxy/log.
 // Usage: node fault-proxy.js UPSTREAM_URL RELEASE_TOTP_BASE32 PORTFILE
 'use strict';
@@ -68,6 +71,7 @@ async function nextCode() {
 }
 
 const swaps = new Map(); // stage id -> the bytes served as if staged
+const attestations = new Map(); // "name@version" -> the attestations document
 
 // Rewrites a 200 JSON answer (a packument or a stage view) with fn(doc).
 function rewriting(fn) {
@@ -157,6 +161,21 @@ const server = http.createServer((req, res) => {
       const o = JSON.parse(body.toString());
       swaps.set(o.id, require('fs').readFileSync(o.file));
       res.end('ok\n');
+      return;
+    }
+    if (req.url === '/__proxy/attestations' && req.method === 'POST') {
+      const o = JSON.parse(body.toString());
+      attestations.set(o.spec, require('fs').readFileSync(o.file));
+      res.end('ok\n');
+      return;
+    }
+    const att = req.url.match(/^\/-\/npm\/v1\/attestations\/(.+)$/);
+    if (att && req.method === 'GET') {
+      const doc = attestations.get(decodeURIComponent(att[1]));
+      log.push(`attestations ${decodeURIComponent(att[1])} auth=${req.headers.authorization ? 'yes' : 'no'} ` +
+               `-> ${doc ? 200 : 404}`);
+      res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(doc || '{"error":"not found"}');
       return;
     }
     if (req.url === '/__proxy/log') {

@@ -189,6 +189,66 @@ test_root_approver(void **state)
 	assert_non_null(strstr(err.msg, "root_may_approve"));
 }
 
+/* [provenance] and the scope's identity policy: parsed, defaulted to off, and every
+ * bad value refused with the key named. */
+static void
+test_provenance(void **state)
+{
+	static const char ok[] =
+	    "[provenance]\ntrusted_root = /etc/npmstage/trusted_root.json\n"
+	    "registry_keys = /etc/npmstage/registry-keys.json\n"
+	    "[scope sigstore]\napprovers = alice\nprovenance = required\n"
+	    "provenance_repository = https://github.com/sigstore/sigstore-js\n"
+	    "provenance_workflow = .github/workflows/release.yml\n"
+	    "provenance_ref = refs/heads/*\n"
+	    "provenance_issuer = https://token.actions.githubusercontent.com\n"
+	    "[scope other]\napprovers = alice\n"
+	    "[scope maybe]\napprovers = alice\nprovenance = if-present\n"
+	    "provenance_repository = https://github.com/acme/maybe\n";
+	static const struct { const char *text, *needle; } refused[] = {
+	    { "[provenance]\ntrusted_root = relative.json\n", "trusted_root" },
+	    { "[provenance]\nregistry_keys = /a/../b\n", "registry_keys" },
+	    { "[provenance]\ntrusted_root = /a\ntrusted_root = /b\n", "trusted_root set twice" },
+	    { "[provenance]\nroot = /a\n", "unknown key 'root'" },
+	    { "[scope x]\nprovenance = maybe\n", "provenance: 'maybe'" },
+	    { "[provenance]\ntrusted_root = /t\n[scope x]\nprovenance = required\n",
+	      "needs provenance_repository" },
+	    { "[scope x]\nprovenance = required\nprovenance_repository = https://r/x\n",
+	      "needs [provenance] trusted_root" },
+	    { "[scope x]\nprovenance_repository = https://r/x\n", "provenance is off" },
+	    { "[scope x]\nprovenance_repository = http://r/x\n", "provenance_repository" },
+	    { "[scope x]\nprovenance_issuer = issuer\n", "provenance_issuer" },
+	    { "[scope x]\nprovenance_workflow = a b\n", "provenance_workflow" },
+	    { "[scope x]\nprovenance_ref = refs/*\nprovenance_ref = x\n", "provenance_ref set twice" },
+	};
+	struct ns_err err;
+	struct ns_config *c = parse(ok, &err);
+	const struct ns_scope *s;
+	size_t i;
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(c->trusted_root, "/etc/npmstage/trusted_root.json");
+	assert_string_equal(c->registry_keys, "/etc/npmstage/registry-keys.json");
+	s = ns_config_scope(c, "sigstore");
+	assert_non_null(s);
+	assert_int_equal(s->provenance, NS_PROVENANCE_REQUIRED);
+	assert_string_equal(s->provenance_repository, "https://github.com/sigstore/sigstore-js");
+	assert_string_equal(s->provenance_workflow, ".github/workflows/release.yml");
+	assert_string_equal(s->provenance_ref, "refs/heads/*");
+	assert_string_equal(s->provenance_issuer, "https://token.actions.githubusercontent.com");
+	s = ns_config_scope(c, "other");
+	assert_int_equal(s->provenance, NS_PROVENANCE_OFF);
+	assert_null(s->provenance_repository);
+	assert_int_equal(ns_config_scope(c, "maybe")->provenance, NS_PROVENANCE_IF_PRESENT);
+	ns_config_free(c);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		c = parse(refused[i].text, &err);
+		if (c != NULL || strstr(err.msg, refused[i].needle) == NULL)
+			fail_msg("accepted or unnamed: %s -> %s", refused[i].text, err.msg);
+	}
+}
+
 int
 main(void)
 {
@@ -200,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_factor_names),
 		cmocka_unit_test(test_root_approver),
+		cmocka_unit_test(test_provenance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,7 +57,7 @@ test_statement(void **state)
 {
 	struct ns_statement_fields f = {
 		"approve", "http://127.0.0.1:4873/", "@acme/x", "1.2.3-rc.1", "next", "sha512-abc", "0123",
-		"5e1c", "ff00", "alice", "0123456789abcdef0123456789abcdef", 1800000000,
+		"5e1c", "ff00", "alice", "0123456789abcdef0123456789abcdef", 1800000000, NULL,
 	};
 	struct ns_err err;
 	char *s;
@@ -77,6 +77,47 @@ test_statement(void **state)
 	assert_non_null(strstr(err.msg, "control character"));
 	f.name = "";
 	assert_null(ns_statement_build(&f, &err));
+}
+
+/* The verified signer from a check report goes into the statement the factor signs;
+ * a report without one adds nothing; a malformed one makes every statement fail. */
+static void
+test_statement_provenance(void **state)
+{
+	static const char report[] =
+	    "{\"result\":\"pass\",\"provenance\":{\"result\":\"pass\",\"source\":\"registry\","
+	    "\"bundle_sha256\":\"ab12\",\"identity\":{\"repository\":\"https://r/x\","
+	    "\"workflow\":\".github/workflows/release.yml\",\"ref\":\"refs/heads/main\","
+	    "\"commit\":\"7d29\",\"issuer\":\"https://issuer\"}}}";
+	struct ns_statement_fields f = {
+		"approve", "local", "sigstore", "5.0.0", "latest", "sha512-abc", "0123",
+		"5e1c", "ff00", "alice", "0123456789abcdef0123456789abcdef", 1800000000, NULL,
+	};
+	struct ns_statement_provenance p;
+	struct ns_err err;
+	char *s;
+
+	(void)state;
+	assert_int_equal(ns_statement_provenance_from_report(report, &p), 1);
+	assert_string_equal(p.repository, "https://r/x");
+	assert_string_equal(p.bundle_sha256, "ab12");
+	f.provenance = &p;
+	s = ns_statement_build(&f, &err);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "approver: alice\nnonce: 0123456789abcdef0123456789abcdef\n"
+	                          "provenance-repository: https://r/x\n"
+	                          "provenance-workflow: .github/workflows/release.yml\n"
+	                          "provenance-ref: refs/heads/main\nprovenance-commit: 7d29\n"
+	                          "provenance-issuer: https://issuer\n"
+	                          "provenance-bundle-sha256: ab12\nexpires: "));
+	free(s);
+	assert_int_equal(ns_statement_provenance_from_report("{\"result\":\"pass\"}", &p), 0);
+	assert_int_equal(ns_statement_provenance_from_report(
+	    "{\"provenance\":{\"result\":\"none\"}}", &p), 0);
+	assert_int_equal(ns_statement_provenance_from_report(
+	    "{\"provenance\":{\"result\":\"pass\",\"identity\":{}}}", &p), -1);
+	assert_null(ns_statement_build(&f, &err));
+	assert_non_null(strstr(err.msg, "provenance-repository is missing"));
 }
 
 static void
@@ -163,6 +204,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handoff),
 		cmocka_unit_test(test_statement),
+		cmocka_unit_test(test_statement_provenance),
 		cmocka_unit_test(test_token_store),
 		cmocka_unit_test(test_approver),
 		cmocka_unit_test(test_sanitize),

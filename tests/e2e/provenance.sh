@@ -1,0 +1,150 @@
+#!/bin/bash
+# End to end, provenance during approve: the real sigstore@5.0.0 tarball is staged
+# and its real attestations are served by the registry's attestations endpoint
+# (played by the proxy: the test registry has none, and its stage API, like the
+# registry's, neither takes nor gives back a .sigstore attachment). With the scope's identity policy:
+#   required and no attestation             -> the checks fail before the prompt;
+#   a policy naming another repository      -> the checks fail before the prompt;
+#   the policy naming sigstore/sigstore-js  -> the prompt shows the signer, it goes
+#                                              live, the ledger records the signer.
+. "$SRCDIR/tests/e2e/common.sh"
+
+DATA="$SRCDIR/tests/provenance/data"
+SET="$DATA/npm/sigstore@5.0.0"
+SJS=https://github.com/sigstore/sigstore-js
+GHA=https://token.actions.githubusercontent.com
+
+e2e_registry_users
+DIRECT_URL=$REGISTRY_URL
+node "$SRCDIR/tests/registry/fault-proxy.js" "$DIRECT_URL" "$RELEASE_SECRET" "$E2E_DIR/proxy.port" \
+	> "$E2E_DIR/proxy.log" 2>&1 &
+PROXY_PID=$!
+trap 'kill $PROXY_PID 2>/dev/null; e2e_cleanup' EXIT
+for _ in $(seq 1 100); do [ -s "$E2E_DIR/proxy.port" ] && break; sleep 0.1; done
+PROXY_URL="http://127.0.0.1:$(cat "$E2E_DIR/proxy.port")/"
+REGISTRY_URL=$PROXY_URL e2e_host stage
+
+# The pinned trust material, owned and protected like the configuration.
+mkdir -m 0755 "$HOST_DIR/etc/trust"
+install -m 0644 "$DATA/trust/trusted_root.json" "$HOST_DIR/etc/trust/trusted_root.json"
+install -m 0644 "$DATA/trust/npm-registry-keys.json" "$HOST_DIR/etc/trust/registry-keys.json"
+cp "$HOST_CONF" "$HOST_DIR/base.conf"
+policy() { # REPOSITORY: the sigstore scope requires provenance signed from REPOSITORY
+	cat "$HOST_DIR/base.conf" - > "$HOST_CONF" <<CONF
+
+[provenance]
+trusted_root = $HOST_DIR/etc/trust/trusted_root.json
+registry_keys = $HOST_DIR/etc/trust/registry-keys.json
+
+[scope sigstore]
+approvers = $APPROVER
+# the audit is not what this test is about (no lockfile ships with the package)
+audit_level = none
+provenance = required
+provenance_repository = $1
+provenance_workflow = .github/workflows/release.yml
+provenance_ref = refs/heads/*
+provenance_issuer = $GHA
+CONF
+}
+before_prompt() { # the approver was never asked
+	case "$OUT" in *"Approve sigstore@5.0.0"*) fail "the prompt was reached" ;; esac
+	packument_has sigstore 5.0.0 && fail "published"
+	return 0
+}
+
+PKG="$E2E_DIR/sigstore-pkg"
+mkdir -p "$PKG"
+tar -xzOf "$SET/sigstore-5.0.0.tgz" package/package.json > "$PKG/package.json"
+ID=$(node "$SRCDIR/tests/registry/stage-crafted.js" "$DIRECT_URL" "$STAGER_TOKEN" "$PKG" \
+	"$SET/sigstore-5.0.0.tgz" '{}') || fail "staging sigstore failed"
+[ -n "$ID" ] || fail "no stage id"
+pass "the real sigstore-5.0.0.tgz is staged ($ID)"
+
+# (c) required, and the registry has no attestation for the version
+policy "$SJS"
+expect_status 1 nr approve "$ID" < /dev/null
+contains "$OUT" "provenance.present"
+contains "$OUT" "no attestation for sigstore@5.0.0 (provenance = required)"
+contains "$OUT" "checks failed"
+before_prompt
+pass "provenance = required without an attestation fails the checks before the prompt"
+
+serve_attestations() { # FILE: what the registry answers for sigstore@5.0.0
+	curl -fsS -X POST --data "{\"spec\":\"sigstore@5.0.0\",\"file\":\"$1\"}" \
+		"${PROXY_URL}__proxy/attestations" >/dev/null || fail "proxy attestations"
+}
+
+# real attestations, but of another version: they do not name these bytes
+serve_attestations "$DATA/npm/sigstore@2.3.1/attestations.json"
+expect_status 1 nr approve "$ID" < /dev/null
+contains "$OUT" "provenance.verify"
+contains "$OUT" "subject"
+before_prompt
+pass "attestations of another version fail the checks before the prompt, naming the subject"
+
+serve_attestations "$SET/attestations.json"
+
+# the pinned trust material must be protected like the configuration
+chmod 0666 "$HOST_DIR/etc/trust/trusted_root.json"
+expect_status 1 nr approve "$ID" < /dev/null
+contains "$OUT" "[provenance] trusted_root"
+before_prompt
+chmod 0644 "$HOST_DIR/etc/trust/trusted_root.json"
+pass "a trusted root others may write stops the checks before the prompt, naming the key"
+
+# (b) the attestations verify, but were signed from another repository
+policy https://github.com/acme/widgets
+expect_status 1 nr approve "$ID" < /dev/null
+contains "$OUT" "provenance.verify"
+contains "$OUT" "repository"
+contains "$OUT" "https://github.com/acme/widgets"
+contains "$OUT" "checks failed"
+before_prompt
+pass "a policy naming another repository fails the checks before the prompt, naming the repository"
+
+# (a) the policy naming sigstore/sigstore-js and its release workflow
+policy "$SJS"
+approver_code
+expect_status 0 with_input "$CODE" nr approve "$ID"
+contains "$OUT" "Approve sigstore@5.0.0"
+contains "$OUT" "provenance verified (bundle sha256 $(sha256sum < "$SET/attestations.json" | cut -d' ' -f1))"
+contains "$OUT" "  | repository $SJS"
+contains "$OUT" "  | workflow .github/workflows/release.yml"
+contains "$OUT" "  | ref refs/heads/main commit 7d2900eca1c2"
+contains "$OUT" "  | issuer $GHA"
+contains "$OUT" "is live"
+REGISTRY_URL=$DIRECT_URL packument_has sigstore 5.0.0 || fail "sigstore@5.0.0 is not live"
+LOG=$(curl -fsS "${PROXY_URL}__proxy/log")
+contains "$LOG" "attestations sigstore@5.0.0 auth=yes -> 200"
+pass "with the right policy the prompt shows the signer and the bundle's sha256, and it goes live"
+
+expect_status 0 nr log
+contains "$OUT" "\"repository\":\"$SJS\""
+contains "$OUT" "\"workflow\":\".github/workflows/release.yml\""
+contains "$OUT" "\"bundle_sha256\":\"$(sha256sum < "$SET/attestations.json" | cut -d' ' -f1)\""
+pass "the ledger's approve entry records the signer and the bundle's sha256"
+
+# if-present: a package without attestations is approved, the prompt says it was
+# not verified; the statement and the ledger carry no signer
+cat >> "$HOST_CONF" <<CONF
+
+[scope @acme/*]
+approvers = $APPROVER
+source = $HOST_DIR/src/%n/%v
+provenance = if-present
+provenance_repository = https://github.com/acme/widgets
+CONF
+PKG2=$(source_dir @acme/e2e-prov 1.0.0)
+fixture_package "$PKG2" "@acme/e2e-prov" "1.0.0"
+ID2=$(stage_with_npm "$PKG2")
+[ -n "$ID2" ] || fail "npm stage publish gave no stage id"
+approver_code
+expect_status 0 with_input "$CODE" nr approve "$ID2"
+contains "$OUT" "Approve @acme/e2e-prov@1.0.0"
+contains "$OUT" "  | no attestation for @acme/e2e-prov@1.0.0 (provenance = if-present): not verified"
+case "$OUT" in *"provenance verified"*) fail "a signer was shown" ;; esac
+contains "$OUT" "is live"
+LOG=$(curl -fsS "${PROXY_URL}__proxy/log")
+contains "$LOG" "attestations @acme/e2e-prov@1.0.0 auth=yes -> 404"
+pass "provenance = if-present without an attestation warns in the prompt and goes live"
