@@ -217,6 +217,11 @@ check_registry(const struct ns_config *cfg)
 		finding("[registry] mode = stage needs read_token_file (to list and fetch stages)");
 	if (cfg->ca_file != NULL)
 		check_object("ca_file", cfg->ca_file, 0, 022, 1);
+	/* pinned trust material: whoever can write it decides which signer passes */
+	if (cfg->trusted_root != NULL)
+		check_object("[provenance] trusted_root", cfg->trusted_root, 0, 022, 1);
+	if (cfg->registry_keys != NULL)
+		check_object("[provenance] registry_keys", cfg->registry_keys, 0, 022, 1);
 }
 
 /* Whether name (a user, or "%group") was already reported among the first n names

@@ -333,6 +333,11 @@ expect_status 1 nr check-config
 once "root is listed as an approver" "root as an approver"
 once "group nsysnogroup, which does not exist" "a group that does not exist"
 write_conf
+printf '\n[provenance]\ntrusted_root = %s/trusted_root.json\n' "$T" >> "$CONF"
+printf '{}' > "$T/trusted_root.json" && chmod 0666 "$T/trusted_root.json"
+expect_status 1 nr check-config
+once "[provenance] trusted_root $T/trusted_root.json: mode 0666" "a writable trusted root"
+write_conf
 # The check that could not run (advisories the check user cannot read) is on
 # record as an error, and nothing was asked or published.
 stage_pkg sys-noadv 1.0.0
