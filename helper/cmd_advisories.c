@@ -57,7 +57,7 @@ record_update(const char *index, const char *origin, const struct ns_advidx_stat
 	struct session s;
 	int rc;
 
-	if (session_open(&s, 1) != 0)
+	if (session_open(&s, NS_SESSION_CREATE) != 0)
 		return -1;
 	rc = session_ledger(&s, "advisories-update", "{\"index\":\"%s\",\"source\":\"%s\","
 	    "\"records\":%zu,\"withdrawn\":%zu,\"added\":%ld,\"changed\":%ld,"

@@ -360,7 +360,7 @@ cmd_approve(int argc, char **argv)
 		                            "usage: npm-release approve STAGE-ID\n");
 		return NS_EXIT_USAGE;
 	}
-	if (session_open(&s, 1) != 0)
+	if (session_open(&s, NS_SESSION_CREATE) != 0)
 		return NS_EXIT_USAGE;
 	/* Eligibility first: no lock, download, check or ledger entry for a caller
 	 * who may not approve this package. */

@@ -429,7 +429,7 @@ cmd_enroll(int argc, char **argv)
 		fprintf(stderr, "npm-release: invalid user name\n");
 		return NS_EXIT_USAGE;
 	}
-	if (session_open(&s, 1) != 0)
+	if (session_open(&s, NS_SESSION_CREATE | NS_SESSION_ADMIN) != 0)
 		return NS_EXIT_USAGE;
 	if (!s.caller_is_admin) {
 		fprintf(stderr, "npm-release: only root may manage enrolments\n");

@@ -98,7 +98,7 @@ cmd_log(int argc, char **argv)
 		fprintf(stderr, "usage: npm-release log [--verify] [--json] | log --reanchor\n");
 		return NS_EXIT_USAGE;
 	}
-	if (session_open(&s, 0) != 0)
+	if (session_open(&s, re ? NS_SESSION_ADMIN : 0) != 0)
 		return NS_EXIT_USAGE;
 	if (re) {
 		rc = reanchor(&s);

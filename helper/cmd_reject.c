@@ -74,7 +74,7 @@ cmd_reject(int argc, char **argv)
 		                            "usage: npm-release reject STAGE-ID\n");
 		return NS_EXIT_USAGE;
 	}
-	if (session_open(&s, 1) != 0)
+	if (session_open(&s, NS_SESSION_CREATE) != 0)
 		return NS_EXIT_USAGE;
 	if (eligibility_require_approver(&s, id, "reject") != 0) {
 		session_close(&s);

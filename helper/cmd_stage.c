@@ -121,7 +121,7 @@ cmd_stage(int argc, char **argv)
 		fprintf(stderr, "npm-release: invalid dist-tag '%s'\n", shown);
 		return NS_EXIT_USAGE;
 	}
-	if (session_open(&s, 1) != 0)
+	if (session_open(&s, NS_SESSION_CREATE) != 0)
 		return NS_EXIT_USAGE;
 	if (!session_may_stage(&s)) {
 		fprintf(stderr, "npm-release: %s may not stage releases\n", s.caller);

@@ -151,7 +151,8 @@ cmd_token(int argc, char **argv)
 		                "  stdin: 'token <value>' and optionally 'totp sha1 6 30 <base32>'\n");
 		return NS_EXIT_USAGE;
 	}
-	if (session_open(&s, 1) != 0)
+	if (session_open(&s, NS_SESSION_CREATE |
+	                         (strcmp(sub, "list") != 0 ? NS_SESSION_ADMIN : 0)) != 0)
 		return NS_EXIT_USAGE;
 	if (strcmp(sub, "list") == 0) {
 		/* Where the tokens are and how they are guarded is for root and the

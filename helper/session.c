@@ -18,8 +18,9 @@
 const char *session_config_path = NS_DEFAULT_CONFIG;
 
 int
-session_open(struct session *s, int create_state)
+session_open(struct session *s, int flags)
 {
+	int create_state = (flags & NS_SESSION_CREATE) != 0;
 	struct ns_err err;
 
 	memset(s, 0, sizeof(*s));
@@ -28,9 +29,11 @@ session_open(struct session *s, int create_state)
 		return -1;
 	}
 	s->caller_is_root = caller_uid() == 0;
-	/* sudo ran us as root for this human: the sudoers policy, root's own, decided
-	 * that they may run this command (the shipped one grants no admin command). */
-	s->caller_is_admin = s->caller_is_root || caller_via_sudo();
+	/* sudo ran us as root for this human: for an administrative command the
+	 * sudoers policy, root's own, decided that they may run it (the shipped one
+	 * grants none). Every other command holds them to the setuid route's rule:
+	 * an approver or a stager, or nothing. */
+	s->caller_is_admin = s->caller_is_root || ((flags & NS_SESSION_ADMIN) && caller_via_sudo());
 	s->cfg = ns_config_load(session_config_path, &err);
 	if (s->cfg == NULL) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);

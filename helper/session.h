@@ -18,9 +18,12 @@ struct session {
 extern const char *session_config_path;
 
 /* Loads config, refuses callers who are not members (session_is_member: exits 1) and opens
- * state (create_state: create missing folders). Prints the error and returns -1
- * on failure. */
-int session_open(struct session *s, int create_state);
+ * state (NS_SESSION_CREATE: create missing folders). NS_SESSION_ADMIN: an
+ * administrative command (enrolments, tokens, re-anchoring), which a human may run
+ * through sudo when sudoers lets them. Prints the error and returns -1 on failure. */
+#define NS_SESSION_CREATE 1
+#define NS_SESSION_ADMIN 2
+int session_open(struct session *s, int flags);
 void session_close(struct session *s);
 
 /* Whether the caller is an admin, a stager or an approver of some scope; session_open

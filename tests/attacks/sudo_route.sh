@@ -69,9 +69,17 @@ pass "stage through sudo cannot read a root-only file ($ST's own rights)"
 # 2. bob (release-managers, no approver) holds alice's code: refused as bob.
 code "$S1"
 expect_status 1 sudo_as "$B" "$CODE" approve "$IDA"
-contains "$OUT" "$B is not an approver"
+contains "$OUT" "$B is neither an approver nor a stager"
 packument_has sudo-a 1.0.0 2>/dev/null && attack_succeeded "bob published with alice's code"
 pass "bob cannot approve through sudo, even with an approver's code"
+# nor read the state through the commands the shipped file lets him run: sudo
+# does not make him a member (found by the red-team pass)
+for args in "log" "log --verify" "list" "show $IDA"; do
+	# shellcheck disable=SC2086
+	OUT=$(sudo_as "$B" "" $args 2>&1) && attack_succeeded "bob read the state through sudo: npm-release $args"
+	contains "$OUT" "neither an approver nor a stager"
+done
+pass "bob, no approver or stager, reads no ledger, release or report through sudo"
 
 # 3. A SUDO_UID forged by a root shell whose login uid is someone else.
 code "$S1"
