@@ -461,6 +461,10 @@ cmd_approve(int argc, char **argv)
 	if (strcmp(status, "pass") != 0) {
 		fprintf(stderr, "npm-release: checks failed; %s@%s cannot be approved\n", r.name,
 		        r.version);
+		/* A registry stage is downloaded afresh by every approve: a failed one's
+		 * copy would only fill the root-owned spool (the record keeps the report). */
+		if (strcmp(r.origin, NS_ORIGIN_REGISTRY) == 0)
+			spool_remove(s.st, id);
 		goto out;
 	}
 	session_step(&s, id, "checked");

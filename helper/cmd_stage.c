@@ -19,6 +19,7 @@
 #include "nslog.h"
 #include "session.h"
 #include "spool.h"
+#include "stage_record.h"
 #include "statement.h"
 #include "uuid.h"
 
@@ -111,12 +112,7 @@ cmd_stage(int argc, char **argv)
 		fprintf(stderr, "usage: npm-release stage [--tag TAG] TARBALL\n");
 		return NS_EXIT_USAGE;
 	}
-	if (strlen(tag) == 0 || strlen(tag) > 100 || strspn(tag, "abcdefghijklmnopqrstuvwxyz"
-	                                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                                          "0123456789-_.") != strlen(tag) ||
-	    (tag[0] >= '0' && tag[0] <= '9') || tag[0] == 'v') {
-		/* npm refuses tags that are valid semver ranges; a tag starting with a digit
-		 * or 'v' could be one. */
+	if (!stage_tag_valid(tag)) {
 		ns_sanitize(shown, sizeof(shown), tag);
 		fprintf(stderr, "npm-release: invalid dist-tag '%s'\n", shown);
 		return NS_EXIT_USAGE;

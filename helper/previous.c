@@ -36,6 +36,36 @@ latest_goes_forward(const struct ns_release *r, json_t *doc)
 	return -1;
 }
 
+/* The version this release follows: its dist-tag's, when that is a lower version;
+ * else the highest published version below it; else `latest`. Never "none" while
+ * the package has versions: a stager's choice of tag (one pointing nowhere, or a
+ * look-alike of latest) must not hide a diff or an install script's arrival. */
+static const char *
+previous_version(const struct ns_release *r, json_t *doc)
+{
+	struct ns_semver next, v, best;
+	const char *tagged, *key, *found = NULL;
+	json_t *val;
+
+	if (ns_semver_parse(&next, r->version, 0) != 0)
+		return NULL;
+	tagged = json_string_value(json_object_get(json_object_get(doc, "dist-tags"), r->tag));
+	if (tagged != NULL && ns_semver_parse(&v, tagged, 0) == 0 && ns_semver_compare(&v, &next) < 0)
+		return tagged;
+	json_object_foreach(json_object_get(doc, "versions"), key, val) {
+		(void)val;
+		if (ns_semver_parse(&v, key, 0) != 0 || ns_semver_compare(&v, &next) >= 0)
+			continue;
+		if (found == NULL || ns_semver_compare(&v, &best) > 0) {
+			best = v;
+			found = key;
+		}
+	}
+	if (found != NULL)
+		return found;
+	return json_string_value(json_object_get(json_object_get(doc, "dist-tags"), "latest"));
+}
+
 int
 previous_fetch(struct session *s, const struct ns_release *r)
 {
@@ -85,7 +115,7 @@ previous_fetch(struct session *s, const struct ns_release *r)
 		fd = -2;
 		goto out;
 	}
-	prev = json_string_value(json_object_get(json_object_get(doc, "dist-tags"), r->tag));
+	prev = previous_version(r, doc);
 	if (prev == NULL || strcmp(prev, r->version) == 0 || strchr(prev, '/') != NULL ||
 	    strlen(prev) > 256)
 		goto out;

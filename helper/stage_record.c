@@ -3,12 +3,14 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "nslog.h"
 #include "npm_name.h"
+#include "semver.h"
 #include "stage_record.h"
 #include "uuid.h"
 
@@ -20,6 +22,23 @@ jstr(const json_t *o, const char *k)
 
 /* Fills r from the registry's stage record (GET /-/stage/<id>), validating every
  * field it will use in paths, files, statements and displays. */
+int
+stage_tag_valid(const char *tag)
+{
+	char *range;
+	size_t n = strlen(tag);
+
+	if (n == 0 || n > 100 ||
+	    strspn(tag, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n)
+		return 0;
+	range = ns_semver_valid_range(tag, 0);
+	if (range != NULL) {
+		free(range);
+		return 0;
+	}
+	return 1;
+}
+
 int
 stage_record_fetch(struct reg_client *c, const char *token, const char *id, struct ns_release *r,
              struct ns_err *err)
@@ -50,7 +69,7 @@ stage_record_fetch(struct reg_client *c, const char *token, const char *id, stru
 	if (jstr(doc, "id") == NULL || strcasecmp(jstr(doc, "id"), id) != 0 || name == NULL ||
 	    ns_npm_name_check(name, &why) == NS_NAME_INVALID || version == NULL ||
 	    !ns_strict_version_valid(version, &why) ||
-	    tag == NULL || strlen(tag) == 0 || strlen(tag) >= sizeof(r->tag) || shasum == NULL ||
+	    tag == NULL || !stage_tag_valid(tag) || strlen(tag) >= sizeof(r->tag) || shasum == NULL ||
 	    strlen(shasum) != 40 || strspn(shasum, "0123456789abcdef") != 40) {
 		json_decref(doc);
 		return ns_fail(err, "stage %s: record is incomplete or malformed (%s)", id, why);

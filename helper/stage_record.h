@@ -10,6 +10,12 @@
 int stage_record_fetch(struct reg_client *c, const char *token, const char *id,
                        struct ns_release *r, struct ns_err *err);
 
+/* Whether tag may be a release's dist-tag: as npm, not a valid semver range (npm
+ * refuses those: `1.x` would read as a version spec); beyond npm, only ASCII
+ * letters, digits, '-', '_' and '.', at most 100, so that no tag shown to an
+ * approver can look like another ("latest" with an invisible character). */
+int stage_tag_valid(const char *tag);
+
 /* Lower-cases a valid UUID into out (NS_ID_MAX); -1 when id is not a UUID. */
 int stage_id_normalize(const char *id, char *out);
 

