@@ -245,11 +245,23 @@ publish(struct session *s, struct ns_release *r, struct gate_token *tok, struct 
 		snprintf(r->origin, sizeof(r->origin), NS_ORIGIN_WITHDRAWN);
 	}
 	if (strcmp(r->origin, NS_ORIGIN_WITHDRAWN) == 0) {
-		fprintf(stderr, "withdrawing stage %s; publishing the checked bytes instead\n", r->id);
-		if (publish_stage_delete(c, s->cfg, r, tok, 1, err) != 0)
+		/* A rerun after a withdrawal that went through asks nothing of the
+		 * registry again (a second DELETE costs a registry code, and some
+		 * registries answer it badly). */
+		int there = stage_record_exists(c, read_token[0] ? read_token : NULL, r->id, err);
+		if (there < 0)
 			goto out;
-		session_ledger(s, "withdraw", "{\"id\":\"%s\",\"integrity\":\"%s\"}", r->id,
-		               r->integrity);
+		if (there == 1) {
+			fprintf(stderr, "withdrawing stage %s; publishing the checked bytes instead\n",
+			        r->id);
+			if (publish_stage_delete(c, s->cfg, r, tok, 1, err) != 0)
+				goto out;
+			session_ledger(s, "withdraw", "{\"id\":\"%s\",\"integrity\":\"%s\"}", r->id,
+			               r->integrity);
+		} else {
+			fprintf(stderr, "stage %s was already withdrawn; publishing the checked bytes\n",
+			        r->id);
+		}
 		session_step(s, r->id, "withdrawn");
 	}
 	rc = publish_put(c, s->cfg, r, manifest, doc, tok, read_token[0] ? read_token : NULL, err);

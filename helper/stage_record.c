@@ -40,6 +40,25 @@ stage_tag_valid(const char *tag)
 }
 
 int
+stage_record_exists(struct reg_client *c, const char *token, const char *id, struct ns_err *err)
+{
+	struct reg_response resp;
+	char path[128];
+	long status;
+
+	snprintf(path, sizeof(path), "/-/stage/%s", id);
+	if (reg_request(c, "GET", path, token, NULL, "stage", NULL, NULL, 0, 1 << 20, &resp, err) != 0)
+		return -1;
+	status = resp.status;
+	reg_response_clear(&resp);
+	if (status == 200)
+		return 1;
+	if (status == 404)
+		return 0;
+	return ns_fail(err, "stage %s: HTTP %ld (%s)", id, status, reg_status_text(status));
+}
+
+int
 stage_record_fetch(struct reg_client *c, const char *token, const char *id, struct ns_release *r,
              struct ns_err *err)
 {

@@ -10,6 +10,10 @@
 int stage_record_fetch(struct reg_client *c, const char *token, const char *id,
                        struct ns_release *r, struct ns_err *err);
 
+/* Whether stage id is still on the registry: 1 yes, 0 gone (404), -1 error. */
+int stage_record_exists(struct reg_client *c, const char *token, const char *id,
+                        struct ns_err *err);
+
 /* Whether tag may be a release's dist-tag: as npm, not a valid semver range (npm
  * refuses those: `1.x` would read as a version spec); beyond npm, only ASCII
  * letters, digits, '-', '_' and '.', at most 100, so that no tag shown to an
