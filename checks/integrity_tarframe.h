@@ -23,6 +23,9 @@ struct ns_tarframe {
 	char meta_type;        /* 'x' or 'L' while collecting its body */
 	int pending_meta;      /* META_BIT()s of headers that still need their entry */
 	int have_pax_size;     /* the pending pax header has a size record ... */
+	int have_pax_path;     /* ... a path record (npm's readers disagree with a GNU
+	                        * long name which of the two names the entry) */
+	char name_seen[96];    /* the pending pax path or GNU long name, for the message */
 	uint64_t pax_size;     /* ... of this value, which must equal the entry's own */
 	int zero_blocks;
 	unsigned entries;      /* file and directory headers seen */
