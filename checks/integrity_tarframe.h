@@ -2,7 +2,9 @@
  * of libarchive, so that what libarchive is lenient about (checksums, odd numbers, data
  * after the end-of-archive marker, a pax size that differs from the header's) fails a
  * check before libarchive
- * sees the bytes. It observes every byte exactly once, in order. */
+ * sees the bytes, and so that what npm's own reader (node-tar) would read differently (a
+ * pax path and a GNU long name for one entry, pax records split otherwise at newlines)
+ * fails too. It observes every byte exactly once, in order. */
 #ifndef NS_INTEGRITY_TARFRAME_H
 #define NS_INTEGRITY_TARFRAME_H
 
