@@ -105,6 +105,34 @@ ns_tar_path_valid(const char *path, const char *top, int is_dir, const char **wh
 	return 1;
 }
 
+/* Case folding as the case-insensitive file systems npm installs on see it, in place:
+ * ASCII letters, and the four letters whose case pair is ASCII (dotted and dotless i,
+ * long s, Kelvin sign), which could otherwise spell "node_modules" or "package.json"
+ * past a byte comparison. The result is never longer. */
+static void
+fold_ascii(char *s)
+{
+	static const struct { const char *utf8; char ascii; } pairs[] = {
+		{ "\xc4\xb0", 'i' }, { "\xc4\xb1", 'i' }, { "\xc5\xbf", 's' },
+		{ "\xe2\x84\xaa", 'k' },
+	};
+	size_t i, o = 0, k;
+
+	for (i = 0; s[i] != '\0';) {
+		for (k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++)
+			if (strncmp(s + i, pairs[k].utf8, strlen(pairs[k].utf8)) == 0)
+				break;
+		if (k < sizeof(pairs) / sizeof(pairs[0])) {
+			s[o++] = pairs[k].ascii;
+			i += strlen(pairs[k].utf8);
+		} else {
+			s[o++] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+			i++;
+		}
+	}
+	s[o] = '\0';
+}
+
 char *
 ns_path_canonical(const char *path, int fold)
 {
@@ -131,9 +159,7 @@ ns_path_canonical(const char *path, int fold)
 	}
 	out[o] = '\0';
 	if (fold)
-		for (o = 0; out[o] != '\0'; o++)
-			if (out[o] >= 'A' && out[o] <= 'Z')
-				out[o] = (char)(out[o] - 'A' + 'a');
+		fold_ascii(out);
 	return out;
 }
 

@@ -19,7 +19,9 @@ size_t ns_tar_top_len(const char *path);
 int ns_tar_path_valid(const char *path, const char *top, int is_dir, const char **why);
 
 /* Canonical form for duplicate detection: drops "." and empty segments and a trailing
- * '/'; ASCII case folded when fold is set. Returns a malloc'd string or NULL (OOM). */
+ * '/'; case folded when fold is set (ASCII letters and the non-ASCII letters whose case
+ * pair is ASCII, as case-insensitive file systems match names). Returns a malloc'd
+ * string or NULL (OOM). */
 char *ns_path_canonical(const char *path, int fold);
 
 /* Glob match of a relative path: '*' and '?' within one segment, '**' as a whole

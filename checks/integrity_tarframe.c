@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nserr.h"
+#include "integrity_path.h"
 #include "integrity_tarframe.h"
 
 /* one pax and one GNU long-name header may precede an entry, never two of a kind */
@@ -119,14 +120,42 @@ pax_size(struct ns_tarframe *t, const unsigned char *v, const unsigned char *end
 	return 0;
 }
 
-/* A pax body is records "LEN key=value\n" where LEN counts the whole record. */
+/* Record count bound of one pax header (npm writes a handful): keeps the duplicate-key
+ * comparison small. */
+#define PAX_MAX_RECORDS 64
+
+struct pax_rec {
+	const unsigned char *key, *val;
+	size_t keylen, vallen;
+};
+
+/* Bounded copy of a name for a message (sanitised where the finding is recorded). */
+static void
+note_name(struct ns_tarframe *t, const unsigned char *s, size_t n)
+{
+	if (n >= sizeof(t->name_seen))
+		n = sizeof(t->name_seen) - 1;
+	memcpy(t->name_seen, s, n);
+	t->name_seen[n] = '\0';
+}
+
+/* A pax body is records "LEN key=value\n" where LEN counts the whole record. libarchive
+ * splits records by LEN; node-tar (what npm installs with) splits the UTF-8 decoded body
+ * on newlines and drops a line whose byte length is not LEN. Only a body both readings
+ * split into the same records is accepted: UTF-8, no NUL, no newline inside a value, one
+ * value per key; otherwise a record one reader never sees can rename or resize an entry. */
 static int
 check_pax(struct ns_tarframe *t)
 {
 	const unsigned char *p = t->meta, *end = t->meta + t->meta_len;
+	struct pax_rec recs[PAX_MAX_RECORDS];
+	size_t nrec = 0, i;
 
+	if (!ns_utf8_valid((const char *)t->meta, t->meta_len))
+		return fail(t, "tar.pax", "pax header is not UTF-8: npm's tar reader would drop "
+		    "records the checker reads");
 	while (p < end) {
-		const unsigned char *rec = p, *key, *eq;
+		const unsigned char *rec = p, *key, *eq, *nl;
 		uint64_t len = 0;
 		size_t keylen;
 
@@ -143,23 +172,49 @@ check_pax(struct ns_tarframe *t)
 		key = p + 1;
 		if (rec[len - 1] != '\n')
 			return fail(t, "tar.pax", "pax record not terminated by a newline");
+		nl = memchr(rec, '\n', (size_t)len);
+		if (nl != rec + len - 1) {
+			note_name(t, key, (size_t)(nl - key > 0 ? nl - key : 0));
+			return fail(t, "tar.pax", "pax record '%s' contains a newline before its stated "
+			    "end: npm's tar reader and the checker would read different records "
+			    "(hidden name or size)", t->name_seen);
+		}
 		eq = memchr(key, '=', (size_t)(rec + len - key));
 		if (eq == NULL || eq == key)
 			return fail(t, "tar.pax", "pax record without key=value");
 		keylen = (size_t)(eq - key);
-		if (memchr(key, '\0', keylen) != NULL)
-			return fail(t, "tar.pax", "pax key contains NUL");
 #define KEY_IS(s) (keylen == sizeof(s) - 1 && memcmp(key, s, keylen) == 0)
+		/* libarchive reads values as C strings, node-tar does not: a NUL cuts one only */
+		if (memchr(key, '\0', (size_t)(rec + len - key)) != NULL)
+			return fail(t, KEY_IS("path") || KEY_IS("linkpath") ? "entry.path" : "tar.pax",
+			    "pax record contains a NUL byte");
 		/* A size override makes readers disagree about where the next header is; the
 		 * old npm (node-tar 2) wrote a pax size equal to the header's: kept to compare. */
 		if (KEY_IS("size") && pax_size(t, eq + 1, rec + len - 1) != 0)
 			return fail(t, "tar.pax", "malformed pax 'size' record");
 		if (keylen >= 11 && memcmp(key, "GNU.sparse.", 11) == 0)
 			return fail(t, "entry.type", "pax GNU sparse file record");
-		if ((KEY_IS("path") || KEY_IS("linkpath")) &&
-		    memchr(eq + 1, '\0', (size_t)(rec + len - 1 - (eq + 1))) != NULL)
-			return fail(t, "entry.path", "pax path contains a NUL byte");
+		if (KEY_IS("path")) {
+			t->have_pax_path = 1;
+			note_name(t, eq + 1, (size_t)(rec + len - 1 - (eq + 1)));
+		}
 #undef KEY_IS
+		if (nrec == PAX_MAX_RECORDS)
+			return fail(t, "tar.pax", "pax header with more than %d records",
+			    PAX_MAX_RECORDS);
+		recs[nrec].key = key;
+		recs[nrec].keylen = keylen;
+		recs[nrec].val = eq + 1;
+		recs[nrec].vallen = (size_t)(rec + len - 1 - (eq + 1));
+		for (i = 0; i < nrec; i++)
+			if (recs[i].keylen == keylen && memcmp(recs[i].key, key, keylen) == 0 &&
+			    (recs[i].vallen != recs[nrec].vallen ||
+			    memcmp(recs[i].val, recs[nrec].val, recs[i].vallen) != 0)) {
+				note_name(t, key, keylen);
+				return fail(t, "tar.pax", "pax key '%s' given twice with different "
+				    "values: tar readers disagree which applies", t->name_seen);
+			}
+		nrec++;
 		p = rec + len;
 	}
 	return 0;
@@ -177,6 +232,7 @@ check_longname(struct ns_tarframe *t)
 		return fail(t, "entry.path", "empty GNU long name");
 	if (memchr(t->meta, '\0', n) != NULL)
 		return fail(t, "entry.path", "GNU long name contains a NUL byte");
+	note_name(t, t->meta, n);
 	return 0;
 }
 
@@ -236,6 +292,7 @@ header(struct ns_tarframe *t)
 			    "size (%llu): readers would disagree where the next header is",
 			    (unsigned long long)t->pax_size, (unsigned long long)size);
 		t->have_pax_size = 0;
+		t->have_pax_path = 0;
 		/* readers disagree on a file whose name ends in '/' (libarchive: a directory) */
 		if (type != '5' && !(t->pending_meta) && h[F_NAME] != '\0' &&
 		    h[F_NAME + strnlen((const char *)h + F_NAME, 100) - 1] == '/')
@@ -265,13 +322,25 @@ header(struct ns_tarframe *t)
 	return 0;
 }
 
+/* One name source per entry: libarchive and node-tar disagree which of a pax path and a
+ * GNU long name wins (two of one kind, 'K' long link names and link entries fail
+ * elsewhere). */
 static int
 meta_done(struct ns_tarframe *t)
 {
-	int r = t->meta_type == 'x' ? check_pax(t) : check_longname(t);
+	char first[sizeof(t->name_seen)];
+	int had_path = t->have_pax_path;
+	int r;
 
+	memcpy(first, t->name_seen, sizeof(first));
+	r = t->meta_type == 'x' ? check_pax(t) : check_longname(t);
 	if (r != 0)
 		return r;
+	if ((t->meta_type == 'L' && had_path) ||
+	    (t->meta_type == 'x' && t->have_pax_path && (t->pending_meta & META_BIT('L'))))
+		return fail(t, "entry.path", "entry named both by a pax path and a GNU long name "
+		    "('%s', '%s'): npm's tar reader and the checker disagree which applies",
+		    first, t->name_seen);
 	t->pending_meta |= META_BIT(t->meta_type);
 	return 0;
 }

@@ -2,7 +2,9 @@
  * of libarchive, so that what libarchive is lenient about (checksums, odd numbers, data
  * after the end-of-archive marker, a pax size that differs from the header's) fails a
  * check before libarchive
- * sees the bytes. It observes every byte exactly once, in order. */
+ * sees the bytes, and so that what npm's own reader (node-tar) would read differently (a
+ * pax path and a GNU long name for one entry, pax records split otherwise at newlines)
+ * fails too. It observes every byte exactly once, in order. */
 #ifndef NS_INTEGRITY_TARFRAME_H
 #define NS_INTEGRITY_TARFRAME_H
 
@@ -23,6 +25,9 @@ struct ns_tarframe {
 	char meta_type;        /* 'x' or 'L' while collecting its body */
 	int pending_meta;      /* META_BIT()s of headers that still need their entry */
 	int have_pax_size;     /* the pending pax header has a size record ... */
+	int have_pax_path;     /* ... a path record (npm's readers disagree with a GNU
+	                        * long name which of the two names the entry) */
+	char name_seen[96];    /* the pending pax path or GNU long name, for the message */
 	uint64_t pax_size;     /* ... of this value, which must equal the entry's own */
 	int zero_blocks;
 	unsigned entries;      /* file and directory headers seen */

@@ -237,9 +237,13 @@ package_canonical(const struct ns_vctx *v, const char *path, int under_top, int 
 	return c;
 }
 
-/* Entry rules; returns 1 when the entry is a regular file whose data is to be read. */
+/* Entry rules; returns 1 when the entry is a regular file whose data is to be read, with
+ * its canonical path and its case-folded form (what names it on a case-insensitive file
+ * system, so what every special name - package.json, binding.gyp, node_modules - is
+ * matched against). */
 static int
-check_entry(struct ns_vctx *v, struct archive_entry *e, const char *path, char **canon_out)
+check_entry(struct ns_vctx *v, struct archive_entry *e, const char *path, char **canon_out,
+    char **folded_out)
 {
 	mode_t type = archive_entry_filetype(e);
 	const char *why, *top;
@@ -248,6 +252,7 @@ check_entry(struct ns_vctx *v, struct archive_entry *e, const char *path, char *
 	json_t *first;
 
 	*canon_out = NULL;
+	*folded_out = NULL;
 	if (strlen(path) > v->max_path) {
 		ns_finding(v, "limit.path", "fail", NULL, "path of %zu bytes exceeds the limit of %u",
 		    strlen(path), v->max_path);
@@ -296,21 +301,27 @@ check_entry(struct ns_vctx *v, struct archive_entry *e, const char *path, char *
 		free(canon);
 		return -1;
 	}
-	if ((first = json_object_get(v->folded, folded)) != NULL)
-		ns_finding(v, "entry.case-collision", "warn", path,
-		    "differs only in letter case from %s", json_string_value(first));
-	else
-		json_object_set_new(v->folded, folded, json_string(canon));
-	free(folded);
+	/* one file on a case-insensitive file system (macOS, Windows): which one npm
+	 * installs there is not the one judged here */
+	if ((first = json_object_get(v->folded, folded)) != NULL) {
+		ns_finding(v, "entry.case-collision", "fail", path,
+		    "differs only in letter case from %s (one file where npm installs on a "
+		    "case-insensitive file system)", json_string_value(first));
+		free(folded);
+		free(canon);
+		return 0;
+	}
+	json_object_set_new(v->folded, folded, json_string(canon));
 	json_object_set_new(v->files, canon, json_pack("{s:I}", "size",
 	    (json_int_t)archive_entry_size(e)));
 	*canon_out = canon;
+	*folded_out = folded;
 	return 1;
 }
 
 static int
 read_entry_data(struct archive *a, struct ns_vctx *v, struct archive_entry *e,
-    const char *canon, struct ns_err *err)
+    const char *canon, const char *folded, struct ns_err *err)
 {
 	struct entry_sink k;
 	const void *buf;
@@ -320,15 +331,15 @@ read_entry_data(struct archive *a, struct ns_vctx *v, struct archive_entry *e,
 
 	memset(&k, 0, sizeof(k));
 	k.path = canon;
-	if (strcmp(canon, "package/package.json") == 0) {
+	if (strcmp(folded, "package/package.json") == 0) {
 		k.is_manifest = 1;
 		if (++v->manifest_count == 1 &&
 		    (v->manifest = malloc(NS_VERIFY_MANIFEST_MAX)) == NULL)
 			return ns_fail(err, "out of memory");
 	}
-	if (strcmp(canon, "package/binding.gyp") == 0)
+	if (strcmp(folded, "package/binding.gyp") == 0)
 		v->binding_gyp = 1;
-	if (ns_bundled_begin(v, canon, &k.bundled, err) != 0)
+	if (ns_bundled_begin(v, folded, &k.bundled, err) != 0)
 		return -1;
 	if (v->want_file_digests) {
 		if ((k.sha256 = EVP_MD_CTX_new()) == NULL ||
@@ -371,7 +382,7 @@ walk_entries(struct archive *a, struct ns_vctx *v, struct ns_tgz *s, char *reade
 
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		const char *path = archive_entry_pathname(e);
-		char *canon = NULL;
+		char *canon = NULL, *folded = NULL;
 		int want;
 
 		if (r == ARCHIVE_WARN || path == NULL) {
@@ -381,13 +392,14 @@ walk_entries(struct archive *a, struct ns_vctx *v, struct ns_tgz *s, char *reade
 				return 1;
 		}
 		v->entries++;
-		want = check_entry(v, e, path, &canon);
+		want = check_entry(v, e, path, &canon, &folded);
 		if (want < 0)
 			return ns_fail(err, "out of memory");
 		if (want == 1) {
-			int rr = read_entry_data(a, v, e, canon, err);
+			int rr = read_entry_data(a, v, e, canon, folded, err);
 
 			free(canon);
+			free(folded);
 			if (rr != 0) {
 				if (err->msg[0] != '\0' && s->fail_id == NULL && !s->io_error)
 					return -1;

@@ -10,7 +10,7 @@ import sys
 import tempfile
 
 from tarcraft import (BLOCK, END, base256, deflate_bomb_gz, entry, gz, header,
-                      longname, manifest, package, pad, pax, octal)
+                      longname, manifest, package, pad, pax, pax_records, octal)
 
 PJ = ("package/package.json", manifest())
 IDX = ("package/index.js", "module.exports = 1\n")
@@ -73,9 +73,6 @@ case("ok-pax-utf8-path", tar(entry(*PJ), pax([("path", "package/caf\u00e9-\u20ac
                              entry("package/na\u00efve.js", "y")),
      check=lambda rep: rep["unpacked"]["files"] == 3 or "files miscounted")
 case("ok-gnu-magic", tar(entry(*PJ, magic=b"ustar  \0")))
-case("ok-case-collision-warns", tar(ok_entries(), entry("package/README.md", "a\n"),
-                                    entry("package/readme.md", "b\n")),
-     warns={"entry.case-collision"})
 
 # --- digest -------------------------------------------------------------------------
 case("digest-integrity-mismatch", tar(ok_entries()), fails={"digest.integrity"},
@@ -148,7 +145,7 @@ case("pax-gnu-sparse", tar(entry(*PJ), pax([("GNU.sparse.major", "1"),
                                             ("GNU.sparse.minor", "0")]),
                            entry("package/s.bin", "a")), fails={"entry.type"})
 case("pax-path-not-utf8", tar(entry(*PJ), pax([("path", b"package/a\xff.js")]),
-                              entry("package/b.js", "a")), fails={"entry.path"})
+                              entry("package/b.js", "a")), fails={"tar.pax"})
 case("gnu-longname-dotdot", tar(entry(*PJ), longname("package/../../../x"),
                                 entry("package/innocent.js", "a")), fails={"entry.path"})
 case("gnu-longname-nul", tar(entry(*PJ), longname(b"package/a.js\0../../x"),
@@ -229,6 +226,79 @@ case("dup-via-pax", tar(entry(*PJ), pax([("path", "package/package.json")]),
      fails={"entry.duplicate"})
 case("dup-file", tar(ok_entries(), entry("package/index.js", "evil()\n")),
      fails={"entry.duplicate"})
+
+BUNDLING = manifest(dependencies={"rtevil": "1.0.0"}, bundleDependencies=["rtevil"])
+EVIL_PJ = manifest(name="rtevil", scripts={"postinstall": "node -e \"require('x')\""})
+# --- reader differentials: libarchive (the checker) and node-tar (npm install) must see
+# the same names and sizes. node-tar splits a pax body on newlines, libarchive by the
+# stated record lengths; the two disagree which of a pax path and a GNU long name wins.
+GYP_BODY = '{"targets":[{"target_name":"x","type":"none"}]}'
+
+
+def raw_rec(key, value):
+    """A pax record with a raw value (newlines kept), length computed honestly."""
+    return pax_records([(key, value)])
+
+
+HIDDEN_PATH = raw_rec("path", "package/binding.gyp")[:-1].decode()
+HIDDEN_SIZE = raw_rec("size", "0")[:-1].decode()
+case("pax-path-and-longname", tar(entry(*PJ), pax([("path", "package/harmless.txt")]),
+                                  longname("package/binding.gyp"),
+                                  entry("package/C.txt", GYP_BODY)),
+     fails={"entry.path"}, check=names("entry.path", (None, "pax path and a GNU long name")))
+case("longname-and-pax-path", tar(entry(*PJ), longname("package/binding.gyp"),
+                                  pax([("path", "package/harmless.txt")]),
+                                  entry("package/C.txt", GYP_BODY)),
+     fails={"entry.path"}, check=names("entry.path", (None, "pax path and a GNU long name")))
+case("pax-comment-hides-path", tar(entry(*PJ), pax(
+    raw_rec("path", "package/harmless.txt") + raw_rec("comment", "x\n" + HIDDEN_PATH)),
+    entry("package/C.txt", GYP_BODY)),
+     fails={"tar.pax"}, check=names("tar.pax", (None, "contains a newline")))
+case("pax-comment-hides-path-first", tar(entry(*PJ), pax(
+    raw_rec("comment", "x\n" + HIDDEN_PATH) + raw_rec("path", "package/harmless.txt")),
+    entry("package/C.txt", GYP_BODY)), fails={"tar.pax"})
+case("pax-path-hides-path", tar(entry(*PJ), pax(
+    raw_rec("path", "package/harmless.txt\n" + HIDDEN_PATH)),
+    entry("package/C.txt", GYP_BODY)), fails={"tar.pax"})
+# node-tar reads size 0 and the next "data" as a header: a hidden binding.gyp
+case("pax-comment-hides-size", tar(entry(*PJ), pax(raw_rec("comment", "x\n" + HIDDEN_SIZE)),
+                                   entry("package/a.txt", entry("package/binding.gyp", "{}"))),
+     fails={"tar.pax"})
+case("pax-key-twice-differs", tar(entry(*PJ), pax([("path", "package/a.js"),
+                                                  ("path", "package/binding.gyp")]),
+                                  entry("package/C.txt", GYP_BODY)),
+     fails={"tar.pax"}, check=names("tar.pax", (None, "given twice with different values")))
+case("ok-pax-key-twice-same", tar(entry(*PJ), pax([("path", "package/a.js"),
+                                                  ("path", "package/a.js")]),
+                                  entry("package/C.txt", "x")))
+# node-tar drops a record whose UTF-8 decoded length differs; libarchive keeps it
+case("pax-record-not-utf8", tar(entry(*PJ), pax([("comment", b"\xff\xfe"),
+                                                 ("path", "package/a.js")]),
+                                entry("package/C.txt", "x")), fails={"tar.pax"})
+case("pax-comment-nul", tar(entry(*PJ), pax([("comment", b"a\0b")]),
+                            entry("package/C.txt", "x")), fails={"tar.pax"})
+
+# --- case-insensitive file systems (macOS, Windows): npm finds BINDING.GYP as binding.gyp
+# and installs NODE_MODULES/ as node_modules/; two names for one file cannot both be it.
+case("case-collision", tar(ok_entries(), entry("package/README.md", "a\n"),
+                           entry("package/readme.md", "b\n")),
+     fails={"entry.case-collision"},
+     check=names("entry.case-collision", ("package/readme.md", "package/README.md")))
+case("case-collision-package-json", tar(ok_entries(), entry("package/Package.json",
+                                                            manifest(name="evil"))),
+     fails={"entry.case-collision"})
+case("case-binding-gyp", tar(ok_entries(), entry("package/BINDING.GYP", GYP_BODY)),
+     warns={"install.binding-gyp"},
+     check=names("install.binding-gyp", ("package/binding.gyp", "node-gyp rebuild")))
+case("case-manifest-upper", tar(entry("package/PACKAGE.JSON", manifest()), entry(*IDX)),
+     check=lambda rep: rep["package"]["name"] == "demo-pkg" or "manifest not read")
+# U+017F (long s) folds to 's' and U+212A (Kelvin sign) to 'k' on those file systems
+for nm, path in (("upper", "package/NODE_MODULES/rtevil/package.json"),
+                 ("long-s", "package/node_module\u017f/rtevil/package.json"),
+                 ("kelvin", "package/node_modules/rtevil/pac\u212aage.json")):
+    case("case-bundled-" + nm, tar(entry("package/package.json", BUNDLING), entry(*IDX),
+                                   entry(path, EVIL_PJ)),
+         fails={"install.new"}, warns={"install.script"})
 
 # --- limits ------------------------------------------------------------------------------
 BOMB = deflate_bomb_gz(entry(*PJ) + header("package/zeros.bin", size=256 << 20),
@@ -339,8 +409,6 @@ case("install-binding-gyp-new-vs-previous", tar(ok_entries(), entry(*GYP)),
 case("install-binding-gyp-unchanged", tar(ok_entries(), entry(*GYP)),
      warns={"install.binding-gyp"}, previous=tar(ok_entries(), entry(*GYP)))
 # --- install-time code in bundled dependencies (npm installs and runs them too) -----
-BUNDLING = manifest(dependencies={"rtevil": "1.0.0"}, bundleDependencies=["rtevil"])
-EVIL_PJ = manifest(name="rtevil", scripts={"postinstall": "node -e \"require('x')\""})
 
 
 def bundled(*files):

@@ -143,6 +143,17 @@ test_canonical(void **state)
 	c = ns_path_canonical("package/README.md", 1);
 	assert_string_equal(c, "package/readme.md");
 	free(c);
+	/* long s, Kelvin sign, dotted and dotless I: case pairs of ASCII letters */
+	c = ns_path_canonical("package/NODE_MODULE\xc5\xbf/x/pac\xe2\x84\xaa" "age.json", 1);
+	assert_string_equal(c, "package/node_modules/x/package.json");
+	free(c);
+	c = ns_path_canonical("package/B\xc4\xb0ND\xc4\xb1NG.GYP", 1);
+	assert_string_equal(c, "package/binding.gyp");
+	free(c);
+	/* other non-ASCII is kept, and nothing is folded without fold */
+	c = ns_path_canonical("package/caf\xc3\x89\xc5\xbf", 0);
+	assert_string_equal(c, "package/caf\xc3\x89\xc5\xbf");
+	free(c);
 }
 
 static void
