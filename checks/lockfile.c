@@ -2,15 +2,18 @@
  * Resolution of the parsed nodes is lockfile_resolve.c. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "lockfile.h"
 #include "lockfile_int.h"
+#include "sanitize.h"
 #include "semver.h"
 
 static void
@@ -216,6 +219,151 @@ ns_lock_read_flags(struct ns_lock_node *n, const json_t *e, struct ns_err *err)
 	return 0;
 }
 
+/* The package and version of a registry tarball URL: http(s), any host, a path
+ * ending "/<name>/-/<name>-<version>.tgz" ("/@scope/<name>/-/<name>-<version>.tgz",
+ * or ".../-/@scope/<name>-<version>.tgz"), read after percent-decoding as the
+ * registry reads it. 1 when it is one (name, version filled), 0 when the URL is
+ * not of that form, -1 when it is one npm and the registry may read otherwise
+ * than its text (bad escapes, dot segments, spaces or control characters). */
+static int
+registry_tarball(const char *url, char *name, size_t namecap, char *version, size_t vercap)
+{
+	char path[4096], *seg[64], *base;
+	const char *p = url;
+	size_t n = 0, ns = 0, k, blen, plen;
+
+	while (*p != '\0' && (unsigned char)*p <= 0x20)
+		p++;
+	if (strncasecmp(p, "http://", 7) != 0 && strncasecmp(p, "https://", 8) != 0)
+		return 0;
+	if (p != url)
+		return -1;
+	p += p[4] == ':' ? 7 : 8;
+	p += strcspn(p, "/?#\\");
+	for (; *p != '\0' && *p != '?' && *p != '#'; p++) {
+		unsigned c = (unsigned char)*p;
+
+		if (c == '%') {
+			char hex[3] = { p[1], p[1] ? p[2] : 0, 0 };
+
+			if (!isxdigit((unsigned char)hex[0]) || !isxdigit((unsigned char)hex[1]))
+				return -1;
+			c = (unsigned)strtoul(hex, NULL, 16);
+			p += 2;
+		}
+		if (c <= 0x20 || c >= 0x7f || c == '\\' || n + 1 >= sizeof(path))
+			return -1;
+		path[n++] = (char)c;
+	}
+	path[n] = '\0';
+	for (p = path; *p != '\0' && ns < sizeof(seg) / sizeof(seg[0]); ) {
+		size_t l = strcspn(p, "/");
+
+		seg[ns++] = (char *)p;
+		p += l;
+		if (*p == '/')
+			path[p++ - path] = '\0';
+	}
+	if (*p != '\0')
+		return -1;
+	for (k = 0; k < ns; k++)
+		if (strcmp(seg[k], ".") == 0 || strcmp(seg[k], "..") == 0)
+			return -1;
+	for (k = ns; k > 0 && strcmp(seg[k - 1], "-") != 0; k--)
+		;
+	if (k == 0 || k < 2 || ns == 0 || (blen = strlen(seg[ns - 1])) < 5 ||
+	    strcmp(seg[ns - 1] + blen - 4, ".tgz") != 0)
+		return 0;
+	k--; /* seg[k] is "-" */
+	/* the name: "<name>" or "@scope/<name>" before the "-" */
+	if (k >= 2 && seg[k - 2][0] == '@')
+		snprintf(name, namecap, "%s/%s", seg[k - 2], seg[k - 1]);
+	else
+		snprintf(name, namecap, "%s", seg[k - 1]);
+	/* after it: "<name>-<version>.tgz", or "@scope/<name>-<version>.tgz" */
+	base = seg[ns - 1];
+	if (!(k + 2 == ns || (k + 3 == ns && k >= 2 && seg[k - 2][0] == '@' &&
+	    strcmp(seg[k + 1], seg[k - 2]) == 0)))
+		return -1;
+	plen = strlen(seg[k - 1]);
+	if (blen <= plen + 5 || strncmp(base, seg[k - 1], plen) != 0 || base[plen] != '-' ||
+	    blen - plen - 5 >= vercap)
+		return -1;
+	memcpy(version, base + plen + 1, blen - plen - 5);
+	version[blen - plen - 5] = '\0';
+	return 1;
+}
+
+/* A version npm does not look up in the registry: file:, link:, git and URL
+ * specs, paths and hosted-git shorthands (a '/'), tarball file names. */
+static int
+non_registry_spec(const char *v)
+{
+	static const char *const prefixes[] = { "file:", "link:", "git+", "git:", "git@", "ssh:",
+	    "http:", "https:", "github:", "gitlab:", "bitbucket:", "gist:" };
+	size_t i, n = strlen(v);
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncasecmp(v, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return strchr(v, '/') != NULL ||
+	    (n > 4 && (strcasecmp(v + n - 4, ".tgz") == 0 || strcasecmp(v + n - 4, ".tar") == 0)) ||
+	    (n > 7 && strcasecmp(v + n - 7, ".tar.gz") == 0);
+}
+
+/* What npm installs for an entry is what "resolved" (or a v1 URL "version")
+ * names, not what "version" says: a registry tarball URL must name the entry's
+ * package (an alias's real name) and version, or the audit would check one
+ * version while npm installs another. A version that is not an exact one (a
+ * range or a dist-tag) with nothing else to fetch is resolved by npm at install.
+ * Links and the project's own folders are not fetched. */
+int
+ns_lock_check_source(const struct ns_lock_node *n, const json_t *e, struct ns_err *err)
+{
+	const json_t *res = json_object_get(e, "resolved");
+	const char *urls[2] = { NULL, json_string_value(json_object_get(e, "version")) };
+	char uname[256], uver[128], loc[160], v1[160], v2[160];
+	size_t i;
+	int other = 0;
+
+	if (n->link || n->folder || n->location[0] == '\0')
+		return 0;
+	ns_sanitize(loc, sizeof(loc), n->location);
+	if (res != NULL && !json_is_string(res))
+		return ns_fail(err, "entry \"%s\": \"resolved\" is not a string", loc);
+	urls[0] = json_string_value(res);
+	for (i = 0; i < 2; i++) {
+		int kind = urls[i] != NULL ? registry_tarball(urls[i], uname, sizeof(uname), uver,
+		    sizeof(uver)) : 0;
+
+		ns_sanitize(v1, sizeof(v1), urls[i] != NULL ? urls[i] : "");
+		if (kind < 0)
+			return ns_fail(err, "entry \"%s\": \"%s\" is a registry tarball URL that "
+			    "cannot be read unambiguously", loc, v1);
+		if (kind == 0) {
+			other |= i == 0 && urls[0] != NULL && urls[0][0] != '\0';
+			continue;
+		}
+		if (n->name == NULL || n->version == NULL || strcmp(uname, n->name) != 0 ||
+		    strcmp(uver, n->version) != 0) {
+			ns_sanitize(v1, sizeof(v1), uname);
+			ns_sanitize(v2, sizeof(v2), uver);
+			ns_sanitize(uname, sizeof(uname), n->name != NULL ? n->name : "?");
+			ns_sanitize(uver, sizeof(uver), n->version != NULL ? n->version : "?");
+			return ns_fail(err, "entry \"%s\" says %s@%s but its %s URL is the "
+			    "registry tarball of %s@%s, which is what npm installs", loc, uname,
+			    uver, i == 0 ? "resolved" : "version", v1, v2);
+		}
+	}
+	if (n->version != NULL && !n->registry && !other && !non_registry_spec(n->version)) {
+		ns_sanitize(v1, sizeof(v1), n->version);
+		return ns_fail(err, "entry \"%s\": version '%s' is a range or dist-tag, not an "
+		    "exact version: npm would resolve it at install; the audit cannot tell which "
+		    "version", loc, v1);
+	}
+	return 0;
+}
+
 /* lockfileVersion 2/3: the flat "packages" map. */
 static int
 parse_packages(struct ns_lock *lock, const json_t *pkgs, struct ns_err *err)
@@ -278,6 +426,8 @@ parse_packages(struct ns_lock *lock, const json_t *pkgs, struct ns_err *err)
 			if ((n->link_target = strdup(target)) == NULL)
 				return ns_fail(err, "out of memory");
 		}
+		if (ns_lock_check_source(n, e, err) < 0)
+			return -1;
 		if (ns_lock_add_requires(n, json_object_get(e, "dependencies"), "dependencies", err) < 0 ||
 		    ns_lock_add_requires(n, json_object_get(e, "optionalDependencies"),
 		    "optionalDependencies", err) < 0 ||

@@ -18,6 +18,9 @@ int ns_lock_add_requires(struct ns_lock_node *n, const json_t *deps, const char 
                          struct ns_err *err);
 int ns_lock_set_version(struct ns_lock_node *n, const json_t *v, struct ns_err *err);
 int ns_lock_read_flags(struct ns_lock_node *n, const json_t *e, struct ns_err *err);
+/* -1 when a registry tarball in "resolved" (or a v1 URL "version") is not the
+ * entry's package and version, or the version is a range npm resolves at install. */
+int ns_lock_check_source(const struct ns_lock_node *n, const json_t *e, struct ns_err *err);
 
 /* lockfileVersion 1 (and npm@4 shrinkwraps): the root's nested "dependencies". */
 int ns_lock_parse_v1(struct ns_lock *lock, const json_t *deps, struct ns_err *err);

@@ -248,6 +248,10 @@ parse_v1_tree(struct ns_lock *lock, const json_t *deps, const char *parent, int 
 			return -1;
 		}
 		n = &lock->nodes[idx];
+		if (ns_lock_check_source(n, e, err) < 0) {
+			free(folder);
+			return -1;
+		}
 		req = json_object_get(e, "requires");
 		nested = json_object_get(e, "dependencies");
 		/* a link's requires are its folder's (v1_link) */

@@ -352,5 +352,68 @@ audit 2 no-source --lockfile "$data/lock/hits.json"
 audit 2 no-input $osv
 audit 2 missing-lock $osv --lockfile "$tmp/nonexistent.json"
 
+# --- lockfiles that say one version while npm installs another: refused ---
+# npm fetches "resolved", not "version": a registry tarball URL (any host) must
+# name the entry's package (an alias's real name) and version; a "version" that
+# is a range or dist-tag is resolved by npm at install. Each is exit 2, naming it.
+reg=http://127.0.0.1:4873
+# lockv3 NAME ENTRIES: a lockfileVersion 3 file with ENTRIES after the root
+lockv3() {
+	printf '{"name":"p","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"p","version":"1.0.0","dependencies":{"jsonwebtoken":"*"}},%s}}\n' \
+		"$2" > "$tmp/$1-lock.json"
+}
+# refused NAME SUBSTRING ENTRIES
+refused() {
+	lockv3 "$1" "$3"
+	audit 2 "$1" $osv --lockfile "$tmp/$1-lock.json"
+	errcheck "$1" "$2"
+	check "$1" result error
+}
+jwt='"node_modules/jsonwebtoken":{"version":"9.0.2","resolved":'
+says='entry "node_modules/jsonwebtoken" says jsonwebtoken@9.0.2 but its resolved URL is the registry tarball of'
+refused lie-resolved "$says jsonwebtoken@8.0.0" "$jwt\"$reg/jsonwebtoken/-/jsonwebtoken-8.0.0.tgz\"}"
+refused lie-host "$says jsonwebtoken@8.0.0" "$jwt\"https://mirror.invalid/npm/jsonwebtoken/-/jsonwebtoken-8.0.0.tgz\"}"
+refused lie-query "$says jsonwebtoken@8.0.0" "$jwt\"$reg/jsonwebtoken/-/jsonwebtoken-8.0.0.tgz?v=9.0.2#x\"}"
+refused lie-escaped "$says jsonwebtoken@8.0.0" "$jwt\"$reg/json%77ebtoken/%2d/jsonwebtoken-8.0.0.tgz\"}"
+refused lie-otherpkg "$says lodash@4.17.20" "$jwt\"$reg/lodash/-/lodash-4.17.20.tgz\"}"
+refused lie-dots "cannot be read unambiguously" "$jwt\"$reg/jsonwebtoken/-/jsonwebtoken-9.0.2.tgz/../jsonwebtoken-8.0.0.tgz\"}"
+refused lie-scoped 'says @s/a@1.0.0 but its resolved URL is the registry tarball of @s/b@1.0.0' \
+	"\"node_modules/@s/a\":{\"version\":\"1.0.0\",\"resolved\":\"$reg/@s/b/-/b-1.0.0.tgz\"}"
+refused lie-alias 'says jsonwebtoken@9.0.2 but its resolved URL is the registry tarball of jsonwebtoken@8.0.0' \
+	"\"node_modules/jwt\":{\"name\":\"jsonwebtoken\",\"version\":\"9.0.2\",\"resolved\":\"$reg/jsonwebtoken/-/jsonwebtoken-8.0.0.tgz\"}"
+refused lie-range "version '<9.0.0' is a range or dist-tag, not an exact version: npm would resolve it at install" \
+	'"node_modules/jsonwebtoken":{"version":"<9.0.0"}'
+refused lie-tag "version 'latest' is a range or dist-tag" '"node_modules/jsonwebtoken":{"version":"latest"}'
+# lockfileVersion 1: "resolved", and a registry URL in "version" under another name
+printf '{"name":"p","version":"1.0.0","lockfileVersion":1,"requires":true,"dependencies":{"jsonwebtoken":{"version":"9.0.2","resolved":"%s/jsonwebtoken/-/jsonwebtoken-8.0.0.tgz"}}}\n' \
+	"$reg" > "$tmp/lie-v1-lock.json"
+audit 2 lie-v1 $osv --lockfile "$tmp/lie-v1-lock.json"
+errcheck lie-v1 "$says jsonwebtoken@8.0.0"
+printf '{"name":"p","version":"1.0.0","lockfileVersion":1,"requires":true,"dependencies":{"left-pad":{"version":"%s/jsonwebtoken/-/jsonwebtoken-8.0.0.tgz"}}}\n' \
+	"$reg" > "$tmp/lie-v1url-lock.json"
+audit 2 lie-v1url $osv --lockfile "$tmp/lie-v1url-lock.json"
+errcheck lie-v1url 'says left-pad@8.0.0 but its version URL is the registry tarball of jsonwebtoken@8.0.0'
+# the same lie in a tarball's npm-shrinkwrap.json
+mkdir -p "$tmp/liepkg/package"
+printf '{"name":"p","version":"1.0.0","dependencies":{"jsonwebtoken":"*"}}\n' > "$tmp/liepkg/package/package.json"
+cp "$tmp/lie-resolved-lock.json" "$tmp/liepkg/package/npm-shrinkwrap.json"
+tar -czf "$tmp/lie-shrinkwrap.tgz" -C "$tmp/liepkg" package
+audit 2 lie-shrinkwrap $osv "$tmp/lie-shrinkwrap.tgz"
+errcheck lie-shrinkwrap "npm-shrinkwrap.json: $says jsonwebtoken@8.0.0"
+# controls: the honest forms (scoped, alias, other registry layouts, git and other
+# tarball URLs, a v1 URL version) are audited as before
+lockv3 honest "$jwt\"$reg/jsonwebtoken/-/jsonwebtoken-9.0.2.tgz\"},\
+\"node_modules/@s/a\":{\"version\":\"1.0.0\",\"resolved\":\"https://mirror.invalid/api/npm/@s/a/-/@s/a-1.0.0.tgz\"},\
+\"node_modules/@s/b\":{\"version\":\"1.0.0\",\"resolved\":\"$reg/@s%2fb/-/b-1.0.0.tgz\"},\
+\"node_modules/jwt\":{\"name\":\"jsonwebtoken\",\"version\":\"8.0.0\",\"resolved\":\"$reg/jsonwebtoken/-/jsonwebtoken-8.0.0.tgz\"},\
+\"node_modules/g\":{\"version\":\"1.0\",\"resolved\":\"git+ssh://git@example.invalid/o/g.git#abc\"},\
+\"node_modules/t\":{\"version\":\"2.0.0\",\"resolved\":\"https://tgz.invalid/t-2.0.0.tgz\"}"
+audit 1 honest $osv --lockfile "$tmp/honest-lock.json"
+check honest has jsonwebtoken@8.0.0 GHSA-27h2-hvpr-p74q
+check honest lacks jsonwebtoken@9.0.2 GHSA-27h2-hvpr-p74q
+printf '{"name":"p","version":"1.0.0","lockfileVersion":1,"requires":true,"dependencies":{"left-pad":{"version":"%s/left-pad/-/left-pad-1.3.0.tgz"}}}\n' \
+	"$reg" > "$tmp/honest-v1url-lock.json"
+audit 0 honest-v1url $osv --lockfile "$tmp/honest-v1url-lock.json"
+
 echo "audit-cli: $n checks, $failures failures"
 [ "$failures" -eq 0 ]
