@@ -11,7 +11,7 @@
 
 #include "advisory_index.h"
 
-#define ADVIDX_SCHEMA 2
+#define ADVIDX_SCHEMA 3   /* 3: the digest column (ns_osv_digest) */
 #define ADVIDX_MAX_DIR_DEPTH 8
 #define ADVIDX_MAX_DIRS 100000
 

@@ -24,6 +24,8 @@ struct finding {
 
 struct audit {
 	const struct ns_audit_opts *o;
+	struct ns_audit_node_ref *refs;   /* audited nodes (ns_audit_nodes_index) */
+	size_t nrefs;
 	struct ns_lock lock;
 	int have_tree;
 	struct finding *f;
@@ -160,31 +162,47 @@ match_osv(struct audit *au, const json_t *installed, struct ns_err *err)
 		return -1;
 	json_object_foreach((json_t *)installed, name, versions) {
 		struct ns_advisory *adv;
-		size_t na, i, k;
+		struct ns_semver *v = NULL;
+		unsigned char *usable = NULL;
+		size_t na, i, k, nv = json_array_size(versions);
 
 		if (ns_advdb_lookup(db, name, &adv, &na, err) < 0)
 			goto out;
+		/* each installed version read once, not once per advisory */
+		if (na > 0 && nv > 0 && ((v = malloc(nv * sizeof(*v))) == NULL ||
+		    (usable = calloc(nv, 1)) == NULL)) {
+			free(v);
+			ns_advisory_free_array(adv, na);
+			ns_fail(err, "out of memory");
+			goto out;
+		}
+		for (k = 0; k < nv && na > 0; k++)
+			usable[k] = ns_semver_parse(&v[k], json_string_value(json_array_get(versions,
+			    k)), NS_SEMVER_LOOSE) == 0;
 		for (i = 0; i < na; i++) {
-			for (k = 0; k < json_array_size(versions); k++) {
+			for (k = 0; k < nv; k++) {
 				const char *ver = json_string_value(json_array_get(versions, k));
-				struct ns_semver v;
 				struct ns_err e2;
 				char quirk[512];
 				int hit;
 
-				if (ns_semver_parse(&v, ver, NS_SEMVER_LOOSE) < 0)
+				if (!usable[k])
 					continue; /* not a registry version (kept out of installed) */
-				hit = ns_osv_affects_quirk(&adv[i], &v, quirk, sizeof(quirk), &e2);
+				hit = ns_osv_affects_quirk(&adv[i], &v[k], quirk, sizeof(quirk), &e2);
 				if (hit == 0)
 					continue;
 				if (add_finding(au, name, ver, adv[i].id, adv[i].severity,
 				    adv[i].malware, adv[i].url, adv[i].range, adv[i].summary, "osv",
 				    hit < 0 ? e2.msg : NULL, hit > 0 ? quirk : NULL, err) < 0) {
+					free(v);
+					free(usable);
 					ns_advisory_free_array(adv, na);
 					goto out;
 				}
 			}
 		}
+		free(v);
+		free(usable);
 		ns_advisory_free_array(adv, na);
 	}
 	/* after the lookups: a directory index found stale on the way says so */
@@ -315,13 +333,6 @@ declared_ranges(const char *pkgjson, size_t len, struct ns_err *err)
 	return out;
 }
 
-static int
-node_matches(const struct ns_lock_node *n, const struct finding *f, unsigned omit)
-{
-	return ns_lock_audited(n, omit) &&
-	    strcmp(n->name, f->package) == 0 && strcmp(n->version, f->version) == 0;
-}
-
 /* Malware is no severity: the report says what it is, and it always fails. */
 #define MALICIOUS "malicious package"
 
@@ -332,14 +343,14 @@ finding_json(const struct audit *au, const struct finding *f, int *counts, int *
 	const struct ns_audit_exception *e = ns_audit_exception_find(&au->ex, f->advisory,
 	    f->package);
 	int direct = 0, dev = 1, optional = 1, bundled = 0;
-	size_t i, k;
+	size_t r, k;
 
-	for (i = 0; i < au->lock.n; i++) {
+	for (r = ns_audit_node_first(au->refs, au->nrefs, f->package, f->version);
+	    r < au->nrefs && ns_audit_node_is(&au->refs[r], f->package, f->version); r++) {
+		size_t i = au->refs[r].i;
 		const struct ns_lock_node *n = &au->lock.nodes[i];
 		json_t *p;
 
-		if (!node_matches(n, f, au->o->omit))
-			continue;
 		direct |= ns_lock_is_direct(&au->lock, i);
 		dev &= n->dev;
 		optional &= n->optional;
@@ -416,6 +427,7 @@ build_report(struct audit *au, const char *tree_source, json_t *not_audited, jso
 
 	if (au->nf > 1)
 		qsort(au->f, au->nf, sizeof(au->f[0]), finding_cmp);
+
 	for (i = 0; i < au->nf; i++) {
 		json_t *fj = finding_json(au, &au->f[i], counts, &malicious);
 
@@ -565,6 +577,9 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 		goto out;
 	if (o->bulk_url != NULL && match_bulk(&au, installed, err) < 0)
 		goto out;
+	if (au.have_tree && au.nf > 0 &&
+	    ns_audit_nodes_index(&au.lock, o->omit, &au.refs, &au.nrefs, err) < 0)
+		goto out;
 	*report = build_report(&au, tree_source, not_audited, skipped);
 	not_audited = skipped = NULL;
 	if (*report == NULL) {
@@ -576,6 +591,7 @@ out:
 	for (i = 0; i < au.nf; i++)
 		finding_clear(&au.f[i]);
 	free(au.f);
+	free(au.refs);
 	ns_lock_free(&au.lock);
 	ns_audit_exceptions_free(&au.ex);
 	json_decref(au.notes);

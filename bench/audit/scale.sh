@@ -34,7 +34,7 @@ echo "generating $ghsa GHSA-style + $mal MAL-style records ..."
 cp -r "$real" "$tmp/real"
 mkdir "$tmp/real+mal"
 cp "$real"/*.json "$tmp/real+mal/"
-find "$tmp/big" -name 'MAL-*.json' -exec cp -l {} "$tmp/real+mal/" +
+find "$tmp/big" -name 'MAL-*.json' -exec cp -l -t "$tmp/real+mal/" {} +
 records=$(ls "$tmp/big" | wc -l)
 python3 - "$tmp/big" "$tmp/big.zip" <<'PY'
 import os, sys, zipfile
