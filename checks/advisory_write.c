@@ -275,7 +275,7 @@ open_old(const char *path)
 	}
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	if (advidx_meta(db, "schema", v, sizeof(v)) < 0 || atoi(v) != ADVIDX_SCHEMA) {
+	if (advidx_meta(db, "schema", v, sizeof(v)) < 0 || !advidx_schema_readable(atoi(v))) {
 		sqlite3_close(db);
 		return NULL;
 	}

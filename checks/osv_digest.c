@@ -164,7 +164,7 @@ int
 ns_osv_digest_affects(const struct ns_advisory *a, const struct ns_semver *v, char *quirk,
                       size_t qlen, struct ns_err *err)
 {
-	char *d = strdup(a->digest), *line, *nl;
+	char *d = NULL, *line, *nl;
 	size_t lines = 0, n = 0;
 	const char **text = NULL;
 	const char *lkavr = NULL, *p;
@@ -172,9 +172,12 @@ ns_osv_digest_affects(const struct ns_advisory *a, const struct ns_semver *v, ch
 
 	if (quirk != NULL && qlen > 0)
 		quirk[0] = '\0';
+	/* every item ends its line: a digest cut short must not read as "none affected" */
+	if (a->digest[0] != '\0' && a->digest[strlen(a->digest) - 1] != '\n')
+		return ns_fail(err, "%s: advisory index digest is malformed", a->id);
 	for (p = a->digest; (p = strchr(p, '\n')) != NULL; p++)
 		lines++;
-	if (d == NULL || (text = calloc(lines + 1, sizeof(*text))) == NULL ||
+	if ((d = strdup(a->digest)) == NULL || (text = calloc(lines + 1, sizeof(*text))) == NULL ||
 	    (kind = calloc(lines + 1, sizeof(*kind))) == NULL) {
 		hit = ns_fail(err, "out of memory");
 		goto out;
