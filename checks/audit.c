@@ -162,16 +162,17 @@ match_osv(struct audit *au, const json_t *installed, struct ns_err *err)
 		return -1;
 	json_object_foreach((json_t *)installed, name, versions) {
 		struct ns_advisory *adv;
-		struct ns_semver *v = NULL;
+		struct ns_semver one, *v = NULL;
 		unsigned char *usable = NULL;
 		size_t na, i, k, nv = json_array_size(versions);
 
 		if (ns_advdb_lookup(db, name, &adv, &na, err) < 0)
 			goto out;
 		/* each installed version read once, not once per advisory */
-		if (na > 0 && nv > 0 && ((v = malloc(nv * sizeof(*v))) == NULL ||
+		if (na > 0 && nv > 0 && ((v = nv == 1 ? &one : malloc(nv * sizeof(*v))) == NULL ||
 		    (usable = calloc(nv, 1)) == NULL)) {
-			free(v);
+			if (v != &one)
+				free(v);
 			ns_advisory_free_array(adv, na);
 			ns_fail(err, "out of memory");
 			goto out;
@@ -194,14 +195,16 @@ match_osv(struct audit *au, const json_t *installed, struct ns_err *err)
 				if (add_finding(au, name, ver, adv[i].id, adv[i].severity,
 				    adv[i].malware, adv[i].url, adv[i].range, adv[i].summary, "osv",
 				    hit < 0 ? e2.msg : NULL, hit > 0 ? quirk : NULL, err) < 0) {
-					free(v);
+					if (v != &one)
+						free(v);
 					free(usable);
 					ns_advisory_free_array(adv, na);
 					goto out;
 				}
 			}
 		}
-		free(v);
+		if (v != &one)
+			free(v);
 		free(usable);
 		ns_advisory_free_array(adv, na);
 	}

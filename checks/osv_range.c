@@ -40,6 +40,9 @@ struct events {
 	struct event *ev;       /* as given */
 	struct ns_semver *v;
 	size_t n;
+	/* nearly every range has at most this many events: their versions here, not
+	 * in a 4 KB-a-version allocation per evaluation (which made malloc consolidate) */
+	struct ns_semver inline_v[4];
 	struct list_event lists[MAX_LISTS];
 	size_t nlists;
 };
@@ -54,7 +57,8 @@ events_free(struct events *e)
 	for (i = 0; i < e->nlists; i++)
 		free(e->lists[i].texts);
 	free(e->ev);
-	free(e->v);
+	if (e->v != e->inline_v)
+		free(e->v);
 }
 
 /* "7.2.4, 6.11.4": 2..MAX_ALT versions separated by commas, spaces or "||". */
@@ -88,7 +92,7 @@ events_begin(struct events *e, size_t total, struct ns_err *err)
 		return ns_fail(err, "range has no usable events array");
 	/* versions are written as events are read (a "0" event's is never read) */
 	if ((e->ev = calloc(total, sizeof(*e->ev))) == NULL ||
-	    (e->v = malloc(total * sizeof(*e->v))) == NULL)
+	    (e->v = total <= 4 ? e->inline_v : malloc(total * sizeof(*e->v))) == NULL)
 		return ns_fail(err, "out of memory");
 	return 0;
 }
