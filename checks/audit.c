@@ -124,32 +124,6 @@ add_finding(struct audit *au, const char *pkg, const char *ver, const char *adv,
 	return 0;
 }
 
-/* Unique (name, version) pairs of auditable nodes: {name: [versions]}. */
-static json_t *
-installed_versions(const struct ns_lock *lock, unsigned omit)
-{
-	json_t *m = json_object();
-	size_t i, k;
-
-	for (i = 0; i < lock->n; i++) {
-		const struct ns_lock_node *n = &lock->nodes[i];
-		json_t *arr;
-		int seen = 0;
-
-		if (!ns_lock_audited(n, omit))
-			continue;
-		if ((arr = json_object_get(m, n->name)) == NULL) {
-			arr = json_array();
-			json_object_set_new(m, n->name, arr);
-		}
-		for (k = 0; k < json_array_size(arr); k++)
-			seen |= strcmp(json_string_value(json_array_get(arr, k)), n->version) == 0;
-		if (!seen)
-			json_array_append_new(arr, json_string(n->version));
-	}
-	return m;
-}
-
 static int
 match_osv(struct audit *au, const json_t *installed, struct ns_err *err)
 {
@@ -565,7 +539,7 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 		if (pkgjson != NULL && ns_audit_lock_coverage(pkgjson, pjlen, &au.lock,
 		    tree_source, not_audited, err) < 0)
 			goto out;
-		installed = installed_versions(&au.lock, o->omit);
+		installed = ns_audit_installed_versions(&au.lock, o->omit);
 	} else {
 		json_t *decl = declared_ranges(pkgjson, pjlen, err);
 

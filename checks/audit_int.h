@@ -49,6 +49,9 @@ struct ns_lock;
 int ns_audit_lock_coverage(const char *pkgjson, size_t len, const struct ns_lock *lock,
                            const char *source, json_t *not_audited, struct ns_err *err);
 
+/* Unique (name, version) pairs of the tree's audited nodes: {name: [versions]}. */
+json_t *ns_audit_installed_versions(const struct ns_lock *lock, unsigned omit);
+
 /* An audited node of a tree (index i in lock->nodes) by its name and version. */
 struct ns_audit_node_ref {
 	const char *name, *version;

@@ -1,10 +1,13 @@
-/* The audited nodes of a tree sorted by name and version, so that the report
- * finds each finding's nodes by binary search: over the whole advisory database a
- * report has hundreds of findings in a tree of thousands of nodes. */
+/* The audited nodes of a tree: their unique (name, version) pairs, what the
+ * advisories are asked about; and sorted by name and version, so that the report
+ * finds each finding's nodes by binary search (over the whole advisory database a
+ * report has hundreds of findings in a tree of thousands of nodes). */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "audit_int.h"
 #include "lockfile.h"
@@ -73,4 +76,30 @@ int
 ns_audit_node_is(const struct ns_audit_node_ref *r, const char *name, const char *version)
 {
 	return key_cmp(name, version, r) == 0;
+}
+
+/* Unique (name, version) pairs of auditable nodes: {name: [versions]}. */
+json_t *
+ns_audit_installed_versions(const struct ns_lock *lock, unsigned omit)
+{
+	json_t *m = json_object();
+	size_t i, k;
+
+	for (i = 0; i < lock->n; i++) {
+		const struct ns_lock_node *n = &lock->nodes[i];
+		json_t *arr;
+		int seen = 0;
+
+		if (!ns_lock_audited(n, omit))
+			continue;
+		if ((arr = json_object_get(m, n->name)) == NULL) {
+			arr = json_array();
+			json_object_set_new(m, n->name, arr);
+		}
+		for (k = 0; k < json_array_size(arr); k++)
+			seen |= strcmp(json_string_value(json_array_get(arr, k)), n->version) == 0;
+		if (!seen)
+			json_array_append_new(arr, json_string(n->version));
+	}
+	return m;
 }

@@ -69,7 +69,8 @@ ns_osv_event_version(const char *s, struct ns_semver *v, int *zero)
 		*zero = 1;
 		return 0;
 	}
-	if (plain_version(s, v) == 0 || ns_semver_parse(v, s, 0) == 0 || ns_semver_parse(v, s, NS_SEMVER_LOOSE) == 0)
+	if (plain_version(s, v) == 0 || ns_semver_parse(v, s, 0) == 0 ||
+	    ns_semver_parse(v, s, NS_SEMVER_LOOSE) == 0)
 		return 0;
 	/* GHSA has a few "1.0"-style versions: pad them the way npm would read them */
 	for (i = 0; s[i] != '\0'; i++) {
