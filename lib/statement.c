@@ -46,8 +46,12 @@ ns_statement_provenance_from_report(const char *report, struct ns_statement_prov
 	int rc = 1;
 
 	memset(p, 0, sizeof(*p));
-	if (report == NULL || (rep = json_loads(report, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+	if (report == NULL)
 		return 0; /* no report: nothing checked, nothing to sign */
+	/* A report that cannot be read (out of memory) is no report without
+	 * provenance: the caller's statement then refuses the empty fields. */
+	if ((rep = json_loads(report, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		return -1;
 	prov = json_object_get(rep, "provenance");
 	result = json_string_value(json_object_get(prov, "result"));
 	if (prov == NULL || (result != NULL && strcmp(result, "pass") != 0)) {

@@ -36,8 +36,8 @@ struct ns_statement_fields {
 };
 
 /* From a check report (JSON text): 1 when it holds a verified provenance (p filled),
- * 0 when none, -1 when its provenance is malformed (p left empty, which no statement
- * accepts). */
+ * 0 when none, -1 when the report or its provenance cannot be read (p left empty,
+ * which no statement accepts). */
 int ns_statement_provenance_from_report(const char *report, struct ns_statement_provenance *p);
 
 /* Returns the malloc'd canonical text, or NULL with err set (a field missing or

@@ -204,14 +204,15 @@ summary_install_scripts(struct approval_context *ctx, const json_t *list)
 
 /* Where the bytes came from, as verified (the same values the statement carries):
  * the signer's names are the certificate's, quoted. */
-static void
+static int
 summary_provenance(struct approval_context *ctx, const char *report)
 {
 	struct ns_statement_provenance p;
 	char text[NS_PROV_FIELD_MAX * 2 + 64];
+	int k = ns_statement_provenance_from_report(report, &p);
 
-	if (ns_statement_provenance_from_report(report, &p) != 1)
-		return;
+	if (k != 1)
+		return k; /* 0 none; -1 unreadable: the approver would not see the signer */
 	summary_add(ctx, "  provenance verified (bundle sha256 %.64s), built by:\n",
 	            p.bundle_sha256);
 	snprintf(text, sizeof(text), "repository %s", p.repository);
@@ -222,6 +223,7 @@ summary_provenance(struct approval_context *ctx, const char *report)
 	summary_quote(ctx, text, 300);
 	snprintf(text, sizeof(text), "issuer %s", p.issuer);
 	summary_quote(ctx, text, 300);
+	return 1;
 }
 
 /* The report must hash to the recorded value and say "pass"; builds the summary. */
@@ -289,7 +291,11 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 		return 0;
 	}
 	summary_add(ctx, "  checks: %zu passed, %zu warnings\n", pass, warn);
-	summary_provenance(ctx, r->report);
+	if (summary_provenance(ctx, r->report) < 0) {
+		mod_log(pamh, LOG_ERR, "release %s: cannot read the report's provenance", r->id);
+		json_decref(rep);
+		return 0;
+	}
 	diff = json_string_value(json_object_get(rep, "diff_summary"));
 	if (diff != NULL) {
 		summary_add(ctx, "  changes:\n");
