@@ -23,7 +23,9 @@ enum { ST_HEADER, ST_META, ST_DATA, ST_PAD, ST_END, ST_FAILED };
 #define F_MTIME 136
 #define F_CHKSUM 148
 #define F_TYPE 156
+#define F_LINKNAME 157
 #define F_MAGIC 257
+#define F_PREFIX 345
 
 static int
 fail(struct ns_tarframe *t, const char *id, const char *fmt, ...) NS_PRINTF(3, 4);
@@ -196,6 +198,7 @@ check_pax(struct ns_tarframe *t)
 			return fail(t, "entry.type", "pax GNU sparse file record");
 		if (KEY_IS("path")) {
 			t->have_pax_path = 1;
+			t->meta_name_slash = rec + len - 1 > eq + 1 && rec[len - 2] == '/';
 			note_name(t, eq + 1, (size_t)(rec + len - 1 - (eq + 1)));
 		}
 #undef KEY_IS
@@ -232,6 +235,7 @@ check_longname(struct ns_tarframe *t)
 		return fail(t, "entry.path", "empty GNU long name");
 	if (memchr(t->meta, '\0', n) != NULL)
 		return fail(t, "entry.path", "GNU long name contains a NUL byte");
+	t->meta_name_slash = t->meta[n - 1] == '/';
 	note_name(t, t->meta, n);
 	return 0;
 }
@@ -255,7 +259,9 @@ header(struct ns_tarframe *t)
 		return fail(t, "tar.header", "entry after a zero block");
 	for (i = 0; i < NS_TAR_BLOCK; i++)
 		sum += (i >= F_CHKSUM && i < F_CHKSUM + 8) ? ' ' : h[i];
-	if (ns_tar_number(h + F_CHKSUM, 8, &want) != 0 || h[F_CHKSUM] & 0x80)
+	/* node-tar reads the checksum past its 8 bytes unless a NUL or space ends it */
+	if (ns_tar_number(h + F_CHKSUM, 8, &want) != 0 || h[F_CHKSUM] & 0x80 ||
+	    (h[F_CHKSUM + 7] != '\0' && h[F_CHKSUM + 7] != ' '))
 		return fail(t, "tar.header", "malformed header checksum field");
 	if (want != sum)
 		return fail(t, "tar.header", "header checksum mismatch (stored %llo, computed %llo)",
@@ -268,6 +274,18 @@ header(struct ns_tarframe *t)
 	if (ns_tar_number(h + F_SIZE, 12, &size) != 0)
 		return fail(t, "tar.header", "malformed size field");
 	type = (char)h[F_TYPE];
+	/* Headers node-tar refuses while libarchive reads them: node-tar then skips the
+	 * 512-byte block alone and reads the entry's data as further headers, so what
+	 * npm installs is not what was checked (found by the red-team pass). */
+	if (type == '0' || type == '\0' || type == '5' || type == 'x' || type == 'L') {
+		if (h[F_LINKNAME] != '\0')
+			return fail(t, "tar.header", "a link name on an entry that is not a link");
+		if (h[F_NAME] == '\0')
+			return fail(t, "tar.header", "header with an empty name field");
+	}
+	if ((type == '0' || type == '\0') && h[F_PREFIX] != '\0' && memcmp(h + F_MAGIC, "ustar\0", 6) == 0 &&
+	    h[F_PREFIX + strnlen((const char *)h + F_PREFIX, 155) - 1] == '/')
+		return fail(t, "entry.path", "file entry whose ustar prefix ends with '/'");
 	switch (type) {
 	case 'x':
 	case 'L':
@@ -293,6 +311,10 @@ header(struct ns_tarframe *t)
 			    (unsigned long long)t->pax_size, (unsigned long long)size);
 		t->have_pax_size = 0;
 		t->have_pax_path = 0;
+		if (type != '5' && t->pending_meta && t->meta_name_slash)
+			return fail(t, "entry.path", "file entry whose long name ends with '/' ('%s')",
+			    t->name_seen);
+		t->meta_name_slash = 0;
 		/* readers disagree on a file whose name ends in '/' (libarchive: a directory) */
 		if (type != '5' && !(t->pending_meta) && h[F_NAME] != '\0' &&
 		    h[F_NAME + strnlen((const char *)h + F_NAME, 100) - 1] == '/')

@@ -27,6 +27,7 @@ struct ns_tarframe {
 	int have_pax_size;     /* the pending pax header has a size record ... */
 	int have_pax_path;     /* ... a path record (npm's readers disagree with a GNU
 	                        * long name which of the two names the entry) */
+	int meta_name_slash;   /* the pending pax path or GNU long name ends with '/' */
 	char name_seen[96];    /* the pending pax path or GNU long name, for the message */
 	uint64_t pax_size;     /* ... of this value, which must equal the entry's own */
 	int zero_blocks;

@@ -117,6 +117,29 @@ case("tar-junk-after-end", tar(ok_entries(), end=END + b"\0" * 100 + b"\x01"),
      fails={"tar.trailing"})
 
 # --- pax / GNU tricks ---------------------------------------------------------------------
+# Headers node-tar refuses and libarchive reads (node-tar then reads the entry's data as
+# headers: npm installs what was never checked; the third red-team pass).
+case("file-with-linkname", tar(entry(*PJ), entry("package/a.js", "x\n", linkname=b"b")),
+     fails={"tar.header"})
+case("pax-empty-name", tar(entry(*PJ), header(b"", size=len(pax_records([("path", "package/b.js")])),
+                                               typeflag=b"x")
+                              + pad(pax_records([("path", "package/b.js")])),
+                              entry("package/a.js", "x\n")), fails={"tar.header"})
+def unterminated_checksum(block):
+    """A correct checksum as 8 octal digits, no NUL or space after them."""
+    h = bytearray(block[:BLOCK])
+    h[148:156] = b" " * 8
+    h[148:156] = ("%08o" % sum(h)).encode()
+    return bytes(h) + block[BLOCK:]
+
+
+case("checksum-unterminated", tar(entry(*PJ), unterminated_checksum(entry("package/a.js", "x\n"))),
+     fails={"tar.header"})
+case("pax-path-ends-slash", tar(entry(*PJ), pax([("path", "package/d/")]),
+                                entry("package/a.js", "x\n")), fails={"entry.path"})
+case("prefix-ends-slash", tar(entry(*PJ), entry("package/a.js", "x\n",
+                                               fields={345: b"package/d/"})),
+     fails={"entry.path"})
 case("pax-size-override", tar(entry(*PJ), pax([("size", "0")]),
                               entry("package/a.js", "hidden\n")), fails={"tar.pax"})
 # the old npm (node-tar 2, e.g. object-assign 4.1.0) wrote a pax size equal to the header's
