@@ -54,7 +54,9 @@ flags:
   tfa: true
 log: { type: stdout, format: pretty, level: warn }
 YAML
-	verdaccio --config "$REGISTRY_DIR/config.yaml" > "$REGISTRY_DIR/verdaccio.log" 2>&1 &
+	# verdaccio-guard.js: Verdaccio 9 can crash on its own stage tarball race.
+	NODE_OPTIONS="--require $harness_dir/verdaccio-guard.js" \
+		verdaccio --config "$REGISTRY_DIR/config.yaml" > "$REGISTRY_DIR/verdaccio.log" 2>&1 &
 	REGISTRY_PID=$!
 	REGISTRY_URL="http://127.0.0.1:$port/"
 	for i in $(seq 1 300); do
