@@ -210,10 +210,11 @@ ns_lock_resolve(struct ns_lock *lock, struct ns_err *err)
 
 		lock->nodes[i].depth = -1;
 		lock->nodes[i].npreds = 0;
-		if (lock->nodes[i].link && (t = follow_links(lock, &m, i, err)) < 0)
+		if (!lock->nodes[i].link)
+			continue;
+		if ((t = follow_links(lock, &m, i, err)) < 0)
 			goto out;
-		if (lock->nodes[i].link)
-			lock->nodes[i].dangling = (size_t)t == i;
+		lock->nodes[i].dangling = (size_t)t == i;
 	}
 	lock->nodes[lock->root].depth = 0;
 	queue[qt++] = lock->root;
