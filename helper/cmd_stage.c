@@ -150,7 +150,7 @@ cmd_stage(int argc, char **argv)
 	}
 	/* Identified while still unnamed: a refusal, and a run killed while saying
 	 * so (SIGPIPE on a closed stderr), leave nothing in the spool. */
-	if (lseek(fd, 0, SEEK_SET) != 0 ||
+	if ((lseek(fd, 0, SEEK_SET) != 0 && ns_fail(&err, "spool: %s", strerror(errno)) != 0) ||
 	    checks_identify(fd, r.name, sizeof(r.name), r.version, sizeof(r.version), &err) != 0) {
 		ns_sanitize(shown, sizeof(shown), oa.path);
 		fprintf(stderr, "npm-release: %s: %s\n", shown, err.msg);
