@@ -7,8 +7,8 @@
 ATTACK_MODE=stage
 . "$SRCDIR/tests/attacks/harness.sh"
 
-# A short registry timeout, so that a stopped registry fails a DELETE quickly.
-sed -i 's/^otp = stored$/otp = stored\ntimeout = 3/' "$CONF"
+# A local port nothing listens on (bound, then released).
+closed_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # 1. A1's reject is consumed, then abandoned: the registry does not answer it.
 stage_npm @two/quorum-a 1.0.0
@@ -18,11 +18,14 @@ IDA=$ID
 code "$S1"
 WRONG=000000; [ "$CODE" != "$WRONG" ] || WRONG=111111
 expect_status 1 with_input "$WRONG" as_user "$A1" "$NR" approve "$IDA"
+# The registry is unreachable for the reject: the configured URL names a port
+# nothing listens on, so the DELETE never reaches the registry. (Stopping the
+# registry instead raced: the queued DELETE ran once it resumed.)
 code "$S1"
-kill -STOP "$REGISTRY_PID"
-ATTACK_CLEANUPS+=("kill -CONT $REGISTRY_PID")
+cp "$CONF" "$T/conf.reachable"
+sed -i "s|^url = .*|url = http://127.0.0.1:$(closed_port)/|" "$CONF"
 expect_status 1 with_input "$CODE" as_user "$A1" "$NR" reject "$IDA"
-kill -CONT "$REGISTRY_PID"
+cp "$T/conf.reachable" "$CONF"
 used=$(sqlite3 "$T/state/state.db" "SELECT id FROM approvals WHERE release_id = '$IDA' AND action = 'reject'" |
 	while read -r a; do [ -s "$T/state/used/$a" ] && echo "$a"; done)
 [ -n "$used" ] || fail "the abandoned reject was not consumed (the scenario did not happen)"
