@@ -360,7 +360,7 @@ cmd_approve(int argc, char **argv)
 	struct gate_token *tok = NULL;
 	struct ns_err err;
 	json_t *report = NULL;
-	char *text = NULL, id[NS_ID_MAX];
+	char *text = NULL, *proof = NULL, id[NS_ID_MAX];
 	const char *status;
 	struct ns_statement_provenance prov;
 	int rc = NS_EXIT_FAIL, k, previous_fd, lock_fd = -1, have_prov;
@@ -500,21 +500,24 @@ cmd_approve(int argc, char **argv)
 			ns_approval_clear(&used);
 		}
 	}
+	/* what the approver's hardware signed (ssh-sk: SSHSIG), kept in the ledger */
+	if (ns_state_proof_read(s.st, a.id, &proof, &err) < 0)
+		fprintf(stderr, "npm-release: warning: %s\n", err.msg);
 	/* the provenance the statement carried (the factor signed it) */
 	have_prov = ns_statement_provenance_from_report(r.report, &prov) == 1;
 	if (tok->recorded) {
 		/* The module consumed this approval but the scope wants more approvers. */
 		if (have_prov)
 			session_ledger(&s, "approve", "{\"id\":\"%s\",\"approval\":\"%s\","
-			               "\"approver\":\"%s\",\"factor\":\"%s\",\"statement_sha256\":\"%s\","
+			               "\"approver\":\"%s\",\"factor\":\"%s\",\"proof\":\"%s\",\"statement_sha256\":\"%s\","
 			               "\"integrity\":\"%s\",\"approvers\":%u,\"required\":%u," PROV_LEDGER "}",
-			               id, a.id, s.caller, a.factor, a.statement_sha256, r.integrity,
+			               id, a.id, s.caller, a.factor, proof ? proof : "", a.statement_sha256, r.integrity,
 			               tok->approvers, tok->needed, PROV_LEDGER_ARGS(prov));
 		else
 			session_ledger(&s, "approve", "{\"id\":\"%s\",\"approval\":\"%s\","
-			               "\"approver\":\"%s\",\"factor\":\"%s\",\"statement_sha256\":\"%s\","
+			               "\"approver\":\"%s\",\"factor\":\"%s\",\"proof\":\"%s\",\"statement_sha256\":\"%s\","
 			               "\"integrity\":\"%s\",\"approvers\":%u,\"required\":%u}",
-			               id, a.id, s.caller, a.factor, a.statement_sha256, r.integrity,
+			               id, a.id, s.caller, a.factor, proof ? proof : "", a.statement_sha256, r.integrity,
 			               tok->approvers, tok->needed);
 		printf("= %s@%s (%s): approval %u of %u recorded; a different approver must approve "
 		       "it before it is published\n", r.name, r.version, id, tok->approvers,
@@ -526,13 +529,13 @@ cmd_approve(int argc, char **argv)
 	if (have_prov ?
 	    session_transition(&s, id, "checked", "publishing", "approve",
 	                       "{\"id\":\"%s\",\"approval\":\"%s\",\"approver\":\"%s\","
-	                       "\"factor\":\"%s\",\"statement_sha256\":\"%s\",\"integrity\":\"%s\","
-	                       PROV_LEDGER "}", id, a.id, s.caller, a.factor, a.statement_sha256,
+	                       "\"factor\":\"%s\",\"proof\":\"%s\",\"statement_sha256\":\"%s\",\"integrity\":\"%s\","
+	                       PROV_LEDGER "}", id, a.id, s.caller, a.factor, proof ? proof : "", a.statement_sha256,
 	                       r.integrity, PROV_LEDGER_ARGS(prov)) :
 	    session_transition(&s, id, "checked", "publishing", "approve",
 	                       "{\"id\":\"%s\",\"approval\":\"%s\",\"approver\":\"%s\","
-	                       "\"factor\":\"%s\",\"statement_sha256\":\"%s\",\"integrity\":\"%s\"}",
-	                       id, a.id, s.caller, a.factor, a.statement_sha256, r.integrity) != 0)
+	                       "\"factor\":\"%s\",\"proof\":\"%s\",\"statement_sha256\":\"%s\",\"integrity\":\"%s\"}",
+	                       id, a.id, s.caller, a.factor, proof ? proof : "", a.statement_sha256, r.integrity) != 0)
 		goto out;
 	session_step(&s, id, "approved");
 	fprintf(stderr, "publishing %s@%s\n", r.name, r.version);
@@ -561,6 +564,7 @@ cmd_approve(int argc, char **argv)
 out:
 	gate_token_free(tok);
 	free(text);
+	free(proof);
 	json_decref(report);
 	ns_release_clear(&r);
 	ns_approval_clear(&a);

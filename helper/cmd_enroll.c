@@ -3,8 +3,10 @@
  *                code on a terminal), activated only after one correct code;
  *   fido2 USER   makeCredential on the attached security key (attestation checked),
  *                the user's existing keys excluded;
+ *   ssh-sk USER  an OpenSSH security key from the caller's ssh-agent (one signed
+ *                challenge) or from a public key line (enroll_sshsk.c);
  *   list USER    the enrolled factors and credential ids, never secrets;
- *   remove USER totp|fido2 [CRED-ID-PREFIX]
+ *   remove USER totp|fido2|ssh-sk [CRED-ID-PREFIX|FINGERPRINT-PREFIX]
  *   unlock USER  lifts a TOTP lockout (timed, or held after max_lockouts) and
  *                forgets the failures; the last code used stays spent
  * Every change is a ledger entry. */
@@ -20,10 +22,12 @@
 
 #include "approver.h"
 #include "commands.h"
+#include "enroll_sshsk.h"
 #include "factor.h"
 #include "nsfido2.h"
 #include "pam_gate.h"
 #include "session.h"
+#include "sshsk.h"
 #include "totp.h"
 
 static void
@@ -246,7 +250,7 @@ enroll_list(struct session *s, const char *user)
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		return NS_EXIT_FAIL;
 	}
-	if (k == 1 || (!a.has_totp && a.n_fido2 == 0)) {
+	if (k == 1 || (!a.has_totp && a.n_fido2 == 0 && a.n_sshsk == 0)) {
 		printf("%s: nothing enrolled\n", user);
 		return NS_EXIT_OK;
 	}
@@ -264,6 +268,7 @@ enroll_list(struct session *s, const char *user)
 		printf("  fido2  %s %s%s\n", algo, id,
 		       strstr(a.fido2[i], " uv") != NULL ? " uv" : "");
 	}
+	enroll_sshsk_list(&a);
 	ns_approver_wipe(&a);
 	return NS_EXIT_OK;
 }
@@ -291,6 +296,13 @@ enroll_remove(struct session *s, const char *user, unsigned factor, const char *
 		ns_totp_key_wipe(&a.totp);
 		a.has_totp = 0;
 		snprintf(removed, sizeof(removed), "totp");
+	} else if (factor == NS_FACTOR_SSHSK) {
+		k = enroll_sshsk_remove(&a, prefix, removed, sizeof(removed));
+		if (k != 0) {
+			fprintf(stderr, "npm-release: %s: %s\n", user, k == -1 ?
+			        "no matching ssh-sk key" : "the prefix matches several keys");
+			goto out;
+		}
 	} else {
 		for (i = 0; i < a.n_fido2; i++)
 			if (prefix == NULL || (cred_id_of(a.fido2[i], id, sizeof(id)) == 0 &&
@@ -325,9 +337,9 @@ enroll_remove(struct session *s, const char *user, unsigned factor, const char *
 	if (factor == NS_FACTOR_TOTP)
 		fprintf(stderr, "totp removed for %s\n", user);
 	else if (prefix == NULL)
-		fprintf(stderr, "all fido2 keys removed for %s\n", user);
+		fprintf(stderr, "all %s keys removed for %s\n", ns_factor_name(factor), user);
 	else
-		fprintf(stderr, "fido2 key %s removed for %s\n", removed, user);
+		fprintf(stderr, "%s key %s removed for %s\n", ns_factor_name(factor), removed, user);
 	rc = NS_EXIT_OK;
 out:
 	ns_approver_wipe(&a);
@@ -359,12 +371,28 @@ enroll_unlock(struct session *s, const char *user)
 }
 
 static int
+enroll_sshsk_cmd(struct session *s, const char *user, const char *key_line,
+                 const char *fingerprint, int require_uv)
+{
+	struct ns_approver a;
+	int rc;
+
+	if (load_or_empty(s, user, &a) != 0)
+		return NS_EXIT_FAIL;
+	rc = enroll_sshsk(s, &a, key_line, fingerprint, require_uv);
+	ns_approver_wipe(&a);
+	return rc;
+}
+
+static int
 usage(void)
 {
 	fprintf(stderr, "usage: npm-release enroll totp USER\n"
 	                "       npm-release enroll fido2 USER [--alg es256|eddsa] [--pin-stdin]\n"
+	                "       npm-release enroll ssh-sk USER [--key 'TYPE BASE64'] "
+	                "[--fingerprint SHA256:...] [--require-uv]\n"
 	                "       npm-release enroll list USER\n"
-	                "       npm-release enroll remove USER totp|fido2 [CRED-ID-PREFIX]\n"
+	                "       npm-release enroll remove USER totp|fido2|ssh-sk [PREFIX]\n"
 	                "       npm-release enroll unlock USER\n");
 	return NS_EXIT_USAGE;
 }
@@ -384,9 +412,9 @@ cmd_enroll(int argc, char **argv)
 {
 	struct session s;
 	struct ns_err err;
-	const char *what, *user, *prefix = NULL;
+	const char *what, *user, *prefix = NULL, *key_line = NULL, *fingerprint = NULL;
 	unsigned f = 0;
-	int rc, alg = NS_FIDO2_ES256, pin_stdin = 0, i;
+	int rc, alg = NS_FIDO2_ES256, pin_stdin = 0, require_uv = 0, i;
 
 	if (argc < 3)
 		return usage();
@@ -403,9 +431,11 @@ cmd_enroll(int argc, char **argv)
 			fprintf(stderr, "npm-release: %s\n", err.msg);
 			return NS_EXIT_USAGE;
 		}
-		if (argc == 5 && (f != NS_FACTOR_FIDO2 || !prefix_valid(argv[4]))) {
+		if (argc == 5 && (f == NS_FACTOR_TOTP ||
+		                  !prefix_valid(argv[4] + (f == NS_FACTOR_SSHSK &&
+		                                           strncmp(argv[4], "SHA256:", 7) == 0 ? 7 : 0)))) {
 			fprintf(stderr, "npm-release: a credential id prefix (4+ base64 characters) "
-			                "only goes with fido2\n");
+			                "only goes with fido2, a fingerprint prefix with ssh-sk\n");
 			return NS_EXIT_USAGE;
 		}
 		prefix = argc == 5 ? argv[4] : NULL;
@@ -418,6 +448,15 @@ cmd_enroll(int argc, char **argv)
 		for (i = 3; i < argc; i++) {
 			if (f == NS_FACTOR_FIDO2 && strcmp(argv[i], "--pin-stdin") == 0)
 				pin_stdin = 1;
+			else if (f == NS_FACTOR_SSHSK && strcmp(argv[i], "--key") == 0 && i + 1 < argc &&
+			         strlen(argv[i + 1]) < NS_SSHSK_LINE_MAX)
+				key_line = argv[++i];
+			else if (f == NS_FACTOR_SSHSK && strcmp(argv[i], "--fingerprint") == 0 &&
+			         i + 1 < argc && strncmp(argv[i + 1], "SHA256:", 7) == 0 &&
+			         prefix_valid(argv[i + 1] + 7))
+				fingerprint = argv[++i];
+			else if (f == NS_FACTOR_SSHSK && strcmp(argv[i], "--require-uv") == 0)
+				require_uv = 1;
 			else if (f == NS_FACTOR_FIDO2 && strcmp(argv[i], "--alg") == 0 && i + 1 < argc &&
 			         (strcmp(argv[i + 1], "es256") == 0 || strcmp(argv[i + 1], "eddsa") == 0))
 				alg = strcmp(argv[++i], "es256") == 0 ? NS_FIDO2_ES256 : NS_FIDO2_EDDSA;
@@ -444,6 +483,8 @@ cmd_enroll(int argc, char **argv)
 		rc = enroll_remove(&s, user, f, prefix);
 	else if (f == NS_FACTOR_TOTP)
 		rc = enroll_totp(&s, user);
+	else if (f == NS_FACTOR_SSHSK)
+		rc = enroll_sshsk_cmd(&s, user, key_line, fingerprint, require_uv);
 	else
 		rc = enroll_fido2(&s, user, alg, pin_stdin);
 	session_close(&s);

@@ -1,5 +1,8 @@
-/* npm-release log [--verify] [--json]: the hash-chained ledger (--json: an array of
- * {seq, time, event, data, hash}; with --verify: {verified, entries|error}).
+/* npm-release log [--verify [--signatures]] [--json]: the hash-chained ledger (--json:
+ * an array of {seq, time, event, data, hash}; with --verify: {verified, entries|error});
+ * --signatures also re-verifies every hardware signature the entries keep.
+ * npm-release log --statement|--proof APPROVAL-ID: the signed statement, verbatim, or
+ * the SSHSIG signature the ledger keeps, for `ssh-keygen -Y verify`.
  * npm-release log --reanchor (root): after a crash left the head anchor behind and
  * an administrator has checked the entries after it, anchor the head again. */
 #include "config.h"
@@ -12,6 +15,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "ledger_signatures.h"
 #include "nslog.h"
 #include "session.h"
 
@@ -78,11 +82,17 @@ cmd_log(int argc, char **argv)
 	static const struct option opts[] = { { "verify", no_argument, NULL, 'v' },
 		                              { "json", no_argument, NULL, 'j' },
 		                              { "reanchor", no_argument, NULL, 'r' },
+		                              { "signatures", no_argument, NULL, 's' },
+		                              { "statement", required_argument, NULL, 'S' },
+		                              { "proof", required_argument, NULL, 'P' },
 		                              { NULL, 0, NULL, 0 } };
 	struct session s;
 	struct ns_err err;
 	long long n;
-	int c, verify = 0, json = 0, re = 0, rc = NS_EXIT_FAIL;
+	int c, verify = 0, json = 0, re = 0, sigs = 0, rc = NS_EXIT_FAIL;
+	unsigned checked = 0, failed = 0;
+	const char *one = NULL;
+	int one_kind = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'v')
@@ -91,17 +101,37 @@ cmd_log(int argc, char **argv)
 			json = 1;
 		else if (c == 'r')
 			re = 1;
+		else if (c == 's')
+			sigs = 1;
+		else if (c == 'S' || c == 'P') {
+			if (one != NULL)
+				return NS_EXIT_USAGE;
+			one = optarg;
+			one_kind = c;
+		}
 		else
 			return NS_EXIT_USAGE;
 	}
-	if (optind != argc || (re && (verify || json))) {
-		fprintf(stderr, "usage: npm-release log [--verify] [--json] | log --reanchor\n");
+	if (optind != argc || (re && (verify || json)) || (sigs && (!verify || json)) ||
+	    (one != NULL && (re || verify || json)) ||
+	    (one != NULL && (strlen(one) >= NS_ID_MAX || strspn(one, "0123456789abcdef") != strlen(one)))) {
+		fprintf(stderr, "usage: npm-release log [--verify [--signatures]] [--json] | "
+		                "log --reanchor | log --statement|--proof APPROVAL-ID\n");
 		return NS_EXIT_USAGE;
 	}
 	if (session_open(&s, re ? NS_SESSION_ADMIN : 0) != 0)
 		return NS_EXIT_USAGE;
 	if (re) {
 		rc = reanchor(&s);
+		goto out;
+	}
+	if (one != NULL) {
+		if ((one_kind == 'S' ? ledger_print_statement(&s, one, &err) :
+		                       ledger_print_proof(&s, one, &err)) != 0) {
+			fprintf(stderr, "npm-release: %s\n", err.msg);
+			goto out;
+		}
+		rc = NS_EXIT_OK;
 		goto out;
 	}
 	if (verify) {
@@ -120,6 +150,15 @@ cmd_log(int argc, char **argv)
 		}
 		if (!json)
 			printf("ledger: %lld entries, chain verifies\n", n);
+		if (sigs) {
+			if (ledger_verify_signatures(&s, &checked, &failed, &err) != 0) {
+				fprintf(stderr, "npm-release: %s\n", err.msg);
+				goto out;
+			}
+			printf("signatures: %u checked, %u failed\n", checked, failed);
+			if (failed != 0)
+				goto out;
+		}
 	} else if (json) {
 		json_t *arr = json_array();
 		char *text;

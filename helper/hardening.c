@@ -83,6 +83,26 @@ remember_sudo_uid(void)
 		sudo_uid_env[0] = '\0'; /* too long: refused as unparsable below */
 }
 
+/* SSH_AUTH_SOCK as the caller gave it: only ever connected to with the caller's
+ * credentials and accepted when the peer is the caller (agent.c), so its value
+ * needs no trust; it must be an absolute path that fits a socket address. */
+static char agent_sock_env[108];
+
+static void
+remember_agent_socket(void)
+{
+	const char *v = getenv("SSH_AUTH_SOCK");
+
+	if (v != NULL && v[0] == '/' && strlen(v) < sizeof(agent_sock_env))
+		memcpy(agent_sock_env, v, strlen(v) + 1);
+}
+
+const char *
+caller_agent_path(void)
+{
+	return agent_sock_env[0] != '\0' ? agent_sock_env : NULL;
+}
+
 static int
 fix_std_fds(void)
 {
@@ -121,6 +141,7 @@ harden_process(char **argv0)
 	}
 	close_other_fds();
 	remember_sudo_uid();
+	remember_agent_socket();
 	reset_environment();
 	if (record_caller() != 0)
 		return -1;

@@ -19,6 +19,9 @@ int running_setuid(void);
  * become_root, and privilege is then held over that human as over a setuid caller. */
 uid_t caller_uid(void);
 int caller_name(char *buf, size_t cap);
+/* The caller's SSH_AUTH_SOCK (absolute, fits a socket address), read before the
+ * environment was reset, or NULL. Connect only through caller_agent_open. */
+const char *caller_agent_path(void);
 /* Whether the caller came through sudo (for messages and the ledger). */
 int caller_via_sudo(void);
 

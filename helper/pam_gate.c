@@ -8,6 +8,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "handoff.h"
 #include "nslog.h"
 #include "pam_gate.h"
@@ -35,6 +36,7 @@ gate_token_new(void)
 		return NULL;
 	}
 	memset(t, 0, sizeof(*t));
+	t->agent_fd = -1;
 	return t;
 }
 
@@ -109,6 +111,12 @@ answer_binary(struct gate_ctx *g, const struct pam_message *m, struct pam_respon
 		return -1;
 	if (type == NS_BP_CONTEXT) {
 		r->resp = strdup(g->approval_id);
+		return r->resp != NULL ? 0 : -1;
+	}
+	if (type == NS_BP_AGENT) {
+		char num[16];
+		snprintf(num, sizeof(num), "%d", g->tok->agent_fd);
+		r->resp = strdup(g->tok->agent_fd >= 0 ? num : "none");
 		return r->resp != NULL ? 0 : -1;
 	}
 	if (type == NS_BP_REJECTED && g->tok->for_reject && !g->tok->received &&
@@ -206,6 +214,14 @@ fail:
 	return PAM_CONV_ERR;
 }
 
+static void
+close_agent(struct gate_token *tok)
+{
+	if (tok->agent_fd >= 0)
+		close(tok->agent_fd);
+	tok->agent_fd = -1;
+}
+
 int
 gate_run(const char *service, const char *user, const char *approval_id, struct gate_token *tok,
          struct ns_err *err)
@@ -215,12 +231,19 @@ gate_run(const char *service, const char *user, const char *approval_id, struct 
 	pam_handle_t *pamh = NULL;
 	int rc;
 
+	/* the caller's agent, for an ssh-sk approver: refused outright when it is not
+	 * the caller's (someone else's forwarded socket) */
+	if (caller_agent_open(&tok->agent_fd, err) < 0)
+		return -1;
 	rc = pam_start(service, user, &conv, &pamh);
-	if (rc != PAM_SUCCESS)
+	if (rc != PAM_SUCCESS) {
+		close_agent(tok);
 		return ns_fail(err, "pam_start(%s): %s", service, pam_strerror(pamh, rc));
+	}
 	rc = pam_authenticate(pamh, 0);
 	if (rc == PAM_SUCCESS)
 		rc = pam_acct_mgmt(pamh, 0);
+	close_agent(tok);
 	if (rc != PAM_SUCCESS) {
 		ns_fail(err, "approval denied: %s", pam_strerror(pamh, rc));
 		pam_end(pamh, rc);

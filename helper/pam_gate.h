@@ -18,6 +18,9 @@ struct gate_token {
 	 * never NS_BP_RECORDED (a reject needs no quorum). */
 	int for_reject;
 	int rejected;
+	/* Set by gate_run: the caller's ssh-agent, handed to the module on its
+	 * NS_BP_AGENT request (-1: none). */
+	int agent_fd;
 };
 
 /* mmap'd, mlock'd, MADV_DONTDUMP; NULL on failure. */

@@ -78,6 +78,18 @@ ns_approver_parse(const char *text, const char *user, struct ns_approver *a,
 				return ns_fail(err, "out of memory");
 			}
 			a->n_fido2++;
+		} else if (strcmp(word, "ssh-sk") == 0) {
+			if (a->n_sshsk >= NS_MAX_CREDS) {
+				ns_approver_wipe(a);
+				return ns_fail(err, "approver %s: more than %d ssh-sk keys", user,
+				               NS_MAX_CREDS);
+			}
+			a->sshsk[a->n_sshsk] = strdup(buf);
+			if (a->sshsk[a->n_sshsk] == NULL) {
+				ns_approver_wipe(a);
+				return ns_fail(err, "out of memory");
+			}
+			a->n_sshsk++;
 		} else {
 			/* sms, voice, email...: refuse the whole enrolment, loudly. */
 			ns_factor_parse(word, &ferr);
@@ -129,7 +141,7 @@ int
 ns_approver_save(struct ns_state *st, const struct ns_approver *a, struct ns_err *err)
 {
 	char shown[512], *buf;
-	size_t cap = 4096 + NS_MAX_CREDS * 1024, off = 0, i;
+	size_t cap = 4096 + 2 * NS_MAX_CREDS * 1024, off = 0, i;
 	int rc;
 
 	if (!ns_user_name_valid(a->user))
@@ -149,6 +161,8 @@ ns_approver_save(struct ns_state *st, const struct ns_approver *a, struct ns_err
 	}
 	for (i = 0; i < a->n_fido2; i++)
 		off += (size_t)snprintf(buf + off, cap - off, "%s\n", a->fido2[i]);
+	for (i = 0; i < a->n_sshsk; i++)
+		off += (size_t)snprintf(buf + off, cap - off, "%s\n", a->sshsk[i]);
 	snprintf(shown, sizeof(shown), "%s/approvers", ns_state_path(st));
 	rc = sf_write_atomic(ns_state_approversfd(st), shown, a->user, buf, off, 0600, err);
 	ns_free_secret(buf, cap);
@@ -162,5 +176,7 @@ ns_approver_wipe(struct ns_approver *a)
 
 	for (i = 0; i < a->n_fido2; i++)
 		free(a->fido2[i]);
+	for (i = 0; i < a->n_sshsk; i++)
+		free(a->sshsk[i]);
 	explicit_bzero(a, sizeof(*a));
 }

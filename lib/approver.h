@@ -1,5 +1,6 @@
 /* Approver enrolments: state_dir/approvers/<user>, root-owned 0600, one factor a
- * line: "totp ALGO DIGITS PERIOD BASE32" or "fido2 ALG ID PK UV". Any other factor
+ * line: "totp ALGO DIGITS PERIOD BASE32", "fido2 ALG ID PK UV" or
+ * "ssh-sk TYPE BASE64-BLOB uv=0|1 zero=0|1" (lib/sshsk_cred.h). Any other factor
  * word (sms, voice, email...) makes the whole file refused, never skipped. */
 #ifndef NS_APPROVER_H
 #define NS_APPROVER_H
@@ -19,6 +20,8 @@ struct ns_approver {
 	struct ns_totp_key totp;
 	char *fido2[NS_MAX_CREDS];  /* the "fido2 ..." lines, parsed by nsfido2 */
 	size_t n_fido2;
+	char *sshsk[NS_MAX_CREDS];  /* the "ssh-sk ..." lines, parsed by sshsk_cred */
+	size_t n_sshsk;
 };
 
 /* A user name that is also a safe file name: [a-z_][a-z0-9_.-]{0,31}. */

@@ -17,14 +17,16 @@ ns_factor_parse(const char *name, struct ns_err *err)
 		return NS_FACTOR_TOTP;
 	if (strcmp(name, "fido2") == 0)
 		return NS_FACTOR_FIDO2;
+	if (strcmp(name, "ssh-sk") == 0)
+		return NS_FACTOR_SSHSK;
 	for (i = 0; refused[i] != NULL; i++) {
 		if (strcasecmp(name, refused[i]) == 0) {
 			ns_fail(err, "factor '%s' is refused: SMS, voice, email and push are "
-			             "never accepted (use fido2 or totp)", name);
+			             "never accepted (use fido2, ssh-sk or totp)", name);
 			return 0;
 		}
 	}
-	ns_fail(err, "unknown factor '%.64s' refused (only fido2 and totp exist)", name);
+	ns_fail(err, "unknown factor '%.64s' refused (only fido2, ssh-sk and totp exist)", name);
 	return 0;
 }
 
@@ -64,6 +66,7 @@ ns_factor_name(unsigned bit)
 	switch (bit) {
 	case NS_FACTOR_TOTP: return "totp";
 	case NS_FACTOR_FIDO2: return "fido2";
+	case NS_FACTOR_SSHSK: return "ssh-sk";
 	default: return "?";
 	}
 }

@@ -20,6 +20,9 @@
 /* A reject approval was consumed and nothing else is needed (a local release: the
  * helper only drops its spool): no token crosses. approval id NUL */
 #define NS_BP_REJECTED 0x04
+/* The module asks for the ssh-agent the helper connected to as the approver;
+ * reply: the descriptor's number in decimal, or "none". */
+#define NS_BP_AGENT 0x05
 #define NS_BP_HEADER 14
 #define NS_BP_MAX_PAYLOAD 16384
 

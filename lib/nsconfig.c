@@ -176,6 +176,12 @@ handle_scope(struct parse_ctx *c, const char *name, const char *value)
 	if (strcmp(name, "min_approvers") == 0)
 		return parse_uint(value, 1, 8, &s->min_approvers) ||
 		       bad(c, "[%s] min_approvers: '%s' is not 1..8", c->section, value);
+	if (strcmp(name, "require_uv") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return bad(c, "[%s] require_uv: '%s' is not yes or no", c->section, value);
+		s->require_uv = value[0] == 'y';
+		return 1;
+	}
 	{
 		char why[200];
 		int k = ns_scope_provenance_key(s, name, value, why, sizeof(why));
@@ -339,6 +345,10 @@ handler(void *user, const char *section, const char *name, const char *value)
 				return bad(c, "user_verification: '%s' is not required, preferred or discouraged", value);
 			return 1;
 		}
+	} else if (strcmp(section, "ssh-sk") == 0) {
+		if (strcmp(name, "touch_timeout") == 0)
+			return parse_uint(value, 5, 300, &cfg->sshsk_touch_timeout) ||
+			       bad(c, "[ssh-sk] touch_timeout: '%s' is not 5..300 seconds", value);
 	} else if (strcmp(section, "registry") == 0) {
 		if (strcmp(name, "url") == 0) {
 			if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0)
@@ -399,6 +409,7 @@ config_new(void)
 	cfg->totp_lockout = 300;
 	cfg->totp_max_lockouts = 4;
 	cfg->fido2_uv = NS_UV_PREFERRED;
+	cfg->sshsk_touch_timeout = 60;
 	cfg->registry_mode = NS_MODE_STAGE;
 	cfg->registry_otp = NS_OTP_NONE;
 	cfg->registry_timeout = 60;

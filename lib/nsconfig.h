@@ -37,6 +37,7 @@ struct ns_scope {
 	size_t n_generated;
 	unsigned min_approvers;        /* distinct approvers before the publish (1..8) */
 	int root_may_approve;          /* [npmstage] root_may_approve, copied at load */
+	int require_uv;                /* every approval needs UV (fido2, ssh-sk) */
 	int provenance;                /* enum ns_provenance_mode (default off) */
 	/* the identity policy: NULL = not checked; ref is a glob (fnmatch) */
 	char *provenance_repository, *provenance_workflow, *provenance_ref, *provenance_issuer;
@@ -57,6 +58,7 @@ struct ns_config {
 	unsigned totp_max_lockouts;    /* timed lockouts in a row before an admin must unlock */
 	char *fido2_rp_id;
 	enum ns_uv fido2_uv;
+	unsigned sshsk_touch_timeout;  /* [ssh-sk] touch_timeout: seconds the agent may take */
 	char *registry_url;
 	enum ns_registry_mode registry_mode;
 	enum ns_registry_otp registry_otp;
@@ -98,6 +100,9 @@ int ns_scope_allows(const struct ns_scope *scope, const char *user);
 
 /* Distinct approvers pkg needs (its scope's min_approvers; 1 without a scope). */
 unsigned ns_config_min_approvers(const struct ns_config *cfg, const char *pkg);
+/* require_uv of pkg's scope: user verification (PIN, biometric) on every hardware
+ * factor's signature, beyond the user presence always required. */
+int ns_config_require_uv(const struct ns_config *cfg, const char *pkg);
 
 /* Factors permitted for pkg: the scope's set within the global one. */
 unsigned ns_config_factors_for(const struct ns_config *cfg, const char *pkg);

@@ -146,6 +146,14 @@ ns_config_min_approvers(const struct ns_config *cfg, const char *pkg)
 	return s == NULL || s->min_approvers == 0 ? 1 : s->min_approvers;
 }
 
+int
+ns_config_require_uv(const struct ns_config *cfg, const char *pkg)
+{
+	const struct ns_scope *s = ns_config_scope(cfg, pkg);
+
+	return s != NULL && s->require_uv;
+}
+
 unsigned
 ns_config_factors_for(const struct ns_config *cfg, const char *pkg)
 {

@@ -135,6 +135,15 @@ int ns_state_fido2_counter_advance(struct ns_state *st, const char *user, const 
                                    unsigned counter, int (*ok)(unsigned stored, unsigned now),
                                    unsigned *stored, struct ns_err *err);
 
+/* The proof of an approval (state_proof.c): what the factor's hardware signed,
+ * text of at most NS_PROOF_MAX bytes, one root-owned file per approval id under
+ * proofs/. read: 0 found (*text malloc'd), 1 none, -1 error. */
+#define NS_PROOF_MAX 8192
+int ns_state_proof_write(struct ns_state *st, const char *approval_id, const char *text,
+                         struct ns_err *err);
+int ns_state_proof_read(struct ns_state *st, const char *approval_id, char **text,
+                        struct ns_err *err);
+
 /* The ledger: every event appended with hash = SHA-256(prev hash | fields). */
 int ns_ledger_append(struct ns_state *st, const char *event, const char *data_json,
                      struct ns_err *err);

@@ -62,6 +62,14 @@ int factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_stat
                  const char *user, const struct ns_approver *appr,
                  const struct approval_context *ctx, int cue);
 
+/* factor_sshsk.c: factor_sshsk_agent asks the helper for the agent descriptor
+ * (PAM_AUTHINFO_UNAVAIL: none); factor_sshsk signs the statement through it with one
+ * of appr's ssh-sk keys; uv_required: the scope's require_uv. */
+int factor_sshsk_agent(pam_handle_t *pamh, int *fd);
+int factor_sshsk(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
+                 const char *user, const struct ns_approver *appr,
+                 const struct approval_context *ctx, int agent, int uv_required);
+
 /* token_release.c: consume the approval (at the time of consumption), hand the
  * helper what the action needs: the token for a publish or a registry reject,
  * nothing for a local reject or an approval that is not yet the last needed. */

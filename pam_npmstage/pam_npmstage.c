@@ -29,8 +29,11 @@ get_user(pam_handle_t *pamh, const char **user)
 	return PAM_SUCCESS;
 }
 
-/* FIDO2 when the policy allows it and the approver has a key, else TOTP when
- * allowed. Unknown users take the same path as enrolled ones without a key. */
+/* ssh-sk when the policy allows it, the approver has an ssh-sk key and the helper
+ * holds their agent (they came over ssh -A); else FIDO2 when allowed and the approver
+ * has a key; else TOTP when allowed. Exactly one factor is tried: a failed one is a
+ * denial, never a fallback. Unknown users take the same path as enrolled ones
+ * without a key. */
 static int
 run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
            const char *user, const struct approval_context *ctx,
@@ -38,19 +41,36 @@ run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
 {
 	struct ns_approver appr;
 	struct ns_err err;
-	int k, rc;
+	int k, rc, agent = -1, uv = ns_config_require_uv(cfg, ctx->release.name);
 
 	k = ns_approver_load(st, user, &appr, &err);
+	if (k == 0 && (factors & NS_FACTOR_SSHSK) && appr.n_sshsk > 0) {
+		rc = factor_sshsk_agent(pamh, &agent);
+		if (rc != PAM_SUCCESS && rc != PAM_AUTHINFO_UNAVAIL) {
+			ns_approver_wipe(&appr);
+			return PAM_CONV_ERR;
+		}
+	}
 	if (k < 0) {
 		mod_log(pamh, LOG_ERR, "%s", err.msg);
 		conv_error(pamh, "npm-release: enrolment of %s is unusable (see syslog)", user);
 		rc = PAM_AUTH_ERR;
+	} else if (agent >= 0) {
+		*fname = "ssh-sk";
+		rc = factor_sshsk(pamh, cfg, st, user, &appr, ctx, agent, uv);
 	} else if (k == 0 && (factors & NS_FACTOR_FIDO2) && appr.n_fido2 > 0) {
 		*fname = "fido2";
 		rc = factor_fido2(pamh, cfg, st, user, &appr, ctx, args->cue);
 	} else if (factors & NS_FACTOR_TOTP) {
 		*fname = "totp";
 		rc = factor_totp(pamh, cfg, st, user, k == 0 ? &appr : NULL, ctx);
+	} else if ((factors & NS_FACTOR_SSHSK) && k == 0 && appr.n_sshsk > 0) {
+		mod_log(pamh, LOG_NOTICE, "user %s: %s needs ssh-sk; no ssh-agent was handed over",
+		        user, ctx->release.name);
+		conv_error(pamh, "npm-release: %s needs your security key through your ssh-agent, "
+		                 "and none was found: connect with ssh -A (SSH_AUTH_SOCK)",
+		           ctx->release.name);
+		rc = PAM_AUTH_ERR;
 	} else if (factors & NS_FACTOR_FIDO2) {
 		mod_log(pamh, LOG_NOTICE, "user %s: %s requires fido2; no fido2 credential enrolled",
 		        user, ctx->release.name);

@@ -160,7 +160,11 @@ test_factor_names(void **state)
 	assert_int_equal(ns_factor_parse("fido2", &err), NS_FACTOR_FIDO2);
 	assert_int_equal(ns_factor_parse("sms", &err), 0);
 	assert_non_null(strstr(err.msg, "never accepted"));
-	assert_int_equal(ns_factor_parse_list("totp,fido2", &err), NS_FACTOR_ALL);
+	assert_int_equal(ns_factor_parse("ssh-sk", &err), NS_FACTOR_SSHSK);
+	assert_int_equal(ns_factor_parse("ssh", &err), 0);
+	assert_int_equal(ns_factor_parse_list("totp,fido2", &err), NS_FACTOR_TOTP | NS_FACTOR_FIDO2);
+	assert_int_equal(ns_factor_parse_list("totp fido2 ssh-sk", &err), NS_FACTOR_ALL);
+	assert_int_equal(ns_factor_parse_list("ssh-sk sms", &err), 0);
 	assert_int_equal(ns_factor_parse_list("", &err), 0);
 	assert_int_equal(ns_factor_parse_list("totp, sms", &err), 0);
 }
