@@ -30,7 +30,7 @@ sk_provider_path() {
 # (--exec replaces the shell, so that a background job's $! is CMD's pid).
 _sk_run() {
 	local ex=
-	[ "$1" != --exec ] || { ex=exec; shift; }
+	[ "$1" != --exec ] || { ex="exec"; shift; }
 	if [ -n "${SK_AS_USER:-}" ]; then
 		$ex setpriv --reuid="$(id -u "$SK_AS_USER")" --regid="$(id -g "$SK_AS_USER")" \
 			--init-groups -- env HOME="$SK_DIR" NPMSTAGE_SK_FILE="$NPMSTAGE_SK_FILE" \
@@ -72,7 +72,7 @@ sk_setup() {
 # sk_agent_start DIR: ssh-agent in the foreground mode (-D) in the background,
 # allowed to load only the provider; exports SSH_AUTH_SOCK and SK_AGENT_PID.
 sk_agent_start() {
-	local i
+	local tries=100	# 5 s
 	[ "${SK_DIR:-}" = "$(realpath -m "$1")" ] || sk_setup "$1" || return 1
 	SSH_AUTH_SOCK=$SK_DIR/agent.sock
 	rm -f "$SSH_AUTH_SOCK"
@@ -80,10 +80,11 @@ sk_agent_start() {
 		>"$SK_DIR/agent.out" 2>"$SK_DIR/agent.log" </dev/null) &
 	SK_AGENT_PID=$!
 	export SSH_AUTH_SOCK SK_AGENT_PID
-	for i in $(seq 1 100); do
+	while [ "$tries" -gt 0 ]; do
 		[ -S "$SSH_AUTH_SOCK" ] && return 0
 		kill -0 "$SK_AGENT_PID" 2>/dev/null || break
 		sleep 0.05
+		tries=$((tries - 1))
 	done
 	cat "$SK_DIR/agent.log" >&2
 	_sk_fail "ssh-agent did not come up on $SSH_AUTH_SOCK"

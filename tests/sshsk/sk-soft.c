@@ -3,13 +3,12 @@
  * ssh-agent -P and ssh-add -S without hardware. Test-only: the "authenticator"
  * keeps its private keys in a plain file.
  *
- * NPMSTAGE_SK_FILE names the key store: one line per enrolled key,
- *   "sk-soft1 ALG HANDLE COUNTER DER"  (ALG 0 = P-256, 1 = Ed25519; HANDLE the 32-byte
- *   key handle in hex, which OpenSSH keeps in its private key file; COUNTER the last
- *   signature counter in decimal; DER the PKCS#8/SEC1 private key in hex).
- * Enrolment appends to it (created 0600); signing looks the handle up and updates the
- * counter under flock(LOCK_EX). NPMSTAGE_SK_MODE, or the first line of the file named
- * by NPMSTAGE_SK_MODE_FILE (it wins when it exists, so a test can change the mode of a
+ * NPMSTAGE_SK_FILE names the key store: one fixed-size record per enrolled key
+ * (magic, algorithm, the 32-byte key handle that OpenSSH keeps in its private key
+ * file, the last signature counter, the DER private key). Enrolment appends a record
+ * (the file is created 0600); signing finds the handle and updates the counter, both
+ * under flock(LOCK_EX). NPMSTAGE_SK_MODE, or the first line of the file named by
+ * NPMSTAGE_SK_MODE_FILE (it wins when it exists, so a test can change the mode of a
  * running agent), is read at each signature:
  *   normal        flags UP, counter last+1        no-up   flags 0, counter last+1
  *   uv            flags UP|UV, counter last+1     deny    the signature fails
@@ -83,19 +82,17 @@ int sk_sign(uint32_t alg, const uint8_t *data, size_t data_len, const char *appl
 int sk_load_resident_keys(const char *pin, struct sk_option **options,
                           struct sk_resident_key ***rks, size_t *nrks);
 
-/* Bounds of the key store. */
+/* The key store: records of REC_LEN bytes; integers big-endian. */
 #define HANDLE_LEN	32
 #define DER_MAX		512
-#define ENTRIES_MAX	64
-#define STORE_MAX	(ENTRIES_MAX * (2 * DER_MAX + 2 * HANDLE_LEN + 40))
-
-struct entry {
-	unsigned alg;
-	uint8_t handle[HANDLE_LEN];
-	uint32_t counter;
-	uint8_t der[DER_MAX];
-	size_t der_len;
-};
+#define RECORDS_MAX	64
+#define REC_MAGIC	"sk-soft1"
+#define OFF_ALG		8
+#define OFF_HANDLE	(OFF_ALG + 1)
+#define OFF_COUNTER	(OFF_HANDLE + HANDLE_LEN)
+#define OFF_DER_LEN	(OFF_COUNTER + 4)
+#define OFF_DER		(OFF_DER_LEN + 2)
+#define REC_LEN		(OFF_DER + DER_MAX)
 
 enum mode { M_NORMAL, M_NO_UP, M_UV, M_DENY, M_ZERO, M_LOWER, M_HANG };
 
@@ -161,74 +158,9 @@ static int read_mode(enum mode *m)
 	return parse_mode(env != NULL && env[0] != '\0' ? env : "normal", m);
 }
 
-static int nibble(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* n bytes from 2n lowercase hex digits. */
-static int unhex(const char *s, size_t n, uint8_t *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		int hi = nibble(s[2 * i]), lo = hi < 0 ? -1 : nibble(s[2 * i + 1]);
-
-		if (lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-static void tohex(const uint8_t *in, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", in[i]);
-}
-
-/* One store line (NUL-terminated, without its newline) into e. */
-static int parse_line(char *line, struct entry *e)
-{
-	char *f[6], *save = NULL;
-	int n = 0;
-	size_t hl;
-	char *end;
-	unsigned long c;
-
-	for (char *t = strtok_r(line, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save)) {
-		if (n == 5)
-			return -1;
-		f[n++] = t;
-	}
-	if (n != 5 || strcmp(f[0], "sk-soft1") != 0 || (strcmp(f[1], "0") && strcmp(f[1], "1")))
-		return -1;
-	e->alg = (unsigned)(f[1][0] - '0');
-	if (strlen(f[2]) != 2 * HANDLE_LEN || unhex(f[2], HANDLE_LEN, e->handle) != 0)
-		return -1;
-	errno = 0;
-	c = strtoul(f[3], &end, 10);
-	if (f[3][0] < '0' || f[3][0] > '9' || *end != '\0' || errno != 0 || c > UINT32_MAX)
-		return -1;
-	e->counter = (uint32_t)c;
-	hl = strlen(f[4]);
-	if (hl == 0 || hl % 2 != 0 || hl / 2 > DER_MAX || unhex(f[4], hl / 2, e->der) != 0)
-		return -1;
-	e->der_len = hl / 2;
-	return 0;
-}
-
-static int format_line(const struct entry *e, char *out, size_t cap)
-{
-	char h[2 * HANDLE_LEN + 1], d[2 * DER_MAX + 1];
-	int n;
-
-	tohex(e->handle, HANDLE_LEN, h);
-	tohex(e->der, e->der_len, d);
-	n = snprintf(out, cap, "sk-soft1 %u %s %u %s\n", e->alg, h, (unsigned)e->counter, d);
-	return n > 0 && (size_t)n < cap ? n : -1;
-}
-
-/* Opens the store and takes its lock: a regular file, not writable by others. */
-static int store_open(const char *path, int flags)
+/* Opens the store and takes its lock: a regular file, not writable by others, of
+ * whole records (*nrec of them). */
+static int store_open(const char *path, int flags, long *nrec)
 {
 	struct stat st;
 	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -238,69 +170,44 @@ static int store_open(const char *path, int flags)
 		return -1;
 	}
 	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_mode & 022) != 0) {
-		say("the key store is not a private regular file", path);
+	    (st.st_mode & 022) != 0 || st.st_size % REC_LEN != 0 ||
+	    st.st_size / REC_LEN > RECORDS_MAX) {
+		say("the key store is not a private regular file of whole records", path);
 		close(fd);
 		return -1;
 	}
+	*nrec = (long)(st.st_size / REC_LEN);
 	return fd;
 }
 
-/* Reads every entry of the locked store; *n entries into es (ENTRIES_MAX). */
-static int store_read(int fd, struct entry *es, size_t *n)
+static uint32_t get_be32(const uint8_t *p)
 {
-	char *buf = malloc(STORE_MAX + 1), *line, *save = NULL;
-	ssize_t got;
-	size_t len = 0;
-	int rc = -1;
-
-	*n = 0;
-	if (buf == NULL)
-		return -1;
-	while ((got = pread(fd, buf + len, STORE_MAX + 1 - len, (off_t)len)) > 0)
-		len += (size_t)got;
-	if (got < 0 || len > STORE_MAX || memchr(buf, '\0', len) != NULL) {
-		say("the key store is unreadable or too large", NULL);
-		goto out;
-	}
-	buf[len] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		if (*n == ENTRIES_MAX || parse_line(line, &es[*n]) != 0) {
-			say("the key store has a malformed line or too many keys", NULL);
-			goto out;
-		}
-		(*n)++;
-	}
-	rc = 0;
-out:
-	OPENSSL_cleanse(buf, STORE_MAX + 1);
-	free(buf);
-	return rc;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static int store_write(int fd, const struct entry *es, size_t n)
+static void put_be32(uint8_t *p, uint32_t v)
 {
-	char *buf = malloc(STORE_MAX + 1);
-	size_t len = 0;
-	int rc = -1, k;
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
 
-	if (buf == NULL)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if ((k = format_line(&es[i], buf + len, STORE_MAX + 1 - len)) < 0)
-			goto out;
-		len += (size_t)k;
+/* The record of handle among the nrec of the locked store into rec; its index, or -1. */
+static long find_record(int fd, long nrec, const uint8_t *handle, uint8_t *rec)
+{
+	for (long i = 0; i < nrec; i++) {
+		if (pread(fd, rec, REC_LEN, (off_t)i * REC_LEN) != REC_LEN ||
+		    memcmp(rec, REC_MAGIC, OFF_ALG) != 0 ||
+		    (rec[OFF_DER_LEN] << 8 | rec[OFF_DER_LEN + 1]) > DER_MAX) {
+			say("the key store has a malformed record", NULL);
+			return -1;
+		}
+		if (memcmp(rec + OFF_HANDLE, handle, HANDLE_LEN) == 0)
+			return i;
 	}
-	if (pwrite(fd, buf, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0 ||
-	    fsync(fd) != 0) {
-		say("cannot rewrite the key store", strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	OPENSSL_cleanse(buf, STORE_MAX + 1);
-	free(buf);
-	return rc;
+	say("no key with this handle in the key store", NULL);
+	return -1;
 }
 
 /* The public key as OpenSSH wants it: 65-byte uncompressed point or 32 bytes. */
@@ -335,18 +242,16 @@ int sk_enroll(uint32_t alg, const uint8_t *challenge, size_t challenge_len,
               struct sk_option **options, struct sk_enroll_response **enroll_response)
 {
 	struct sk_enroll_response *r = NULL;
-	struct entry e;
 	EVP_PKEY *pk = NULL;
-	uint8_t *der = NULL, pub[65];
+	uint8_t rec[REC_LEN], *der = NULL, pub[65];
 	size_t pub_len = sizeof(pub);
-	char line[2 * DER_MAX + 2 * HANDLE_LEN + 40];
 	const char *path = store_path();
-	int fd = -1, der_len, n, rc = SK_ERR_GENERAL;
+	long nrec;
+	int fd = -1, der_len = 0, rc = SK_ERR_GENERAL;
 
 	(void)challenge;	/* no attestation is made, so nothing signs the challenge */
 	(void)challenge_len;
 	(void)pin;
-	memset(&e, 0, sizeof(e));
 	if (enroll_response == NULL || path == NULL || application == NULL)
 		return SK_ERR_GENERAL;
 	*enroll_response = NULL;
@@ -356,21 +261,27 @@ int sk_enroll(uint32_t alg, const uint8_t *challenge, size_t challenge_len,
 		say("resident keys and device options are not supported", NULL);
 		return SK_ERR_UNSUPPORTED;
 	}
+	memset(rec, 0, sizeof(rec));
 	pk = alg == SK_ALG_ECDSA ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
 	                         : EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	if (pk == NULL || public_key(pk, alg, pub, &pub_len) != 0 ||
 	    (der_len = i2d_PrivateKey(pk, &der)) <= 0 || der_len > DER_MAX ||
-	    RAND_bytes(e.handle, HANDLE_LEN) != 1) {
+	    RAND_bytes(rec + OFF_HANDLE, HANDLE_LEN) != 1) {
 		say("key generation failed", NULL);
 		goto out;
 	}
-	e.alg = alg;
-	memcpy(e.der, der, (size_t)der_len);
-	e.der_len = (size_t)der_len;
-	if ((n = format_line(&e, line, sizeof(line))) < 0 ||
-	    (fd = store_open(path, O_WRONLY | O_CREAT | O_APPEND)) < 0)
+	memcpy(rec, REC_MAGIC, OFF_ALG);
+	rec[OFF_ALG] = (uint8_t)alg;
+	rec[OFF_DER_LEN] = (uint8_t)(der_len >> 8);
+	rec[OFF_DER_LEN + 1] = (uint8_t)der_len;
+	memcpy(rec + OFF_DER, der, (size_t)der_len);
+	if ((fd = store_open(path, O_WRONLY | O_CREAT | O_APPEND, &nrec)) < 0)
 		goto out;
-	if (write(fd, line, (size_t)n) != n || fsync(fd) != 0) {
+	if (nrec == RECORDS_MAX) {
+		say("the key store is full", path);
+		goto out;
+	}
+	if (write(fd, rec, REC_LEN) != REC_LEN || fsync(fd) != 0) {
 		say("cannot append to the key store", strerror(errno));
 		goto out;
 	}
@@ -381,7 +292,7 @@ int sk_enroll(uint32_t alg, const uint8_t *challenge, size_t challenge_len,
 	r->flags = flags;	/* OpenSSH expects the flags it asked for back */
 	memcpy(r->public_key, pub, pub_len);
 	r->public_key_len = pub_len;
-	memcpy(r->key_handle, e.handle, HANDLE_LEN);
+	memcpy(r->key_handle, rec + OFF_HANDLE, HANDLE_LEN);
 	r->key_handle_len = HANDLE_LEN;
 	*enroll_response = r;
 	r = NULL;
@@ -395,8 +306,7 @@ out:
 	}
 	if (fd >= 0)
 		close(fd);
-	OPENSSL_cleanse(&e, sizeof(e));
-	OPENSSL_cleanse(line, sizeof(line));
+	OPENSSL_cleanse(rec, sizeof(rec));
 	if (der != NULL)
 		OPENSSL_clear_free(der, (size_t)der_len);
 	EVP_PKEY_free(pk);
@@ -405,34 +315,30 @@ out:
 
 /* Signs the 69 bytes SHA256(application) || flags || be32(counter) || SHA256(data):
  * ECDSA-SHA256 (r and s big-endian) or Ed25519 over them raw (64 bytes in sig_r). */
-static int sign_entry(const struct entry *e, const uint8_t *data, size_t data_len,
-                      const char *application, struct sk_sign_response *r)
+static int sign_record(const uint8_t *rec, const uint8_t *data, size_t data_len,
+                       const char *application, struct sk_sign_response *r)
 {
-	uint8_t msg[69], der[80];	/* an ECDSA DER signature is at most 72 bytes */
-	const uint8_t *p = e->der, *q = der;
-	size_t sig_len = sizeof(der);
-	EVP_PKEY *pk = d2i_AutoPrivateKey(NULL, &p, (long)e->der_len);
+	uint8_t msg[69], sig[80];	/* an ECDSA DER signature is at most 72 bytes */
+	const uint8_t *p = rec + OFF_DER, *q = sig;
+	size_t sig_len = sizeof(sig);
+	EVP_PKEY *pk = d2i_AutoPrivateKey(NULL, &p, rec[OFF_DER_LEN] << 8 | rec[OFF_DER_LEN + 1]);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	ECDSA_SIG *es = NULL;
 	const BIGNUM *br, *bs;
-	int rc = -1;
+	int ecdsa = rec[OFF_ALG] == SK_ALG_ECDSA, rc = -1;
 
 	SHA256((const unsigned char *)application, strlen(application), msg);
 	msg[32] = r->flags;
-	msg[33] = (uint8_t)(r->counter >> 24);
-	msg[34] = (uint8_t)(r->counter >> 16);
-	msg[35] = (uint8_t)(r->counter >> 8);
-	msg[36] = (uint8_t)r->counter;
+	put_be32(msg + 33, r->counter);
 	SHA256(data, data_len, msg + 37);
 	if (pk == NULL || ctx == NULL ||
-	    EVP_DigestSignInit(ctx, NULL, e->alg == SK_ALG_ECDSA ? EVP_sha256() : NULL, NULL,
-	                       pk) != 1 ||
-	    EVP_DigestSign(ctx, der, &sig_len, msg, sizeof(msg)) != 1)
+	    EVP_DigestSignInit(ctx, NULL, ecdsa ? EVP_sha256() : NULL, NULL, pk) != 1 ||
+	    EVP_DigestSign(ctx, sig, &sig_len, msg, sizeof(msg)) != 1)
 		goto out;
-	if (e->alg == SK_ALG_ED25519) {
+	if (!ecdsa) {
 		if (sig_len != 64 || (r->sig_r = malloc(64)) == NULL)
 			goto out;
-		memcpy(r->sig_r, der, 64);
+		memcpy(r->sig_r, sig, 64);
 		r->sig_r_len = 64;
 		rc = 0;
 		goto out;
@@ -454,50 +360,43 @@ out:
 	return rc;
 }
 
-/* Finds the handle's key, sets the flags and counter the mode says, and stores the
- * counter before answering (a counter is spent even if the caller drops the answer). */
+/* Finds the handle's record, sets the flags and counter the mode says, and stores
+ * the counter before answering (a counter is spent even if the answer is dropped). */
 static int next_counter(const char *path, enum mode m, uint32_t alg, const uint8_t *handle,
-                        struct entry *out, struct sk_sign_response *r)
+                        uint8_t *rec, struct sk_sign_response *r)
 {
-	struct entry *es = calloc(ENTRIES_MAX, sizeof(*es));
-	size_t n = 0, i;
-	int fd = store_open(path, O_RDWR), rc = -1;
+	long nrec, i;
+	int fd = store_open(path, O_RDWR, &nrec), rc = -1;
+	uint32_t last;
 
-	if (es == NULL || fd < 0 || store_read(fd, es, &n) != 0)
+	if (fd < 0 || (i = find_record(fd, nrec, handle, rec)) < 0)
 		goto out;
-	for (i = 0; i < n && memcmp(es[i].handle, handle, HANDLE_LEN) != 0; i++)
-		;
-	if (i == n || es[i].alg != alg) {
-		say("no key with this handle and type in the key store", path);
+	if (rec[OFF_ALG] != alg) {
+		say("the key handle belongs to a key of another type", NULL);
 		goto out;
 	}
+	last = get_be32(rec + OFF_COUNTER);
 	r->flags = m == M_NO_UP ? 0 : m == M_UV ? SK_FLAG_UP | SK_FLAG_UV : SK_FLAG_UP;
 	if (m == M_ZERO) {
 		r->counter = 0;
-	} else if (m == M_LOWER) {
-		if (es[i].counter == 0) {
-			say("lower-counter: the counter is already 0", NULL);
-			goto out;
-		}
-		r->counter = --es[i].counter;
-	} else {
-		if (es[i].counter == UINT32_MAX) {
-			say("the counter is exhausted", NULL);
-			goto out;
-		}
-		r->counter = ++es[i].counter;
-	}
-	if (m != M_ZERO && store_write(fd, es, n) != 0)
+		rc = 0;
 		goto out;
-	*out = es[i];
+	}
+	if ((m == M_LOWER && last == 0) || (m != M_LOWER && last == UINT32_MAX)) {
+		say("the counter cannot move that way", m == M_LOWER ? "it is 0" : "exhausted");
+		goto out;
+	}
+	r->counter = m == M_LOWER ? last - 1 : last + 1;
+	put_be32(rec + OFF_COUNTER, r->counter);
+	if (pwrite(fd, rec + OFF_COUNTER, 4, (off_t)i * REC_LEN + OFF_COUNTER) != 4 ||
+	    fsync(fd) != 0) {
+		say("cannot store the counter", strerror(errno));
+		goto out;
+	}
 	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
-	if (es != NULL) {
-		OPENSSL_cleanse(es, ENTRIES_MAX * sizeof(*es));
-		free(es);
-	}
 	return rc;
 }
 
@@ -506,14 +405,13 @@ int sk_sign(uint32_t alg, const uint8_t *data, size_t data_len, const char *appl
             struct sk_option **options, struct sk_sign_response **sign_response)
 {
 	struct sk_sign_response *r = NULL;
-	struct entry e;
+	uint8_t rec[REC_LEN];
 	const char *path = store_path();
 	enum mode m;
 	int rc = SK_ERR_GENERAL;
 
 	(void)flags;	/* what OpenSSH asks for; the mode decides what the "touch" gave */
 	(void)pin;
-	memset(&e, 0, sizeof(e));
 	if (sign_response == NULL || path == NULL || application == NULL ||
 	    (data == NULL && data_len != 0))
 		return SK_ERR_GENERAL;
@@ -533,8 +431,8 @@ int sk_sign(uint32_t alg, const uint8_t *data, size_t data_len, const char *appl
 		sleep(60);
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    next_counter(path, m, alg, key_handle, &e, r) != 0 ||
-	    sign_entry(&e, data, data_len, application, r) != 0) {
+	    next_counter(path, m, alg, key_handle, rec, r) != 0 ||
+	    sign_record(rec, data, data_len, application, r) != 0) {
 		say("signing failed", NULL);
 		goto out;
 	}
@@ -547,7 +445,7 @@ out:
 		free(r->sig_s);
 		free(r);
 	}
-	OPENSSL_cleanse(&e, sizeof(e));
+	OPENSSL_cleanse(rec, sizeof(rec));
 	return rc;
 }
 

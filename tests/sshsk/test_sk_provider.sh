@@ -50,13 +50,18 @@ sign() {
 round() { # LABEL
 	local label=$1 k type
 	sk_agent_start "$T/$label" || { not_ok "$label: agent starts"; return; }
-	sk_keygen ed25519-sk "$SK_DIR/ed" && sk_keygen ecdsa-sk "$SK_DIR/ec" ||
-		{ not_ok "$label: ssh-keygen -w enrols both keys"; cat "$SK_DIR"/*.log >&2; return; }
+	if ! { sk_keygen ed25519-sk "$SK_DIR/ed" && sk_keygen ecdsa-sk "$SK_DIR/ec"; }; then
+		not_ok "$label: ssh-keygen -w enrols both keys"
+		return
+	fi
 	check "$label: the keys are sk keys for $SK_APPLICATION" \
 		grep -q "^sk-ssh-ed25519@openssh.com .*" "$SK_DIR/ed.pub"
 	check "$label: the key store is private (0600)" \
 		test "$(stat -c %a "$NPMSTAGE_SK_FILE")" = 600
-	sk_add "$SK_DIR/ed" && sk_add "$SK_DIR/ec" || { not_ok "$label: ssh-add -S"; return; }
+	if ! { sk_add "$SK_DIR/ed" && sk_add "$SK_DIR/ec"; }; then
+		not_ok "$label: ssh-add -S hands both keys to the agent"
+		return
+	fi
 	[ -z "${SK_AS_USER:-}" ] || check "$label: the agent runs as $SK_AS_USER" \
 		test "$(ps -o uid= -p "$SK_AGENT_PID" | tr -d ' ')" = "$(id -u "$SK_AS_USER")"
 	check "$label: the agent lists both keys" \
