@@ -81,7 +81,8 @@ int ns_sshsk_verify(const struct ns_sshsk_key *k, const struct ns_sshsk_sig *s,
                     const unsigned char *data, size_t data_len, struct ns_err *err);
 
 /* The armored SSHSIG file `ssh-keygen -Y verify -n NS -s FILE` reads:
- * "-----BEGIN SSH SIGNATURE-----\n" base64 (76 a line) "-----END SSH SIGNATURE-----\n"
+ * "-----BEGIN SSH SIGNATURE-----\n" base64 (70 a line, as ssh-keygen -Y sign writes it)
+ * "-----END SSH SIGNATURE-----\n"
  * over the binary "SSHSIG" || uint32 1 || string pubkey blob || string ns ||
  * string "" || string "sha512" || string sig_blob. *out is malloc'd and NUL-terminated. */
 int ns_sshsk_sshsig_armor(const struct ns_sshsk_key *k, const char *ns,
