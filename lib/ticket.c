@@ -342,7 +342,7 @@ ns_used_mark(int usedfd, const char *dirname, const char *id, const char *factor
 	struct stat sb;
 	int fd, n, rc = -1;
 
-	if (strlen(factor) >= 16 || strspn(factor, "abcdefghijklmnopqrstuvwxyz0123456789") !=
+	if (strlen(factor) >= 16 || strspn(factor, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
 	                                strlen(factor) || factor[0] == '\0')
 		return ns_fail(err, "factor name '%s' is not valid", factor);
 	if (!id_valid(id))
@@ -417,7 +417,7 @@ ns_used_read(int usedfd, const char *dirname, const char *id, char factor[16], l
 		return 1;
 	buf[n] = '\0';
 	/* Used either way; an unparsable record (a crash mid-write) just names no factor. */
-	if (sscanf(buf, "%15[a-z0-9] %lld", f, &t) == 2) {
+	if (sscanf(buf, "%15[a-z0-9-] %lld", f, &t) == 2) {
 		memcpy(factor, f, sizeof(f));
 		*at = t;
 	}

@@ -162,6 +162,7 @@ sign_statement(pam_handle_t *pamh, const struct ns_config *cfg, int fd, const ch
 		goto out;
 	if (ns_sshsk_sshsig_armor(&c->key, NS_SSHSK_NAMESPACE, blob, blob_len, proof, &err) != 0) {
 		mod_log(pamh, LOG_ERR, "user %s: ssh-sk proof: %s", user, err.msg);
+		conv_error(pamh, "npm-release: cannot keep the signature: %s", err.msg);
 		goto out;
 	}
 	*counter = sig.counter;
@@ -228,6 +229,7 @@ factor_sshsk(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 		goto out;
 	if (ns_state_proof_write(st, ctx->approval.id, proof, &err) != 0) {
 		mod_log(pamh, LOG_ERR, "approval %s: %s", ctx->approval.id, err.msg);
+		conv_error(pamh, "npm-release: cannot keep the signature: %s", err.msg);
 		goto out;
 	}
 	rc = PAM_SUCCESS;

@@ -12,9 +12,13 @@
 # ssh-agent, ssh-add) drives sk-soft, a software security key.
 ATTACK_MODE=local
 . "$SRCDIR/tests/attacks/harness.sh"
-for tool in ssh-agent ssh-add ssh-keygen python3; do
+for tool in ssh-agent ssh-add ssh-keygen; do
 	command -v "$tool" >/dev/null || skip "needs $tool"
 done
+# the system's python (the approver runs the hostile agent; a per-user python of
+# root's would not be reachable by them)
+PY=/usr/bin/python3
+[ -x "$PY" ] || skip "needs $PY"
 . "$SRCDIR/tests/sshsk/lib.sh"
 [ -f "$BUILDDIR/tests/sshsk/.libs/sk-soft.so" ] || fail "sk-soft provider not built"
 
@@ -106,10 +110,12 @@ pass "no fall-back from a failed ssh-sk signature to TOTP"
 sk_mode hang
 denied @sk/hang "an agent that never answers" "$A1_SOCK" "no answer in time"
 sk_mode normal
+# ssh-agent waits for its ssh-sk-helper in one thread: end the one still sleeping
+kill $(ps -o pid= --ppid "$A1_AGENT") 2>/dev/null || true
 
 # The hostile agent: A1's own agent behind a proxy that tampers with what passes.
 PROXY_SOCK=$A1_DIR/proxy.sock
-as_user "$A1" python3 "$SRCDIR/tests/sshsk/agent-proxy.py" "$PROXY_SOCK" "$A1_SOCK" \
+as_user "$A1" "$PY" "$SRCDIR/tests/sshsk/agent-proxy.py" "$PROXY_SOCK" "$A1_SOCK" \
 	"$A1_DIR/proxy-mode" > "$T/proxy.log" 2>&1 &
 PROXY_PID=$!
 ATTACK_CLEANUPS+=("kill $PROXY_PID 2>/dev/null")
@@ -151,7 +157,7 @@ published @sk/other-uid 1.0.0 && attack_succeeded "$A2 approved with $A1's agent
 pass "$A2 cannot use $A1's agent socket in $A1's directory"
 mkdir -m 0755 "$T/open"
 chmod 0777 "$T/open"
-as_user "$A1" python3 "$SRCDIR/tests/sshsk/agent-proxy.py" "$T/open/agent.sock" "$A1_SOCK" \
+as_user "$A1" "$PY" "$SRCDIR/tests/sshsk/agent-proxy.py" "$T/open/agent.sock" "$A1_SOCK" \
 	"$A1_DIR/proxy-mode" > "$T/proxy2.log" 2>&1 &
 ATTACK_CLEANUPS+=("kill $! 2>/dev/null")
 for _ in $(seq 1 100); do [ -S "$T/open/agent.sock" ] && break; sleep 0.05; done
