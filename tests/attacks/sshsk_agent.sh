@@ -33,6 +33,29 @@ require_uv = yes
 touch_timeout = 5
 EOF
 
+# Enrolment from the caller's own agent (root's here): one signed challenge, which
+# must carry user presence; the key's counter is stored from it.
+SK_AS_USER=
+sk_agent_start "$T/sk-root" || fail "agent for root"
+ROOT_SOCK=$SSH_AUTH_SOCK ROOT_AGENT=$SK_AGENT_PID
+ATTACK_CLEANUPS+=("kill $ROOT_AGENT 2>/dev/null")
+sk_keygen ecdsa-sk "$SK_DIR/id" || fail "ssh-keygen -t ecdsa-sk"
+sk_add "$SK_DIR/id" || fail "ssh-add ecdsa-sk"
+ROOT_FP=$(ssh-keygen -l -f "$SK_DIR/id.pub" | cut -d' ' -f2)
+sk_mode no-up
+expect_status 1 env SSH_AUTH_SOCK="$ROOT_SOCK" "$NR" enroll ssh-sk "$UO" --fingerprint "$ROOT_FP"
+contains "$OUT" "without user presence"
+sk_mode normal
+expect_status 0 env SSH_AUTH_SOCK="$ROOT_SOCK" "$NR" enroll ssh-sk "$UO" --fingerprint "$ROOT_FP"
+contains "$OUT" "ssh-sk key $ROOT_FP enrolled for $UO"
+expect_status 1 env SSH_AUTH_SOCK="$ROOT_SOCK" "$NR" enroll ssh-sk "$UO" --fingerprint "$ROOT_FP"
+contains "$OUT" "already enrolled"
+LOG=$(nr log)
+grep -q '"challenge":"signed"' <<<"$LOG" || fail "the enroll entry does not say the challenge was signed"
+kill "$ROOT_AGENT" 2>/dev/null
+unset SSH_AUTH_SOCK SK_AGENT_PID
+pass "enrolment from an agent signs a challenge (no UP: refused; twice: refused)"
+
 # A1's agent with one key, as A1, in A1's 0700 directory.
 SK_AS_USER=$A1
 sk_agent_start "$T/sk-a1" || fail "agent for $A1"
