@@ -315,7 +315,7 @@ test_lines(void **state)
 	assert_int_equal(ns_sshsk_key_from_line(line, &k, &err), 0);
 	/* the type word must be the blob's */
 	snprintf(line, sizeof(line), "%s %.*s", EC_TYPE, (int)n, b64);
-	expect_line_refused(line, "type word does not match");
+	expect_line_refused(line, "type word does not match the key (" ED_TYPE ")");
 	snprintf(line, sizeof(line), "ssh-ed25519 %.*s", (int)n, b64);
 	expect_line_refused(line, "type word does not match");
 	/* base64: unused bits set, padding dropped, '=' inside, foreign characters */

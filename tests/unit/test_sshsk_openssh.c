@@ -53,7 +53,7 @@ armored(uint32_t version, const char *ns, const char *reserved, const char *hash
 		ns_sshbuf_put_u8(&b, 0);
 	bin = ns_sshbuf_steal(&b, &n);
 	assert_non_null(bin);
-	assert_int_equal(ns_b64_encode(bin, n, b64, sizeof(b64)), 0);
+	assert_int_equal(ns_ssh_b64_encode(bin, n, b64, sizeof(b64)), 0);
 	free(bin);
 	len = strlen(b64);
 	text = malloc(len * 2 + 128);
@@ -219,26 +219,26 @@ test_wire(void **state)
 	assert_int_equal(n, 0);
 	free(out);
 	/* strict base64 */
-	assert_int_equal(ns_b64_decode("AA==", 4, 8, &out, &n), 0);
+	assert_int_equal(ns_ssh_b64_decode("AA==", 4, 8, &out, &n), 0);
 	assert_int_equal(n, 1);
 	free(out);
-	assert_int_equal(ns_b64_decode("AAA=", 4, 8, &out, &n), 0);
+	assert_int_equal(ns_ssh_b64_decode("AAA=", 4, 8, &out, &n), 0);
 	assert_int_equal(n, 2);
 	free(out);
-	assert_int_equal(ns_b64_decode("AB==", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_b64_decode("AAB=", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_b64_decode("A===", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_b64_decode("====", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_b64_decode("AA=A", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_b64_decode("AAA", 3, 8, &out, &n), -1);
-	assert_int_equal(ns_b64_decode("", 0, 8, &out, &n), -1);
-	assert_int_equal(ns_b64_decode("AA-_", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_b64_decode("AAAA AAA", 8, 8, &out, &n), -1);
-	assert_int_equal(ns_b64_decode("AAAAAAAA", 8, 5, &out, &n), -1);
-	assert_int_equal(ns_b64_decode("AAAAAAAA", 8, 6, &out, &n), 0);
+	assert_int_equal(ns_ssh_b64_decode("AB==", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AAB=", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("A===", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("====", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AA=A", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AAA", 3, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("", 0, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AA-_", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AAAA AAA", 8, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AAAAAAAA", 8, 5, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AAAAAAAA", 8, 6, &out, &n), 0);
 	free(out);
-	assert_int_equal(ns_b64_encode((const unsigned char *)"ab", 2, s, 4), -1);
-	assert_int_equal(ns_b64_encode((const unsigned char *)"ab", 2, s, 5), 0);
+	assert_int_equal(ns_ssh_b64_encode((const unsigned char *)"ab", 2, s, 4), -1);
+	assert_int_equal(ns_ssh_b64_encode((const unsigned char *)"ab", 2, s, 5), 0);
 	assert_string_equal(s, "YWI=");
 }
 
