@@ -58,8 +58,10 @@ shown(const unsigned char *p, size_t n, char out[TYPE_NAME_MAX + 4])
 	return out;
 }
 
-/* The libcrypto key of k. For P-256 the point is checked here: on the curve, not
- * the point at infinity, of the group's order (EVP_PKEY_public_check). */
+/* The libcrypto key of k. For P-256 the point is checked here: EVP_PKEY_fromdata
+ * (EC_POINT_oct2point) refuses coordinates outside the field and points off the
+ * curve; EVP_PKEY_public_check repeats that and adds the order check (vacuous for
+ * P-256, cofactor 1), as OpenSSH's sshkey_ec_validate_public does. */
 static EVP_PKEY *
 sshsk_pkey(const struct ns_sshsk_key *k, struct ns_err *err)
 {

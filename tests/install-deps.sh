@@ -15,6 +15,7 @@ packages=(
 	libsqlite3-dev libinih-dev libqrencode-dev libcmocka-dev
 	ca-certificates curl openssl git
 	strace python3
+	openssh-client
 	pamtester sudo util-linux passwd
 	debhelper dpkg-dev lintian adduser
 )
