@@ -94,7 +94,7 @@ ns_sshsk_sshsig_armor(const struct ns_sshsk_key *k, const char *ns,
 	b64 = malloc(b64_len + 1);
 	text = malloc(sizeof(SSHSIG_BEGIN) + b64_len + b64_len / SSHSIG_LINE + 1 +
 	    sizeof(SSHSIG_END) + 1);
-	if (b64 == NULL || text == NULL || ns_sshwire_b64_encode(bin, bin_len, b64, b64_len + 1) < 0) {
+	if (b64 == NULL || text == NULL || ns_ssh_b64_encode(bin, bin_len, b64, b64_len + 1) < 0) {
 		free(bin);
 		free(b64);
 		free(text);
@@ -225,7 +225,7 @@ ns_sshsk_sshsig_dearmor(const char *armored, const char *ns, unsigned char **key
 	*key_len = *sig_len = 0;
 	if (ns_valid(ns, err) < 0 || armor_body(armored, &b64, &b64_len, err) < 0)
 		return -1;
-	r = ns_sshwire_b64_decode(b64, b64_len, SSHSIG_BIN_MAX, &bin, &bin_len);
+	r = ns_ssh_b64_decode(b64, b64_len, SSHSIG_BIN_MAX, &bin, &bin_len);
 	free(b64);
 	if (r < 0)
 		return ns_fail(err, "SSHSIG: the armored text is not valid base64 (or too long)");

@@ -58,8 +58,10 @@ shown(const unsigned char *p, size_t n, char out[TYPE_NAME_MAX + 4])
 	return out;
 }
 
-/* The libcrypto key of k. For P-256 the point is checked here: on the curve, not
- * the point at infinity, of the group's order (EVP_PKEY_public_check). */
+/* The libcrypto key of k. For P-256 the point is checked here: EVP_PKEY_fromdata
+ * (EC_POINT_oct2point) refuses coordinates outside the field and points off the
+ * curve; EVP_PKEY_public_check repeats that and adds the order check (vacuous for
+ * P-256, cofactor 1), as OpenSSH's sshkey_ec_validate_public does. */
 static EVP_PKEY *
 sshsk_pkey(const struct ns_sshsk_key *k, struct ns_err *err)
 {
@@ -199,7 +201,7 @@ ns_sshsk_key_from_line(const char *line, struct ns_sshsk_key *k, struct ns_err *
 	end = b64 + strcspn(b64, " \t\n");
 	if (end == b64)
 		return ns_fail(err, "key line: no base64 key after the type");
-	if (ns_sshwire_b64_decode(b64, (size_t)(end - b64), NS_SSHSK_BLOB_MAX, &blob, &blob_len) < 0)
+	if (ns_ssh_b64_decode(b64, (size_t)(end - b64), NS_SSHSK_BLOB_MAX, &blob, &blob_len) < 0)
 		return ns_fail(err, "key line: the key is not valid base64 (or over %d bytes)",
 		    NS_SSHSK_BLOB_MAX);
 	r = ns_sshsk_key_from_blob(blob, blob_len, k, err);
@@ -208,9 +210,10 @@ ns_sshsk_key_from_line(const char *line, struct ns_sshsk_key *k, struct ns_err *
 		return -1;
 	if (strlen(ns_sshsk_type_name(k->type)) != type_len ||
 	    memcmp(line, ns_sshsk_type_name(k->type), type_len) != 0) {
-		memset(k, 0, sizeof(*k));
-		return ns_fail(err, "key line: the type word does not match the key (%s)",
+		ns_fail(err, "key line: the type word does not match the key (%s)",
 		    ns_sshsk_type_name(k->type));
+		memset(k, 0, sizeof(*k));
+		return -1;
 	}
 	return 0;
 }
@@ -225,7 +228,7 @@ ns_sshsk_key_to_line(const struct ns_sshsk_key *k, char *out, size_t cap)
 		return -1;
 	memcpy(out, name, n);
 	out[n] = ' ';
-	return ns_sshwire_b64_encode(k->blob, k->blob_len, out + n + 1, cap - n - 1);
+	return ns_ssh_b64_encode(k->blob, k->blob_len, out + n + 1, cap - n - 1);
 }
 
 int
@@ -238,7 +241,7 @@ ns_sshsk_fingerprint(const struct ns_sshsk_key *k, char *out, size_t cap)
 
 	if (k->blob_len == 0 || k->blob_len > NS_SSHSK_BLOB_MAX ||
 	    EVP_Digest(k->blob, k->blob_len, h, &hl, EVP_sha256(), NULL) != 1 || hl != 32 ||
-	    ns_sshwire_b64_encode(h, sizeof(h), b64, sizeof(b64)) < 0)
+	    ns_ssh_b64_encode(h, sizeof(h), b64, sizeof(b64)) < 0)
 		return -1;
 	n = strcspn(b64, "="); /* ssh-keygen prints it without padding */
 	if (cap < 7 + n + 1)

@@ -56,7 +56,8 @@ const char *ns_sshsk_type_name(enum ns_sshsk_type t);
 int ns_sshsk_key_from_blob(const unsigned char *blob, size_t len, struct ns_sshsk_key *k,
                            struct ns_err *err);
 /* A text line "TYPE BASE64 [COMMENT]" as ssh-keygen writes .pub files; the type word
- * must equal the blob's. */
+ * must equal the blob's, the base64 must be canonical; one final newline is allowed,
+ * other control characters are refused. */
 int ns_sshsk_key_from_line(const char *line, struct ns_sshsk_key *k, struct ns_err *err);
 /* "TYPE BASE64" (no comment) into out; -1 when it does not fit. */
 int ns_sshsk_key_to_line(const struct ns_sshsk_key *k, char *out, size_t cap);
@@ -89,7 +90,9 @@ int ns_sshsk_sshsig_armor(const struct ns_sshsk_key *k, const char *ns,
                           const unsigned char *sig_blob, size_t sig_len, char **out,
                           struct ns_err *err);
 /* The reverse: the key blob and signature blob of an armored SSHSIG for namespace ns
- * (any other namespace, version or hash is refused); both malloc'd. */
+ * (any other namespace, version or hash, a non-empty reserved field, trailing bytes,
+ * and anything but base64 and newlines between the armor lines are refused); both
+ * malloc'd. The blobs still need ns_sshsk_key_from_blob and ns_sshsk_sig_parse. */
 int ns_sshsk_sshsig_dearmor(const char *armored, const char *ns, unsigned char **key_blob,
                             size_t *key_len, unsigned char **sig_blob, size_t *sig_len,
                             struct ns_err *err);

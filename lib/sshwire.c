@@ -230,7 +230,7 @@ b64_char(unsigned char c)
 }
 
 int
-ns_sshwire_b64_encode(const unsigned char *p, size_t len, char *out, size_t cap)
+ns_ssh_b64_encode(const unsigned char *p, size_t len, char *out, size_t cap)
 {
 	if (len > (size_t)INT32_MAX / 2 || cap == 0 || (len + 2) / 3 * 4 >= cap)
 		return -1;
@@ -239,7 +239,7 @@ ns_sshwire_b64_encode(const unsigned char *p, size_t len, char *out, size_t cap)
 }
 
 int
-ns_sshwire_b64_decode(const char *s, size_t n, size_t max, unsigned char **out, size_t *out_len)
+ns_ssh_b64_decode(const char *s, size_t n, size_t max, unsigned char **out, size_t *out_len)
 {
 	unsigned char *buf;
 	char *again;

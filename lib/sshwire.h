@@ -61,10 +61,10 @@ void ns_sshbuf_free(struct ns_sshbuf *b);
 
 /* Base64 (RFC 4648 alphabet, padded) of p into out; -1 when out (cap bytes, NUL
  * included) is too small. */
-int ns_sshwire_b64_encode(const unsigned char *p, size_t len, char *out, size_t cap);
+int ns_ssh_b64_encode(const unsigned char *p, size_t len, char *out, size_t cap);
 /* Strict base64 of s[0..n): alphabet only, length a multiple of 4, '=' only as the
  * final one or two characters, canonical (unused bits zero: it re-encodes to the
  * same text), non-empty, at most max decoded bytes. *out is malloc'd. */
-int ns_sshwire_b64_decode(const char *s, size_t n, size_t max, unsigned char **out, size_t *out_len);
+int ns_ssh_b64_decode(const char *s, size_t n, size_t max, unsigned char **out, size_t *out_len);
 
 #endif

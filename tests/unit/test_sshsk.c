@@ -158,6 +158,11 @@ test_flipped_bits(void **state)
 			bad.flags ^= 1u << i;
 			assert_int_equal(ns_sshsk_verify(&k, &bad, data, data_len, &err), -1);
 		}
+		/* a signature of the other type, even if one got that far */
+		bad = s;
+		bad.type = t->type == NS_SSHSK_ED25519 ? NS_SSHSK_ECDSA : NS_SSHSK_ED25519;
+		assert_int_equal(ns_sshsk_verify(&k, &bad, data, data_len, &err), -1);
+		assert_non_null(strstr(err.msg, "does not match the key type"));
 		/* another namespace is other signed data */
 		free(data);
 		assert_int_equal(ns_sshsk_sshsig_data("file", msg, msg_len, &data, &data_len,
@@ -254,6 +259,10 @@ test_key_refusals(void **state)
 	memset(pt + 1, 0, 64);
 	n = make_key(blob, EC_TYPE, "nistp256", pt, 65, "ssh:");
 	expect_key_refused(blob, n, "not a valid P-256 point");
+	memcpy(pt, ec.pk, 65);
+	memset(pt + 1, 0xff, 32); /* x >= p */
+	n = make_key(blob, EC_TYPE, "nistp256", pt, 65, "ssh:");
+	expect_key_refused(blob, n, "not a valid P-256 point");
 	pt[0] = 0x02;
 	n = make_key(blob, EC_TYPE, "nistp256", ec.pk, 33, "ssh:");
 	expect_key_refused(blob, n, "not an uncompressed P-256 point");
@@ -315,7 +324,7 @@ test_lines(void **state)
 	assert_int_equal(ns_sshsk_key_from_line(line, &k, &err), 0);
 	/* the type word must be the blob's */
 	snprintf(line, sizeof(line), "%s %.*s", EC_TYPE, (int)n, b64);
-	expect_line_refused(line, "type word does not match");
+	expect_line_refused(line, "type word does not match the key (" ED_TYPE ")");
 	snprintf(line, sizeof(line), "ssh-ed25519 %.*s", (int)n, b64);
 	expect_line_refused(line, "type word does not match");
 	/* base64: unused bits set, padding dropped, '=' inside, foreign characters */

@@ -2,7 +2,8 @@
  * signatures made fresh with libcrypto, and real OpenSSH: `ssh-keygen -Y verify`
  * must accept what ns_sshsk_sshsig_armor writes (and refuse it for another message),
  * and `ssh-keygen -l` must print ns_sshsk_fingerprint. Those two run ssh-keygen
- * (fork/exec, no shell) and are skipped only when it is not installed. */
+ * (fork/exec, no shell) and are skipped only when it is not installed; what
+ * `ssh-keygen -Y sign` writes must dearmor, and re-armor to the same bytes. */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -53,7 +54,7 @@ armored(uint32_t version, const char *ns, const char *reserved, const char *hash
 		ns_sshbuf_put_u8(&b, 0);
 	bin = ns_sshbuf_steal(&b, &n);
 	assert_non_null(bin);
-	assert_int_equal(ns_sshwire_b64_encode(bin, n, b64, sizeof(b64)), 0);
+	assert_int_equal(ns_ssh_b64_encode(bin, n, b64, sizeof(b64)), 0);
 	free(bin);
 	len = strlen(b64);
 	text = malloc(len * 2 + 128);
@@ -219,26 +220,26 @@ test_wire(void **state)
 	assert_int_equal(n, 0);
 	free(out);
 	/* strict base64 */
-	assert_int_equal(ns_sshwire_b64_decode("AA==", 4, 8, &out, &n), 0);
+	assert_int_equal(ns_ssh_b64_decode("AA==", 4, 8, &out, &n), 0);
 	assert_int_equal(n, 1);
 	free(out);
-	assert_int_equal(ns_sshwire_b64_decode("AAA=", 4, 8, &out, &n), 0);
+	assert_int_equal(ns_ssh_b64_decode("AAA=", 4, 8, &out, &n), 0);
 	assert_int_equal(n, 2);
 	free(out);
-	assert_int_equal(ns_sshwire_b64_decode("AB==", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_sshwire_b64_decode("AAB=", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_sshwire_b64_decode("A===", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_sshwire_b64_decode("====", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_sshwire_b64_decode("AA=A", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_sshwire_b64_decode("AAA", 3, 8, &out, &n), -1);
-	assert_int_equal(ns_sshwire_b64_decode("", 0, 8, &out, &n), -1);
-	assert_int_equal(ns_sshwire_b64_decode("AA-_", 4, 8, &out, &n), -1);
-	assert_int_equal(ns_sshwire_b64_decode("AAAA AAA", 8, 8, &out, &n), -1);
-	assert_int_equal(ns_sshwire_b64_decode("AAAAAAAA", 8, 5, &out, &n), -1);
-	assert_int_equal(ns_sshwire_b64_decode("AAAAAAAA", 8, 6, &out, &n), 0);
+	assert_int_equal(ns_ssh_b64_decode("AB==", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AAB=", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("A===", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("====", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AA=A", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AAA", 3, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("", 0, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AA-_", 4, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AAAA AAA", 8, 8, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AAAAAAAA", 8, 5, &out, &n), -1);
+	assert_int_equal(ns_ssh_b64_decode("AAAAAAAA", 8, 6, &out, &n), 0);
 	free(out);
-	assert_int_equal(ns_sshwire_b64_encode((const unsigned char *)"ab", 2, s, 4), -1);
-	assert_int_equal(ns_sshwire_b64_encode((const unsigned char *)"ab", 2, s, 5), 0);
+	assert_int_equal(ns_ssh_b64_encode((const unsigned char *)"ab", 2, s, 4), -1);
+	assert_int_equal(ns_ssh_b64_encode((const unsigned char *)"ab", 2, s, 5), 0);
 	assert_string_equal(s, "YWI=");
 }
 
@@ -460,6 +461,68 @@ openssh_verifies(const char *dir, const struct ns_sshsk_key *k, const unsigned c
 	assert_int_not_equal(ssh_keygen(verify, path[0], out, sizeof(out)), 0);
 }
 
+static char *
+slurp(const char *path)
+{
+	char *buf = malloc(8192);
+	ssize_t n;
+	int fd;
+
+	assert_non_null(buf);
+	assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_true((n = read(fd, buf, 8191)) > 0);
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* What `ssh-keygen -Y sign` writes (with a plain Ed25519 key: no sk provider here)
+ * dearmors to its key and signature, and our armor of those is the same file byte
+ * for byte; the plain key itself is refused as not a security key. */
+static void
+openssh_signs(const char *dir)
+{
+	char key[512], msg[512], sig[512], out[4096], *text, *pub, *ours;
+	const char *const gen[] = { "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", key, NULL };
+	const char *const sign[] = { "-Y", "sign", "-f", key, "-n", NS_SSHSK_NAMESPACE, msg,
+		NULL };
+	unsigned char *kb, *sb, *pb;
+	size_t kl, sl, pl;
+	struct ns_sshsk_key k;
+	struct ns_err err;
+
+	snprintf(key, sizeof(key), "%s/plain", dir);
+	snprintf(msg, sizeof(msg), "%s/signed-by-openssh", dir);
+	snprintf(sig, sizeof(sig), "%s/signed-by-openssh.sig", dir);
+	assert_int_equal(ssh_keygen(gen, NULL, out, sizeof(out)), 0);
+	assert_int_equal(nstest_write(msg, VEC_MESSAGE, 0644), 0);
+	if (ssh_keygen(sign, NULL, out, sizeof(out)) != 0)
+		fail_msg("ssh-keygen -Y sign: %s", out);
+	text = slurp(sig);
+	assert_int_equal(ns_sshsk_sshsig_dearmor(text, NS_SSHSK_NAMESPACE, &kb, &kl, &sb, &sl,
+	    &err), 0);
+	snprintf(key, sizeof(key), "%s/plain.pub", dir);
+	pub = slurp(key);
+	assert_int_equal(strncmp(pub, "ssh-ed25519 ", 12), 0);
+	pub[12 + strcspn(pub + 12, " \n")] = '\0';
+	assert_int_equal(ns_ssh_b64_decode(pub + 12, strlen(pub + 12), 1024, &pb, &pl), 0);
+	assert_int_equal(kl, pl);
+	assert_memory_equal(kb, pb, kl);
+	assert_int_equal(ns_sshsk_key_from_blob(kb, kl, &k, &err), -1);
+	assert_non_null(strstr(err.msg, "\"ssh-ed25519\" is not an OpenSSH security key"));
+	memset(&k, 0, sizeof(k));
+	memcpy(k.blob, kb, kl);
+	k.blob_len = kl;
+	assert_int_equal(ns_sshsk_sshsig_armor(&k, NS_SSHSK_NAMESPACE, sb, sl, &ours, &err), 0);
+	assert_string_equal(ours, text);
+	free(ours);
+	free(pb);
+	free(pub);
+	free(kb);
+	free(sb);
+	free(text);
+}
+
 void
 test_openssh_accepts(void **state)
 {
@@ -492,6 +555,7 @@ test_openssh_accepts(void **state)
 		free(data);
 		EVP_PKEY_free(f.priv);
 	}
+	openssh_signs(dir);
 	nstest_rmtree(dir);
 	free(dir);
 }
