@@ -13,38 +13,9 @@
 
 #include "sanitize.h"
 #include "sshagent.h"
+#include "sshwire.h"
 
-/* ---- the reply parsers: a cursor over one frame body, every read bounded */
-
-struct cursor {
-	const unsigned char *p;
-	size_t left;
-};
-
-static int
-get_u32(struct cursor *c, uint32_t *v)
-{
-	if (c->left < 4)
-		return -1;
-	*v = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 | (uint32_t)c->p[2] << 8 | c->p[3];
-	c->p += 4;
-	c->left -= 4;
-	return 0;
-}
-
-static int
-get_string(struct cursor *c, const unsigned char **s, size_t *len)
-{
-	uint32_t n;
-
-	if (get_u32(c, &n) != 0 || n > c->left)
-		return -1;
-	*s = c->p;
-	*len = n;
-	c->p += n;
-	c->left -= n;
-	return 0;
-}
+/* ---- the reply parsers (one frame body each, through the bounded wire reader) */
 
 void
 ns_agent_keys_free(struct ns_agent_keys *keys)
@@ -70,24 +41,28 @@ int
 ns_agent_parse_identities(const unsigned char *msg, size_t len, struct ns_agent_keys *keys,
                           struct ns_err *err)
 {
-	struct cursor c = { msg, len };
+	struct ns_sshbuf b;
 	const unsigned char *blob, *comment;
 	size_t blen, clen;
 	uint32_t n, i;
+	uint8_t type;
 
 	memset(keys, 0, sizeof(*keys));
-	if (len < 1 || msg[0] != NS_AGENT_IDENTITIES_ANSWER)
-		return ns_fail(err, "ssh-agent: not an identities answer (message %d)",
-		               len < 1 ? -1 : msg[0]);
-	c.p++;
-	c.left--;
+	ns_sshbuf_reader(&b, msg, len);
+	if (ns_sshbuf_get_u8(&b, &type, "ssh-agent answer", err) != 0)
+		return -1;
+	if (type != NS_AGENT_IDENTITIES_ANSWER)
+		return ns_fail(err, "ssh-agent: not an identities answer (message %u)", type);
+	if (ns_sshbuf_get_u32(&b, &n, "ssh-agent identity count", err) != 0)
+		return -1;
 	/* each identity takes at least 8 bytes: a count beyond that is a lie */
-	if (get_u32(&c, &n) != 0 || n > c.left / 8)
+	if (n > ns_sshbuf_left(&b) / 8)
 		return ns_fail(err, "ssh-agent: identities answer with a bad count");
 	for (i = 0; i < n; i++) {
-		if (get_string(&c, &blob, &blen) != 0 || get_string(&c, &comment, &clen) != 0) {
+		if (ns_sshbuf_get_string(&b, len, &blob, &blen, "ssh-agent key blob", err) != 0 ||
+		    ns_sshbuf_get_string(&b, len, &comment, &clen, "ssh-agent key comment", err) != 0) {
 			ns_agent_keys_free(keys);
-			return ns_fail(err, "ssh-agent: identity %u is truncated", i + 1);
+			return -1;
 		}
 		if (blen == 0 || blen > NS_AGENT_BLOB_MAX || keys->n == NS_AGENT_MAX_KEYS) {
 			keys->skipped++;
@@ -103,9 +78,9 @@ ns_agent_parse_identities(const unsigned char *msg, size_t len, struct ns_agent_
 		copy_comment(keys->key[keys->n].comment, sizeof(keys->key[0].comment), comment, clen);
 		keys->n++;
 	}
-	if (c.left != 0) {
+	if (ns_sshbuf_get_end(&b, "the ssh-agent identities", err) != 0) {
 		ns_agent_keys_free(keys);
-		return ns_fail(err, "ssh-agent: %zu bytes after the identities", c.left);
+		return -1;
 	}
 	return 0;
 }
@@ -114,21 +89,26 @@ int
 ns_agent_parse_sign_response(const unsigned char *msg, size_t len, unsigned char **sig,
                              size_t *sig_len, struct ns_err *err)
 {
-	struct cursor c = { msg, len };
+	struct ns_sshbuf b;
 	const unsigned char *s;
 	size_t n;
+	uint8_t type;
 
 	*sig = NULL;
 	*sig_len = 0;
 	if (len == 1 && msg[0] == NS_AGENT_FAILURE)
 		return ns_fail(err, "the ssh-agent refused to sign (key not touched, denied, or "
 		                    "the key needs confirmation the agent could not get)");
-	if (len < 1 || msg[0] != NS_AGENT_SIGN_RESPONSE)
-		return ns_fail(err, "ssh-agent: not a signature (message %d)", len < 1 ? -1 : msg[0]);
-	c.p++;
-	c.left--;
-	if (get_string(&c, &s, &n) != 0 || n == 0 || n > NS_AGENT_BLOB_MAX || c.left != 0)
-		return ns_fail(err, "ssh-agent: malformed signature response");
+	ns_sshbuf_reader(&b, msg, len);
+	if (ns_sshbuf_get_u8(&b, &type, "ssh-agent answer", err) != 0)
+		return -1;
+	if (type != NS_AGENT_SIGN_RESPONSE)
+		return ns_fail(err, "ssh-agent: not a signature (message %u)", type);
+	if (ns_sshbuf_get_string(&b, NS_AGENT_BLOB_MAX, &s, &n, "ssh-agent signature", err) != 0 ||
+	    ns_sshbuf_get_end(&b, "the ssh-agent signature", err) != 0)
+		return -1;
+	if (n == 0)
+		return ns_fail(err, "ssh-agent: an empty signature");
 	if ((*sig = malloc(n)) == NULL)
 		return ns_fail(err, "out of memory");
 	memcpy(*sig, s, n);
@@ -208,15 +188,6 @@ transact(int fd, const unsigned char *req, size_t req_len, int timeout_ms,
 	return 0;
 }
 
-static void
-put_u32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
 int
 ns_agent_list(int fd, struct ns_agent_keys *keys, struct ns_err *err)
 {
@@ -238,27 +209,24 @@ ns_agent_sign(int fd, const unsigned char *blob, size_t blob_len, const unsigned
               size_t data_len, int timeout_ms, unsigned char **sig, size_t *sig_len,
               struct ns_err *err)
 {
-	unsigned char *req, *reply, *p;
+	struct ns_sshbuf w;
+	unsigned char *req, *reply;
 	size_t len, n;
 	int rc;
 
 	*sig = NULL;
 	if (blob_len > NS_AGENT_BLOB_MAX || data_len > NS_AGENT_FRAME_MAX)
 		return ns_fail(err, "ssh-agent: sign request too large");
-	len = 4 + 1 + 4 + blob_len + 4 + data_len + 4;
-	if ((req = malloc(len)) == NULL)
+	ns_sshbuf_writer(&w, 4 + 1 + 4 + blob_len + 4 + data_len + 4);
+	ns_sshbuf_put_u32(&w, (uint32_t)(1 + 4 + blob_len + 4 + data_len + 4));
+	ns_sshbuf_put_u8(&w, NS_AGENTC_SIGN_REQUEST);
+	ns_sshbuf_put_string(&w, blob, blob_len);
+	ns_sshbuf_put_string(&w, data, data_len);
+	ns_sshbuf_put_u32(&w, 0); /* flags */
+	if ((req = ns_sshbuf_steal(&w, &len)) == NULL) {
+		ns_sshbuf_free(&w);
 		return ns_fail(err, "out of memory");
-	p = req;
-	put_u32(p, (uint32_t)(len - 4));
-	p[4] = NS_AGENTC_SIGN_REQUEST;
-	p += 5;
-	put_u32(p, (uint32_t)blob_len);
-	memcpy(p + 4, blob, blob_len);
-	p += 4 + blob_len;
-	put_u32(p, (uint32_t)data_len);
-	memcpy(p + 4, data, data_len);
-	p += 4 + data_len;
-	put_u32(p, 0);
+	}
 	rc = transact(fd, req, len, timeout_ms, &reply, &n, err);
 	free(req);
 	if (rc != 0)
