@@ -1,4 +1,5 @@
-/* FIDO2 enrolment, approval and credential text form, all through libfido2.
+/* FIDO2 enrolment and approval through libfido2 (the credential's text form is in
+ * nsfido2_cred.c).
  * Every libfido2 failure is reported with the CTAP step it happened in, and every
  * path that is not a verified success returns -1. */
 #include "config.h"
@@ -16,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "nsfido2.h"
+#include "nsfido2_int.h"
 #include "nslog.h"
 
 #define FLAG_UP	0x01
@@ -24,14 +26,14 @@
 #define RP_ID_MAX	253	/* a DNS name */
 #define USER_MAX	64	/* CTAP's limit for user.name */
 
-static const char *
-alg_name(int alg)
+const char *
+ns_fido2_alg_name(int alg)
 {
 	return alg == NS_FIDO2_ES256 ? "es256" : alg == NS_FIDO2_EDDSA ? "eddsa" : NULL;
 }
 
-static size_t
-alg_pk_len(int alg)
+size_t
+ns_fido2_alg_pk_len(int alg)
 {
 	return alg == NS_FIDO2_ES256 ? 64 : alg == NS_FIDO2_EDDSA ? 32 : 0;
 }
@@ -51,18 +53,18 @@ check_token(const char *s, size_t max)
 }
 
 /* A credential is usable when its algorithm, id and key length make sense. */
-static int
-check_cred(const struct ns_fido2_cred *c, size_t i, struct ns_err *err)
+int
+ns_fido2_check_cred(const struct ns_fido2_cred *c, size_t i, struct ns_err *err)
 {
-	if (alg_name(c->cose_alg) == NULL)
+	if (ns_fido2_alg_name(c->cose_alg) == NULL)
 		return ns_fail(err, "fido2: credential %zu: unsupported algorithm %d", i,
 		    c->cose_alg);
 	if (c->id == NULL || c->id_len == 0 || c->id_len > NS_FIDO2_ID_MAX)
 		return ns_fail(err, "fido2: credential %zu: bad credential id length %zu", i,
 		    c->id_len);
-	if (c->pk == NULL || c->pk_len != alg_pk_len(c->cose_alg))
+	if (c->pk == NULL || c->pk_len != ns_fido2_alg_pk_len(c->cose_alg))
 		return ns_fail(err, "fido2: credential %zu: bad %s public key length %zu", i,
-		    alg_name(c->cose_alg), c->pk_len);
+		    ns_fido2_alg_name(c->cose_alg), c->pk_len);
 	return 0;
 }
 
@@ -186,7 +188,7 @@ make_cred(fido_dev_t *dev, fido_cred_t *cred, const char *rp_id, const char *use
 	    (r = fido_cred_set_user(cred, uid, sizeof(uid), user, user, NULL)) != FIDO_OK)
 		return ns_fail(err, "fido2: makeCredential parameters: %s", fido_strerr(r));
 	for (size_t i = 0; i < n_exclude; i++) {
-		if (check_cred(&exclude[i], i, err) < 0)
+		if (ns_fido2_check_cred(&exclude[i], i, err) < 0)
 			return -1;
 		if ((r = fido_cred_exclude(cred, exclude[i].id, exclude[i].id_len)) != FIDO_OK)
 			return ns_fail(err, "fido2: makeCredential excludeList: %s",
@@ -221,7 +223,7 @@ ns_fido2_enroll_dev(struct fido_dev *dev, const char *rp_id, const char *user,
 	if (user == NULL || *user == '\0' || strlen(user) > USER_MAX)
 		return ns_fail(err, "fido2: enrol: user name empty or longer than %d bytes",
 		    USER_MAX);
-	if (alg_name(alg) == NULL)
+	if (ns_fido2_alg_name(alg) == NULL)
 		return ns_fail(err, "fido2: enrol: unsupported algorithm %d (es256 or eddsa)",
 		    alg);
 	if (n_exclude > 0 && exclude == NULL)
@@ -251,7 +253,7 @@ ns_fido2_enroll_dev(struct fido_dev *dev, const char *rp_id, const char *user,
 		goto out;
 	}
 	if (fido_cred_id_len(cred) > NS_FIDO2_ID_MAX ||
-	    fido_cred_pubkey_len(cred) != alg_pk_len(alg) ||
+	    fido_cred_pubkey_len(cred) != ns_fido2_alg_pk_len(alg) ||
 	    copy_blob(&out->id, &out->id_len, fido_cred_id_ptr(cred),
 	    fido_cred_id_len(cred)) < 0 ||
 	    copy_blob(&out->pk, &out->pk_len, fido_cred_pubkey_ptr(cred),
@@ -414,7 +416,7 @@ authenticate_on(fido_dev_t *dev, const char *rp_id, const struct ns_fido2_cred *
 	if (which == NULL || counter == NULL)
 		return ns_fail(err, "fido2: authenticate: no result pointers");
 	for (size_t i = 0; i < n; i++)
-		if (check_cred(&creds[i], i, err) < 0)
+		if (ns_fido2_check_cred(&creds[i], i, err) < 0)
 			return -1;
 	if (uv != NS_FIDO2_UV_ENROLLED && uv != NS_FIDO2_UV_REQUIRED &&
 	    uv != NS_FIDO2_UV_IF_CAPABLE)
@@ -492,175 +494,3 @@ ns_fido2_authenticate(const char *rp_id, const struct ns_fido2_cred *creds, size
 	return r;
 }
 
-/* ---- text form */
-
-static int
-b64_char(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '+' || c == '/';
-}
-
-static char *
-b64_encode(const unsigned char *p, size_t len)
-{
-	char *s;
-
-	if (len == 0 || len > NS_FIDO2_ID_MAX || (s = malloc((len + 2) / 3 * 4 + 1)) == NULL)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)s, p, (int)len);
-	return s;
-}
-
-/* Strict base64: alphabet, padding only at the end, canonical (re-encodes the same). */
-static int
-b64_decode(const char *s, size_t n, size_t max, unsigned char **out, size_t *outlen)
-{
-	unsigned char *buf;
-	char *again;
-	size_t pad = 0;
-	int d;
-
-	*out = NULL;
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > max + 2)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '=' && i + 2 >= n)
-			pad++;
-		else if (pad > 0 || !b64_char((unsigned char)s[i]))
-			return -1;
-	}
-	if ((buf = malloc(n / 4 * 3)) == NULL)
-		return -1;
-	if ((d = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n)) < 0 ||
-	    (size_t)d < pad || (size_t)d - pad == 0 || (size_t)d - pad > max) {
-		free(buf);
-		return -1;
-	}
-	*outlen = (size_t)d - pad;
-	if ((again = b64_encode(buf, *outlen)) == NULL || strlen(again) != n ||
-	    memcmp(again, s, n) != 0) {
-		free(again);
-		free(buf);
-		return -1;
-	}
-	free(again);
-	*out = buf;
-	return 0;
-}
-
-static int
-check_pk(int alg, const unsigned char *pk, size_t len)
-{
-	es256_pk_t *es;
-	eddsa_pk_t *ed;
-	int r = FIDO_ERR_INTERNAL;
-
-	if (len != alg_pk_len(alg))
-		return -1;
-	if (alg == NS_FIDO2_ES256) {
-		if ((es = es256_pk_new()) != NULL)
-			r = es256_pk_from_ptr(es, pk, len);
-		es256_pk_free(&es);
-	} else {
-		if ((ed = eddsa_pk_new()) != NULL)
-			r = eddsa_pk_from_ptr(ed, pk, len);
-		eddsa_pk_free(&ed);
-	}
-	return r == FIDO_OK ? 0 : -1;
-}
-
-#define NFIELDS 5
-
-int
-ns_fido2_cred_parse(const char *line, struct ns_fido2_cred *out, struct ns_err *err)
-{
-	const char *f[NFIELDS + 1];
-	size_t flen[NFIELDS + 1], len, nf = 0;
-	char alg[16];
-
-	if (out == NULL)
-		return ns_fail(err, "fido2 credential: no output");
-	memset(out, 0, sizeof(*out));
-	if (line == NULL)
-		return ns_fail(err, "fido2 credential: no line");
-	len = strnlen(line, NS_FIDO2_LINE_MAX + 1);
-	if (len > NS_FIDO2_LINE_MAX)
-		return ns_fail(err, "fido2 credential: line longer than %d bytes",
-		    NS_FIDO2_LINE_MAX);
-	if (len > 0 && line[len - 1] == '\n')
-		len--;
-	for (size_t i = 0; i < len;) {
-		size_t j;
-
-		if (line[i] == ' ' || line[i] == '\t') {
-			i++;
-			continue;
-		}
-		for (j = i; j < len && line[j] != ' ' && line[j] != '\t'; j++)
-			;
-		f[nf] = line + i;
-		flen[nf++] = j - i;
-		if (nf > NFIELDS)
-			break;
-		i = j;
-	}
-	if (nf != NFIELDS)
-		return ns_fail(err, "fido2 credential: expected 5 fields \"fido2 "
-		    "<es256|eddsa> <id base64> <pk base64> <uv|->\"%s",
-		    nf > NFIELDS ? ", got more" : "");
-	if (flen[0] != 5 || memcmp(f[0], "fido2", 5) != 0)
-		return ns_fail(err, "fido2 credential: line does not start with \"fido2\"");
-	if (flen[1] == 5 && memcmp(f[1], "es256", 5) == 0)
-		out->cose_alg = NS_FIDO2_ES256;
-	else if (flen[1] == 5 && memcmp(f[1], "eddsa", 5) == 0)
-		out->cose_alg = NS_FIDO2_EDDSA;
-	else {
-		char raw[16];
-
-		snprintf(raw, sizeof(raw), "%.*s", (int)(flen[1] < 15 ? flen[1] : 15), f[1]);
-		ns_sanitize(alg, sizeof(alg), raw);
-		return ns_fail(err, "fido2 credential: unknown algorithm \"%s\" "
-		    "(es256 or eddsa)", alg);
-	}
-	if (b64_decode(f[2], flen[2], NS_FIDO2_ID_MAX, &out->id, &out->id_len) < 0) {
-		ns_fido2_cred_clear(out);
-		return ns_fail(err, "fido2 credential: credential id is not canonical "
-		    "base64 of 1..%d bytes", NS_FIDO2_ID_MAX);
-	}
-	if (b64_decode(f[3], flen[3], 64, &out->pk, &out->pk_len) < 0 ||
-	    check_pk(out->cose_alg, out->pk, out->pk_len) < 0) {
-		const char *name = alg_name(out->cose_alg);
-
-		ns_fido2_cred_clear(out);
-		return ns_fail(err, "fido2 credential: public key is not a valid %s key "
-		    "in canonical base64", name);
-	}
-	if (flen[4] == 2 && memcmp(f[4], "uv", 2) == 0)
-		out->uv_enrolled = 1;
-	else if (!(flen[4] == 1 && f[4][0] == '-')) {
-		ns_fido2_cred_clear(out);
-		return ns_fail(err, "fido2 credential: last field must be \"uv\" or \"-\"");
-	}
-	return 0;
-}
-
-char *
-ns_fido2_cred_format(const struct ns_fido2_cred *c)
-{
-	char *id = NULL, *pk = NULL, *line = NULL;
-	size_t len;
-
-	if (c == NULL || check_cred(c, 0, NULL) < 0 ||
-	    (id = b64_encode(c->id, c->id_len)) == NULL ||
-	    (pk = b64_encode(c->pk, c->pk_len)) == NULL)
-		goto out;
-	len = strlen("fido2 es256   uv") + strlen(id) + strlen(pk) + 1;
-	if ((line = malloc(len)) != NULL)
-		snprintf(line, len, "fido2 %s %s %s %s", alg_name(c->cose_alg), id, pk,
-		    c->uv_enrolled ? "uv" : "-");
-out:
-	free(id);
-	free(pk);
-	return line;
-}
