@@ -225,8 +225,10 @@ enroll_fido2(struct session *s, const char *user, int alg, int pin_stdin)
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}
+	/* the key line is public: it lets log --verify --signatures check approvals
+	 * made with this key even after it is removed */
 	session_ledger(s, "enroll", "{\"user\":\"%s\",\"factor\":\"fido2\",\"credential\":\"%s\","
-	               "\"by\":\"%s\"}", user, id, s->caller);
+	               "\"key\":\"%s\",\"by\":\"%s\"}", user, id, line, s->caller);
 	fprintf(stderr, "fido2 key %s enrolled for %s%s\n", id, user,
 	        c.uv_enrolled ? " (with user verification)" : "");
 	rc = NS_EXIT_OK;

@@ -3,9 +3,12 @@
  *   - the key is one the ledger shows enrolled for that approver at that moment
  *     (its enroll entries, minus later unenroll entries), not merely one enrolled now;
  *   - the statement stored for the approval hashes to the entry's statement_sha256;
- *   - the SSHSIG signature verifies over that statement (namespace
- *     npmstage-approval) and carries user presence.
- * An auditor can check the same signature with stock `ssh-keygen -Y verify`. */
+ *   - ssh-sk: the SSHSIG signature verifies over that statement (namespace
+ *     npmstage-approval) and carries user presence; fido2: the assertion verifies
+ *     over authenticator data || SHA-256(statement) for [fido2] rp_id, with user
+ *     presence, by the key the enroll entry recorded (or, for keys enrolled before
+ *     entries recorded keys, the one enrolled now).
+ * An auditor can check an ssh-sk signature with stock `ssh-keygen -Y verify`. */
 #include "config.h"
 
 #include <jansson.h>
@@ -13,15 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "approver.h"
 #include "digest.h"
 #include "ledger_signatures.h"
+#include "nsfido2.h"
 #include "sshsk.h"
 
 #define MAX_KEYS 256
 
 struct enrolled {
 	char user[64];
-	char fingerprint[64];
+	char factor[8];
+	char credential[1400];	/* ssh-sk: fingerprint; fido2: credential id (base64) */
+	char *key;		/* fido2: the credential line the entry recorded, or NULL */
 	int active;
 };
 
@@ -42,35 +49,132 @@ field(json_t *o, const char *k)
 static void
 track_enrolment(struct walk *w, const char *event, json_t *d)
 {
-	const char *user = field(d, "user"), *fp = field(d, "credential");
+	const char *user = field(d, "user"), *cred = field(d, "credential");
+	const char *factor = field(d, "factor"), *key = field(d, "key");
+	int unenroll = strcmp(event, "unenroll") == 0;
+	struct enrolled *e;
 
-	if (strcmp(field(d, "factor"), "ssh-sk") != 0)
+	if (strcmp(factor, "ssh-sk") != 0 && strcmp(factor, "fido2") != 0)
 		return;
 	for (size_t i = 0; i < w->n_keys; i++) {
-		if (strcmp(w->keys[i].user, user) != 0)
+		e = &w->keys[i];
+		if (strcmp(e->user, user) != 0 || strcmp(e->factor, factor) != 0)
 			continue;
-		if (strcmp(event, "unenroll") == 0 &&
-		    (strcmp(fp, "all") == 0 || strcmp(fp, w->keys[i].fingerprint) == 0))
-			w->keys[i].active = 0;
-		else if (strcmp(event, "enroll") == 0 && strcmp(fp, w->keys[i].fingerprint) == 0) {
-			w->keys[i].active = 1;
+		if (unenroll && (strcmp(cred, "all") == 0 || strcmp(cred, e->credential) == 0))
+			e->active = 0;
+		else if (!unenroll && strcmp(cred, e->credential) == 0) {
+			e->active = 1;
 			return;
 		}
 	}
-	if (strcmp(event, "enroll") == 0 && w->n_keys < MAX_KEYS) {
-		snprintf(w->keys[w->n_keys].user, sizeof(w->keys[0].user), "%s", user);
-		snprintf(w->keys[w->n_keys].fingerprint, sizeof(w->keys[0].fingerprint), "%s", fp);
-		w->keys[w->n_keys++].active = 1;
+	if (!unenroll && w->n_keys < MAX_KEYS && strlen(cred) < sizeof(e->credential)) {
+		e = &w->keys[w->n_keys++];
+		snprintf(e->user, sizeof(e->user), "%s", user);
+		snprintf(e->factor, sizeof(e->factor), "%s", factor);
+		snprintf(e->credential, sizeof(e->credential), "%s", cred);
+		e->key = strcmp(factor, "fido2") == 0 && key[0] != '\0' ? strdup(key) : NULL;
+		e->active = 1;
 	}
 }
 
-static int
-enrolled_then(const struct walk *w, const char *user, const char *fp)
+static const struct enrolled *
+enrolled_then(const struct walk *w, const char *user, const char *factor, const char *cred)
 {
 	for (size_t i = 0; i < w->n_keys; i++)
 		if (w->keys[i].active && strcmp(w->keys[i].user, user) == 0 &&
-		    strcmp(w->keys[i].fingerprint, fp) == 0)
-			return 1;
+		    strcmp(w->keys[i].factor, factor) == 0 &&
+		    strcmp(w->keys[i].credential, cred) == 0)
+			return &w->keys[i];
+	return NULL;
+}
+
+/* The stored statement of the entry's approval, checked against its hash. */
+static char *
+statement_of(struct walk *w, json_t *d, char *why, size_t cap)
+{
+	struct ns_approval a;
+	struct ns_err err;
+	unsigned char h[32];
+	char hex[65], *text;
+
+	if (ns_approval_get(w->s->st, field(d, "approval"), &a, &err) != 0) {
+		snprintf(why, cap, "no stored statement: %s", err.msg);
+		return NULL;
+	}
+	if (a.statement == NULL || ns_sha256(a.statement, strlen(a.statement), h) != 0) {
+		ns_approval_clear(&a);
+		snprintf(why, cap, "no stored statement");
+		return NULL;
+	}
+	ns_hex(h, 32, hex);
+	if (strcmp(hex, field(d, "statement_sha256")) != 0) {
+		ns_approval_clear(&a);
+		snprintf(why, cap, "the stored statement is not the one approved");
+		return NULL;
+	}
+	text = a.statement;
+	a.statement = NULL;
+	ns_approval_clear(&a);
+	return text;
+}
+
+/* The key line for a fido2 credential: the enroll entry's, else today's enrolment. */
+static int
+fido2_cred_of(struct walk *w, const struct enrolled *e, const char *user,
+              struct ns_fido2_cred *c, struct ns_err *err)
+{
+	struct ns_approver a;
+	char id[1400];
+	int rc = -1;
+
+	if (e->key != NULL)
+		return ns_fido2_cred_parse(e->key, c, err);
+	if (ns_approver_load(w->s->st, user, &a, err) != 0)
+		return ns_fail(err, "the enroll entry has no key and %s has no enrolment now", user);
+	for (size_t i = 0; i < a.n_fido2 && rc != 0; i++)
+		if (sscanf(a.fido2[i], "%*s %*s %1399s", id) == 1 && strcmp(id, e->credential) == 0)
+			rc = ns_fido2_cred_parse(a.fido2[i], c, err);
+	ns_approver_wipe(&a);
+	return rc == 0 ? 0 : ns_fail(err, "the key is no longer enrolled and the enroll entry "
+	                                  "did not record it");
+}
+
+static int
+check_fido2(struct walk *w, json_t *d, char *why, size_t cap)
+{
+	const char *proof = field(d, "proof"), *user = field(d, "approver");
+	const struct enrolled *e;
+	struct ns_fido2_cred c;
+	struct ns_err err;
+	unsigned char h[32];
+	unsigned counter = 0, flags = 0;
+	char id[1400], *stmt;
+	size_t which;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (sscanf(proof, "fido2-assertion %1399s", id) != 1) {
+		snprintf(why, cap, "unreadable assertion");
+		return -1;
+	}
+	if ((e = enrolled_then(w, user, "fido2", id)) == NULL) {
+		snprintf(why, cap, "credential %.16s... was not enrolled for %s then", id, user);
+		return -1;
+	}
+	if ((stmt = statement_of(w, d, why, cap)) == NULL)
+		return -1;
+	rc = ns_sha256(stmt, strlen(stmt), h);
+	free(stmt);
+	if (rc != 0 || fido2_cred_of(w, e, user, &c, &err) != 0 ||
+	    ns_fido2_proof_verify(proof, w->s->cfg->fido2_rp_id, h, &c, 1, &which, &counter,
+	                          &flags, &err) != 0) {
+		snprintf(why, cap, "assertion does not verify: %s", rc != 0 ? "sha256" : err.msg);
+		ns_fido2_cred_clear(&c);
+		return -1;
+	}
+	ns_fido2_cred_clear(&c);
+	snprintf(why, cap, "%s fido2 credential %.16s..., counter %u%s", user, id, counter,
+	         flags & 0x04 ? ", user verified" : "");
 	return 0;
 }
 
@@ -78,14 +182,13 @@ enrolled_then(const struct walk *w, const char *user, const char *fp)
 static int
 check_sshsig(struct walk *w, json_t *d, char *why, size_t cap)
 {
-	unsigned char *kb = NULL, *sb = NULL, *data = NULL, h[32];
+	unsigned char *kb = NULL, *sb = NULL, *data = NULL;
 	size_t kl = 0, sl = 0, dl = 0;
 	struct ns_sshsk_key key;
 	struct ns_sshsk_sig sig;
-	struct ns_approval a;
 	struct ns_err err;
-	char fp[64], hex[65];
-	int rc = -1, have_a = 0;
+	char fp[64], *stmt = NULL;
+	int rc = -1;
 
 	if (ns_sshsk_sshsig_dearmor(field(d, "proof"), NS_SSHSK_NAMESPACE, &kb, &kl, &sb, &sl,
 	                            &err) != 0 ||
@@ -95,26 +198,14 @@ check_sshsig(struct walk *w, json_t *d, char *why, size_t cap)
 		snprintf(why, cap, "unreadable signature: %s", err.msg);
 		goto out;
 	}
-	if (!enrolled_then(w, field(d, "approver"), fp)) {
+	if (enrolled_then(w, field(d, "approver"), "ssh-sk", fp) == NULL) {
 		snprintf(why, cap, "key %s was not enrolled for %s then", fp, field(d, "approver"));
 		goto out;
 	}
-	if (ns_approval_get(w->s->st, field(d, "approval"), &a, &err) != 0) {
-		snprintf(why, cap, "no stored statement: %s", err.msg);
+	if ((stmt = statement_of(w, d, why, cap)) == NULL)
 		goto out;
-	}
-	have_a = 1;
-	if (a.statement == NULL || ns_sha256(a.statement, strlen(a.statement), h) != 0) {
-		snprintf(why, cap, "no stored statement");
-		goto out;
-	}
-	ns_hex(h, 32, hex);
-	if (strcmp(hex, field(d, "statement_sha256")) != 0) {
-		snprintf(why, cap, "the stored statement is not the one approved");
-		goto out;
-	}
-	if (ns_sshsk_sshsig_data(NS_SSHSK_NAMESPACE, (const unsigned char *)a.statement,
-	                         strlen(a.statement), &data, &dl, &err) != 0 ||
+	if (ns_sshsk_sshsig_data(NS_SSHSK_NAMESPACE, (const unsigned char *)stmt, strlen(stmt),
+	                         &data, &dl, &err) != 0 ||
 	    ns_sshsk_verify(&key, &sig, data, dl, &err) != 0) {
 		snprintf(why, cap, "signature does not verify: %s", err.msg);
 		goto out;
@@ -127,8 +218,7 @@ check_sshsig(struct walk *w, json_t *d, char *why, size_t cap)
 	         sig.flags & NS_SSHSK_FLAG_UV ? ", user verified" : "");
 	rc = 0;
 out:
-	if (have_a)
-		ns_approval_clear(&a);
+	free(stmt);
 	free(kb);
 	free(sb);
 	free(data);
@@ -151,12 +241,17 @@ each(long long seq, long long t, const char *event, const char *data, const char
 		track_enrolment(w, event, d);
 	else if (strcmp(event, "approve") == 0 && field(d, "proof")[0] != '\0') {
 		w->checked++;
-		if (strcmp(field(d, "factor"), "ssh-sk") != 0) {
+		int k;
+		if (strcmp(field(d, "factor"), "ssh-sk") == 0)
+			k = check_sshsig(w, d, why, sizeof(why));
+		else if (strcmp(field(d, "factor"), "fido2") == 0)
+			k = check_fido2(w, d, why, sizeof(why));
+		else {
 			snprintf(why, sizeof(why), "a proof for factor '%.16s', which signs none",
 			         field(d, "factor"));
-			w->failed++;
-			printf("%6lld FAIL approval %.64s: %s\n", seq, field(d, "approval"), why);
-		} else if (check_sshsig(w, d, why, sizeof(why)) != 0) {
+			k = -1;
+		}
+		if (k != 0) {
 			w->failed++;
 			printf("%6lld FAIL approval %.64s: %s\n", seq, field(d, "approval"), why);
 		} else {
@@ -178,6 +273,8 @@ ledger_verify_signatures(struct session *s, unsigned *checked, unsigned *failed,
 		return ns_fail(err, "out of memory");
 	w->s = s;
 	rc = ns_ledger_each(s->st, each, w, err);
+	for (size_t i = 0; i < w->n_keys; i++)
+		free(w->keys[i].key);
 	*checked = w->checked;
 	*failed = w->failed;
 	free(w);

@@ -307,8 +307,8 @@ ns_fido2_enroll(const char *rp_id, const char *user, const char *pin, int alg,
 
 /* ---- authentication */
 
-static int
-verify_sig(const fido_assert_t *a, const struct ns_fido2_cred *c, struct ns_err *err)
+int
+ns_fido2_verify_sig(const fido_assert_t *a, const struct ns_fido2_cred *c, struct ns_err *err)
 {
 	es256_pk_t *es = NULL;
 	eddsa_pk_t *ed = NULL;
@@ -395,7 +395,7 @@ uv_wanted(fido_dev_t *dev, int uv, const struct ns_fido2_cred *creds, size_t n,
 static int
 authenticate_on(fido_dev_t *dev, const char *rp_id, const struct ns_fido2_cred *creds,
     size_t n, const unsigned char *challenge, int uv, const char *pin,
-    size_t *which, unsigned *counter, int *no_creds, struct ns_err *err)
+    size_t *which, unsigned *counter, char **proof, int *no_creds, struct ns_err *err)
 {
 	fido_assert_t *a = NULL;
 	uint8_t flags;
@@ -448,8 +448,13 @@ authenticate_on(fido_dev_t *dev, const char *rp_id, const struct ns_fido2_cred *
 		    "biometric needed)");
 		goto out;
 	}
-	if (verify_sig(a, &creds[idx], err) < 0)
+	if (ns_fido2_verify_sig(a, &creds[idx], err) < 0)
 		goto out;
+	/* what the key signed, kept for the ledger (non-repudiation) */
+	if (proof != NULL && (*proof = ns_fido2_proof_format(a, &creds[idx])) == NULL) {
+		ns_fail(err, "fido2: cannot record the assertion");
+		goto out;
+	}
 	*which = idx;
 	*counter = fido_assert_sigcount(a, 0);
 	r = 0;
@@ -462,18 +467,18 @@ int
 ns_fido2_authenticate_dev(struct fido_dev *dev, const char *rp_id,
     const struct ns_fido2_cred *creds, size_t n,
     const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv,
-    const char *pin, size_t *which, unsigned *counter, struct ns_err *err)
+    const char *pin, size_t *which, unsigned *counter, char **proof, struct ns_err *err)
 {
 	int no_creds;
 
 	return authenticate_on(dev, rp_id, creds, n, challenge, uv, pin, which,
-	    counter, &no_creds, err);
+	    counter, proof, &no_creds, err);
 }
 
 int
 ns_fido2_authenticate(const char *rp_id, const struct ns_fido2_cred *creds, size_t n,
     const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv,
-    const char *pin, size_t *which, unsigned *counter, struct ns_err *err)
+    const char *pin, size_t *which, unsigned *counter, char **proof, struct ns_err *err)
 {
 	fido_dev_info_t *list = NULL;
 	fido_dev_t *dev = NULL;
@@ -487,7 +492,7 @@ ns_fido2_authenticate(const char *rp_id, const struct ns_fido2_cred *creds, size
 		if (open_path(dev_path(list, i), &dev, err) < 0)
 			continue;
 		r = authenticate_on(dev, rp_id, creds, n, challenge, uv, pin,
-		    which, counter, &no_creds, err);
+		    which, counter, proof, &no_creds, err);
 		close_dev(&dev);
 	}
 	fido_dev_info_free(&list, NS_FIDO2_MAX_DEVICES);

@@ -67,12 +67,24 @@ int ns_fido2_enroll_dev(struct fido_dev *dev, const char *rp_id, const char *use
  * caller checks the counter with ns_fido2_counter_ok() and stores it. */
 int ns_fido2_authenticate(const char *rp_id, const struct ns_fido2_cred *creds, size_t n,
     const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv,
-    const char *pin, size_t *which, unsigned *counter, struct ns_err *err);
+    const char *pin, size_t *which, unsigned *counter, char **proof, struct ns_err *err);
 /* The same on a device the caller has opened. */
 int ns_fido2_authenticate_dev(struct fido_dev *dev, const char *rp_id,
     const struct ns_fido2_cred *creds, size_t n,
     const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], int uv,
-    const char *pin, size_t *which, unsigned *counter, struct ns_err *err);
+    const char *pin, size_t *which, unsigned *counter, char **proof, struct ns_err *err);
+/* proof (may be NULL): on success, a malloc'd one-line record of what the key signed,
+ *   "fido2-assertion <credential id> <authenticator data> <signature>" (base64; the
+ *   authenticator data CBOR-wrapped as libfido2 hands it out),
+ * which ns_fido2_proof_verify checks again later, for the ledger. */
+
+/* Verifies a proof against creds (which one answered: *which) for rp_id and the
+ * challenge: the signature over authenticator data || challenge, the rp id hash,
+ * user presence. *counter is the signed counter, *flags the authenticator flags.
+ * 0 verified, -1 with err set. */
+int ns_fido2_proof_verify(const char *proof, const char *rp_id,
+    const unsigned char challenge[NS_FIDO2_CHALLENGE_LEN], const struct ns_fido2_cred *creds,
+    size_t n, size_t *which, unsigned *counter, unsigned *flags, struct ns_err *err);
 
 /* Clone detection: 1 when now_counter > stored, or both are 0 (keys that always
  * report 0); else 0. */

@@ -8,6 +8,7 @@
 
 #include <security/pam_ext.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -75,6 +76,7 @@ factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 	unsigned char challenge[NS_FIDO2_CHALLENGE_LEN];
 	struct ns_err err;
 	unsigned counter = 0;
+	char *proof = NULL;
 	size_t n = 0, which = 0;
 	int rc = PAM_AUTH_ERR, uv;
 	time_t answered;
@@ -103,16 +105,24 @@ factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 	     cfg->fido2_uv == NS_UV_DISCOURAGED ? NS_FIDO2_UV_ENROLLED :
 	                                          NS_FIDO2_UV_IF_CAPABLE;
 	if (ns_fido2_authenticate(cfg->fido2_rp_id, creds, n, challenge, uv, NULL, &which,
-	                          &counter, &err) != 0) {
+	                          &counter, &proof, &err) != 0) {
 		mod_log(pamh, LOG_NOTICE, "user %s: fido2 refused: %s", user, err.msg);
 		conv_error(pamh, "npm-release: verification failed");
 		goto out;
 	}
 	/* the touch may have come late: the approval must still be valid */
-	if (counter_advances(pamh, st, user, &creds[which], counter) &&
-	    context_answer_time(pamh, ctx, &answered) == PAM_SUCCESS)
-		rc = PAM_SUCCESS;
+	if (!counter_advances(pamh, st, user, &creds[which], counter) ||
+	    context_answer_time(pamh, ctx, &answered) != PAM_SUCCESS)
+		goto out;
+	/* the assertion, for the ledger: the approval stays verifiable later */
+	if (ns_state_proof_write(st, ctx->approval.id, proof, &err) != 0) {
+		mod_log(pamh, LOG_ERR, "approval %s: %s", ctx->approval.id, err.msg);
+		conv_error(pamh, "npm-release: cannot keep the signature: %s", err.msg);
+		goto out;
+	}
+	rc = PAM_SUCCESS;
 out:
+	free(proof);
 	explicit_bzero(challenge, sizeof(challenge));
 	clear_creds(creds, n);
 	return rc;

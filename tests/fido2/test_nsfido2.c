@@ -69,10 +69,73 @@ auth(const struct ns_fido2_cred *creds, size_t n, int uv, size_t *which, unsigne
 	int r;
 
 	memset(err, 0, sizeof(*err));
-	r = ns_fido2_authenticate_dev(dev, RP, creds, n, challenge, uv, NULL, which, ctr,
+	r = ns_fido2_authenticate_dev(dev, RP, creds, n, challenge, uv, NULL, which, ctr, NULL,
 	    err);
 	softfido2_close(&dev);
 	return r;
+}
+
+/* The assertion kept for the ledger verifies again later, and only for this
+ * challenge, this relying party, this key and these exact bytes. */
+static void
+proof_round_trip_alg(int alg)
+{
+	struct ns_fido2_cred c, other;
+	struct ns_err err;
+	unsigned char other_challenge[NS_FIDO2_CHALLENGE_LEN];
+	size_t which = 99;
+	unsigned ctr = 0, vctr = 0, flags = 0;
+	char *proof = NULL, *bad;
+	fido_dev_t *dev;
+
+	assert_int_equal(enroll(alg, NULL, 0, &c, &err), 0);
+	assert_int_equal(enroll(alg, NULL, 0, &other, &err), 0);
+	dev = open_soft();
+	assert_int_equal(ns_fido2_authenticate_dev(dev, RP, &c, 1, challenge, 0, NULL, &which,
+	    &ctr, &proof, &err), 0);
+	softfido2_close(&dev);
+	assert_non_null(proof);
+	assert_int_equal(strncmp(proof, "fido2-assertion ", 16), 0);
+	assert_null(strchr(proof, '\n'));
+	which = 99;
+	assert_int_equal(ns_fido2_proof_verify(proof, RP, challenge, &c, 1, &which, &vctr, &flags,
+	    &err), 0);
+	assert_int_equal(which, 0);
+	assert_int_equal(vctr, ctr);
+	assert_true(flags & 0x01);
+	/* another statement, relying party or key: refused */
+	memcpy(other_challenge, challenge, sizeof(other_challenge));
+	other_challenge[0] ^= 1;
+	assert_fails_with(ns_fido2_proof_verify(proof, RP, other_challenge, &c, 1, &which, &vctr,
+	    &flags, &err), &err, "fido2");
+	assert_fails_with(ns_fido2_proof_verify(proof, "elsewhere", challenge, &c, 1, &which,
+	    &vctr, &flags, &err), &err, "fido2");
+	assert_fails_with(ns_fido2_proof_verify(proof, RP, challenge, &other, 1, &which, &vctr,
+	    &flags, &err), &err, "not enrolled");
+	/* a changed byte of the signature (the last field), or of the framing */
+	assert_non_null(bad = strdup(proof));
+	bad[strlen(bad) - 5] = bad[strlen(bad) - 5] == 'A' ? 'B' : 'A';
+	assert_int_equal(ns_fido2_proof_verify(bad, RP, challenge, &c, 1, &which, &vctr, &flags,
+	    &err), -1);
+	free(bad);
+	assert_fails_with(ns_fido2_proof_verify("fido2-assertion AAAA", RP, challenge, &c, 1,
+	    &which, &vctr, &flags, &err), &err, "three fields");
+	assert_non_null(bad = malloc(strlen(proof) + 3));
+	sprintf(bad, "%s x", proof);
+	assert_int_equal(ns_fido2_proof_verify(bad, RP, challenge, &c, 1, &which, &vctr, &flags,
+	    &err), -1);
+	free(bad);
+	free(proof);
+	ns_fido2_cred_clear(&c);
+	ns_fido2_cred_clear(&other);
+}
+
+static void
+proof_round_trip(void **state)
+{
+	(void)state;
+	proof_round_trip_alg(NS_FIDO2_ES256);
+	proof_round_trip_alg(NS_FIDO2_EDDSA);
 }
 
 static int
@@ -381,9 +444,9 @@ auth_refusals(void **state)
 	    "fido2: enrolled public key");
 	dev = open_soft();
 	assert_fails_with(ns_fido2_authenticate_dev(dev, RP, &c, 1, NULL, 0, NULL, &which,
-	    &ctr, &err), &err, "no challenge");
+	    &ctr, NULL, &err), &err, "no challenge");
 	assert_fails_with(ns_fido2_authenticate_dev(dev, "", &c, 1, challenge, 0, NULL,
-	    &which, &ctr, &err), &err, "bad relying party id");
+	    &which, &ctr, NULL, &err), &err, "bad relying party id");
 	softfido2_close(&dev);
 	ns_fido2_cred_clear(&c);
 }
@@ -555,6 +618,7 @@ main(void)
 		cmocka_unit_test_setup(auth_refusals, setup),
 		cmocka_unit_test_setup(text_round_trip, setup),
 		cmocka_unit_test_setup(text_malformed, setup),
+		cmocka_unit_test_setup(proof_round_trip, setup),
 	};
 
 	fido_init(0);

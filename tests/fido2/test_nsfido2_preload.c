@@ -56,10 +56,10 @@ enrol_and_approve(int alg)
 	assert_int_equal(ns_fido2_enroll(RP, "alice", NULL, alg, &c[0], &err), 0);
 	assert_int_equal(ns_fido2_enroll_excluding(RP, "alice", NULL, NS_FIDO2_ES256, NULL,
 	    0, &c[1], &err), 0);
-	assert_int_equal(ns_fido2_authenticate(RP, c, 2, challenge, 0, NULL, &which, &ctr1,
+	assert_int_equal(ns_fido2_authenticate(RP, c, 2, challenge, 0, NULL, &which, &ctr1, NULL,
 	    &err), 0);
 	assert_true(which == 0 || which == 1);
-	assert_int_equal(ns_fido2_authenticate(RP, c, 1, challenge, 0, NULL, &which, &ctr2,
+	assert_int_equal(ns_fido2_authenticate(RP, c, 1, challenge, 0, NULL, &which, &ctr2, NULL,
 	    &err), 0);
 	assert_int_equal(which, 0);
 	assert_true(ns_fido2_counter_ok(ctr1, ctr2));
@@ -96,37 +96,37 @@ refusals(void **state)
 	(void)state;
 	assert_int_equal(ns_fido2_enroll(RP, "alice", NULL, NS_FIDO2_EDDSA, &c, &err), 0);
 	assert_int_equal(ns_fido2_authenticate(RP, &c, 1, challenge, 0, NULL, &which,
-	    &stored, &err), 0);
+	    &stored, NULL, &err), 0);
 
 	setenv("SOFTFIDO2_SEED", SEED_B, 1);
 	assert_fails_with(ns_fido2_authenticate(RP, &c, 1, challenge, 0, NULL, &which,
-	    &ctr, &err), &err, "fido2: getAssertion: FIDO_ERR_NO_CREDENTIALS");
+	    &ctr, NULL, &err), &err, "fido2: getAssertion: FIDO_ERR_NO_CREDENTIALS");
 	setenv("SOFTFIDO2_SEED", SEED_A, 1);
 
 	setenv("SOFTFIDO2_UP", "0", 1);
 	assert_fails_with(ns_fido2_authenticate(RP, &c, 1, challenge, 0, NULL, &which,
-	    &ctr, &err), &err, "did not confirm user presence");
+	    &ctr, NULL, &err), &err, "did not confirm user presence");
 	unsetenv("SOFTFIDO2_UP");
 
 	setenv("SOFTFIDO2_TAMPER_CDH", "1", 1);
 	assert_fails_with(ns_fido2_authenticate(RP, &c, 1, challenge, 0, NULL, &which,
-	    &ctr, &err), &err, "FIDO_ERR_INVALID_SIG");
+	    &ctr, NULL, &err), &err, "FIDO_ERR_INVALID_SIG");
 	unsetenv("SOFTFIDO2_TAMPER_CDH");
 
 	setenv("SOFTFIDO2_UV", "lie", 1);
 	assert_fails_with(ns_fido2_authenticate(RP, &c, 1, challenge, 1, NULL, &which,
-	    &ctr, &err), &err, "user verification required");
+	    &ctr, NULL, &err), &err, "user verification required");
 	unsetenv("SOFTFIDO2_UV");
 
 	setenv("SOFTFIDO2_COUNTER", "1", 1);
-	assert_int_equal(ns_fido2_authenticate(RP, &c, 1, challenge, 0, NULL, &which, &ctr,
+	assert_int_equal(ns_fido2_authenticate(RP, &c, 1, challenge, 0, NULL, &which, &ctr, NULL,
 	    &err), 0);
 	assert_false(ns_fido2_counter_ok(stored, ctr));
 	unsetenv("SOFTFIDO2_COUNTER");
 
 	setenv("SOFTFIDO2_ABSENT", "1", 1);
 	assert_fails_with(ns_fido2_authenticate(RP, &c, 1, challenge, 0, NULL, &which,
-	    &ctr, &err), &err, "fido2: no FIDO2 device found");
+	    &ctr, NULL, &err), &err, "fido2: no FIDO2 device found");
 	assert_fails_with(ns_fido2_enroll(RP, "alice", NULL, NS_FIDO2_ES256, &d, &err),
 	    &err, "fido2: no FIDO2 device found");
 	assert_null(d.id);

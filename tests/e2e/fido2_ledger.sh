@@ -1,0 +1,57 @@
+#!/bin/bash
+# End to end with a FIDO2 key on the release host (the softfido2 authenticator
+# behind libfido2's device discovery, preloaded into npm-release): enrol, approve,
+# publish; the ledger keeps the assertion (credential id, authenticator data,
+# signature) and `log --verify --signatures` verifies it again, against the key the
+# enroll entry recorded, also after the key is removed; a rewritten statement fails.
+. "$SRCDIR/tests/e2e/common.sh"
+
+SHIM="$BUILDDIR/tests/softfido2/.libs/softfido2_preload.so"
+[ -f "$SHIM" ] || fail "$SHIM missing (make check builds it)"
+e2e_registry_users
+e2e_host local
+sed -i 's/^factors = totp fido2$/factors = fido2/' "$HOST_CONF"
+# (npm-release resets its environment before the device opens: the authenticator
+# runs with its defaults, the default seed and a counter file under /tmp)
+nrk() { # nr with the software authenticator attached
+	local preload="$PAM_WRAPPER_SO"
+	[ -f "$NODEEPBIND_SO" ] && preload="$NODEEPBIND_SO $PAM_WRAPPER_SO"
+	env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		LD_PRELOAD="$SHIM $preload" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$HOST_DIR/pam.d" \
+		"$NPM_RELEASE" -c "$HOST_CONF" "$@"
+}
+
+expect_status 0 nrk enroll fido2 "$APPROVER"
+contains "$OUT" "enrolled for $APPROVER"
+LOG=$(nr log)
+grep -q '"factor":"fido2","credential":"[^"]*","key":"fido2 es256 ' <<<"$LOG" ||
+	fail "the enroll entry does not record the key line"
+pass "enrolled a FIDO2 key; the ledger's enroll entry records its public key line"
+
+PKG=$(source_dir e2e-fido2 1.0.0)
+fixture_package "$PKG" "e2e-fido2" "1.0.0"
+(cd "$PKG" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack"
+expect_status 0 nr stage "$E2E_DIR/e2e-fido2-1.0.0.tgz"
+ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
+expect_status 0 nrk approve "$ID" </dev/null
+contains "$OUT" "is live"
+packument_has e2e-fido2 1.0.0 || fail "not published"
+pass "approved with the FIDO2 key and published"
+
+expect_status 0 nr log --verify --signatures
+contains "$OUT" "fido2 credential"
+contains "$OUT" "signatures: 1 checked, 0 failed"
+LOG=$(nr log)
+grep -q '"factor":"fido2","proof":"fido2-assertion ' <<<"$LOG" || fail "the approve entry keeps no assertion"
+pass "the approve entry keeps the assertion and log --verify --signatures verifies it"
+
+expect_status 0 nr enroll remove "$APPROVER" fido2
+expect_status 0 nr log --verify --signatures
+contains "$OUT" "signatures: 1 checked, 0 failed"
+pass "the approval still verifies after the key is removed (the enroll entry's key)"
+
+APPROVAL=$(sqlite3 "$HOST_DIR/state/state.db" "SELECT id FROM approvals WHERE release_id = '$ID'")
+sqlite3 "$HOST_DIR/state/state.db" "UPDATE approvals SET statement = replace(statement, 'e2e-fido2', 'e2e-fido3') WHERE id = '$APPROVAL'"
+expect_status 1 nr log --verify --signatures
+contains "$OUT" "signatures: 1 checked, 1 failed"
+pass "a rewritten statement no longer verifies"
