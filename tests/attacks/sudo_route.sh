@@ -156,7 +156,49 @@ expect_status 1 nr check-config
 contains "$OUT" "root is listed as an approver"
 pass "root listed and enrolled is still no approver (and check-config says so)"
 
-# 7. Everything the helper created is root's, group included (not the caller's).
+# 7. The ssh-sk factor through sudo: the shipped file keeps SSH_AUTH_SOCK, so alice
+# approves with the security key in her own agent; bob, pointing SSH_AUTH_SOCK at
+# alice's agent, is refused (the socket is connected to as bob, and is not his).
+if command -v ssh-agent >/dev/null && [ -f "$BUILDDIR/tests/sshsk/.libs/sk-soft.so" ]; then
+	. "$SRCDIR/tests/sshsk/lib.sh"
+	sed -i 's/^factors = totp fido2$/factors = totp fido2 ssh-sk/' "$CONF"
+	SK_AS_USER=$A1
+	sk_agent_start "$T/sk-a1" || fail "agent for $A1"
+	ATTACK_CLEANUPS+=("kill $SK_AGENT_PID 2>/dev/null")
+	sk_keygen ed25519-sk "$SK_DIR/id" || fail "ssh-keygen -t ed25519-sk"
+	sk_add "$SK_DIR/id" || fail "ssh-add"
+	expect_status 0 nr enroll ssh-sk "$A1" --key "$(cut -d' ' -f1,2 "$SK_DIR/id.pub")"
+	expect_status 0 nr enroll ssh-sk "$B" --key "$(cut -d' ' -f1,2 "$SK_DIR/id.pub")"
+	sudo_sock_as() { # USER SOCKET ARGS...: sudo with SSH_AUTH_SOCK in the environment
+		local u=$1 sock=$2
+		shift 2
+		printf 'pw-%s
+' "$u" |
+			bash -c 'echo "$1" > /proc/self/loginuid && shift && exec "$@"' _ "$(id -u "$u")" \
+				setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --init-groups -- \
+				env SSH_AUTH_SOCK="$sock" sudo -k -S -p '' "$P" "$@"
+	}
+	stage_local sudo-sk 1.0.0
+	IDS=$ID
+	write_conf "[scope sudo-sk]
+approvers = $A1 $B"
+	sed -i 's/^factors = totp fido2$/factors = totp fido2 ssh-sk/' "$CONF"
+	expect_status 1 sudo_sock_as "$B" "$SSH_AUTH_SOCK" approve "$IDS"
+	contains "$OUT" "refused"
+	packument_has sudo-sk 1.0.0 2>/dev/null && attack_succeeded "bob approved through sudo with alice's agent"
+	expect_status 0 sudo_sock_as "$A1" "$SSH_AUTH_SOCK" approve "$IDS"
+	contains "$OUT" "Touch your security key"
+	packument_has sudo-sk 1.0.0 || fail "alice's ssh-sk approval through sudo did not publish"
+	LOG=$(nr log)
+	grep -q "\"id\":\"$IDS\",\"approval\":\"[0-9a-f]*\",\"approver\":\"$A1\",\"factor\":\"ssh-sk\"" <<<"$LOG" ||
+		attack_succeeded "the ssh-sk approval through sudo is not recorded as $A1's"
+	grep -q "\"approver\":\"$B\",\"factor\":\"ssh-sk\"" <<<"$LOG" &&
+		attack_succeeded "an ssh-sk approval is recorded as $B's"
+	pass "through sudo, $A1 approves with her own agent's key; $B cannot use her agent"
+	sk_agent_stop
+fi
+
+# 8. Everything the helper created is root's, group included (not the caller's).
 theirs=$(find "$T/state" \( ! -user 0 -o ! -group 0 \) -printf '%p %u:%g\n')
 [ -z "$theirs" ] || attack_succeeded "state files not root:root after setuid and sudo runs: $theirs"
 pass "every file in the state is root:root"

@@ -97,8 +97,8 @@ sk_agent_stop() {
 	[ -n "${SK_AGENT_PID:-}" ] || return 0
 	kids=$(ps -o pid= --ppid "$SK_AGENT_PID" 2>/dev/null)
 	# shellcheck disable=SC2086
-	kill $kids "$SK_AGENT_PID" 2>/dev/null
-	wait "$SK_AGENT_PID" 2>/dev/null
+	kill $kids "$SK_AGENT_PID" 2>/dev/null || true
+	wait "$SK_AGENT_PID" 2>/dev/null || true
 	SK_AGENT_PID=
 	return 0
 }
