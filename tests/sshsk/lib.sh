@@ -95,7 +95,7 @@ sk_agent_start() {
 sk_agent_stop() {
 	local kids
 	[ -n "${SK_AGENT_PID:-}" ] || return 0
-	kids=$(ps -o pid= --ppid "$SK_AGENT_PID" 2>/dev/null)
+	kids=$(ps -o pid= --ppid "$SK_AGENT_PID" 2>/dev/null) || true
 	# shellcheck disable=SC2086
 	kill $kids "$SK_AGENT_PID" 2>/dev/null || true
 	wait "$SK_AGENT_PID" 2>/dev/null || true
