@@ -159,7 +159,7 @@ A1_FWD=$(head -1 "$T/hold.out")
 [[ "$A1_FWD" =~ ^/tmp/ssh-[A-Za-z0-9]+/agent\.[0-9]+$ ]] ||
 	{ cat "$T/hold.out" "$D/sshd.log"; fail "no forwarded agent socket in $A1's session"; }
 [ -S "$A1_FWD" ] || fail "$A1_FWD is not a socket"
-[ "$(stat -c %U "$A1_FWD")" = "$A1" ] && [ "$(stat -c '%U %a' "$(dirname "$A1_FWD")")" = "$A1 700" ] ||
+[ "$(stat -c %U "$A1_FWD"; stat -c '%U %a' "${A1_FWD%/*}")" = "$A1"$'\n'"$A1 700" ] ||
 	fail "$A1_FWD is not $A1's socket in $A1's 0700 directory"
 # a session ended by sshd_stop (on failure) leaves the directory behind
 ATTACK_CLEANUPS+=("rm -rf -- '${A1_FWD%/*}'")
