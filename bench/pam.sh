@@ -1,22 +1,27 @@
 #!/bin/sh
-# bench/pam.sh BUILDDIR [N_TOTP [N_FIDO2]]: pam_npmstage vs pam_oath (TOTP) and
-# vs pam_u2f (FIDO2, reference) in one run of bench/pam_bench under pam_wrapper,
-# with the softfido2 shim as the security key. Prints per-op times and ratios.
-# Needs libpam-oath and libpam-u2f (pamu2fcfg). Not part of make check.
+# bench/pam.sh BUILDDIR [N_TOTP [N_FIDO2 [N_SSHSK]]]: pam_npmstage vs pam_oath
+# (TOTP) and vs pam_u2f (FIDO2, reference) in one run of bench/pam_bench under
+# pam_wrapper, with the softfido2 shim as the security key; and pam_npmstage's
+# ssh-sk factor signing through a real ssh-agent with sk-soft (the approver is
+# root, the agent's owner). Prints per-op times and ratios.
+# Needs libpam-oath and libpam-u2f (pamu2fcfg), and ssh-agent for ssh-sk.
+# Not part of make check.
 set -eu
-build=$(cd "${1:?usage: bench/pam.sh BUILDDIR [N_TOTP [N_FIDO2]]}" && pwd)
+build=$(cd "${1:?usage: bench/pam.sh BUILDDIR [N_TOTP [N_FIDO2 [N_SSHSK]]]}" && pwd)
 n_totp=${2:-200}
 n_fido2=${3:-100}
+n_sshsk=${4:-100}
 secdir=/lib/x86_64-linux-gnu/security
 for m in pam_oath.so pam_u2f.so; do
 	[ -f "$secdir/$m" ] || { echo "bench/pam.sh: $secdir/$m missing" >&2; exit 1; }
 done
 make -C "$build" -s bench/pam_bench tests/softfido2/softfido2_preload.la \
-	pam_npmstage/pam_npmstage.la >/dev/null
+	pam_npmstage/pam_npmstage.la tests/sshsk/sk-soft.la >/dev/null
 wrapper=$(pkg-config --libs pam_wrapper | tr -d ' ')
 shim="$build/tests/softfido2/.libs/softfido2_preload.so"
 work=$(mktemp -d /tmp/pam-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+agent_pid=
+trap 'if [ -n "$agent_pid" ]; then kill "$agent_pid"; fi; rm -rf "$work"' EXIT
 chmod 0755 "$work"
 mkdir -p "$work/services" "$work/oath"
 chmod 0700 "$work/oath"
@@ -47,6 +52,23 @@ if [ -z "${BENCH_COLD:-}" ]; then
 		tr '\n' ' ')
 fi
 
-exec ${BENCH_WRAP:-} env LD_PRELOAD="$wrapper $shim $resident" PAM_WRAPPER=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
+# ssh-sk: an agent that may load only sk-soft, holding one ed25519-sk key
+sshsk=
+if [ "$n_sshsk" -gt 0 ]; then
+	sk=$work/sk
+	mkdir -m 0700 "$sk"
+	install -m 0755 "$build/tests/sshsk/.libs/sk-soft.so" "$sk/sk-soft.so"
+	export NPMSTAGE_SK_FILE="$sk/sk-store" NPMSTAGE_SK_MODE_FILE="$sk/sk-mode"
+	export SSH_AUTH_SOCK="$sk/agent.sock"
+	ssh-agent -D -a "$SSH_AUTH_SOCK" -P "$sk/sk-soft.so" >/dev/null 2>"$sk/agent.log" </dev/null &
+	agent_pid=$!
+	for _ in $(seq 1 100); do [ -S "$SSH_AUTH_SOCK" ] && break; sleep 0.05; done
+	ssh-keygen -q -t ed25519-sk -w "$sk/sk-soft.so" -N '' -O application=ssh:npmstage \
+		-f "$sk/id" </dev/null
+	ssh-add -q -S "$sk/sk-soft.so" "$sk/id" </dev/null
+	sshsk="ssh-sk $(cut -d' ' -f1,2 "$sk/id.pub") uv=0"
+fi
+
+${BENCH_WRAP:-} env NPMSTAGE_BENCH_SSHSK="$sshsk" LD_PRELOAD="$wrapper $shim $resident" PAM_WRAPPER=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
 	PAM_WRAPPER_SERVICE_DIR="$work/services" SOFTFIDO2_COUNTER_FILE="$work/counter" \
-	"$build/bench/pam_bench" "$work" "$n_totp" "$n_fido2"
+	"$build/bench/pam_bench" "$work" "$n_totp" "$n_fido2" "$n_sshsk"

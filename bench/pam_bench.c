@@ -1,6 +1,7 @@
 /* bench/pam driver: times pam_start + pam_authenticate + pam_end, one approval
- * per iteration, for pam_npmstage (TOTP and FIDO2) and for pam_oath and pam_u2f
- * in the same process and harness (pam_wrapper, softfido2 via the preload shim).
+ * per iteration, for pam_npmstage (TOTP, FIDO2 and ssh-sk) and for pam_oath and
+ * pam_u2f in the same process and harness (pam_wrapper, softfido2 via the preload
+ * shim; for ssh-sk, a real ssh-agent with sk-soft that bench/pam.sh started).
  * Fixtures are made outside the timed region (the approvals before each series,
  * a reset replay store or usersfile before each run); each module's own
  * replay-store write is inside.
@@ -11,11 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nsfido2.h"
 #include "nstest.h"
 #include "pamfix.h"
+#include "sshagent.h"
 #include "totp.h"
 
 #define TOTP_LINE "totp sha1 6 30 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -23,6 +28,7 @@
 
 static struct pamfix fx;
 static char oath_file[700];
+static int agent_fd = -1; /* handed to the module as npm-release would (ssh-sk) */
 
 struct series {
 	const char *name;
@@ -111,6 +117,7 @@ timed(struct series *s, int i, const char *service, const char *user, const char
 	int rc;
 
 	memset(&cs, 0, sizeof(cs));
+	cs.agent_fd = agent_fd;
 	if (approval_id != NULL) {
 		if (totp && pamfix_totp_reset(&fx, user) != 0)
 			return -1;
@@ -160,24 +167,87 @@ out:
 	return rc;
 }
 
+/* The ssh-agent at SSH_AUTH_SOCK, connected once as npm-release does before PAM. */
+static int
+agent_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = getenv("SSH_AUTH_SOCK");
+	int fd;
+
+	if (path == NULL || strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The floor under the ssh-sk row: the agent's signature alone (ssh-agent runs
+ * ssh-sk-helper, which loads sk-soft), over a statement-sized message. */
+static int
+agent_sign_series(struct series *s, int n)
+{
+	struct ns_agent_keys keys;
+	struct ns_err err;
+	unsigned char data[300], *sig;
+	size_t sig_len;
+	int rc = -1;
+
+	memset(data, 'a', sizeof(data));
+	if (ns_agent_list(agent_fd, &keys, &err) != 0)
+		return -1;
+	s->n = n;
+	if (keys.n != 1 || (s->us = calloc((size_t)n, sizeof(double))) == NULL)
+		goto out;
+	for (int i = -1; i < n; i++) { /* -1: the untimed warm-up */
+		double t0 = now_us();
+		if (ns_agent_sign(agent_fd, keys.key[0].blob, keys.key[0].blob_len, data,
+		                  sizeof(data), NS_AGENT_SIGN_MS, &sig, &sig_len, &err) != 0) {
+			fprintf(stderr, "%s: %s\n", s->name, err.msg);
+			goto out;
+		}
+		if (i >= 0)
+			s->us[i] = now_us() - t0;
+		free(sig);
+	}
+	report(s);
+	rc = 0;
+out:
+	ns_agent_keys_free(&keys);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct series st = { "pam_npmstage totp", NULL, 0 }, so = { "pam_oath", NULL, 0 },
-		      sf = { "pam_npmstage fido2", NULL, 0 }, su = { "pam_u2f", NULL, 0 };
+		      sf = { "pam_npmstage fido2", NULL, 0 }, su = { "pam_u2f", NULL, 0 },
+		      ss = { "pam_npmstage ssh-sk", NULL, 0 },
+		      sa = { "ssh-agent sign alone", NULL, 0 };
+	/* ssh-sk: the key's enrolment line ("ssh-sk TYPE BLOB uv=0") for root, the
+	 * agent's owner (the module accepts only an agent served by the approver;
+	 * hence root_may_approve below) */
+	const char *sshsk_line = getenv("NPMSTAGE_BENCH_SSHSK");
 	char body[512], line[700];
-	int n_totp, n_fido2;
+	int n_totp, n_fido2, n_sshsk;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: pam_bench WORK N_TOTP N_FIDO2 (run by bench/pam.sh)\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: pam_bench WORK N_TOTP N_FIDO2 [N_SSHSK] (run by bench/pam.sh)\n");
 		return 2;
 	}
 	n_totp = atoi(argv[2]);
 	n_fido2 = atoi(argv[3]);
+	n_sshsk = argc == 5 ? atoi(argv[4]) : 0;
 	snprintf(line, sizeof(line), "%s/fix", argv[1]);
 	snprintf(oath_file, sizeof(oath_file), "%s/oath/users.oath", argv[1]);
-	snprintf(body, sizeof(body), "factors = totp fido2\napproval_ttl = 600\n[totp]\nwindow = 1\n"
-	         "[fido2]\nrp_id = npmstage.bench\n[scope *]\napprovers = b1 k1");
+	snprintf(body, sizeof(body), "factors = totp fido2 ssh-sk\napproval_ttl = 600\n"
+	         "root_may_approve = yes\n"
+	         "[totp]\nwindow = 1\n[fido2]\nrp_id = npmstage.bench\n"
+	         "[scope *]\napprovers = b1 k1 root");
 	if (pamfix_init(&fx, line) != 0 || pamfix_config(&fx, body) != 0 ||
 	    pamfix_service(&fx, "bench-npmstage") != 0 ||
 	    pamfix_enrol(&fx, "b1", TOTP_LINE "\n") != 0) {
@@ -186,6 +256,15 @@ main(int argc, char **argv)
 	}
 	if (pamfix_enrol_fido2(&fx, "npmstage.bench", "k1", NS_FIDO2_ES256, NULL) != 0)
 		return 1;
+	if (n_sshsk > 0) {
+		char enrol[1024];
+		if (sshsk_line == NULL ||
+		    snprintf(enrol, sizeof(enrol), "%s\n", sshsk_line) >= (int)sizeof(enrol) ||
+		    pamfix_enrol(&fx, "root", enrol) != 0 || (agent_fd = agent_connect()) < 3) {
+			fprintf(stderr, "pam_bench: ssh-sk needs NPMSTAGE_BENCH_SSHSK and SSH_AUTH_SOCK\n");
+			return 1;
+		}
+	}
 
 	printf("one pam_start + pam_authenticate + pam_end (pam_wrapper, this machine):\n");
 	if (run(&st, n_totp, "bench-npmstage", "b1", 1, 1) != 0 ||
@@ -199,6 +278,17 @@ main(int argc, char **argv)
 			return 1;
 		printf("  FIDO2 ratio pam_npmstage / pam_u2f (median, reference): %.2f\n",
 		       median(&sf) / median(&su));
+	}
+	if (n_sshsk > 0) {
+		/* each signature: the agent runs ssh-sk-helper, which loads the provider */
+		if (run(&ss, n_sshsk, "bench-npmstage", "root", 1, 0) != 0 ||
+		    agent_sign_series(&sa, n_sshsk) != 0)
+			return 1;
+		printf("  ssh-sk: pam_npmstage above the agent's signature alone (median): %.0f us\n",
+		       median(&ss) - median(&sa));
+		if (n_fido2 > 0)
+			printf("  ssh-sk ratio pam_npmstage ssh-sk / pam_u2f (median, reference): %.2f\n",
+			       median(&ss) / median(&su));
 	}
 	return 0;
 }

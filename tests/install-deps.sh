@@ -15,7 +15,7 @@ packages=(
 	libsqlite3-dev libinih-dev libqrencode-dev libcmocka-dev
 	ca-certificates curl openssl git
 	strace python3
-	openssh-client
+	openssh-client openssh-server
 	pamtester sudo util-linux passwd
 	debhelper dpkg-dev lintian adduser
 )

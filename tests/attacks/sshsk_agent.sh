@@ -138,8 +138,11 @@ kill $(ps -o pid= --ppid "$A1_AGENT") 2>/dev/null || true
 
 # The hostile agent: A1's own agent behind a proxy that tampers with what passes.
 PROXY_SOCK=$A1_DIR/proxy.sock
-as_user "$A1" "$PY" "$SRCDIR/tests/sshsk/agent-proxy.py" "$PROXY_SOCK" "$A1_SOCK" \
-	"$A1_DIR/proxy-mode" > "$T/proxy.log" 2>&1 &
+# (exec, not the as_user function: $! must be the proxy, not a subshell whose
+# kill would leave the proxy running as A1 after the test)
+A1_IDS=(--reuid="$(id -u "$A1")" --regid="$(id -g "$A1")" --init-groups)
+(exec setpriv "${A1_IDS[@]}" -- "$PY" "$SRCDIR/tests/sshsk/agent-proxy.py" "$PROXY_SOCK" \
+	"$A1_SOCK" "$A1_DIR/proxy-mode") > "$T/proxy.log" 2>&1 &
 PROXY_PID=$!
 ATTACK_CLEANUPS+=("kill $PROXY_PID 2>/dev/null")
 for _ in $(seq 1 100); do [ -S "$PROXY_SOCK" ] && break; sleep 0.05; done
@@ -180,8 +183,8 @@ published @sk/other-uid 1.0.0 && attack_succeeded "$A2 approved with $A1's agent
 pass "$A2 cannot use $A1's agent socket in $A1's directory"
 mkdir -m 0755 "$T/open"
 chmod 0777 "$T/open"
-as_user "$A1" "$PY" "$SRCDIR/tests/sshsk/agent-proxy.py" "$T/open/agent.sock" "$A1_SOCK" \
-	"$A1_DIR/proxy-mode" > "$T/proxy2.log" 2>&1 &
+(exec setpriv "${A1_IDS[@]}" -- "$PY" "$SRCDIR/tests/sshsk/agent-proxy.py" \
+	"$T/open/agent.sock" "$A1_SOCK" "$A1_DIR/proxy-mode") > "$T/proxy2.log" 2>&1 &
 ATTACK_CLEANUPS+=("kill $! 2>/dev/null")
 for _ in $(seq 1 100); do [ -S "$T/open/agent.sock" ] && break; sleep 0.05; done
 as_user "$A1" chmod 0666 "$T/open/agent.sock"

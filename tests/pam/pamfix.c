@@ -59,6 +59,10 @@ pamfix_conv_fn(int n, const struct pam_message **msgs, struct pam_response **res
 			           strcmp((const char *)payload, cs->approval_id) == 0) {
 				cs->recorded++;
 				r[i].resp = strdup("ok");
+			} else if (type == NS_BP_AGENT) {
+				char num[16];
+				snprintf(num, sizeof(num), "%d", cs->agent_fd);
+				r[i].resp = strdup(cs->agent_fd >= 3 ? num : "none");
 			} else if (type == NS_BP_REJECTED && plen > 0 &&
 			           strcmp((const char *)payload, cs->approval_id) == 0) {
 				cs->rejected++;

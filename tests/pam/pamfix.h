@@ -27,6 +27,7 @@ struct pamfix_conv {
 	int recorded;            /* NS_BP_RECORDED: counted, not the last approval */
 	int rejected;            /* NS_BP_REJECTED: a reject consumed, nothing crossed */
 	unsigned delay;          /* seconds to wait before answering a prompt */
+	int agent_fd;            /* answered to the ssh-agent request when >= 3, else "none" */
 	char token[256];
 	char text[8192];         /* info and error messages, one a line */
 };
