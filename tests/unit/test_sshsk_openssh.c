@@ -179,7 +179,7 @@ test_wire(void **state)
 	size_t n;
 	uint32_t u;
 	uint8_t c;
-	char s[4];
+	char s[8];
 
 	(void)state;
 	ns_sshbuf_reader(&b, in, sizeof(in));
