@@ -25,21 +25,12 @@
 int
 context_approval_id(pam_handle_t *pamh, char *id, size_t cap)
 {
-	static const char ask[] = "npmstage/1 approval?";
-	unsigned char *msg;
 	char *reply = NULL;
-	size_t len, n;
+	size_t n;
 	int rc;
 
-	msg = ns_bp_encode(NS_BP_CONTEXT, ask, sizeof(ask) - 1, &len);
-	if (msg == NULL)
-		return PAM_BUF_ERR;
-	rc = conv_binary(pamh, msg, &reply);
-	ns_free_secret(msg, len);
-	if (rc != PAM_SUCCESS || reply == NULL) {
-		free(reply);
-		return PAM_CONV_ERR;
-	}
+	if ((rc = conv_ask(pamh, NS_BP_CONTEXT, "npmstage/1 approval?", &reply)) != PAM_SUCCESS)
+		return rc;
 	n = strlen(reply);
 	if (n != NS_NONCE_HEX || strspn(reply, "0123456789abcdef") != n || n >= cap) {
 		free(reply);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "handoff.h"
 #include "module.h"
 #include "nslog.h"
 #include "secure_file.h"
@@ -133,4 +134,25 @@ int
 conv_binary(pam_handle_t *pamh, const unsigned char *msg, char **reply)
 {
 	return converse(pamh, PAM_BINARY_PROMPT, (const char *)msg, reply);
+}
+
+int
+conv_ask(pam_handle_t *pamh, int type, const char *question, char **reply)
+{
+	unsigned char *msg;
+	size_t len;
+	int rc;
+
+	*reply = NULL;
+	msg = ns_bp_encode(type, question, strlen(question), &len);
+	if (msg == NULL)
+		return PAM_BUF_ERR;
+	rc = conv_binary(pamh, msg, reply);
+	ns_free_secret(msg, len);
+	if (rc != PAM_SUCCESS || *reply == NULL) {
+		free(*reply);
+		*reply = NULL;
+		return PAM_CONV_ERR;
+	}
+	return PAM_SUCCESS;
 }

@@ -38,35 +38,6 @@ challenge_of(const struct approval_context *ctx, unsigned char out[NS_FIDO2_CHAL
 	return strcmp(hex, ctx->approval.statement_sha256) == 0 ? 0 : -1;
 }
 
-/* Clone detection: the counter must advance past the stored one, then is stored
- * (one step under the credential record's lock). */
-static int
-counter_advances(pam_handle_t *pamh, struct ns_state *st, const char *user,
-                 const struct ns_fido2_cred *c, unsigned counter)
-{
-	char id[2 * NS_FIDO2_ID_MAX + 1];
-	unsigned stored = 0;
-	struct ns_err err;
-	int k;
-
-	ns_hex(c->id, c->id_len, id);
-	k = ns_state_fido2_counter_advance(st, user, id, counter, ns_fido2_counter_ok, &stored,
-	                                   &err);
-	if (k < 0) {
-		mod_log(pamh, LOG_ERR, "user %s: %s", user, err.msg);
-		return 0;
-	}
-	if (k == 1) {
-		mod_log(pamh, LOG_ALERT, "user %s: fido2 credential %.16s...: signature counter "
-		        "%u does not advance past %u: possible cloned key; denied", user, id,
-		        counter, stored);
-		conv_error(pamh, "npm-release: security key refused: its signature counter went "
-		                 "backwards (possible clone); tell the release administrators");
-		return 0;
-	}
-	return 1;
-}
-
 int
 factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
              const char *user, const struct ns_approver *appr,
@@ -76,10 +47,9 @@ factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 	unsigned char challenge[NS_FIDO2_CHALLENGE_LEN];
 	struct ns_err err;
 	unsigned counter = 0;
-	char *proof = NULL;
+	char *proof = NULL, id[2 * NS_FIDO2_ID_MAX + 1], shown[64];
 	size_t n = 0, which = 0;
 	int rc = PAM_AUTH_ERR, uv;
-	time_t answered;
 
 	memset(creds, 0, sizeof(creds));
 	for (; n < appr->n_fido2 && n < NS_MAX_CREDS; n++) {
@@ -110,17 +80,10 @@ factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 		conv_error(pamh, "npm-release: verification failed");
 		goto out;
 	}
-	/* the touch may have come late: the approval must still be valid */
-	if (!counter_advances(pamh, st, user, &creds[which], counter) ||
-	    context_answer_time(pamh, ctx, &answered) != PAM_SUCCESS)
-		goto out;
-	/* the assertion, for the ledger: the approval stays verifiable later */
-	if (ns_state_proof_write(st, ctx->approval.id, proof, &err) != 0) {
-		mod_log(pamh, LOG_ERR, "approval %s: %s", ctx->approval.id, err.msg);
-		conv_error(pamh, "npm-release: cannot keep the signature: %s", err.msg);
-		goto out;
-	}
-	rc = PAM_SUCCESS;
+	ns_hex(creds[which].id, creds[which].id_len, id);
+	snprintf(shown, sizeof(shown), "fido2 credential %.16s...", id);
+	if (factor_counter_advances(pamh, st, user, id, shown, counter))
+		rc = factor_accept(pamh, st, ctx, proof);
 out:
 	free(proof);
 	explicit_bzero(challenge, sizeof(challenge));

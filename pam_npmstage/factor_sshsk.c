@@ -30,23 +30,13 @@
 static int
 agent_fd(pam_handle_t *pamh, int *fd)
 {
-	static const char ask[] = "npmstage/1 ssh-agent?";
-	unsigned char *msg;
 	char *reply = NULL, *end;
-	size_t len;
 	long v;
 	int rc;
 
 	*fd = -1;
-	msg = ns_bp_encode(NS_BP_AGENT, ask, sizeof(ask) - 1, &len);
-	if (msg == NULL)
-		return PAM_BUF_ERR;
-	rc = conv_binary(pamh, msg, &reply);
-	ns_free_secret(msg, len);
-	if (rc != PAM_SUCCESS || reply == NULL) {
-		free(reply);
-		return PAM_CONV_ERR;
-	}
+	if ((rc = conv_ask(pamh, NS_BP_AGENT, "npmstage/1 ssh-agent?", &reply)) != PAM_SUCCESS)
+		return rc;
 	if (strcmp(reply, "none") == 0) {
 		free(reply);
 		return PAM_AUTHINFO_UNAVAIL;
@@ -83,33 +73,6 @@ offered_key(const struct ns_sshsk_cred *creds, size_t n, const struct ns_agent_k
 			    memcmp(keys->key[j].blob, creds[i].key.blob, creds[i].key.blob_len) == 0)
 				return (int)i;
 	return -1;
-}
-
-static int
-counter_advances(pam_handle_t *pamh, struct ns_state *st, const char *user,
-                 const struct ns_sshsk_cred *c, unsigned counter)
-{
-	char id[96];
-	unsigned stored = 0;
-	struct ns_err err;
-	int k;
-
-	ns_sshsk_cred_counter_id(c, id, sizeof(id));
-	k = ns_state_fido2_counter_advance(st, user, id, counter, ns_fido2_counter_ok, &stored,
-	                                   &err);
-	if (k < 0) {
-		mod_log(pamh, LOG_ERR, "user %s: %s", user, err.msg);
-		return 0;
-	}
-	if (k == 1) {
-		mod_log(pamh, LOG_ALERT, "user %s: ssh-sk key %s: signature counter %u does not "
-		        "advance past %u: possible cloned key or replayed signature; denied", user,
-		        c->fingerprint, counter, stored);
-		conv_error(pamh, "npm-release: security key refused: its signature counter did not "
-		                 "advance (possible clone or replay); tell the release administrators");
-		return 0;
-	}
-	return 1;
 }
 
 /* What the signature says, against the policy. */
@@ -182,11 +145,10 @@ factor_sshsk(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 	struct ns_agent_keys keys;
 	struct ns_err err;
 	unsigned counter = 0;
-	char *proof = NULL;
+	char *proof = NULL, record[96];
 	size_t n = 0;
 	uid_t uid;
 	int rc = PAM_AUTH_ERR, which;
-	time_t answered;
 
 	memset(&keys, 0, sizeof(keys));
 	for (; n < appr->n_sshsk && n < NS_MAX_CREDS; n++) {
@@ -223,16 +185,9 @@ factor_sshsk(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 	if (!sign_statement(pamh, cfg, agent, user, &creds[which], ctx, uv_required, &counter,
 	                    &proof))
 		goto out;
-	/* the touch may have come late: the approval must still be valid */
-	if (!counter_advances(pamh, st, user, &creds[which], counter) ||
-	    context_answer_time(pamh, ctx, &answered) != PAM_SUCCESS)
-		goto out;
-	if (ns_state_proof_write(st, ctx->approval.id, proof, &err) != 0) {
-		mod_log(pamh, LOG_ERR, "approval %s: %s", ctx->approval.id, err.msg);
-		conv_error(pamh, "npm-release: cannot keep the signature: %s", err.msg);
-		goto out;
-	}
-	rc = PAM_SUCCESS;
+	ns_sshsk_cred_counter_id(&creds[which], record, sizeof(record));
+	if (factor_counter_advances(pamh, st, user, record, record, counter))
+		rc = factor_accept(pamh, st, ctx, proof);
 out:
 	free(proof);
 	return rc;

@@ -27,6 +27,8 @@ int conv_error(pam_handle_t *pamh, const char *fmt, ...) __attribute__((format(p
 int conv_secret(pam_handle_t *pamh, const char *prompt, size_t max, char **out);
 /* Sends a binary message; *reply (may be NULL) is malloc'd text from the application. */
 int conv_binary(pam_handle_t *pamh, const unsigned char *msg, char **reply);
+/* Asks npm-release a question of a handoff type (handoff.h); *reply is malloc'd text. */
+int conv_ask(pam_handle_t *pamh, int type, const char *question, char **reply);
 void mod_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -61,6 +63,15 @@ struct ns_approver;
 int factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
                  const char *user, const struct ns_approver *appr,
                  const struct approval_context *ctx, int cue);
+
+/* factor_common.c: for the hardware factors. The signature counter stored under
+ * record (shown in logs as shown) must advance (else a possible clone or replay:
+ * denied, 0); factor_accept reads the clock again and keeps the proof for the
+ * ledger: PAM_SUCCESS or PAM_AUTH_ERR. */
+int factor_counter_advances(pam_handle_t *pamh, struct ns_state *st, const char *user,
+                            const char *record, const char *shown, unsigned counter);
+int factor_accept(pam_handle_t *pamh, struct ns_state *st, const struct approval_context *ctx,
+                  const char *proof);
 
 /* factor_sshsk.c: factor_sshsk_agent asks the helper for the agent descriptor
  * (PAM_AUTHINFO_UNAVAIL: none); factor_sshsk signs the statement through it with one
