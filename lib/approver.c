@@ -27,6 +27,17 @@ ns_user_name_valid(const char *u)
 	return 1;
 }
 
+static int
+add_key_line(char **lines, size_t *n, const char *line, struct ns_err *err)
+{
+	if (*n >= NS_MAX_CREDS)
+		return ns_fail(err, "more than %d keys", NS_MAX_CREDS);
+	if ((lines[*n] = strdup(line)) == NULL)
+		return ns_fail(err, "out of memory");
+	(*n)++;
+	return 0;
+}
+
 int
 ns_approver_parse(const char *text, const char *user, struct ns_approver *a,
                   struct ns_err *err)
@@ -66,30 +77,15 @@ ns_approver_parse(const char *text, const char *user, struct ns_approver *a,
 				return ns_fail(err, "approver %s: line %u: %s", user, lineno, ferr.msg);
 			}
 			a->has_totp = 1;
-		} else if (strcmp(word, "fido2") == 0) {
-			if (a->n_fido2 >= NS_MAX_CREDS) {
+		} else if (strcmp(word, "fido2") == 0 || strcmp(word, "ssh-sk") == 0) {
+			/* key lines are public and parsed where they are used */
+			int fido2 = word[0] == 'f';
+			if (add_key_line(fido2 ? a->fido2 : a->sshsk, fido2 ? &a->n_fido2 : &a->n_sshsk,
+			                 buf, &ferr) != 0) {
 				ns_approver_wipe(a);
-				return ns_fail(err, "approver %s: more than %d fido2 credentials", user,
-				               NS_MAX_CREDS);
+				return ns_fail(err, "approver %s: line %u: %s %s", user, lineno, word,
+				               ferr.msg);
 			}
-			a->fido2[a->n_fido2] = strdup(buf);
-			if (a->fido2[a->n_fido2] == NULL) {
-				ns_approver_wipe(a);
-				return ns_fail(err, "out of memory");
-			}
-			a->n_fido2++;
-		} else if (strcmp(word, "ssh-sk") == 0) {
-			if (a->n_sshsk >= NS_MAX_CREDS) {
-				ns_approver_wipe(a);
-				return ns_fail(err, "approver %s: more than %d ssh-sk keys", user,
-				               NS_MAX_CREDS);
-			}
-			a->sshsk[a->n_sshsk] = strdup(buf);
-			if (a->sshsk[a->n_sshsk] == NULL) {
-				ns_approver_wipe(a);
-				return ns_fail(err, "out of memory");
-			}
-			a->n_sshsk++;
 		} else {
 			/* sms, voice, email...: refuse the whole enrolment, loudly. */
 			ns_factor_parse(word, &ferr);
