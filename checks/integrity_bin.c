@@ -213,6 +213,14 @@ add_link(json_t *links, json_t *renamed, const char *key, const json_t *target)
 	return rc;
 }
 
+static const char *
+next_segment(const char *seg)
+{
+	const char *slash = strchr(seg, '/');
+
+	return slash != NULL ? slash + 1 : NULL;
+}
+
 /* "directories": {"bin": DIR} with no bin: @npmcli/package-json (binDir, used when
  * npm reads an installed package from disk) links every path under DIR that glob('**')
  * finds, files and the folders between, none with a segment starting with '.', each
@@ -241,13 +249,13 @@ add_bin_dir(json_t *links, const char *dir, const json_t *files)
 
 		if (strncmp(path, prefix, pl) != 0 || rel[0] == '\0')
 			continue;
-		for (seg = rel; seg != NULL; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+		for (seg = rel; seg != NULL; seg = next_segment(seg))
 			if (seg[0] == '.')
 				break;
-		if (seg != NULL)
+		if (seg != NULL) /* glob's default: no dot files, no dot folders */
 			continue;
 		/* the file and each folder on the way to it */
-		for (seg = rel; seg != NULL && rc == 0; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL) {
+		for (seg = rel; seg != NULL && rc == 0; seg = next_segment(seg)) {
 			const char *end = strchr(seg, '/');
 			size_t upto = end != NULL ? (size_t)(end - rel) : strlen(rel);
 			char *target, *name = strndup(seg, end != NULL ? (size_t)(end - seg) : strlen(seg));
@@ -309,6 +317,8 @@ ns_bin_links(const json_t *m, const json_t *files, json_t *renamed)
 				break;
 		}
 	} else if (json_is_object(bin)) {
+		/* two keys with one link name: the later wins, as in npm (which iterates
+		 * integer-like keys first; the set of names is the same either way) */
 		json_object_foreach((json_t *)bin, k, val)
 			if ((rc = add_link(links, renamed, k, val)) != 0)
 				break;
