@@ -16,7 +16,10 @@ approve_as_a1() { # WANT ID -> OUT
 	code "$S1"
 	OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$2" 2>&1) || rc=$?
 	printf '%s\n' "$OUT" | sed 's/^/    | /'
-	[ "$rc" = "$1" ] || fail "approve exit $rc, want $1"
+	if [ "$rc" != "$1" ]; then
+		case "$OUT" in *"is live"*) attack_succeeded "approve $2 exited $rc: it went live" ;; esac
+		fail "approve exit $rc, want $1"
+	fi
 }
 refused_before_gate() { # NAME VERSION WHAT
 	case "$OUT" in *"is live"*) attack_succeeded "$3: approve says $1@$2 is live" ;; esac
