@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "integrity_bin.h"
 #include "integrity_int.h"
 
 /* The documented check ids, in report order, and when each one runs. */
@@ -39,6 +40,8 @@ static const struct {
 	{ "install.script", RUN_CONTENT },
 	{ "install.binding-gyp", RUN_CONTENT },
 	{ "install.new", RUN_CONTENT },
+	{ "bin.name", RUN_CONTENT },
+	{ "bin.shadow", RUN_CONTENT },
 	{ "source.content", RUN_SOURCE },
 	{ "source.absent", RUN_SOURCE },
 	{ "source.generated", RUN_SOURCE },
@@ -159,6 +162,8 @@ build_report(struct ns_vctx *v, const struct ns_vctx *prev)
 		    (json_int_t)v->compared, "not_compared", v->generated));
 	if (!v->aborted)
 		json_object_set(r, "install_scripts", v->install);
+	if (m != NULL) /* what npm links, for the approver and for differential tests */
+		json_object_set_new(r, "bin", ns_bin_links(m, v->files, NULL));
 	if (prev != NULL && prev->manifest_json != NULL && m != NULL)
 		json_object_set_new(r, "diff", ns_diff_versions(prev, v));
 	return r;

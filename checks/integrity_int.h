@@ -90,6 +90,11 @@ void ns_bundled_end(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path
     int complete);
 void ns_check_bundled(struct ns_vctx *v, const struct ns_vctx *prev);
 
+/* Bins (integrity_bin.c): bin.name warns when npm links a bin key under another name
+ * or drops it; bin.shadow warns on a bin named after a system command, and fails when
+ * the package is not that command's and prev (may be NULL) did not link it. */
+void ns_check_bins(struct ns_vctx *v, const struct ns_vctx *prev);
+
 /* The approver's diff of cur against prev. NULL on OOM. */
 json_t *ns_diff_versions(const struct ns_vctx *prev, const struct ns_vctx *cur);
 

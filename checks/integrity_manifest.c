@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "integrity_bin.h"
 #include "integrity_int.h"
 #include "npm_name.h"
 
@@ -228,6 +229,7 @@ ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
 		ns_finding(v, "manifest.private", "fail", "package/package.json",
 		    "package.json has \"private\": true");
 	check_install_code(v, prev);
+	ns_check_bins(v, prev);
 }
 
 /* {added:{k:v}, removed:{k:v}, changed:{k:{from,to}}} between two objects. */
@@ -260,19 +262,14 @@ object_or_empty(const json_t *m, const char *key)
 	return json_is_object(v) ? json_incref(v) : json_object();
 }
 
-/* bin: a string means { <name without scope>: path }. */
+/* bin: the links npm creates (names and targets as npm normalises them), so that the
+ * diff names what dependents get on their PATH, not how the manifest spells it. */
 static json_t *
-bin_map(const json_t *m)
+bin_map(const struct ns_vctx *v)
 {
-	const json_t *bin = json_object_get(m, "bin"), *name = json_object_get(m, "name");
-	const char *n, *slash;
+	json_t *links = ns_bin_links(v->manifest_json, v->files, NULL);
 
-	if (json_is_string(bin) && json_is_string(name)) {
-		n = json_string_value(name);
-		slash = strchr(n, '/');
-		return json_pack("{s:O}", slash != NULL ? slash + 1 : n, bin);
-	}
-	return object_or_empty(m, "bin");
+	return links != NULL ? links : json_object();
 }
 
 static json_t *
@@ -318,8 +315,8 @@ ns_diff_versions(const struct ns_vctx *prev, const struct ns_vctx *cur)
 			json_array_append_new(removed, json_string(k + 8));
 	for (i = 0; i < sizeof(dep_fields) / sizeof(dep_fields[0]); i++)
 		json_object_set_new(deps, dep_fields[i], manifest_field_diff(pm, cm, dep_fields[i]));
-	ob = bin_map(pm);
-	cb = bin_map(cm);
+	ob = bin_map(prev);
+	cb = bin_map(cur);
 	d = json_pack("{s:{s:o,s:o},s:{s:o,s:o,s:o},s:o,s:o,s:o}",
 	    "previous", "name", field_or_null(pm, "name"), "version", field_or_null(pm, "version"),
 	    "files", "added", added, "removed", removed, "changed", changed,

@@ -216,6 +216,38 @@ changes(const json_t *o)
 	return count(o, "added") + count(o, "removed") + count(o, "changed");
 }
 
+/* The bin entries added (+), removed (-) and retargeted (~), each named: a bin is a
+ * command on every dependent's PATH. Names are the links npm creates, sanitized and
+ * cut to 40 bytes; at most BIN_NAMED per kind, then how many more. */
+#define BIN_NAMED 8
+static void
+append_bin_changes(char *line, size_t cap, size_t off, const json_t *bin)
+{
+	static const char *const kinds[] = { "added", "removed", "changed" };
+	static const char marks[] = { '+', '-', '~' };
+	char clean[41];
+	const char *k;
+	json_t *v;
+	size_t i, n;
+
+	off += (size_t)snprintf(line + off, cap - off, "; bin");
+	for (i = 0; i < 3 && off < cap; i++) {
+		n = 0;
+		json_object_foreach((json_t *)json_object_get(bin, kinds[i]), k, v) {
+			if (off >= cap)
+				break;
+			if (n++ == BIN_NAMED) {
+				off += (size_t)snprintf(line + off, cap - off, " %c(%zu more)", marks[i],
+				                        json_object_size(json_object_get(bin, kinds[i])) -
+				                        BIN_NAMED);
+				break;
+			}
+			ns_sanitize(clean, sizeof(clean), k);
+			off += (size_t)snprintf(line + off, cap - off, " %c'%s'", marks[i], clean);
+		}
+	}
+}
+
 /* One line for the approver: what changed since the previous version. */
 static void
 add_diff_summary(json_t *report)
@@ -245,7 +277,7 @@ add_diff_summary(json_t *report)
 		                        count(json_object_get(diff, "scripts"), "removed"),
 		                        count(json_object_get(diff, "scripts"), "changed"));
 	if (changes(json_object_get(diff, "bin")) > 0 && off < sizeof(line))
-		snprintf(line + off, sizeof(line) - off, "; bin changed");
+		append_bin_changes(line, sizeof(line), off, json_object_get(diff, "bin"));
 	json_object_set_new(report, "diff_summary", json_string(line));
 }
 

@@ -511,6 +511,57 @@ case("ok-bundled-binding-gyp-gypfile-false",
              ("package/node_modules/n/binding.gyp", "{}")))
 case("ok-bundled-previous-not-judged", tar(ok_entries()), previous=bundled(
     ("package/node_modules/rtevil/package.json", EVIL_PJ)))
+# --- bins: npm links them into node_modules/.bin, first on PATH for every dependent's
+# scripts; one named after a system command is a warning (bin.shadow), a failure when
+# the package is not that command's and the previous version did not link it ---------
+def binned(name="demo-pkg", *files, **extra):
+    return tar(entry("package/package.json", manifest(name=name, **extra)), entry(*IDX),
+               *[entry(*f) for f in files])
+
+
+SHADOW = "bin '%s' shadows the system command %s for every package that depends on this one"
+case("ok-bin-plain", binned(bin={"demo-pkg": "index.js"}),
+     check=lambda rep: rep.get("bin") == {"demo-pkg": "index.js"} or "bin %r" % rep.get("bin"))
+case("bin-shadow-sh-stranger", binned("evil-helper", bin={"sh": "index.js", "eh": "index.js"}),
+     fails={"bin.shadow"}, check=names("bin.shadow", (
+         "package/package.json", SHADOW % ("sh", "sh") + ": this package is not that "
+         "command's, and there is no previous version that linked it")))
+case("bin-shadow-node-own-package-warns", binned("node", bin={"node": "index.js"}),
+     warns={"bin.shadow"}, check=names("bin.shadow", ("package/package.json",
+                                                      SHADOW % ("node", "node"))))
+case("bin-shadow-npm-owns-npx", binned("npm", bin={"npm": "index.js", "npx": "index.js"}),
+     warns={"bin.shadow"}, check=names("bin.shadow", (
+         "package/package.json", SHADOW % ("npm", "npm")), (
+         "package/package.json", SHADOW % ("npx", "npx"))))
+case("bin-shadow-scoped-string-bin", binned("@evil/node", bin="index.js"),
+     fails={"bin.shadow"}, check=names("bin.shadow", ("package/package.json",
+                                                      SHADOW % ("node", "node"))))
+case("bin-shadow-case-and-windows-extension", binned(bin={"Node.CMD": "index.js"}),
+     fails={"bin.shadow"}, check=names("bin.shadow", ("package/package.json",
+                                                      SHADOW % ("Node.CMD", "node"))))
+case("bin-shadow-key-with-separator", binned(bin={"tools/../x/git": "index.js"}),
+     fails={"bin.shadow"}, warns={"bin.name"}, check=lambda rep: all_of(rep, names(
+         "bin.name", ("package/package.json", "bin 'tools/../x/git' is linked by npm as "
+                      "'git'")), names("bin.shadow", ("package/package.json",
+                                                      SHADOW % ("git", "git")))))
+case("bin-shadow-array", binned(bin=["lib/env"]), fails={"bin.shadow"})
+case("bin-shadow-directories-bin", binned("demo-pkg", ("package/tools/x/sudo", "x"),
+                                          directories={"bin": "tools"}),
+     fails={"bin.shadow"}, check=names("bin.shadow", ("package/package.json",
+                                                      SHADOW % ("sudo", "sudo"))))
+case("bin-shadow-new-vs-previous", binned("evil-helper", bin={"sh": "index.js"}),
+     fails={"bin.shadow"}, previous=binned("evil-helper", bin={"eh": "index.js"}),
+     check=lambda rep: all_of(rep, names("bin.shadow", (
+         "package/package.json", SHADOW % ("sh", "sh") + ": new since the previous version")),
+         lambda r: r["diff"]["bin"]["added"] == {"sh": "index.js"} or "diff %r" % r["diff"]))
+case("bin-shadow-kept-vs-previous-warns", binned("evil-helper", bin={"sh": "index.js"}),
+     warns={"bin.shadow"}, previous=binned("evil-helper", bin={"sh": "old.js"}),
+     check=names("bin.shadow", ("package/package.json", SHADOW % ("sh", "sh") +
+                                " (linked by the previous version too)")))
+case("bin-name-dropped-by-npm", binned(bin={"..": "index.js", "ok": "index.js"}),
+     warns={"bin.name"}, check=lambda rep: all_of(rep, names("bin.name", (
+         "package/package.json", "bin '..' is not linked by npm")),
+         lambda r: r.get("bin") == {"ok": "index.js"} or "bin %r" % r.get("bin")))
 case("previous-other-package", tar(ok_entries()), fails={"previous.name"},
      previous=tar(entry("package/package.json", manifest(name="other-pkg")), entry(*IDX)))
 case("previous-broken", tar(ok_entries()), fails={"previous.read"},

@@ -1,6 +1,7 @@
 /* Unit tests of the integrity rule helpers: npm names, strict versions (facts checked
  * against validate-npm-package-name and node-semver 7.8.5), tar paths, canonical forms,
- * globs and tar numbers. */
+ * globs, tar numbers, and bin names (facts checked against npm 11's @npmcli/package-json
+ * and bin-links; tests/integrity/binlinks.sh runs npm's own code on more shapes). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "../../checks/integrity_bin.h"
 #include "../../checks/integrity_path.h"
 #include "../../checks/integrity_tarframe.h"
 #include "../../checks/npm_name.h"
@@ -196,6 +198,111 @@ test_tar_numbers(void **state)
 	assert_int_equal(ns_tar_number(neg, 12, &v), -1);
 }
 
+static void
+test_bin_shadow(void **state)
+{
+	static const char *const shadowing[][2] = { { "sh", "sh" }, { "node", "node" },
+		{ "NODE", "node" }, { "Node.cmd", "node" }, { "npx.EXE", "npx" },
+		{ "git.ps1", "git" }, { "env", "env" }, { "python3", "python3" },
+		{ "node-gyp", "node-gyp" }, { "yarnpkg", "yarnpkg" } };
+	static const char *const harmless[] = { "shx", "nodemon", "node.js", "sh.txt",
+		"semver", "uuid", "mkdirp", "rimraf", "tsc", "esbuild", "", "git-raw-commits",
+		"gitx", ".sh", "test", "echo" };
+	size_t i;
+
+	for (i = 0; i < sizeof(shadowing) / sizeof(shadowing[0]); i++)
+		assert_string_equal(ns_bin_shadowed_command(shadowing[i][0]), shadowing[i][1]);
+	for (i = 0; i < sizeof(harmless) / sizeof(harmless[0]); i++)
+		assert_null(ns_bin_shadowed_command(harmless[i]));
+	/* the command's own package, and the ones the table names for it */
+	assert_true(ns_bin_command_owner("node", "node"));
+	assert_true(ns_bin_command_owner("npx", "npm"));
+	assert_true(ns_bin_command_owner("yarn", "corepack"));
+	assert_true(ns_bin_command_owner("pnpx", "pnpm"));
+	assert_false(ns_bin_command_owner("pnpx", "pnp"));
+	assert_false(ns_bin_command_owner("pnpx", "pnpmx"));
+	assert_false(ns_bin_command_owner("sh", "evil-helper"));
+	assert_false(ns_bin_command_owner("node", "@evil/node"));
+	assert_false(ns_bin_command_owner("npm", "npx"));
+	assert_false(ns_bin_command_owner("node", NULL));
+}
+
+static void
+test_bin_secure_path(void **state)
+{
+	/* path.join('/', ref) of @npmcli/package-json's secureAndUnixifyPath */
+	static const char *const cases[][2] = { { "a/b", "a/b" }, { "./a", "a" },
+		{ "../../etc/x", "etc/x" }, { "a\\b", "a/b" }, { "C:x", "C/x" }, { "a/", "a/" },
+		{ "a/./", "a/" }, { "a/.", "a" }, { "a/..", "" }, { "a/../", "" }, { "/", "" },
+		{ "", "" }, { ".", "" }, { "a//b", "a/b" }, { "a/b/../c", "a/c" }, { "...", "..." },
+		{ ".x/..y", ".x/..y" } };
+	size_t i;
+	char *r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = ns_bin_secure_path(cases[i][0]);
+		assert_non_null(r);
+		assert_string_equal(r, cases[i][1]);
+		free(r);
+	}
+}
+
+static json_t *
+links_of(const char *manifest, json_t *renamed)
+{
+	json_t *m = json_loads(manifest, 0, NULL), *files = json_pack("{s:{},s:{},s:{}}",
+	    "package/bin/sh", "package/bin/.x", "package/lib/a.js"), *l;
+
+	assert_non_null(m);
+	l = ns_bin_links(m, files, renamed);
+	json_decref(m);
+	json_decref(files);
+	assert_non_null(l);
+	return l;
+}
+
+static void
+expect_links(const char *manifest, const char *want)
+{
+	json_t *got = links_of(manifest, NULL), *w = json_loads(want, 0, NULL);
+	char *g = json_dumps(got, JSON_SORT_KEYS);
+
+	assert_non_null(w);
+	if (!json_equal(got, w))
+		fail_msg("%s: links %s, want %s", manifest, g, want);
+	free(g);
+	json_decref(got);
+	json_decref(w);
+}
+
+static void
+test_bin_links(void **state)
+{
+	json_t *renamed = json_array(), *l;
+
+	expect_links("{\"name\":\"@s/node\",\"bin\":\"./x.js\"}", "{\"node\":\"x.js\"}");
+	expect_links("{\"bin\":\"x.js\"}", "{}"); /* no name: npm drops a string bin */
+	expect_links("{\"name\":\"a\",\"bin\":[\"x/sh\",\"sh/.\",\"y/..\"]}",
+	    "{\"sh\":\"x/sh\"}");
+	expect_links("{\"bin\":{\"x/../sh\":\"a\",\"C:git\":\"b\",\"sh2/.\":\"c\","
+	    "\"..\":\"d\",\"e\":\"..\",\"f\":5}}",
+	    "{\"sh\":\"a\",\"git\":\"b\",\"sh2\":\"c\"}");
+	expect_links("{\"bin\":5}", "{}");
+	/* directories.bin only without a bin: dotted paths are not globbed */
+	expect_links("{\"directories\":{\"bin\":\"./bin/\"}}", "{\"sh\":\"bin/sh\"}");
+	expect_links("{\"bin\":\"\",\"name\":\"a\",\"directories\":{\"bin\":\"lib\"}}",
+	    "{\"a.js\":\"lib/a.js\"}");
+	expect_links("{\"bin\":{\"x\":\"y\"},\"directories\":{\"bin\":\"bin\"}}",
+	    "{\"x\":\"y\"}");
+	l = links_of("{\"bin\":{\"x/sh\":\"a\",\"ok\":\"b\",\".\":\"c\"}}", renamed);
+	json_decref(l);
+	assert_int_equal(json_array_size(renamed), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(renamed, 0),
+	    "link")), "sh");
+	assert_true(json_is_null(json_object_get(json_array_get(renamed, 1), "link")));
+	json_decref(renamed);
+}
+
 int
 main(void)
 {
@@ -207,6 +314,9 @@ main(void)
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_tar_numbers),
+		cmocka_unit_test(test_bin_shadow),
+		cmocka_unit_test(test_bin_secure_path),
+		cmocka_unit_test(test_bin_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
