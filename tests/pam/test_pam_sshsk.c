@@ -388,6 +388,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_agent_hangs, before_each, after_each),
 		cmocka_unit_test_setup_teardown(test_agent_garbage, before_each, after_each),
 		cmocka_unit_test_setup_teardown(test_other_uid, before_each, after_each),
+		cmocka_unit_test_setup_teardown(test_not_a_stream_socket, before_each, after_each),
 		cmocka_unit_test_setup_teardown(test_no_agent, before_each, after_each),
 	};
 

@@ -43,6 +43,7 @@ void test_agent_refuses(void **state);
 void test_agent_hangs(void **state);
 void test_agent_garbage(void **state);
 void test_other_uid(void **state);
+void test_not_a_stream_socket(void **state);
 void test_no_agent(void **state);
 
 #endif

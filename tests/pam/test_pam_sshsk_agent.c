@@ -228,6 +228,42 @@ test_other_uid(void **state)
 	approved(&a, id);
 }
 
+/* A descriptor that is no unix stream socket: refused, whoever holds it. */
+void
+test_not_a_stream_socket(void **state)
+{
+	struct pamfix_conv cs;
+	char id[65], log[8192];
+	int sv[2], null;
+
+	(void)state;
+	enrol(&ed, 0, 0);
+	for (int i = 0; i < 2; i++) {
+		memset(&cs, 0, sizeof(cs));
+		assert_int_equal(pamfix_approval(&fx, approver, "demo-pkg", id), 0);
+		cs.approval_id = id;
+		if (i == 0) {
+			null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			assert_true(null >= 3);
+			cs.agent_fd = null;
+		} else {
+			assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+			cs.agent_fd = sv[1];
+		}
+		assert_int_equal(authenticate_logged(approver, &cs, log, sizeof(log)), PAM_AUTH_ERR);
+		close(cs.agent_fd);
+		if (i == 1)
+			close(sv[0]);
+		if (strstr(log, i == 0 ? "the ssh-agent descriptor is not a socket" :
+		                         "the ssh-agent descriptor is not a unix stream socket") == NULL)
+			fail_msg("log: %s", log);
+		assert_non_null(strstr(cs.text, "the ssh-agent is not"));
+		assert_int_equal(cs.tokens, 0);
+		assert_int_equal(pamfix_consumed(&fx, id, NULL), 0);
+		assert_false(have_proof(id));
+	}
+}
+
 /* No agent handed over ("none"): ssh-sk alone denies and says why; with TOTP
  * allowed and enrolled, TOTP is the factor chosen. */
 void
