@@ -90,7 +90,7 @@ soft_key_sign(const struct soft_key *k, const char *label, const unsigned char *
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	ECDSA_SIG *es;
 
-	/* what the authenticator signs (draft-ietf-... / OpenSSH PROTOCOL.u2f) */
+	/* what the authenticator signs (OpenSSH PROTOCOL.u2f) */
 	if (ctx == NULL ||
 	    EVP_Digest(k->key.application, strlen(k->key.application), msg, &hl, EVP_sha256(),
 	               NULL) != 1)
