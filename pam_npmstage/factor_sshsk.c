@@ -158,9 +158,10 @@ factor_sshsk(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 			return PAM_AUTH_ERR;
 		}
 	}
-	if (user_uid(user, &uid) != 0 || ns_agent_peer_is(agent, uid, &err) != 0) {
-		mod_log(pamh, LOG_ALERT, "user %s: ssh-agent refused: %s", user,
-		        err.msg[0] ? err.msg : "no such user");
+	/* err holds no message yet: an unknown user gets its own */
+	if ((user_uid(user, &uid) != 0 ? ns_fail(&err, "no such user")
+	                               : ns_agent_peer_is(agent, uid, &err)) != 0) {
+		mod_log(pamh, LOG_ALERT, "user %s: ssh-agent refused: %s", user, err.msg);
 		conv_error(pamh, "npm-release: the ssh-agent is not %s's: refused", user);
 		return PAM_AUTH_ERR;
 	}
