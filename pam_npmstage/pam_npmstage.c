@@ -61,10 +61,13 @@ run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
 	} else if (k == 0 && (factors & NS_FACTOR_FIDO2) && appr.n_fido2 > 0) {
 		*fname = "fido2";
 		rc = factor_fido2(pamh, cfg, st, user, &appr, ctx, args->cue);
-	} else if (factors & NS_FACTOR_TOTP) {
+	} else if ((factors & NS_FACTOR_TOTP) && !(k == 0 && !appr.has_totp && appr.n_sshsk > 0 &&
+	                                           (factors & NS_FACTOR_SSHSK))) {
 		*fname = "totp";
 		rc = factor_totp(pamh, cfg, st, user, k == 0 ? &appr : NULL, ctx);
 	} else if ((factors & NS_FACTOR_SSHSK) && k == 0 && appr.n_sshsk > 0) {
+		/* an approver whose only usable factor is ssh-sk and who came without an
+		 * agent: say so (a TOTP prompt could never succeed) */
 		mod_log(pamh, LOG_NOTICE, "user %s: %s needs ssh-sk; no ssh-agent was handed over",
 		        user, ctx->release.name);
 		conv_error(pamh, "npm-release: %s needs your security key through your ssh-agent, "
