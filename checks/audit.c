@@ -406,7 +406,8 @@ finding_cmp(const void *pa, const void *pb)
 }
 
 static json_t *
-build_report(struct audit *au, const char *tree_source, json_t *not_audited, json_t *skipped)
+build_report(struct audit *au, const char *tree_source, json_t *not_audited, json_t *skipped,
+             json_t *outside)
 {
 	static const char *const names[] = { "info", "low", "moderate", "high", "critical" };
 	json_t *r, *findings = json_array(), *cnt = json_object();
@@ -434,7 +435,7 @@ build_report(struct audit *au, const char *tree_source, json_t *not_audited, jso
 		if (counts[s] > 0 && au->o->level <= NS_SEV_CRITICAL && s >= au->o->level)
 			fail = 1;
 	}
-	if (malware || json_array_size(not_audited) > 0)
+	if (malware || json_array_size(not_audited) > 0 || json_array_size(outside) > 0)
 		fail = 1;
 	for (i = 0; au->have_tree && i < au->lock.n; i++)
 		npk += ns_lock_audited(&au->lock.nodes[i], au->o->omit);
@@ -444,6 +445,8 @@ build_report(struct audit *au, const char *tree_source, json_t *not_audited, jso
 	    "findings", findings, "counts", cnt, "not_audited", not_audited,
 	    "skipped", skipped, "tree", "source", tree_source, "packages", (int)npk,
 	    "notes", au->notes);
+	if (r != NULL)
+		json_object_set(r, "outside_registry", outside);
 	return r;
 }
 
@@ -472,6 +475,7 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 	char *pkgjson = NULL, *shrinkwrap = NULL;
 	size_t pjlen = 0, swlen = 0, i;
 	json_t *installed = NULL, *not_audited = json_array(), *skipped = json_array();
+	json_t *outside = json_array();
 	const char *tree_source = "none";
 	int rc = -1;
 
@@ -550,6 +554,10 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 		if (pkgjson != NULL && ns_audit_lock_coverage(pkgjson, pjlen, &au.lock,
 		    tree_source, not_audited, err) < 0)
 			goto out;
+		/* the package's own shrinkwrap is what its consumers install (audit_fetch.c) */
+		if (shrinkwrap != NULL && ns_audit_shrinkwrap_fetches(&au.lock, o->registry_url,
+		    outside, err) < 0)
+			goto out;
 		installed = installed_versions(&au.lock, o->omit);
 	} else {
 		json_t *decl = declared_ranges(pkgjson, pjlen, err);
@@ -565,7 +573,7 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 		goto out;
 	if (o->bulk_url != NULL && match_bulk(&au, installed, err) < 0)
 		goto out;
-	*report = build_report(&au, tree_source, not_audited, skipped);
+	*report = build_report(&au, tree_source, not_audited, skipped, outside);
 	not_audited = skipped = NULL;
 	if (*report == NULL) {
 		ns_fail(err, "out of memory building the audit report");
@@ -582,6 +590,7 @@ out:
 	json_decref(installed);
 	json_decref(not_audited);
 	json_decref(skipped);
+	json_decref(outside);
 	free(pkgjson);
 	free(shrinkwrap);
 	return rc;

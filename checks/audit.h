@@ -26,6 +26,9 @@ struct ns_audit_opts {
 	int lockfile_fd;                 /* -1 = use the tarball's npm-shrinkwrap.json */
 	long long now;                   /* unix time for exception expiry (a clock seam) */
 	unsigned omit;                   /* NS_LOCK_OMIT_* (lockfile.h), as npm audit --omit */
+	const char *registry_url;        /* the registry the package is released to: the only
+	                                  * place its npm-shrinkwrap.json may fetch from (NULL:
+	                                  * none, every fetch URL in it fails) */
 };
 
 /* Defaults: level moderate, no sources, no exceptions, lockfile_fd -1, now = time(NULL). */

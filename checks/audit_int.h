@@ -49,4 +49,12 @@ struct ns_lock;
 int ns_audit_lock_coverage(const char *pkgjson, size_t len, const struct ns_lock *lock,
                            const char *source, json_t *not_audited, struct ns_err *err);
 
+/* Appends to out ({package, location, source, reason}) every entry of a released
+ * package's own npm-shrinkwrap.json that npm fetches from elsewhere than a
+ * registry tarball under registry_url (NULL: none configured, so any URL is
+ * elsewhere): git, file: and remote tarballs, other hosts, links out of the
+ * package. (audit_fetch.c) */
+int ns_audit_shrinkwrap_fetches(const struct ns_lock *lock, const char *registry_url, json_t *out,
+                                struct ns_err *err);
+
 #endif

@@ -43,6 +43,7 @@ ns_audit_print_summary(FILE *f, const json_t *report)
 	const json_t *findings = json_object_get(report, "findings");
 	const json_t *na = json_object_get(report, "not_audited");
 	const json_t *sk = json_object_get(report, "skipped");
+	const json_t *out = json_object_get(report, "outside_registry");
 	const json_t *notes = json_object_get(report, "notes");
 	const json_t *tree = json_object_get(report, "tree");
 	size_t i, k, s;
@@ -102,6 +103,12 @@ ns_audit_print_summary(FILE *f, const json_t *report)
 				field(f, " ", str(x, "range"), "");
 			field(f, ": ", str(x, "reason"), "\n");
 		}
+	}
+	if (json_array_size(out) > 0) {
+		fprintf(f, "\nnot auditable: fetched from outside the registry (%zu)\n",
+		    json_array_size(out));
+		for (i = 0; i < json_array_size(out); i++)
+			field(f, "  ", str(json_array_get(out, i), "reason"), "\n");
 	}
 	if (json_array_size(sk) > 0)
 		fprintf(f, "\nskipped (not from the registry): %zu\n", json_array_size(sk));

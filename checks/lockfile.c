@@ -25,6 +25,7 @@ node_clear(struct ns_lock_node *n)
 	free(n->name);
 	free(n->version);
 	free(n->link_target);
+	free(n->fetch);
 	for (i = 0; i < n->nrequires; i++)
 		free(n->requires[i]);
 	free(n->requires);
@@ -225,8 +226,9 @@ ns_lock_read_flags(struct ns_lock_node *n, const json_t *e, struct ns_err *err)
  * registry reads it. 1 when it is one (name, version filled), 0 when the URL is
  * not of that form, -1 when it is one npm and the registry may read otherwise
  * than its text (bad escapes, dot segments, spaces or control characters). */
-static int
-registry_tarball(const char *url, char *name, size_t namecap, char *version, size_t vercap)
+int
+ns_lock_registry_tarball(const char *url, char *name, size_t namecap, char *version,
+                         size_t vercap)
 {
 	char path[4096], *seg[64], *base;
 	const char *p = url;
@@ -333,7 +335,7 @@ ns_lock_check_source(const struct ns_lock_node *n, const json_t *e, struct ns_er
 		return ns_fail(err, "entry \"%s\": \"resolved\" is not a string", loc);
 	urls[0] = json_string_value(res);
 	for (i = 0; i < 2; i++) {
-		int kind = urls[i] != NULL ? registry_tarball(urls[i], uname, sizeof(uname), uver,
+		int kind = urls[i] != NULL ? ns_lock_registry_tarball(urls[i], uname, sizeof(uname), uver,
 		    sizeof(uver)) : 0;
 
 		ns_sanitize(v1, sizeof(v1), urls[i] != NULL ? urls[i] : "");
@@ -361,6 +363,21 @@ ns_lock_check_source(const struct ns_lock_node *n, const json_t *e, struct ns_er
 		    "exact version: npm would resolve it at install; the audit cannot tell which "
 		    "version", loc, v1);
 	}
+	return 0;
+}
+
+int
+ns_lock_set_fetch(struct ns_lock_node *n, const json_t *e, struct ns_err *err)
+{
+	const char *res = json_string_value(json_object_get(e, "resolved"));
+	const char *v = json_string_value(json_object_get(e, "version"));
+	struct ns_semver sv;
+
+	if (res == NULL || res[0] == '\0')
+		res = v != NULL && strncmp(v, "npm:", 4) != 0 && non_registry_spec(v) &&
+		    ns_semver_parse(&sv, v, NS_SEMVER_LOOSE) != 0 ? v : NULL;
+	if (res != NULL && (n->fetch = strdup(res)) == NULL)
+		return ns_fail(err, "out of memory");
 	return 0;
 }
 
@@ -426,7 +443,7 @@ parse_packages(struct ns_lock *lock, const json_t *pkgs, struct ns_err *err)
 			if ((n->link_target = strdup(target)) == NULL)
 				return ns_fail(err, "out of memory");
 		}
-		if (ns_lock_check_source(n, e, err) < 0)
+		if (ns_lock_check_source(n, e, err) < 0 || ns_lock_set_fetch(n, e, err) < 0)
 			return -1;
 		if (ns_lock_add_requires(n, json_object_get(e, "dependencies"), "dependencies", err) < 0 ||
 		    ns_lock_add_requires(n, json_object_get(e, "optionalDependencies"),

@@ -27,6 +27,8 @@ struct ns_lock_node {
 	unsigned dangling : 1;   /* a link to a folder outside the project that the lockfile
 	                          * does not list: a leaf whose dependencies are unknown */
 	char *link_target;  /* for links: the location linked to */
+	char *fetch;        /* what npm fetches instead of name@version from the registry:
+	                     * "resolved", or a v1 URL/git/file "version"; NULL when neither */
 	char **requires;    /* dependency names (prod, optional, peer, dev for root/workspaces) */
 	size_t nrequires;
 	/* filled by ns_lock_resolve() */

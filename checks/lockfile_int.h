@@ -22,6 +22,13 @@ int ns_lock_read_flags(struct ns_lock_node *n, const json_t *e, struct ns_err *e
  * entry's package and version, or the version is a range npm resolves at install. */
 int ns_lock_check_source(const struct ns_lock_node *n, const json_t *e, struct ns_err *err);
 
+/* Sets n->fetch from the entry (see lockfile.h). */
+int ns_lock_set_fetch(struct ns_lock_node *n, const json_t *e, struct ns_err *err);
+/* 1 when url is a registry tarball URL (".../<name>/-/<name>-<version>.tgz", name
+ * and version filled), 0 when it is not of that form, -1 when it is ambiguous. */
+int ns_lock_registry_tarball(const char *url, char *name, size_t namecap, char *version,
+                             size_t vercap);
+
 /* lockfileVersion 1 (and npm@4 shrinkwraps): the root's nested "dependencies". */
 int ns_lock_parse_v1(struct ns_lock *lock, const json_t *deps, struct ns_err *err);
 

@@ -248,7 +248,7 @@ parse_v1_tree(struct ns_lock *lock, const json_t *deps, const char *parent, int 
 			return -1;
 		}
 		n = &lock->nodes[idx];
-		if (ns_lock_check_source(n, e, err) < 0) {
+		if (ns_lock_check_source(n, e, err) < 0 || ns_lock_set_fetch(n, e, err) < 0) {
 			free(folder);
 			return -1;
 		}

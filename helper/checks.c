@@ -66,6 +66,7 @@ run_audit(const struct child_arg *a, json_t *report, struct ns_err *err)
 	o.bulk_url = a->cfg->audit_bulk ? a->cfg->registry_url : NULL;
 	o.exceptions_path = a->cfg->audit_exceptions;
 	o.lockfile_fd = a->lockfile_fd;
+	o.registry_url = a->cfg->registry_url;
 	/* audit_level = none turns off severities and tree coverage, never malware */
 	disabled = o.level == 5;
 	if (disabled && o.advisory_dirs == NULL && o.bulk_url == NULL) {
@@ -121,6 +122,16 @@ run_audit(const struct child_arg *a, json_t *report, struct ns_err *err)
 		         json_string_value(json_object_get(na, "reason")) ?
 		         json_string_value(json_object_get(na, "reason")) : "?");
 		json_array_append_new(checks, check("audit.tree", "fail", msg));
+	}
+	if (json_array_size(json_object_get(audit, "outside_registry")) > 0) {
+		const json_t *out = json_object_get(audit, "outside_registry");
+
+		/* the first one named; the audit's report lists them all */
+		snprintf(msg, sizeof(msg), "%.500s (%zu such entr%s)",
+		         json_string_value(json_object_get(json_array_get(out, 0), "reason")) ?
+		         json_string_value(json_object_get(json_array_get(out, 0), "reason")) : "?",
+		         json_array_size(out), json_array_size(out) == 1 ? "y" : "ies");
+		json_array_append_new(checks, check("audit.fetch", "fail", msg));
 	}
 	snprintf(msg, sizeof(msg), "level %s, max severity %s",
 	         ns_severity_name(o.level), json_string_value(json_object_get(audit, "max_severity")) ?
@@ -413,6 +424,14 @@ checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap, str
 	return 0;
 }
 
+static json_t *
+child_publish_manifest(void *p, struct ns_err *err)
+{
+	const struct ident_arg *a = p;
+
+	return manifest_publish_fd(a->fd, err);
+}
+
 json_t *
 checks_manifest(struct session *s, const struct ns_release *r, struct ns_err *err)
 {
@@ -422,7 +441,7 @@ checks_manifest(struct session *s, const struct ns_release *r, struct ns_err *er
 	a.fd = spool_open(s->st, r->id, err);
 	if (a.fd < 0)
 		return NULL;
-	m = privsep_run(child_manifest, &a, sizeof(a), &a.fd, 1, 2 * NS_MANIFEST_MAX, err);
+	m = privsep_run(child_publish_manifest, &a, sizeof(a), &a.fd, 1, 2 * NS_MANIFEST_MAX, err);
 	close(a.fd);
 	return m;
 }

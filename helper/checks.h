@@ -21,7 +21,8 @@ void checks_print(const json_t *report);
 int checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap,
                     struct ns_err *err);
 
-/* The manifest (package.json) of a spooled release, read in the child. */
+/* The version manifest published for a spooled release (manifest_publish_fd: its
+ * package.json, with "_hasShrinkwrap" from the tarball), read in the child. */
 json_t *checks_manifest(struct session *s, const struct ns_release *r, struct ns_err *err);
 
 #endif

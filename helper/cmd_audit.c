@@ -31,7 +31,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: npm-release audit [--json] [--level info|low|moderate|high|"
 	    "critical|none]\n       [--omit dev|optional|peer]... [--advisories DIR]... "
-	    "[--bulk-url URL] [--exceptions FILE]\n       (TARBALL [--lockfile FILE] | "
+	    "[--bulk-url URL] [--exceptions FILE]\n       [--registry URL] (TARBALL [--lockfile FILE] | "
 	    "--lockfile FILE)\n       npm-release audit --list-tree [--omit KIND]... "
 	    "--lockfile FILE\n");
 	return NS_EXIT_USAGE;
@@ -146,6 +146,13 @@ cmd_audit(int argc, char **argv)
 			if (strncmp(o.bulk_url, "http://", 7) != 0 &&
 			    strncmp(o.bulk_url, "https://", 8) != 0) {
 				fprintf(stderr, "npm-release audit: --bulk-url must be http(s)://\n");
+				return NS_EXIT_USAGE;
+			}
+		} else if (strcmp(a, "--registry") == 0 && i + 1 < argc) {
+			o.registry_url = argv[++i];
+			if (strncmp(o.registry_url, "http://", 7) != 0 &&
+			    strncmp(o.registry_url, "https://", 8) != 0) {
+				fprintf(stderr, "npm-release audit: --registry must be http(s)://\n");
 				return NS_EXIT_USAGE;
 			}
 		} else if (strcmp(a, "--exceptions") == 0 && i + 1 < argc) {

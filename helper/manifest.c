@@ -8,8 +8,22 @@
 #include "manifest.h"
 #include "nslog.h"
 
-json_t *
-manifest_read_fd(int fd, struct ns_err *err)
+/* npm extracts a tarball with its first path component stripped: "<top>/NAME". */
+static int
+top_member_is(const char *path, const char *name)
+{
+	const char *slash;
+
+	if (path == NULL)
+		return 0;
+	if (path[0] == '.' && path[1] == '/')
+		path += 2;
+	slash = strchr(path, '/');
+	return slash != NULL && slash != path && strcmp(slash + 1, name) == 0;
+}
+
+static json_t *
+manifest_read(int fd, int *has_shrinkwrap, struct ns_err *err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -35,6 +49,9 @@ manifest_read_fd(int fd, struct ns_err *err)
 			ns_fail(err, "tarball: too many entries");
 			goto out;
 		}
+		if (has_shrinkwrap != NULL && archive_entry_filetype(e) == AE_IFREG &&
+		    top_member_is(archive_entry_pathname(e), "npm-shrinkwrap.json"))
+			*has_shrinkwrap = 1;
 		if (strcmp(archive_entry_pathname(e) ? archive_entry_pathname(e) : "",
 		           "package/package.json") != 0)
 			continue;
@@ -77,6 +94,30 @@ manifest_read_fd(int fd, struct ns_err *err)
 out:
 	free(buf);
 	archive_read_free(a);
+	return m;
+}
+
+json_t *
+manifest_read_fd(int fd, struct ns_err *err)
+{
+	return manifest_read(fd, NULL, err);
+}
+
+json_t *
+manifest_publish_fd(int fd, struct ns_err *err)
+{
+	int has_shrinkwrap = 0;
+	json_t *m = manifest_read(fd, &has_shrinkwrap, err);
+
+	if (m == NULL)
+		return NULL;
+	/* never the publisher's word (npm publish drops every "_" key of package.json) */
+	json_object_del(m, "_hasShrinkwrap");
+	if (has_shrinkwrap && json_object_set_new(m, "_hasShrinkwrap", json_true()) < 0) {
+		json_decref(m);
+		ns_fail(err, "out of memory");
+		return NULL;
+	}
 	return m;
 }
 

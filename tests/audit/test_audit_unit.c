@@ -299,6 +299,9 @@ audit_policy(void **state)
 	json_decref(rep);
 }
 
+/* The registry the package is released to, for audit_tarball. */
+static const char *unit_registry;
+
 /* A package tarball (package/package.json, package/npm-shrinkwrap.json) audited
  * against the shipped OSV records; returns the audit's result. */
 static int
@@ -335,6 +338,7 @@ audit_tarball(const char *pkgjson, const char *shrinkwrap, json_t **rep)
 	archive_write_free(a);
 	ns_audit_opts_init(&o);
 	o.advisory_dirs = dirs;
+	o.registry_url = unit_registry;
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	rc = ns_audit_fd(fd, &o, rep, &err);
@@ -398,7 +402,8 @@ lockfile_coverage(void **state)
 	    "npm-shrinkwrap.json does not lock it");
 	assert_null(not_audited_reason(rep, "tap")); /* dev: not installed for consumers */
 	json_decref(rep);
-	/* a git dependency present, an alias honestly locked, a peer, a dist-tag: pass */
+	/* a git dependency present, an alias honestly locked, a peer, a dist-tag: covered,
+	 * but the git entry is fetched from outside the registry (shrinkwrap_fetches) */
 	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
 	    "{\"g\":\"github:o/g#abc\",\"al\":\"npm:left-pad@^1.3.0\",\"t\":\"latest\"},"
 	    "\"peerDependencies\":{\"p\":\">=1\"},\"peerDependenciesMeta\":{\"q\":{\"optional\":"
@@ -406,8 +411,9 @@ lockfile_coverage(void **state)
 	    ",\"node_modules/g\":{\"version\":\"1.0.0\",\"resolved\":\"git+ssh://git@github.com/o/"
 	    "g.git#abc\"},\"node_modules/al\":{\"name\":\"left-pad\",\"version\":\"1.3.0\"},"
 	    "\"node_modules/t\":{\"version\":\"2.0.0\"},\"node_modules/p\":{\"version\":\"1.5.0\","
-	    "\"peer\":true}}}", &rep), 0);
+	    "\"peer\":true}}}", &rep), 1);
 	assert_int_equal(json_array_size(json_object_get(rep, "not_audited")), 0);
+	assert_int_equal(json_array_size(json_object_get(rep, "outside_registry")), 1);
 	json_decref(rep);
 	/* a git spec still has to be locked */
 	assert_int_equal(audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
@@ -441,6 +447,83 @@ lockfile_coverage(void **state)
 	json_decref(rep);
 }
 
+/* jsonwebtoken 9.0.2 locked with "resolved" RES (or a v1 "version" V1); the audit's
+ * result, and the number of entries fetched from outside the registry. */
+static int
+fetched(const char *registry, const char *res, const char *v1, size_t *outside)
+{
+	char sw[1024];
+	json_t *rep;
+	int rc;
+
+	if (v1 != NULL)
+		snprintf(sw, sizeof(sw), "{\"name\":\"v\",\"version\":\"1.0.0\",\"lockfileVersion\":1,"
+		    "\"dependencies\":{\"jsonwebtoken\":{\"version\":\"%s\"}}}", v1);
+	else
+		snprintf(sw, sizeof(sw), SW_HEAD ",\"node_modules/jsonwebtoken\":{\"version\":"
+		    "\"9.0.2\"%s%s%s}}}", res ? ",\"resolved\":\"" : "", res ? res : "", res ? "\"" : "");
+	unit_registry = registry;
+	rc = audit_tarball("{\"name\":\"v\",\"version\":\"1.0.0\",\"dependencies\":"
+	    "{\"jsonwebtoken\":\"^9.0.0\"}}", sw, &rep);
+	unit_registry = NULL;
+	*outside = json_array_size(json_object_get(rep, "outside_registry"));
+	json_decref(rep);
+	return rc;
+}
+
+/* A released package's own npm-shrinkwrap.json may fetch only registry tarballs
+ * under the configured registry URL: npm 7-11 install what "resolved" names. */
+static void
+shrinkwrap_fetches(void **state)
+{
+	static const struct {
+		const char *registry, *res, *v1;
+		int rc;
+	} cases[] = {
+		{ "http://127.0.0.1:4873/", NULL, NULL, 0 },
+		{ "http://127.0.0.1:4873/", "http://127.0.0.1:4873/jsonwebtoken/-/jsonwebtoken-9.0.2.tgz",
+		  NULL, 0 },
+		{ "http://127.0.0.1:4873", "HTTP://127.0.0.1:4873/jsonwebtoken/-/jsonwebtoken-9.0.2.tgz",
+		  NULL, 0 },
+		{ "https://reg.example.invalid/", "https://REG.example.invalid:443/jsonwebtoken/-/"
+		  "jsonwebtoken-9.0.2.tgz", NULL, 0 },
+		{ "https://reg.example.invalid/npm/", "https://reg.example.invalid/npm/jsonwebtoken/-/"
+		  "jsonwebtoken-9.0.2.tgz", NULL, 0 },
+		{ NULL, NULL, NULL, 0 },
+		/* elsewhere: */
+		{ "https://reg.example.invalid/npm/", "https://reg.example.invalid/npmx/jsonwebtoken/-/"
+		  "jsonwebtoken-9.0.2.tgz", NULL, 1 },
+		{ "https://reg.example.invalid/npm/", "https://reg.example.invalid/jsonwebtoken/-/"
+		  "jsonwebtoken-9.0.2.tgz", NULL, 1 },
+		{ "http://127.0.0.1:4873/", "http://127.0.0.1:4874/jsonwebtoken/-/jsonwebtoken-9.0.2.tgz",
+		  NULL, 1 },
+		{ "http://127.0.0.1:4873/", "https://127.0.0.1:4873/jsonwebtoken/-/jsonwebtoken-9.0.2.tgz",
+		  NULL, 1 },
+		{ "http://127.0.0.1:4873/", "http://u:p@127.0.0.1:4873/jsonwebtoken/-/"
+		  "jsonwebtoken-9.0.2.tgz", NULL, 1 },
+		{ "http://127.0.0.1:4873/", "http://127.0.0.1:4873.evil.invalid/jsonwebtoken/-/"
+		  "jsonwebtoken-9.0.2.tgz", NULL, 1 },
+		{ "http://127.0.0.1:4873/", "http://127.0.0.1:4873/x/jsonwebtoken-9.0.2.tgz", NULL, 1 },
+		{ "http://127.0.0.1:4873/", "git+https://example.invalid/o/jwt.git#abc", NULL, 1 },
+		{ "http://127.0.0.1:4873/", "file:vendor/jsonwebtoken-9.0.2.tgz", NULL, 1 },
+		{ NULL, "http://127.0.0.1:4873/jsonwebtoken/-/jsonwebtoken-9.0.2.tgz", NULL, 1 },
+		{ "http://127.0.0.1:4873/", NULL, "http://127.0.0.1:4874/jsonwebtoken/-/"
+		  "jsonwebtoken-9.0.2.tgz", 1 },
+		{ "http://127.0.0.1:4873/", NULL, "file:jsonwebtoken-9.0.2.tgz", 1 },
+	};
+	size_t i, outside;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = fetched(cases[i].registry, cases[i].res, cases[i].v1, &outside);
+
+		if (rc != cases[i].rc || outside != (size_t)cases[i].rc)
+			fail_msg("case %zu (%s, %s): audit %d, %zu outside", i, cases[i].registry ?
+			    cases[i].registry : "-", cases[i].res ? cases[i].res : cases[i].v1, rc,
+			    outside);
+	}
+}
+
 int
 main(void)
 {
@@ -450,6 +533,7 @@ main(void)
 		cmocka_unit_test(lockfile_resolution),
 		cmocka_unit_test(audit_policy),
 		cmocka_unit_test(lockfile_coverage),
+		cmocka_unit_test(shrinkwrap_fetches),
 	};
 	char cwd[2048];
 	int rc;
