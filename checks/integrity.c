@@ -37,6 +37,7 @@ static const struct {
 	{ "manifest.version", RUN_CONTENT },
 	{ "manifest.expected", RUN_EXPECT },
 	{ "manifest.private", RUN_CONTENT },
+	{ "manifest.deprecated", RUN_CONTENT },
 	{ "install.script", RUN_CONTENT },
 	{ "install.binding-gyp", RUN_CONTENT },
 	{ "install.new", RUN_CONTENT },

@@ -206,7 +206,7 @@ void
 ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
 {
 	const struct ns_verify_opts *o = v->o;
-	const json_t *priv;
+	const json_t *priv, *dep;
 
 	if (v->aborted)
 		return;
@@ -228,6 +228,14 @@ ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
 	if (json_is_true(priv))
 		ns_finding(v, "manifest.private", "fail", "package/package.json",
 		    "package.json has \"private\": true");
+	/* npm publish keeps a "deprecated" of package.json, and every install of the
+	 * version then prints it: the approver sees it first (the report keeps it whole,
+	 * the prompt shows it sanitised) */
+	dep = json_object_get(v->manifest_json, "deprecated");
+	if (dep != NULL)
+		ns_finding(v, "manifest.deprecated", "warn", "package/package.json",
+		    "package.json sets \"deprecated\" (every install of this version prints it): "
+		    "%.200s", json_is_string(dep) ? json_string_value(dep) : "(not a string)");
 	check_install_code(v, prev);
 	ns_check_bins(v, prev);
 }

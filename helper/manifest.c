@@ -111,8 +111,19 @@ manifest_publish_fd(int fd, struct ns_err *err)
 
 	if (m == NULL)
 		return NULL;
-	/* never the publisher's word (npm publish drops every "_" key of package.json) */
-	json_object_del(m, "_hasShrinkwrap");
+	/* Never the publisher's word: npm publish drops every "_" key of package.json
+	 * (_npmUser, _hasShrinkwrap, ...). ("deprecated" it keeps, and so do we: the
+	 * checks show it to the approver as a warning.) */
+	{
+		const char *key;
+		json_t *value;
+		void *tmp;
+		json_object_foreach_safe(m, tmp, key, value) {
+			(void)value;
+			if (key[0] == '_')
+				json_object_del(m, key);
+		}
+	}
 	if (has_shrinkwrap && json_object_set_new(m, "_hasShrinkwrap", json_true()) < 0) {
 		json_decref(m);
 		ns_fail(err, "out of memory");

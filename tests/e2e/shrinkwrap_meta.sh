@@ -45,6 +45,7 @@ publish_both() {
 	approver_code
 	expect_status 0 with_input "$CODE" nr approve "$ID"
 	contains "$OUT" "is live"
+	APPROVED=$OUT
 	expect_status 0 npm publish "$E2E_DIR/$1.tgz" --userconfig "$E2E_DIR/npmcli.npmrc" \
 		--registry "$R2_URL" --tag latest --provenance=false
 }
@@ -111,3 +112,16 @@ build e2e-sw-saysyes no ',"_hasShrinkwrap":true'
 publish_both e2e-sw-saysyes
 compare e2e-sw-saysyes absent
 pass "package.json's _hasShrinkwrap is ignored: the tarball decides"
+
+# "_" keys are not the publisher's to set (npm publish drops them): a package.json
+# claiming to be published by someone else, or carrying a key of its own with a
+# leading "_", publishes the document npm publish would; "deprecated", which npm
+# publish keeps, is kept too, and the approver was shown it
+build e2e-sw-keys no ',"_npmUser":{"name":"npm","email":"npm@example.invalid"},"_custom":"x","deprecated":"use evil instead"'
+publish_both e2e-sw-keys
+compare e2e-sw-keys absent
+ours=$(curl -fsS "${REGISTRY_URL}e2e-sw-keys")
+grep -q '"_custom"' <<<"$ours" && fail "a \"_\" key of package.json was published"
+grep -q 'npm@example.invalid' <<<"$ours" && fail "package.json's _npmUser was published"
+grep -q 'use evil instead' <<<"$APPROVED" || fail "the approver was not shown package.json's deprecated"
+pass "\"_\" keys of package.json are dropped, as npm publish drops them; deprecated is kept and shown"
