@@ -53,15 +53,26 @@ moves_text(unsigned long cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* Runs of spaces at least this long are shown as "<N spaces>": a long run pushes
+ * what follows it (a payload after "node build.js") past the end of a line or of a
+ * bounded quote, where nobody reads it. */
+#define SPACE_RUN 8
+#define ESC_MAX 32
+
 /* The output for the text at s: either the n input bytes themselves (*piece = s) or
  * an escape in esc. Returns its length. */
 static size_t
-next_piece(const unsigned char *s, char esc[8], const char **piece, size_t *n)
+next_piece(const unsigned char *s, char esc[ESC_MAX], const char **piece, size_t *n)
 {
+	size_t run = strspn((const char *)s, " ");
+
 	*n = ns_utf8_len(s);
-	if (*n == 0) {
+	if (run >= SPACE_RUN) {
+		*n = run > 99999 ? 99999 : run; /* a longer run continues as another */
+		snprintf(esc, ESC_MAX, "<%u spaces>", (unsigned)*n);
+	} else if (*n == 0) {
 		*n = 1;
-		snprintf(esc, 8, "\\x%02x", s[0]);
+		snprintf(esc, ESC_MAX, "\\x%02x", s[0]);
 	} else if (*n == 1 && s[0] == '\n') {
 		memcpy(esc, "\\n", 3);
 	} else if (*n == 1 && s[0] == '\r') {
@@ -69,9 +80,9 @@ next_piece(const unsigned char *s, char esc[8], const char **piece, size_t *n)
 	} else if (*n == 1 && s[0] == '\t') {
 		memcpy(esc, "\\t", 3);
 	} else if (*n == 1 && (s[0] < 0x20 || s[0] == 0x7f)) {
-		snprintf(esc, 8, "\\x%02x", s[0]);
+		snprintf(esc, ESC_MAX, "\\x%02x", s[0]);
 	} else if (*n > 1 && moves_text(utf8_decode(s, *n))) {
-		snprintf(esc, 8, "\\u%04lx", utf8_decode(s, *n));
+		snprintf(esc, ESC_MAX, "\\u%04lx", utf8_decode(s, *n));
 	} else {
 		*piece = (const char *)s;
 		return *n;
@@ -84,7 +95,7 @@ void
 ns_sanitize(char *dst, size_t cap, const char *src)
 {
 	const unsigned char *start = (const unsigned char *)(src != NULL ? src : ""), *s;
-	char esc[8];
+	char esc[ESC_MAX];
 	const char *piece;
 	size_t o = 0, n, len, total = 0;
 

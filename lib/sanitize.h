@@ -13,7 +13,8 @@ size_t ns_utf8_len(const unsigned char *s);
  * printable line: C0 controls and DEL become \n \r \t or \xHH, C1 controls and the
  * characters that move or reorder text (U+2028, U+2029, U+200E, U+200F, U+061C,
  * U+202A..U+202E, U+2066..U+2069) become \uHHHH, bytes of invalid UTF-8 become
- * \xHH. Escapes and characters are never cut; text that does not fit ends in "...".
+ * \xHH, and a run of 8 or more spaces becomes "<N spaces>" (so that nothing hides
+ * behind one). Escapes and characters are never cut; text that does not fit ends in "...".
  * Nothing attacker-chosen can start a new line, clear a screen or move the cursor. */
 void ns_sanitize(char *dst, size_t cap, const char *src);
 

