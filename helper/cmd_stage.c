@@ -100,7 +100,8 @@ cmd_stage(int argc, char **argv)
 	struct open_arg oa = { NULL, -1, 0 };
 	struct ns_err err;
 	sigset_t quiet, old;
-	int c, rc = NS_EXIT_FAIL, fd = -1, spooled = 0, blocked = 0;
+	int c, rc = NS_EXIT_FAIL, fd = -1, spooled = 0, blocked = 0, holding = 0;
+	sigset_t held;
 
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
 		if (c == 't')
@@ -156,7 +157,11 @@ cmd_stage(int argc, char **argv)
 		fprintf(stderr, "npm-release: %s: %s\n", shown, err.msg);
 		goto out;
 	}
-	/* From the name to the record nothing is written to the caller. */
+	/* From the name to the record nothing is written to the caller, and no signal
+	 * the caller can send (a terminal's, or one relayed by sudo) cuts it short: a
+	 * named spool file with no record, or a record with no ledger entry. */
+	signals_hold(&held);
+	holding = 1;
 	if (spool_commit(s.st, fd, tmp, r.id, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
@@ -176,6 +181,8 @@ cmd_stage(int argc, char **argv)
 	session_ledger(&s, "stage", "{\"id\":\"%s\",\"package\":\"%s\",\"version\":\"%s\","
 	                            "\"integrity\":\"%s\",\"by\":\"%s\"}",
 	               r.id, r.name, r.version, r.integrity, s.caller);
+	signals_release(&held);
+	holding = 0;
 	printf("%s\n", r.id);
 	fprintf(stderr, "staged %s@%s (tag %s) as %s\n  integrity %s\n", r.name, r.version, r.tag,
 	        r.id, r.integrity);
@@ -183,6 +190,8 @@ cmd_stage(int argc, char **argv)
 out:
 	if (spooled)
 		spool_remove(s.st, r.id);
+	if (holding)
+		signals_release(&held);
 	if (fd >= 0) {
 		close(fd);
 		spool_discard(s.st, tmp);

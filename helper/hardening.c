@@ -515,3 +515,18 @@ check_own_executable(void)
 	}
 	return 0;
 }
+
+void
+signals_hold(sigset_t *saved)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, saved);
+}
+
+void
+signals_release(const sigset_t *saved)
+{
+	sigprocmask(SIG_SETMASK, saved, NULL);
+}

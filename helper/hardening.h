@@ -2,6 +2,7 @@
 #ifndef NS_HARDENING_H
 #define NS_HARDENING_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 /* Resets the environment to a short allowlist (sudo-style table), guarantees fds
@@ -41,6 +42,12 @@ int become_root(void);
  * groups (for opening caller-named paths), then restores them; without privilege
  * it just calls fn. Returns fn's result, -1 when the switch fails. */
 int as_caller(int (*fn)(void *), void *arg);
+
+/* Holds every catchable signal (sigprocmask) across a step that must not be cut
+ * in half: the terminal's signals reach a setuid run, and sudo relays to its
+ * command any signal the caller sends sudo. Pending ones arrive at the release. */
+void signals_hold(sigset_t *saved);
+void signals_release(const sigset_t *saved);
 
 /* Refuses to run unless our own executable is root-owned and not writable by
  * others (only checked when running setuid). */

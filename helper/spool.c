@@ -23,11 +23,13 @@ spool_shown(struct ns_state *st, char *buf, size_t cap)
 
 /* A named temporary exists only between linkat and renameat in spool_commit, or
  * where the file system lacks O_TMPFILE; one older than this was left by a
- * process killed there (by root or the OOM killer: the caller cannot signal us). */
+ * process killed there (by root or the OOM killer: the signals a caller can send,
+ * a terminal's or one sudo relays, are held across that step, cmd_stage.c). */
 #define SPOOL_STALE_SECONDS 600
 
 /* <uuid>.tgz with no release record: a run killed between naming the file and
- * recording it (only root or the OOM killer can: the window holds no output). */
+ * recording it (only root or the OOM killer can: the window holds no output and
+ * the caller's signals). */
 static int
 is_orphan(struct ns_state *st, const char *name)
 {

@@ -54,3 +54,29 @@ expect_status 0 with_input "$CODE" as_user "$A1" "$NR" reject "$FIRST"
 pack_pkg spool-cap-$SUFFIX 1.0.4
 expect_status 0 as_user "$ST" "$NR" stage "$TGZ"
 pass "after an approver rejects one, $ST may stage again"
+
+# A signal at the worst moment: the terminal's (setuid route) or one sudo relays
+# from its caller (sudo route) arriving just as the spool copy gets its name, before
+# the release record and its ledger entry exist (red team: it left named copies no
+# record names, outside stager_spool_max, and records without a ledger entry).
+# strace delivers it exactly there; the stage must end whole or leave nothing.
+if command -v strace >/dev/null; then
+	pack_pkg spool-signal-$SUFFIX 1.0.0
+	before=$(spool_files)
+	rc=0
+	strace -f -qq -o "$T/strace.out" -e trace=renameat,renameat2 \
+		-e inject=renameat,renameat2:signal=USR1 "$NR" stage "$TGZ" > "$T/signal.out" 2>&1 || rc=$?
+	grep -q 'SIGUSR1' "$T/strace.out" || { cat "$T/strace.out"; fail "strace delivered no SIGUSR1"; }
+	ids=$(sqlite3 "$T/state/state.db" "SELECT id FROM releases WHERE name = 'spool-signal-$SUFFIX'")
+	LOG=$(nr log)
+	for f in $(spool_files); do
+		grep -qxF -- "$f" <<<"$before" && continue
+		id=${f%.tgz}
+		grep -qx "$id" <<<"$ids" || attack_succeeded "a signal at the spool rename left $f, which no release names"
+	done
+	for id in $ids; do
+		grep -q "\"id\":\"$id\",\"package\":\"spool-signal-$SUFFIX\"" <<<"$LOG" ||
+			attack_succeeded "a signal at the spool rename left release $id without its ledger entry"
+	done
+	pass "a signal at the spool copy's rename (exit $rc) leaves a whole release or nothing"
+fi
