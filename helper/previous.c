@@ -12,6 +12,7 @@
 #include "previous.h"
 #include "registry.h"
 #include "spool.h"
+#include "sanitize.h"
 #include "token_store.h"
 
 /* npm 11 refuses to put `latest` on a version lower than the current latest
@@ -33,6 +34,27 @@ latest_goes_forward(const struct ns_release *r, json_t *doc)
 	        "latest is a higher version. Stage it again with a tag of its own (npm stage "
 	        "publish --tag NAME, or npm-release stage --tag NAME); nothing done\n", r->name,
 	        r->version, latest);
+	return -1;
+}
+
+/* The registry never takes a version twice: when this version is already live
+ * with other bytes (a second release of the same name@version, staged locally and
+ * on the registry, or twice), approving it could only fail after the factor, and
+ * its publish would be misread as the live bytes having changed (a false
+ * INCIDENT against the release that went live). Refused before the gate. */
+static int
+already_live_otherwise(const struct ns_release *r, json_t *doc)
+{
+	const char *live = json_string_value(json_object_get(json_object_get(
+	        json_object_get(json_object_get(doc, "versions"), r->version), "dist"), "integrity"));
+	char shown[120];
+
+	if (doc == NULL || live == NULL || strcmp(live, r->integrity) == 0)
+		return 0;
+	ns_sanitize(shown, sizeof(shown), live);
+	fprintf(stderr, "npm-release: %s@%s is already live with other bytes (%s): a version is "
+	        "published once; reject this release (npm-release reject %s); nothing done\n",
+	        r->name, r->version, shown, r->id);
 	return -1;
 }
 
@@ -111,7 +133,7 @@ previous_fetch(struct session *s, const struct ns_release *r)
 		goto out;
 	}
 	reg_response_clear(&resp);
-	if (latest_goes_forward(r, doc) != 0) {
+	if (latest_goes_forward(r, doc) != 0 || already_live_otherwise(r, doc) != 0) {
 		fd = -2;
 		goto out;
 	}

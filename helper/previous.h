@@ -9,7 +9,8 @@
  * tarball, with its integrity checked against the registry's packument, or -1.
  * Returns -2 (printed) when the release would move `latest` to a version lower
  * than the registry's current latest, as npm 11 refuses an implicit `latest`, or
- * when that cannot be known: the one outcome that stops the approve. */
+ * when that cannot be known, or when the version is already live with other
+ * bytes: the outcomes that stop the approve. */
 int previous_fetch(struct session *s, const struct ns_release *r);
 
 #endif
