@@ -78,6 +78,10 @@ registry_stop() {
 	if [ -n "${REGISTRY_PID:-}" ] && kill -0 "$REGISTRY_PID" 2>/dev/null; then
 		kill "$REGISTRY_PID"
 		wait "$REGISTRY_PID" 2>/dev/null || true
+	elif [ -n "${REGISTRY_PID:-}" ]; then
+		# it ended on its own during the test: say why, for whoever reads the log
+		echo "harness: the registry (pid $REGISTRY_PID) died during the test; its log ends:" >&2
+		tail -n 40 "$REGISTRY_DIR/verdaccio.log" >&2 2>/dev/null || true
 	fi
 	REGISTRY_PID=
 }
