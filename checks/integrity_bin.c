@@ -59,7 +59,14 @@ static const struct shadowed {
 	{ "ls", "" }, { "cp", "" }, { "mv", "" }, { "rm", "" }, { "cat", "" },
 	{ "chmod", "" }, { "chown", "" }, { "ln", "" }, { "mkdir", "" }, { "install", "" },
 	{ "find", "" }, { "xargs", "" }, { "sed", "" }, { "awk", "" }, { "grep", "" },
-	{ "which", "" },
+	{ "which", "" }, { "touch", "" }, { "head", "" }, { "tail", "" }, { "uname", "" },
+	{ "date", "" }, { "sort", "" }, { "tr", "" }, { "cut", "" }, { "wc", "" },
+	{ "tee", "" }, { "dirname", "" }, { "basename", "" }, { "realpath", "" },
+	{ "readlink", "" }, { "mktemp", "" }, { "id", "" }, { "whoami", "" },
+	{ "sleep", "" }, { "kill", "" }, { "ps", "" }, { "flock", "" }, { "ar", "" },
+	{ "strip", "" }, { "pkg-config", "" }, { "cmake", "" }, { "ninja", "" },
+	/* what install scripts of native packages run through PATH */
+	{ "prebuild-install", "" }, { "node-gyp-build", "" },
 };
 
 /* On macOS and Windows the usual file systems ignore ASCII case, and Windows finds

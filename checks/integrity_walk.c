@@ -311,6 +311,16 @@ check_entry(struct ns_vctx *v, struct archive_entry *e, const char *path, char *
 		free(canon);
 		return 0;
 	}
+	/* npm puts <package>/node_modules/.bin first on PATH for the package's own
+	 * scripts, so a file shipped there (say .bin/sh) runs in place of the command an
+	 * approved script names; npm pack never packs that folder (red team) */
+	if (strstr(folded, "/node_modules/.bin/") != NULL) {
+		ns_finding(v, "entry.path", "fail", path, "a file under node_modules/.bin/: npm puts "
+		    "that folder first on PATH for the package's scripts, and npm pack never packs it");
+		free(folded);
+		free(canon);
+		return 0;
+	}
 	json_object_set_new(v->folded, folded, json_string(canon));
 	json_object_set_new(v->files, canon, json_pack("{s:I}", "size",
 	    (json_int_t)archive_entry_size(e)));

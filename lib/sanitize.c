@@ -53,6 +53,18 @@ moves_text(unsigned long cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* Characters that show as nothing or as blank space: each is escaped as \uHHHH, so
+ * that none can push text out of sight or imitate a line of ours (red team: 400
+ * U+200B before a payload). */
+static int
+invisible(unsigned long cp)
+{
+	return cp == 0xa0 || cp == 0xad || cp == 0x34f || cp == 0x115f || cp == 0x1160 ||
+	       cp == 0x17b4 || cp == 0x17b5 || cp == 0x180e || (cp >= 0x2000 && cp <= 0x200d) ||
+	       cp == 0x202f || (cp >= 0x205f && cp <= 0x2064) || cp == 0x2800 || cp == 0x3000 ||
+	       cp == 0x3164 || cp == 0xfeff || cp == 0xffa0;
+}
+
 /* Runs of spaces at least this long are shown as "<N spaces>": a long run pushes
  * what follows it (a payload after "node build.js") past the end of a line or of a
  * bounded quote, where nobody reads it. */
@@ -81,6 +93,19 @@ next_piece(const unsigned char *s, char esc[ESC_MAX], const char **piece, size_t
 		memcpy(esc, "\\t", 3);
 	} else if (*n == 1 && (s[0] < 0x20 || s[0] == 0x7f)) {
 		snprintf(esc, ESC_MAX, "\\x%02x", s[0]);
+	} else if (*n > 1 && invisible(utf8_decode(s, *n))) {
+		size_t k = 1, w = *n;
+		unsigned long cp = utf8_decode(s, w);
+		/* a run of one invisible character is counted, not repeated */
+		while (k < 99999 && s[k * w] != 0 && ns_utf8_len(s + k * w) == w &&
+		       memcmp(s + k * w, s, w) == 0)
+			k++;
+		if (k >= 4) {
+			*n = k * w;
+			snprintf(esc, ESC_MAX, "<%u x \\u%04lx>", (unsigned)k, cp);
+		} else {
+			snprintf(esc, ESC_MAX, "\\u%04lx", cp);
+		}
 	} else if (*n > 1 && moves_text(utf8_decode(s, *n))) {
 		snprintf(esc, ESC_MAX, "\\u%04lx", utf8_decode(s, *n));
 	} else {

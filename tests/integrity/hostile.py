@@ -140,6 +140,12 @@ case("pax-path-ends-slash", tar(entry(*PJ), pax([("path", "package/d/")]),
 case("prefix-ends-slash", tar(entry(*PJ), entry("package/a.js", "x\n",
                                                fields={345: b"package/d/"})),
      fails={"entry.path"})
+# a file under node_modules/.bin/ runs in place of the command an approved script
+# names (npm puts that folder first on PATH; npm pack never packs it): red team
+case("dotbin-sh", tar(entry(*PJ), entry("package/node_modules/.bin/sh", "#!/bin/sh\n")),
+     fails={"entry.path"})
+case("dotbin-sh-bundled", tar(entry(*PJ), entry("package/node_modules/x/node_modules/.BIN/node",
+                                                "x\n")), fails={"entry.path"})
 case("pax-size-override", tar(entry(*PJ), pax([("size", "0")]),
                               entry("package/a.js", "hidden\n")), fails={"tar.pax"})
 # the old npm (node-tar 2, e.g. object-assign 4.1.0) wrote a pax size equal to the header's

