@@ -90,7 +90,7 @@ cmd_log(int argc, char **argv)
 	struct ns_err err;
 	long long n;
 	int c, verify = 0, json = 0, re = 0, sigs = 0, rc = NS_EXIT_FAIL;
-	unsigned checked = 0, failed = 0;
+	unsigned checked = 0, failed = 0, unproven = 0;
 	const char *one = NULL;
 	int one_kind = 0;
 
@@ -151,11 +151,12 @@ cmd_log(int argc, char **argv)
 		if (!json)
 			printf("ledger: %lld entries, chain verifies\n", n);
 		if (sigs) {
-			if (ledger_verify_signatures(&s, &checked, &failed, &err) != 0) {
+			if (ledger_verify_signatures(&s, &checked, &failed, &unproven, &err) != 0) {
 				fprintf(stderr, "npm-release: %s\n", err.msg);
 				goto out;
 			}
-			printf("signatures: %u checked, %u failed\n", checked, failed);
+			printf("signatures: %u checked, %u failed, %u recorded before proofs\n", checked,
+			       failed, unproven);
 			if (failed != 0)
 				goto out;
 		}

@@ -55,3 +55,29 @@ sqlite3 "$HOST_DIR/state/state.db" "UPDATE approvals SET statement = replace(sta
 expect_status 1 nr log --verify --signatures
 contains "$OUT" "signatures: 1 checked, 1 failed"
 pass "a rewritten statement no longer verifies"
+
+# An approve entry by a signing factor with an empty proof (its proof file was lost
+# between the factor and the entry), in a chain that still verifies: a failure, not
+# a skip. The entry is rewritten and the chain and anchor recomputed, as root could.
+sqlite3 "$HOST_DIR/state/state.db" "UPDATE approvals SET statement = replace(statement, 'e2e-fido3', 'e2e-fido2') WHERE id = '$APPROVAL'"
+python3 - "$HOST_DIR/state" <<'PY' || fail "could not rewrite the ledger"
+import hashlib, json, sqlite3, sys
+d = sys.argv[1]
+db = sqlite3.connect(d + "/state.db")
+prev, last = "genesis", None
+for seq, t, event, data in db.execute("SELECT seq, t, event, data FROM ledger ORDER BY seq").fetchall():
+    if event == "approve":
+        o = json.loads(data)
+        o["proof"] = ""
+        data = json.dumps(o, separators=(",", ":"))
+    h = hashlib.sha256(f"{prev}\n{seq}\n{t}\n{event}\n{data}".encode()).hexdigest()
+    db.execute("UPDATE ledger SET data = ?, prev = ?, hash = ? WHERE seq = ?", (data, prev, h, seq))
+    prev, last = h, seq
+db.commit()
+open(d + "/ledger.head", "w").write(f"{last} {prev}\n")
+PY
+expect_status 0 nr log --verify
+expect_status 1 nr log --verify --signatures
+contains "$OUT" "factor fido2 signs, but no proof was recorded"
+contains "$OUT" "signatures: 1 checked, 1 failed"
+pass "a FIDO2 approval whose entry keeps no proof fails --signatures (it was skipped)"
