@@ -30,6 +30,9 @@
 #include "sshsk.h"
 #include "totp.h"
 
+/* Seconds an enrolment prompt (the app's first code, the key's PIN) waits. */
+#define ENROLL_ANSWER_TIMEOUT 300
+
 static void
 print_qr(const char *text)
 {
@@ -88,7 +91,8 @@ enroll_totp(struct session *s, const char *user)
 	if (isatty(STDOUT_FILENO))
 		print_qr(uri);
 	fflush(stdout);
-	if (gate_read_secret("Code shown by the app (to activate): ", code, sizeof(code)) != 0 ||
+	if (gate_read_secret("Code shown by the app (to activate): ", code, sizeof(code),
+	                     ENROLL_ANSWER_TIMEOUT) != 0 ||
 	    (step = ns_totp_match(&key, code, time(NULL), 1)) < 0) {
 		fprintf(stderr, "npm-release: wrong code; enrolment not activated\n");
 		goto out;
@@ -169,7 +173,8 @@ make_credential(struct session *s, const char *user, int alg, int pin_stdin,
 	int r;
 
 	pin[0] = '\0';
-	if (pin_stdin && gate_read_secret("Security key PIN: ", pin, sizeof(pin)) != 0) {
+	if (pin_stdin &&
+	    gate_read_secret("Security key PIN: ", pin, sizeof(pin), ENROLL_ANSWER_TIMEOUT) != 0) {
 		fprintf(stderr, "npm-release: no PIN on standard input\n");
 		return -1;
 	}
@@ -177,7 +182,8 @@ make_credential(struct session *s, const char *user, int alg, int pin_stdin,
 	r = ns_fido2_enroll_excluding(s->cfg->fido2_rp_id, user, pin[0] ? pin : NULL, alg, excl,
 	                              n_excl, c, &err);
 	if (r != 0 && !pin_stdin && strstr(err.msg, "FIDO_ERR_PIN_REQUIRED") != NULL) {
-		if (gate_read_secret("Security key PIN: ", pin, sizeof(pin)) == 0 && pin[0] != '\0') {
+		if (gate_read_secret("Security key PIN: ", pin, sizeof(pin), ENROLL_ANSWER_TIMEOUT) == 0 &&
+		    pin[0] != '\0') {
 			fprintf(stderr, "Touch the security key to enrol it for %s\n", user);
 			r = ns_fido2_enroll_excluding(s->cfg->fido2_rp_id, user, pin, alg, excl,
 			                              n_excl, c, &err);

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -50,11 +53,49 @@ gate_token_free(struct gate_token *t)
 	munmap(t, sizeof(*t));
 }
 
+/* Milliseconds left until deadline (CLOCK_MONOTONIC seconds), 0 once past. */
+static int
+ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms <= 0 ? 0 : ms > 86400000 ? 86400000 : (int)ms;
+}
+
+/* One byte from stdin before the deadline: 1, or 0 on end of input, error or time out
+ * (*timed_out set). */
+static int
+read_byte(const struct timespec *deadline, unsigned char *ch, int *timed_out)
+{
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+
+	for (;;) {
+		int ms = ms_left(deadline), k;
+		if (ms == 0) {
+			*timed_out = 1;
+			return 0;
+		}
+		k = poll(&p, 1, ms);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return 0;
+		if (k == 0)
+			continue; /* ms_left says whether the deadline passed */
+		return read(STDIN_FILENO, ch, 1) == 1;
+	}
+}
+
 int
-gate_read_secret(const char *prompt, char *out, size_t cap)
+gate_read_secret(const char *prompt, char *out, size_t cap, unsigned timeout)
 {
 	struct termios old, quiet;
-	int tty = isatty(STDIN_FILENO), c;
+	struct timespec deadline;
+	int tty = isatty(STDIN_FILENO), c, timed_out = 0;
 	size_t n = 0;
 
 	fputs(prompt, stderr);
@@ -66,12 +107,15 @@ gate_read_secret(const char *prompt, char *out, size_t cap)
 	} else {
 		tty = 0;
 	}
-	/* Unbuffered byte reads: nothing of the answer lingers in a stdio buffer. */
+	/* Unbuffered byte reads: nothing of the answer lingers in a stdio buffer. A
+	 * deadline, because an unanswered prompt holds the release's lock. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout;
 	for (;;) {
 		unsigned char ch;
-		ssize_t r = read(STDIN_FILENO, &ch, 1);
-		if (r != 1) {
+		if (read_byte(&deadline, &ch, &timed_out) != 1) {
 			c = EOF;
+			n = timed_out ? 0 : n;
 			break;
 		}
 		c = ch;
@@ -87,6 +131,8 @@ gate_read_secret(const char *prompt, char *out, size_t cap)
 	if (tty)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 	fputc('\n', stderr);
+	if (timed_out)
+		fprintf(stderr, "npm-release: no answer within %u seconds\n", timeout);
 	out[n] = '\0';
 	if (n > 0 && out[n - 1] == '\r')
 		out[--n] = '\0';
@@ -181,7 +227,7 @@ conversation(int n, const struct pam_message **msgs, struct pam_response **resp,
 		case PAM_PROMPT_ECHO_OFF:
 		case PAM_PROMPT_ECHO_ON:
 			ns_sanitize(clean, sizeof(clean), m->msg ? m->msg : "");
-			if (gate_read_secret(clean, line, sizeof(line)) != 0)
+			if (gate_read_secret(clean, line, sizeof(line), g->tok->answer_timeout) != 0)
 				goto fail;
 			r[i].resp = strdup(line);
 			explicit_bzero(line, sizeof(line));

@@ -21,6 +21,9 @@ struct gate_token {
 	/* Set by gate_run: the caller's ssh-agent, handed to the module on its
 	 * NS_BP_AGENT request (-1: none). */
 	int agent_fd;
+	/* Set by the caller before gate_run: seconds each prompt waits for an answer
+	 * (the approval's validity: an answer after it could not be used anyway). */
+	unsigned answer_timeout;
 };
 
 /* mmap'd, mlock'd, MADV_DONTDUMP; NULL on failure. */
@@ -34,8 +37,9 @@ void gate_token_free(struct gate_token *t);
 int gate_run(const char *service, const char *user, const char *approval_id,
              struct gate_token *tok, struct ns_err *err);
 
-/* Reads one line from the terminal (stdin) with echo off; for the registry OTP
- * prompt. Returns 0 and a NUL-terminated answer. */
-int gate_read_secret(const char *prompt, char *out, size_t cap);
+/* Reads one line from the terminal (stdin) with echo off, within timeout seconds;
+ * for the factor's and the registry OTP prompts. Returns 0 and a NUL-terminated
+ * answer; -1 on an empty, over-long or late answer, or end of input. */
+int gate_read_secret(const char *prompt, char *out, size_t cap, unsigned timeout);
 
 #endif
