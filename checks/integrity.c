@@ -38,6 +38,7 @@ static const struct {
 	{ "manifest.expected", RUN_EXPECT },
 	{ "manifest.private", RUN_CONTENT },
 	{ "manifest.deprecated", RUN_CONTENT },
+	{ "manifest.githead", RUN_CONTENT },
 	{ "install.script", RUN_CONTENT },
 	{ "install.binding-gyp", RUN_CONTENT },
 	{ "install.new", RUN_CONTENT },

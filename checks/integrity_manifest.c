@@ -236,6 +236,14 @@ ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
 		ns_finding(v, "manifest.deprecated", "warn", "package/package.json",
 		    "package.json sets \"deprecated\" (every install of this version prints it): "
 		    "%.200s", json_is_string(dep) ? json_string_value(dep) : "(not a string)");
+	/* npm publish keeps a gitHead of package.json (it adds its own only when there
+	 * is none): the version document then names that commit, which nothing here
+	 * verified; npm pack never writes one, so the approver is told (red team) */
+	dep = json_object_get(v->manifest_json, "gitHead");
+	if (dep != NULL)
+		ns_finding(v, "manifest.githead", "warn", "package/package.json",
+		    "package.json sets \"gitHead\" (the version document will claim this commit, "
+		    "unverified): %.100s", json_is_string(dep) ? json_string_value(dep) : "(not a string)");
 	check_install_code(v, prev);
 	ns_check_bins(v, prev);
 }

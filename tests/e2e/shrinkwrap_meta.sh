@@ -116,12 +116,15 @@ pass "package.json's _hasShrinkwrap is ignored: the tarball decides"
 # "_" keys are not the publisher's to set (npm publish drops them): a package.json
 # claiming to be published by someone else, or carrying a key of its own with a
 # leading "_", publishes the document npm publish would; "deprecated", which npm
-# publish keeps, is kept too, and the approver was shown it
-build e2e-sw-keys no ',"_npmUser":{"name":"npm","email":"npm@example.invalid"},"_custom":"x","deprecated":"use evil instead"'
+# publish keeps, is kept too, and the approver was shown it; so is "gitHead", a
+# commit nothing verified
+build e2e-sw-keys no ',"_npmUser":{"name":"npm","email":"npm@example.invalid"},"_custom":"x","deprecated":"use evil instead","gitHead":"0badc0de0badc0de0badc0de0badc0de0badc0de"'
 publish_both e2e-sw-keys
 compare e2e-sw-keys absent
 ours=$(curl -fsS "${REGISTRY_URL}e2e-sw-keys")
 grep -q '"_custom"' <<<"$ours" && fail "a \"_\" key of package.json was published"
 grep -q 'npm@example.invalid' <<<"$ours" && fail "package.json's _npmUser was published"
 grep -q 'use evil instead' <<<"$APPROVED" || fail "the approver was not shown package.json's deprecated"
-pass "\"_\" keys of package.json are dropped, as npm publish drops them; deprecated is kept and shown"
+grep -q 'gitHead.*0badc0de0badc0de0badc0de0badc0de0badc0de' <<<"$APPROVED" ||
+	fail "the approver was not shown package.json's gitHead"
+pass "\"_\" keys of package.json are dropped, as npm publish drops them; deprecated and gitHead are kept and shown"
