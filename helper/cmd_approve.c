@@ -332,6 +332,26 @@ reconcile(struct session *s, const struct ns_release *r, struct ns_err *err)
 	return 0;
 }
 
+/* One approve per name@version as well as per release: from the "already live"
+ * check before the checks (or the reconciliation of an interrupted publish) to the
+ * confirmation after publish (red team: two stages of one version approved at once
+ * both passed that check, and the second publish raised an INCIDENT). */
+static int
+lock_version(struct session *s, const struct ns_release *r, int *fd)
+{
+	struct ns_err err;
+
+	if (*fd >= 0)
+		return 0;
+	*fd = ns_state_lock_version(s->st, r->name, r->version, &err);
+	if (*fd == -2)
+		fprintf(stderr, "npm-release: another release of %s@%s is being approved (in "
+		                "progress in another npm-release); nothing done\n", r->name, r->version);
+	else if (*fd < 0)
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+	return *fd >= 0 ? 0 : -1;
+}
+
 /* Before the gate: with min_approvers > 1 the same person twice does not count,
  * so a second approval by one approver is refused without asking for a factor. */
 static int
@@ -363,7 +383,7 @@ cmd_approve(int argc, char **argv)
 	char *text = NULL, *proof = NULL, id[NS_ID_MAX];
 	const char *status;
 	struct ns_statement_provenance prov;
-	int rc = NS_EXIT_FAIL, k, previous_fd, lock_fd = -1, have_prov;
+	int rc = NS_EXIT_FAIL, k, previous_fd, lock_fd = -1, version_lock_fd = -1, have_prov;
 
 	memset(&r, 0, sizeof(r));
 	memset(&a, 0, sizeof(a));
@@ -415,7 +435,10 @@ cmd_approve(int argc, char **argv)
 		goto out;
 	}
 	if (k == 0 && strcmp(r.status, "publishing") == 0) {
-		int done = reconcile(&s, &r, &err);
+		int done;
+		if (lock_version(&s, &r, &version_lock_fd) != 0)
+			goto out;
+		done = reconcile(&s, &r, &err);
 		if (done == NS_PUBLISH_INCIDENT) {
 			incident(&s, &r, err.msg);
 			goto out;
@@ -445,6 +468,8 @@ cmd_approve(int argc, char **argv)
 		}
 	}
 	session_step(&s, id, "fetched");
+	if (lock_version(&s, &r, &version_lock_fd) != 0)
+		goto out;
 	if (already_approved_by_caller(&s, &r, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
@@ -569,6 +594,8 @@ out:
 	json_decref(report);
 	ns_release_clear(&r);
 	ns_approval_clear(&a);
+	if (version_lock_fd >= 0)
+		close(version_lock_fd);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	session_close(&s);

@@ -96,6 +96,12 @@ int ns_release_transition(struct ns_state *st, const char *id, const char *from,
  * (released by the kernel when the holder exits or is killed). Returns the
  * descriptor to keep open, -2 when another process holds it, -1 on error. */
 int ns_state_lock_release(struct ns_state *st, const char *id, struct ns_err *err);
+/* One approve at a time per name@version, whichever release carries it (two stages
+ * of one version, approved at once, would otherwise both pass the "already live"
+ * check and the second publish would look like an incident): a flock on
+ * state_dir/locks/v-<hash of name@version>.lock. Same returns. */
+int ns_state_lock_version(struct ns_state *st, const char *name, const char *version,
+                          struct ns_err *err);
 
 /* Approvals. consume: atomically marks an unexpired, unconsumed approval consumed;
  * 0 on success, 1 when it was already consumed or has expired. */
