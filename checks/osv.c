@@ -385,11 +385,14 @@ ns_advisory_init(struct ns_advisory *a, const char *id, const char *package, int
 		/* the whole per-advisory cost of an audit was this parse */
 		if ((a->digest = strdup(digest)) == NULL)
 			return ns_fail(err, "out of memory");
-	} else if (!json_is_array(a->affected = json_loads(affected_json,
-	    JSON_REJECT_DUPLICATES, &je))) {
-		json_decref(a->affected);
-		a->affected = NULL;
-		return ns_fail(err, "advisory index entry %s: bad affected JSON", id);
+	} else {
+		/* apart from the test: json_is_array evaluates its argument twice */
+		a->affected = json_loads(affected_json, JSON_REJECT_DUPLICATES, &je);
+		if (!json_is_array(a->affected)) {
+			json_decref(a->affected);
+			a->affected = NULL;
+			return ns_fail(err, "advisory index entry %s: bad affected JSON", id);
+		}
 	}
 	a->id = strdup(id);
 	a->package = strdup(package);

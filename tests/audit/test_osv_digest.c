@@ -5,7 +5,8 @@
  * its digest against versions around every event, and the answer, the quirk
  * reading and the error message must agree. Malformed shapes are not digested (so
  * their errors come from the JSON). The fast path for plain event versions must
- * read them as ns_semver_parse does. */
+ * read them as ns_semver_parse does. An advisory built from its JSON (an index
+ * of schema 2, before the digest) and cleared leaves no JSON value behind. */
 #include "config.h"
 
 #include <dirent.h>
@@ -227,6 +228,48 @@ plain_versions(void **state)
 	}
 }
 
+/* jansson's allocations while counting: those made less those freed */
+static long live_json;
+
+static void *
+counting_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	live_json += p != NULL;
+	return p;
+}
+
+static void
+counting_free(void *p)
+{
+	live_json -= p != NULL;
+	free(p);
+}
+
+static void
+json_path_leaves_nothing(void **state)
+{
+	struct ns_advisory a;
+	struct ns_err err;
+	struct ns_semver v;
+
+	(void)state;
+	assert_int_equal(ns_semver_parse(&v, "1.5.0", 0), 0);
+	json_set_alloc_funcs(counting_malloc, counting_free);
+	live_json = 0;
+	assert_int_equal(ns_advisory_init(&a, "GHSA-test-0000-0000", "p", 2, 0, "u", "s", "<2.0.0",
+	    "[{\"package\":{\"ecosystem\":\"npm\",\"name\":\"p\"},\"ranges\":[{\"type\":"
+	    "\"ECOSYSTEM\",\"events\":[{\"introduced\":\"1.0.0\"},{\"fixed\":\"2.0.0\"}]}]}]",
+	    NULL, &err), 0);
+	assert_non_null(a.affected);
+	assert_int_equal(ns_osv_affects(&a, &v, &err), 1);
+	ns_advisory_clear(&a);
+	json_set_alloc_funcs(malloc, free);
+	if (live_json != 0)
+		fail_msg("%ld JSON allocations left after ns_advisory_clear", live_json);
+}
+
 int
 main(void)
 {
@@ -234,6 +277,7 @@ main(void)
 		cmocka_unit_test(real_records),
 		cmocka_unit_test(hand_made_records),
 		cmocka_unit_test(plain_versions),
+		cmocka_unit_test(json_path_leaves_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
