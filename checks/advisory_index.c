@@ -109,7 +109,7 @@ static int
 open_index(struct source *s, const char *path, const char **why, struct ns_err *err)
 {
 	char v[32];
-	int fd, i;
+	int fd, i, schema;
 	struct stat st;
 	static const char *const tables[2] = { "advisory", "malware" };
 
@@ -130,7 +130,8 @@ open_index(struct source *s, const char *path, const char **why, struct ns_err *
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
-	if (advidx_meta(s->db, "schema", v, sizeof(v)) < 0 || atoi(v) != ADVIDX_SCHEMA) {
+	if (advidx_meta(s->db, "schema", v, sizeof(v)) < 0 ||
+	    !advidx_schema_readable(schema = atoi(v))) {
 		close(fd);
 		*why = "not an npm-release advisory index of this version";
 		return 1;
@@ -146,9 +147,10 @@ open_index(struct source *s, const char *path, const char **why, struct ns_err *
 	for (i = 0; i < 2; i++) {
 		char sql[256];
 
+		/* an index from before the digest: its advisories evaluated from JSON */
 		snprintf(sql, sizeof(sql), "SELECT id, package, severity, malware, url, summary,"
-		    " range, affected, file, file_ino, file_ctime FROM %s WHERE package=?",
-		    tables[i]);
+		    " range, affected, file, file_ino, file_ctime, %s FROM %s WHERE package=?",
+		    schema >= 3 ? "digest" : "NULL", tables[i]);
 		if (sqlite3_prepare_v2(s->db, sql, -1, &s->qt[i], NULL) != SQLITE_OK)
 			return ns_fail(err, "advisory index %s: %s", path, sqlite3_errmsg(s->db));
 	}
@@ -419,7 +421,8 @@ lookup_table(struct source *s, sqlite3_stmt *q, const char *package, struct ns_a
 		    sqlite3_column_int(q, 3), (const char *)sqlite3_column_text(q, 4),
 		    (const char *)sqlite3_column_text(q, 5),
 		    (const char *)sqlite3_column_text(q, 6),
-		    (const char *)sqlite3_column_text(q, 7), err) < 0)
+		    (const char *)sqlite3_column_text(q, 7),
+		    (const char *)sqlite3_column_text(q, 11), err) < 0)
 			return ns_fail(err, "advisory index holds a malformed entry for %.128s", package);
 		if (strcmp((*out)[*n].package, package) != 0) {
 			ns_advisory_clear(&(*out)[*n]);
@@ -480,8 +483,9 @@ lookup_mem(struct source *s, const char *package, struct ns_advisory **out, size
 		c->severity = a->severity;
 		c->malware = a->malware;
 		c->affected = json_incref(a->affected);
+		c->digest = a->digest != NULL ? strdup(a->digest) : NULL;
 		if (c->id == NULL || c->package == NULL || c->url == NULL || c->summary == NULL ||
-		    c->range == NULL) {
+		    c->range == NULL || (a->digest != NULL && c->digest == NULL)) {
 			ns_advisory_clear(c);
 			return ns_fail(err, "out of memory");
 		}

@@ -11,7 +11,15 @@
 
 #include "advisory_index.h"
 
-#define ADVIDX_SCHEMA 2
+#define ADVIDX_SCHEMA 3   /* 3: the digest column (ns_osv_digest) */
+#define ADVIDX_SCHEMA_READ_MIN 2   /* 2: no digest (evaluated from JSON): still read */
+
+/* Whether an index of this schema is read (v: meta's "schema" value). */
+static inline int
+advidx_schema_readable(int v)
+{
+	return v >= ADVIDX_SCHEMA_READ_MIN && v <= ADVIDX_SCHEMA;
+}
 #define ADVIDX_MAX_DIR_DEPTH 8
 #define ADVIDX_MAX_DIRS 100000
 

@@ -70,7 +70,7 @@ advidx_writer_open(struct advidx_writer *w, const char *out_path, struct ns_advi
 	    "CREATE TEMP TABLE staged(id TEXT NOT NULL, package TEXT NOT NULL,"
 	    " severity INTEGER NOT NULL, malware INTEGER NOT NULL, url TEXT NOT NULL,"
 	    " summary TEXT NOT NULL, range TEXT NOT NULL, affected TEXT NOT NULL,"
-	    " file TEXT, file_ino INTEGER, file_ctime INTEGER);"
+	    " file TEXT, file_ino INTEGER, file_ctime INTEGER, digest TEXT);"
 	    "CREATE TEMP TABLE staged_record(id TEXT PRIMARY KEY, modified TEXT NOT NULL,"
 	    " withdrawn INTEGER NOT NULL);"
 	    "CREATE TABLE dirstate(path TEXT PRIMARY KEY, ino INTEGER NOT NULL,"
@@ -79,7 +79,7 @@ advidx_writer_open(struct advidx_writer *w, const char *out_path, struct ns_advi
 		advidx_writer_abort(w);
 		return -1;
 	}
-	if (sqlite3_prepare_v2(w->db, "INSERT INTO staged VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1,
+	if (sqlite3_prepare_v2(w->db, "INSERT INTO staged VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1,
 	    &w->ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO staged_record VALUES(?,?,?)", -1, &w->rec,
 	    NULL) != SQLITE_OK) {
@@ -94,12 +94,14 @@ static int
 insert_row(struct advidx_writer *w, const struct ns_advisory *a, const char *file,
            const struct stat *fst, struct ns_err *err)
 {
-	char *aff = json_dumps(a->affected, JSON_COMPACT);
+	char *aff = json_dumps(a->affected, JSON_COMPACT), *digest = ns_osv_digest(a->affected);
 	sqlite3_stmt *q = w->ins;
 	int rc;
 
-	if (aff == NULL)
+	if (aff == NULL) {
+		free(digest);
 		return ns_fail(err, "out of memory");
+	}
 	sqlite3_reset(q);
 	sqlite3_bind_text(q, 1, a->id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 2, a->package, -1, SQLITE_TRANSIENT);
@@ -118,8 +120,14 @@ insert_row(struct advidx_writer *w, const struct ns_advisory *a, const char *fil
 		sqlite3_bind_null(q, 10);
 		sqlite3_bind_null(q, 11);
 	}
+	/* NULL (an entry evaluation reports as malformed): evaluated from its JSON */
+	if (digest != NULL)
+		sqlite3_bind_text(q, 12, digest, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, 12);
 	rc = sqlite3_step(q);
 	free(aff);
+	free(digest);
 	if (rc != SQLITE_DONE)
 		return ns_fail(err, "index insert: %s", sqlite3_errmsg(w->db));
 	w->st->advisories++;
@@ -179,9 +187,9 @@ out:
 #define ADV_COLUMNS " seq INTEGER NOT NULL, id TEXT NOT NULL, severity INTEGER NOT NULL," \
 	" malware INTEGER NOT NULL, url TEXT NOT NULL, summary TEXT NOT NULL," \
 	" range TEXT NOT NULL, affected TEXT NOT NULL, file TEXT, file_ino INTEGER," \
-	" file_ctime INTEGER, PRIMARY KEY(package, seq)) WITHOUT ROWID;"
+	" file_ctime INTEGER, digest TEXT, PRIMARY KEY(package, seq)) WITHOUT ROWID;"
 #define ADV_SELECT " SELECT package, rowid, id, severity, malware, url, summary, range," \
-	" affected, file, file_ino, file_ctime FROM staged"
+	" affected, file, file_ino, file_ctime, digest FROM staged"
 
 static int
 page_count(sqlite3 *db, long long *n)
@@ -267,7 +275,7 @@ open_old(const char *path)
 	}
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	if (advidx_meta(db, "schema", v, sizeof(v)) < 0 || atoi(v) != ADVIDX_SCHEMA) {
+	if (advidx_meta(db, "schema", v, sizeof(v)) < 0 || !advidx_schema_readable(atoi(v))) {
 		sqlite3_close(db);
 		return NULL;
 	}

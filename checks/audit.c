@@ -24,6 +24,8 @@ struct finding {
 
 struct audit {
 	const struct ns_audit_opts *o;
+	struct ns_audit_node_ref *refs;   /* audited nodes (ns_audit_nodes_index) */
+	size_t nrefs;
 	struct ns_lock lock;
 	int have_tree;
 	struct finding *f;
@@ -122,32 +124,6 @@ add_finding(struct audit *au, const char *pkg, const char *ver, const char *adv,
 	return 0;
 }
 
-/* Unique (name, version) pairs of auditable nodes: {name: [versions]}. */
-static json_t *
-installed_versions(const struct ns_lock *lock, unsigned omit)
-{
-	json_t *m = json_object();
-	size_t i, k;
-
-	for (i = 0; i < lock->n; i++) {
-		const struct ns_lock_node *n = &lock->nodes[i];
-		json_t *arr;
-		int seen = 0;
-
-		if (!ns_lock_audited(n, omit))
-			continue;
-		if ((arr = json_object_get(m, n->name)) == NULL) {
-			arr = json_array();
-			json_object_set_new(m, n->name, arr);
-		}
-		for (k = 0; k < json_array_size(arr); k++)
-			seen |= strcmp(json_string_value(json_array_get(arr, k)), n->version) == 0;
-		if (!seen)
-			json_array_append_new(arr, json_string(n->version));
-	}
-	return m;
-}
-
 static int
 match_osv(struct audit *au, const json_t *installed, struct ns_err *err)
 {
@@ -160,31 +136,50 @@ match_osv(struct audit *au, const json_t *installed, struct ns_err *err)
 		return -1;
 	json_object_foreach((json_t *)installed, name, versions) {
 		struct ns_advisory *adv;
-		size_t na, i, k;
+		struct ns_semver one, *v = NULL;
+		unsigned char *usable = NULL;
+		size_t na, i, k, nv = json_array_size(versions);
 
 		if (ns_advdb_lookup(db, name, &adv, &na, err) < 0)
 			goto out;
+		/* each installed version read once, not once per advisory */
+		if (na > 0 && nv > 0 && ((v = nv == 1 ? &one : malloc(nv * sizeof(*v))) == NULL ||
+		    (usable = calloc(nv, 1)) == NULL)) {
+			if (v != &one)
+				free(v);
+			ns_advisory_free_array(adv, na);
+			ns_fail(err, "out of memory");
+			goto out;
+		}
+		for (k = 0; k < nv && na > 0; k++)
+			usable[k] = ns_semver_parse(&v[k], json_string_value(json_array_get(versions,
+			    k)), NS_SEMVER_LOOSE) == 0;
 		for (i = 0; i < na; i++) {
-			for (k = 0; k < json_array_size(versions); k++) {
+			for (k = 0; k < nv; k++) {
 				const char *ver = json_string_value(json_array_get(versions, k));
-				struct ns_semver v;
 				struct ns_err e2;
 				char quirk[512];
 				int hit;
 
-				if (ns_semver_parse(&v, ver, NS_SEMVER_LOOSE) < 0)
+				if (!usable[k])
 					continue; /* not a registry version (kept out of installed) */
-				hit = ns_osv_affects_quirk(&adv[i], &v, quirk, sizeof(quirk), &e2);
+				hit = ns_osv_affects_quirk(&adv[i], &v[k], quirk, sizeof(quirk), &e2);
 				if (hit == 0)
 					continue;
 				if (add_finding(au, name, ver, adv[i].id, adv[i].severity,
 				    adv[i].malware, adv[i].url, adv[i].range, adv[i].summary, "osv",
 				    hit < 0 ? e2.msg : NULL, hit > 0 ? quirk : NULL, err) < 0) {
+					if (v != &one)
+						free(v);
+					free(usable);
 					ns_advisory_free_array(adv, na);
 					goto out;
 				}
 			}
 		}
+		if (v != &one)
+			free(v);
+		free(usable);
 		ns_advisory_free_array(adv, na);
 	}
 	/* after the lookups: a directory index found stale on the way says so */
@@ -315,13 +310,6 @@ declared_ranges(const char *pkgjson, size_t len, struct ns_err *err)
 	return out;
 }
 
-static int
-node_matches(const struct ns_lock_node *n, const struct finding *f, unsigned omit)
-{
-	return ns_lock_audited(n, omit) &&
-	    strcmp(n->name, f->package) == 0 && strcmp(n->version, f->version) == 0;
-}
-
 /* Malware is no severity: the report says what it is, and it always fails. */
 #define MALICIOUS "malicious package"
 
@@ -332,14 +320,14 @@ finding_json(const struct audit *au, const struct finding *f, int *counts, int *
 	const struct ns_audit_exception *e = ns_audit_exception_find(&au->ex, f->advisory,
 	    f->package);
 	int direct = 0, dev = 1, optional = 1, bundled = 0;
-	size_t i, k;
+	size_t r, k;
 
-	for (i = 0; i < au->lock.n; i++) {
+	for (r = ns_audit_node_first(au->refs, au->nrefs, f->package, f->version);
+	    r < au->nrefs && ns_audit_node_is(&au->refs[r], f->package, f->version); r++) {
+		size_t i = au->refs[r].i;
 		const struct ns_lock_node *n = &au->lock.nodes[i];
 		json_t *p;
 
-		if (!node_matches(n, f, au->o->omit))
-			continue;
 		direct |= ns_lock_is_direct(&au->lock, i);
 		dev &= n->dev;
 		optional &= n->optional;
@@ -417,6 +405,7 @@ build_report(struct audit *au, const char *tree_source, json_t *not_audited, jso
 
 	if (au->nf > 1)
 		qsort(au->f, au->nf, sizeof(au->f[0]), finding_cmp);
+
 	for (i = 0; i < au->nf; i++) {
 		json_t *fj = finding_json(au, &au->f[i], counts, &malicious);
 
@@ -558,7 +547,7 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 		if (shrinkwrap != NULL && ns_audit_shrinkwrap_fetches(&au.lock, o->registry_url,
 		    outside, err) < 0)
 			goto out;
-		installed = installed_versions(&au.lock, o->omit);
+		installed = ns_audit_installed_versions(&au.lock, o->omit);
 	} else {
 		json_t *decl = declared_ranges(pkgjson, pjlen, err);
 
@@ -573,6 +562,9 @@ ns_audit_fd(int tarball_fd, const struct ns_audit_opts *o, json_t **report, stru
 		goto out;
 	if (o->bulk_url != NULL && match_bulk(&au, installed, err) < 0)
 		goto out;
+	if (au.have_tree && au.nf > 0 &&
+	    ns_audit_nodes_index(&au.lock, o->omit, &au.refs, &au.nrefs, err) < 0)
+		goto out;
 	*report = build_report(&au, tree_source, not_audited, skipped, outside);
 	not_audited = skipped = NULL;
 	if (*report == NULL) {
@@ -584,6 +576,7 @@ out:
 	for (i = 0; i < au.nf; i++)
 		finding_clear(&au.f[i]);
 	free(au.f);
+	free(au.refs);
 	ns_lock_free(&au.lock);
 	ns_audit_exceptions_free(&au.ex);
 	json_decref(au.notes);

@@ -57,4 +57,25 @@ int ns_audit_lock_coverage(const char *pkgjson, size_t len, const struct ns_lock
 int ns_audit_shrinkwrap_fetches(const struct ns_lock *lock, const char *registry_url, json_t *out,
                                 struct ns_err *err);
 
+/* Unique (name, version) pairs of the tree's audited nodes: {name: [versions]}. */
+json_t *ns_audit_installed_versions(const struct ns_lock *lock, unsigned omit);
+
+/* An audited node of a tree (index i in lock->nodes) by its name and version. */
+struct ns_audit_node_ref {
+	const char *name, *version;
+	size_t i;
+};
+
+/* The tree's audited nodes (ns_lock_audited) sorted by name, version, then tree
+ * order; *refs is caller-owned (free). */
+int ns_audit_nodes_index(const struct ns_lock *lock, unsigned omit,
+                         struct ns_audit_node_ref **refs, size_t *n, struct ns_err *err);
+
+/* The first ref naming (name, version), or n when there is none. */
+size_t ns_audit_node_first(const struct ns_audit_node_ref *refs, size_t n, const char *name,
+                           const char *version);
+
+/* 1 when r names (name, version). */
+int ns_audit_node_is(const struct ns_audit_node_ref *r, const char *name, const char *version);
+
 #endif

@@ -27,7 +27,8 @@ struct ns_advisory {
 	char *url;
 	char *summary;
 	char *range;       /* node-semver rendering of the affected versions (PROTOCOLS §7.2) */
-	json_t *affected;  /* array of this package's affected[] entries */
+	json_t *affected;  /* array of this package's affected[] entries, or NULL when */
+	char *digest;      /* this compact form of them is what the index gave (ns_osv_digest) */
 };
 
 /* An advisory's severity: info..critical, case-insensitive, "medium" = moderate;
@@ -38,10 +39,20 @@ int ns_osv_severity_parse(const char *s);
  * records and other ecosystems give none. -1 (err set) if the record is malformed. */
 int ns_osv_split(const json_t *rec, struct ns_advisory **out, size_t *n, struct ns_err *err);
 
-/* Builds the advisory from stored fields (the index keeps the affected entries as JSON). */
+/* The affected entries in the compact form the index stores beside their JSON, so
+ * that an audit evaluates them without parsing JSON: one item a line, a tag and a
+ * text ("E" an entry, "L" its last_known_affected_version_range, "V" a version,
+ * "R" a range, "i" "f" "a" "l" its introduced / fixed / last_affected / limit
+ * events), in the order evaluation reads them. NULL when an entry has a shape
+ * that evaluation reports as malformed, or a text with a control character:
+ * those are evaluated from their JSON, errors and all. Malloc'd. */
+char *ns_osv_digest(const json_t *affected);
+
+/* Builds the advisory from stored fields: the digest when there is one (then the
+ * affected JSON is not parsed at all), else the affected entries' JSON. */
 int ns_advisory_init(struct ns_advisory *a, const char *id, const char *package, int severity,
                      int malware, const char *url, const char *summary, const char *range,
-                     const char *affected_json, struct ns_err *err);
+                     const char *affected_json, const char *digest, struct ns_err *err);
 
 void ns_advisory_clear(struct ns_advisory *a);
 void ns_advisory_free_array(struct ns_advisory *a, size_t n);

@@ -15,7 +15,7 @@
 
 #include "osv_int.h"
 
-#define MAX_EVENTS 256
+#define MAX_EVENTS NS_OSV_MAX_EVENTS
 #define MAX_ALT 4          /* versions in one event's text */
 #define MAX_LISTS 3        /* list events per range: at most 4^3 readings */
 
@@ -40,6 +40,9 @@ struct events {
 	struct event *ev;       /* as given */
 	struct ns_semver *v;
 	size_t n;
+	/* nearly every range has at most this many events: their versions here, not
+	 * in a 4 KB-a-version allocation per evaluation (which made malloc consolidate) */
+	struct ns_semver inline_v[4];
 	struct list_event lists[MAX_LISTS];
 	size_t nlists;
 };
@@ -54,7 +57,8 @@ events_free(struct events *e)
 	for (i = 0; i < e->nlists; i++)
 		free(e->lists[i].texts);
 	free(e->ev);
-	free(e->v);
+	if (e->v != e->inline_v)
+		free(e->v);
 }
 
 /* "7.2.4, 6.11.4": 2..MAX_ALT versions separated by commas, spaces or "||". */
@@ -75,23 +79,58 @@ read_list(const char *text, struct list_event *l)
 	return l->nalt >= 2 ? 0 : -1;
 }
 
+/* Starts reading a range of total events. */
+static int
+events_begin(struct events *e, size_t total, struct ns_err *err)
+{
+	/* not memset: the list slots hold 4 KB versions each, and this runs once
+	 * per range evaluated; every field read is set before it is read */
+	e->ev = NULL;
+	e->v = NULL;
+	e->n = e->nlists = 0;
+	if (total == 0 || total > MAX_EVENTS)
+		return ns_fail(err, "range has no usable events array");
+	/* versions are written as events are read (a "0" event's is never read) */
+	if ((e->ev = calloc(total, sizeof(*e->ev))) == NULL ||
+	    (e->v = total <= 4 ? e->inline_v : malloc(total * sizeof(*e->v))) == NULL)
+		return ns_fail(err, "out of memory");
+	return 0;
+}
+
+/* Adds one event (kind 0..3, its text); at most the total given to events_begin. */
+static int
+events_add(struct events *e, int kind, const char *text, struct ns_err *err)
+{
+	struct event *ev = &e->ev[e->n];
+
+	ev->kind = kind;
+	ev->text = text;
+	ev->v = &e->v[e->n];
+	if (kind == 3 && strcmp(text, "*") == 0)
+		return 0; /* limit "*": no limit */
+	if (ns_osv_event_version(text, &e->v[e->n], &ev->zero) < 0) {
+		if (e->nlists == MAX_LISTS || read_list(text, &e->lists[e->nlists]) < 0) {
+			if (e->nlists < MAX_LISTS)
+				free(e->lists[e->nlists].texts);
+			return ns_fail(err, "event version \"%.64s\" is not a version", text);
+		}
+		e->lists[e->nlists++].index = e->n;
+	}
+	e->n++;
+	return 0;
+}
+
 static int
 load_events(const json_t *range, struct events *e, struct ns_err *err)
 {
 	const json_t *events = json_object_get(range, "events");
-	size_t i, j, total;
+	size_t i, j;
 
-	memset(e, 0, sizeof(*e));
-	if (!json_is_array(events) || (total = json_array_size(events)) == 0 ||
-	    total > MAX_EVENTS)
-		return ns_fail(err, "range has no usable events array");
-	if ((e->ev = calloc(total, sizeof(*e->ev))) == NULL ||
-	    (e->v = calloc(total, sizeof(*e->v))) == NULL)
-		return ns_fail(err, "out of memory");
-	for (i = 0; i < total; i++) {
+	if (events_begin(e, json_is_array(events) ? json_array_size(events) : 0, err) < 0)
+		return -1;
+	for (i = 0; i < json_array_size(events); i++) {
 		const json_t *x = json_array_get(events, i);
-		struct event *ev = &e->ev[e->n];
-		int found = 0;
+		int kind = -1;
 
 		if (!json_is_object(x))
 			return ns_fail(err, "event %zu is not an object", i);
@@ -100,29 +139,14 @@ load_events(const json_t *range, struct events *e, struct ns_err *err)
 
 			if (val == NULL)
 				continue;
-			if (!json_is_string(val) || found)
+			if (!json_is_string(val) || kind >= 0)
 				return ns_fail(err, "event %zu is malformed", i);
-			found = 1;
-			ev->kind = (int)j;
-			ev->text = json_string_value(val);
-			ev->v = &e->v[e->n];
-			if (j == 3 && strcmp(ev->text, "*") == 0) {
-				found = 2; /* limit "*": no limit */
-				continue;
-			}
-			if (ns_osv_event_version(ev->text, &e->v[e->n], &ev->zero) == 0)
-				continue;
-			if (e->nlists == MAX_LISTS || read_list(ev->text, &e->lists[e->nlists]) < 0) {
-				if (e->nlists < MAX_LISTS)
-					free(e->lists[e->nlists].texts);
-				return ns_fail(err, "event version \"%.64s\" is not a version", ev->text);
-			}
-			e->lists[e->nlists++].index = e->n;
+			kind = (int)j;
 		}
-		if (!found)
+		if (kind < 0)
 			return ns_fail(err, "event %zu has no known key", i);
-		if (found == 1)
-			e->n++;
+		if (events_add(e, kind, json_string_value(json_object_get(x, kinds[kind])), err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -242,32 +266,61 @@ describe(const struct events *e, size_t r, char *quirk, size_t qlen)
 	}
 }
 
+/* Evaluates loaded events for v, and frees them. */
+static int
+affects_loaded(struct events *e, const char *lkavr, const struct ns_semver *v, char *quirk,
+               size_t qlen, struct ns_err *err)
+{
+	struct event *work;
+	size_t r, nr;
+	int hit = 0;
+
+	if ((work = calloc(e->n ? e->n : 1, sizeof(*work))) == NULL) {
+		events_free(e);
+		return ns_fail(err, "out of memory");
+	}
+	nr = readings(e);
+	for (r = 0; r < nr && !hit; r++) {
+		reading(e, r, work);
+		if ((hit = evaluate(work, e->n, lkavr, v)) && e->nlists > 0)
+			describe(e, r, quirk, qlen);
+	}
+	free(work);
+	events_free(e);
+	return hit;
+}
+
 int
 ns_osv_range_affects(const json_t *range, const char *lkavr, const struct ns_semver *v,
                      char *quirk, size_t qlen, struct ns_err *err)
 {
 	struct events e;
-	struct event *work;
-	size_t r, nr;
-	int hit = 0;
 
 	if (load_events(range, &e, err) < 0) {
 		events_free(&e);
 		return -1;
 	}
-	if ((work = calloc(e.n ? e.n : 1, sizeof(*work))) == NULL) {
+	return affects_loaded(&e, lkavr, v, quirk, qlen, err);
+}
+
+int
+ns_osv_events_affects(const int *kind, const char *const *text, size_t n, const char *lkavr,
+                      const struct ns_semver *v, char *quirk, size_t qlen, struct ns_err *err)
+{
+	struct events e;
+	size_t i;
+
+	if (events_begin(&e, n, err) < 0) {
 		events_free(&e);
-		return ns_fail(err, "out of memory");
+		return -1;
 	}
-	nr = readings(&e);
-	for (r = 0; r < nr && !hit; r++) {
-		reading(&e, r, work);
-		if ((hit = evaluate(work, e.n, lkavr, v)) && e.nlists > 0)
-			describe(&e, r, quirk, qlen);
+	for (i = 0; i < n; i++) {
+		if (events_add(&e, kind[i], text[i], err) < 0) {
+			events_free(&e);
+			return -1;
+		}
 	}
-	free(work);
-	events_free(&e);
-	return hit;
+	return affects_loaded(&e, lkavr, v, quirk, qlen, err);
 }
 
 /* Appends s to parts unless it is there already. */

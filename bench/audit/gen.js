@@ -2,8 +2,10 @@
 // Inputs for bench/audit: lockfiles of real package names (packages.tsv: the
 // most-downloaded npm packages, name and current version) and synthetic OSV sets.
 //   node gen.js lockfile N OUT      a lockfileVersion 3 tree of the first N names
-//   node gen.js osv COUNT DIR [MAL]  COUNT synthetic GHSA-style records over those names,
-//                                   and MAL malicious-package records (MAL-*, as OpenSSF
+//   node gen.js osv COUNT DIR [MAL [SKIP]]  COUNT synthetic GHSA-style records over those
+//                                   names (all but the first SKIP: with SKIP = N they name
+//                                   no package of an N-entry lockfile), and MAL
+//                                   malicious-package records (MAL-*, as OpenSSF
 //                                   publishes them): mostly made-up typosquat names, a few
 //                                   naming real packages at versions nobody installs
 const fs = require('fs')
@@ -42,8 +44,9 @@ if (mode === 'lockfile') {
 } else if (mode === 'osv') {
   fs.mkdirSync(out, { recursive: true })
   const sev = ['LOW', 'MODERATE', 'HIGH', 'CRITICAL']
+  const skip = Number(process.argv[6] || 0)
   for (let i = 0; i < count; i++) {
-    const p = pkgs[Math.floor(rnd() * pkgs.length)]
+    const p = pkgs[skip + Math.floor(rnd() * (pkgs.length - skip))]
     const major = Math.floor(rnd() * 5)
     const id = `GHSA-bnch-${String(i).padStart(4, '0').slice(-4)}-${(i >> 12).toString(36).padStart(4, 'x')}`
     const rec = {
@@ -77,6 +80,6 @@ if (mode === 'lockfile') {
     fs.writeFileSync(path.join(out, `${id}.json`), JSON.stringify(rec, null, 2))
   }
 } else {
-  console.error('usage: node gen.js lockfile N OUT | osv COUNT DIR [MAL]')
+  console.error('usage: node gen.js lockfile N OUT | osv COUNT DIR [MAL [SKIP]]')
   process.exit(2)
 }

@@ -5,7 +5,8 @@
 # - a record changed in place that no audited package uses leaves the index in use;
 # - a record file dropped into the directory, or into a subdirectory, is found at
 #   once (the index is not used until rebuilt), as is one removed or rewritten in
-#   place; an index of an older schema is not used, and none of this is an error.
+#   place; an index of an older schema is not used (schema 2, before the digest
+#   column, still is: evaluated from JSON), and none of this is an error.
 set -u
 top=${srcdir:-.}
 data="$top/tests/audit/data"
@@ -103,7 +104,30 @@ PY
 audit rewritten
 expect rewritten 'any(f["advisory"] == "GHSA-35jh-r3h4-6jhm" and f["severity"] == "low" for f in r["findings"]) and "a record file changed" in notes'
 
-# 7. an index from an older version: read directly, not an error
+# 7. the index's digests are what the audit evaluates (a damaged one fails closed:
+# the advisory is reported with an error), except in an index of schema 2, written
+# before digests existed, whose advisories are still evaluated from their JSON
+index
+python3 - "$osv/npm-release-advisories.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA journal_mode=MEMORY")  # no journal file: the directory unchanged
+db.execute("UPDATE advisory SET digest='Zdamaged' WHERE package='lodash'")
+db.commit()
+PY
+audit damaged
+expect damaged 'any(f["package"] == "lodash" and "digest is malformed" in f.get("error", "") for f in r["findings"]) and "(indexed)" in notes'
+python3 - "$osv/npm-release-advisories.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA journal_mode=MEMORY")  # no journal file: the directory unchanged
+db.execute("UPDATE meta SET value='2' WHERE key='schema'")
+db.commit()
+PY
+audit schema2
+expect schema2 '"(indexed)" in notes and "lodash@4.17.20 GHSA-35jh-r3h4-6jhm" in ids and not any("error" in f for f in r["findings"])'
+
+# 8. an index from an older version: read directly, not an error
 python3 - "$osv/npm-release-advisories.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
