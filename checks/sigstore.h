@@ -40,7 +40,7 @@ struct ns_trust_log {          /* a Rekor transparency log or a CT log */
 	EVP_PKEY *key;
 	int64_t start, end;
 };
-struct ns_trust_ca {           /* a Fulcio CA: its chain, root last */
+struct ns_trust_ca {           /* a Fulcio CA or a TSA: its chain, root last */
 	char *uri;
 	STACK_OF(X509) *certs;
 	int64_t start, end;
@@ -50,6 +50,8 @@ struct ns_trust {
 	size_t ntlogs, nctlogs;
 	struct ns_trust_ca *cas;
 	size_t ncas;
+	struct ns_trust_ca *tsas;  /* RFC 3161 TSAs: shown by trust show, not used */
+	size_t ntsas;
 };
 struct ns_regkey {
 	char *keyid;               /* "SHA256:..." */

@@ -38,6 +38,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_advisories(int argc, char **argv);
 int cmd_provenance(int argc, char **argv);
 int cmd_signatures(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 
 #endif
