@@ -73,63 +73,12 @@ collect(const struct ns_lock *lock, unsigned omit, struct pkg **out, size_t *nou
 static void
 verify_pkg(struct pkg *p, const json_t *doc, const struct ns_regkeys *keys)
 {
-	const json_t *v = json_object_get(json_object_get(doc, "versions"), p->version);
-	const json_t *sigs = json_object_get(json_object_get(v, "dist"), "signatures");
-	const json_t *t = json_object_get(json_object_get(doc, "time"), p->version);
-	struct ns_regsig_item *items = NULL;
-	struct ns_err err = { "" };
-	size_t nitems = 0, i;
-	json_t *one;
-	int r;
+	struct ns_regsig_item res;
 
-	p->result = 1;
-	if (!json_is_object(v)) {
-		snprintf(p->reason, sizeof(p->reason), "the registry has no version %s", p->version);
-		return;
-	}
-	if (!json_is_array(sigs) || json_array_size(sigs) == 0) {
-		p->result = 2;
-		return;
-	}
-	/* a packument of this one version: registry_sig.c checks its name and
-	 * that time[] is looked up by the version it signs */
-	one = json_pack("{s:s, s:{s:O}, s:{}}", "name", p->name, "versions", p->version, v,
-	                "time");
-	if (one == NULL || (json_is_string(t) &&
-	                    json_object_set_new(json_object_get(one, "time"), p->version,
-	                                        json_string(json_string_value(t))) != 0)) {
-		json_decref(one);
-		snprintf(p->reason, sizeof(p->reason), "out of memory");
-		return;
-	}
-	r = ns_regsig_verify_doc(one, keys, &items, &nitems, &err);
-	json_decref(one);
-	if (r < 0 || nitems == 0) {
-		snprintf(p->reason, sizeof(p->reason), "%s", r < 0 ? err.msg : "no signature read");
-		free(items);
-		return;
-	}
-	snprintf(p->keyid, sizeof(p->keyid), "%s", items[0].keyid);
-	p->time_known = 1;
-	p->result = 0;
-	for (i = 0; i < nitems && p->result == 0; i++) {
-		const struct ns_regkey *k = ns_regkeys_find(keys, items[i].keyid, "npm:signatures");
-
-		if (!items[i].ok) {
-			snprintf(p->keyid, sizeof(p->keyid), "%s", items[i].keyid);
-			snprintf(p->reason, sizeof(p->reason), "%s", items[i].reason);
-			p->result = 1;
-		} else if (!items[i].time_known) {
-			p->time_known = 0;
-			if (k != NULL && (k->start != INT64_MIN || k->end != NS_TIME_OPEN)) {
-				snprintf(p->reason, sizeof(p->reason), "the registry does not say when "
-				         "it was published (no time[%s]): key %s has a validity window "
-				         "that could not be checked", p->version, items[i].keyid);
-				p->result = 1;
-			}
-		}
-	}
-	free(items);
+	p->result = ns_regsig_check_version(doc, p->name, p->version, keys, &res);
+	p->time_known = res.time_known;
+	snprintf(p->keyid, sizeof(p->keyid), "%s", res.keyid);
+	snprintf(p->reason, sizeof(p->reason), "%s", res.reason);
 }
 
 static json_t *

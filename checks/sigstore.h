@@ -91,6 +91,12 @@ struct ns_regsig_item {
 int ns_regsig_verify_doc(const json_t *doc, const struct ns_regkeys *keys,
                          struct ns_regsig_item **items, size_t *nitems, struct ns_err *err);
 
+/* One version of a full packument (time[version] the publish time): 0 verified,
+ * 1 failed (res->reason), 2 no signature at all. A missing publish time fails when
+ * the key has a validity window. res names the package, version and keyid. */
+int ns_regsig_check_version(const json_t *packument, const char *name, const char *version,
+                            const struct ns_regkeys *keys, struct ns_regsig_item *res);
+
 /* ---- DSSE and the in-toto statement (dsse.c) ---- */
 /* Pre-authentication encoding; malloc'd. */
 unsigned char *ns_dsse_pae(const char *type, const unsigned char *payload, size_t plen,

@@ -182,6 +182,7 @@ cases(void **state)
 	                                     &err), 0);
 	assert_string_equal(result(r, "notime", "1.0.0"), "pass");
 	assert_true(json_is_false(json_object_get(pkg(r, "notime", "1.0.0"), "publish_time_known")));
+	assert_non_null(strstr(reason(r, "notime", "1.0.0"), "publish time unknown"));
 	assert_int_equal(json_integer_value(json_object_get(r, "checked")), 1);   /* dev omitted */
 	json_decref(r);
 	close(fd);
