@@ -63,6 +63,7 @@ fetch_packument(void *ctx, const char *name, json_t **doc, char *why, size_t cap
 	if (reg_request(c, "GET", path, NULL, NULL, NULL, NULL, NULL, 0, PACKUMENT_MAX, &resp,
 	                &err) != 0) {
 		snprintf(why, cap, "cannot fetch its packument: %s", err.msg);
+		reg_response_clear(&resp);
 		return 1;
 	}
 	if (resp.status == 200 &&

@@ -121,6 +121,12 @@ contains "$OUT" "[provenance] registry_keys"
 contains "$OUT" "is too open"
 pass "the configured registry and pinned keys are used, and checked as approve checks them"
 
+# ---- a registry that cannot be asked: each package fails, never "unsigned" ----
+expect_status 1 "$NR" audit --signatures --json --registry http://127.0.0.1:1/ \
+	--registry-keys "$KEYS" --lockfile "$E2E_DIR/good.json"
+js 'r.result === "fail" && r.failed === 2 && /^cannot fetch its packument: /.test(p("sig-good").reason)'
+pass "an unreachable registry fails every package, named"
+
 # ---- usage ----
 expect_status 2 audit --json
 expect_status 2 audit --advisories "$SRCDIR/tests/audit/data/osv" --lockfile "$E2E_DIR/good.json"
