@@ -227,3 +227,71 @@ ns_regsig_verify_doc(const json_t *doc, const struct ns_regkeys *keys,
 			return 1;
 	return 0;
 }
+
+int
+ns_regsig_check_version(const json_t *packument, const char *name, const char *version,
+                        const struct ns_regkeys *keys, struct ns_regsig_item *res)
+{
+	const json_t *v = json_object_get(json_object_get(packument, "versions"), version);
+	const json_t *sigs = json_object_get(json_object_get(v, "dist"), "signatures");
+	const json_t *t = json_object_get(json_object_get(packument, "time"), version);
+	struct ns_regsig_item *items = NULL;
+	struct ns_err err = { "" };
+	size_t nitems = 0, i;
+	json_t *one;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	copy(res->name, sizeof(res->name), name);
+	copy(res->version, sizeof(res->version), version);
+	if (!json_is_object(v)) {
+		snprintf(res->reason, sizeof(res->reason), "the registry has no version %.100s",
+		         version);
+		return 1;
+	}
+	if (!json_is_array(sigs) || json_array_size(sigs) == 0)
+		return 2;
+	/* a packument of this one version: verify_version checks that the document
+	 * names this package and time[] is looked up by the version it signs */
+	one = json_pack("{s:s, s:{s:O}, s:{}}", "name", name, "versions", version, v, "time");
+	if (one == NULL || (json_is_string(t) &&
+	                    json_object_set_new(json_object_get(one, "time"), version,
+	                                        json_string(json_string_value(t))) != 0)) {
+		json_decref(one);
+		copy(res->reason, sizeof(res->reason), "out of memory");
+		return 1;
+	}
+	r = ns_regsig_verify_doc(one, keys, &items, &nitems, &err);
+	json_decref(one);
+	if (r < 0 || nitems == 0) {
+		copy(res->reason, sizeof(res->reason), r < 0 ? err.msg : "no signature read");
+		free(items);
+		return 1;
+	}
+	copy(res->keyid, sizeof(res->keyid), items[0].keyid);
+	res->ok = res->time_known = 1;
+	for (i = 0; i < nitems && res->ok; i++) {
+		const struct ns_regkey *k = ns_regkeys_find(keys, items[i].keyid, "npm:signatures");
+
+		if (!items[i].ok) {
+			copy(res->keyid, sizeof(res->keyid), items[i].keyid);
+			copy(res->reason, sizeof(res->reason), items[i].reason);
+			res->ok = 0;
+		} else if (!items[i].time_known) {
+			res->time_known = 0;
+			/* an expired key's signature must not pass for want of a date */
+			if (k != NULL && (k->start != INT64_MIN || k->end != NS_TIME_OPEN)) {
+				snprintf(res->reason, sizeof(res->reason), "the registry does not say "
+				         "when it was published (no time[%.40s]): key %.60s has a "
+				         "validity window that could not be checked", version,
+				         items[i].keyid);
+				res->ok = 0;
+			}
+		}
+	}
+	if (res->ok && !res->time_known)
+		snprintf(res->reason, sizeof(res->reason), "publish time unknown (no time[%.40s]); "
+		         "the key has no validity window to check it against", version);
+	free(items);
+	return res->ok ? 0 : 1;
+}

@@ -40,7 +40,7 @@ struct ns_trust_log {          /* a Rekor transparency log or a CT log */
 	EVP_PKEY *key;
 	int64_t start, end;
 };
-struct ns_trust_ca {           /* a Fulcio CA: its chain, root last */
+struct ns_trust_ca {           /* a Fulcio CA or a TSA: its chain, root last */
 	char *uri;
 	STACK_OF(X509) *certs;
 	int64_t start, end;
@@ -50,6 +50,8 @@ struct ns_trust {
 	size_t ntlogs, nctlogs;
 	struct ns_trust_ca *cas;
 	size_t ncas;
+	struct ns_trust_ca *tsas;  /* RFC 3161 TSAs: shown by trust show, not used */
+	size_t ntsas;
 };
 struct ns_regkey {
 	char *keyid;               /* "SHA256:..." */
@@ -88,6 +90,12 @@ struct ns_regsig_item {
  * holds no signature, -1 when the document is not one of the shapes (err set). */
 int ns_regsig_verify_doc(const json_t *doc, const struct ns_regkeys *keys,
                          struct ns_regsig_item **items, size_t *nitems, struct ns_err *err);
+
+/* One version of a full packument (time[version] the publish time): 0 verified,
+ * 1 failed (res->reason), 2 no signature at all. A missing publish time fails when
+ * the key has a validity window. res names the package, version and keyid. */
+int ns_regsig_check_version(const json_t *packument, const char *name, const char *version,
+                            const struct ns_regkeys *keys, struct ns_regsig_item *res);
 
 /* ---- DSSE and the in-toto statement (dsse.c) ---- */
 /* Pre-authentication encoding; malloc'd. */

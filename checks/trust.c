@@ -91,28 +91,30 @@ parse_logs(const json_t *arr, struct ns_trust_log **out, size_t *nout, const cha
 	return 0;
 }
 
+/* certificateAuthorities (Fulcio) or timestampAuthorities: {uri, certChain, validFor}. */
 static int
-parse_cas(const json_t *arr, struct ns_trust *t, struct ns_err *err)
+parse_cas(const json_t *arr, struct ns_trust_ca **out, size_t *nout, const char *what,
+          struct ns_err *err)
 {
 	size_t i, j, n = json_array_size(arr);
 
 	if (!json_is_array(arr) || n == 0 || n > MAX_TRUST_ENTRIES)
-		return ns_fail(err, "trusted root: certificateAuthorities is not a list of 1..%d",
+		return ns_fail(err, "trusted root: %s is not a list of 1..%d", what,
 		               MAX_TRUST_ENTRIES);
-	if ((t->cas = calloc(n, sizeof(*t->cas))) == NULL)
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
 		return ns_fail(err, "out of memory");
-	t->ncas = n;
+	*nout = n;
 	for (i = 0; i < n; i++) {
 		const json_t *e = json_array_get(arr, i);
 		const json_t *certs = json_object_get(json_object_get(e, "certChain"), "certificates");
-		struct ns_trust_ca *ca = &t->cas[i];
+		struct ns_trust_ca *ca = &(*out)[i];
 		const char *uri = str_at(e, "uri");
 
 		ca->uri = strdup(uri != NULL ? uri : "");
 		if (ca->uri == NULL || (ca->certs = sk_X509_new_null()) == NULL)
 			return ns_fail(err, "out of memory");
 		if (json_array_size(certs) == 0 || json_array_size(certs) > 8)
-			return ns_fail(err, "trusted root: CA %zu has no certificate chain", i);
+			return ns_fail(err, "trusted root: %s %zu has no certificate chain", what, i);
 		for (j = 0; j < json_array_size(certs); j++) {
 			const char *b64 = str_at(json_array_get(certs, j), "rawBytes");
 			unsigned char *der;
@@ -121,13 +123,15 @@ parse_cas(const json_t *arr, struct ns_trust *t, struct ns_err *err)
 			X509 *x;
 
 			if (b64 == NULL || ns_b64_decode(b64, strlen(b64), &der, &dn) != 0)
-				return ns_fail(err, "trusted root: CA %zu cert %zu: bad base64", i, j);
+				return ns_fail(err, "trusted root: %s %zu cert %zu: bad base64", what,
+				               i, j);
 			p = der;
 			x = d2i_X509(NULL, &p, (long)dn);
 			if (x == NULL || p != der + dn) {
 				X509_free(x);
 				free(der);
-				return ns_fail(err, "trusted root: CA %zu cert %zu: not DER X.509", i, j);
+				return ns_fail(err, "trusted root: %s %zu cert %zu: not DER X.509",
+				               what, i, j);
 			}
 			free(der);
 			if (!sk_X509_push(ca->certs, x)) {
@@ -135,7 +139,7 @@ parse_cas(const json_t *arr, struct ns_trust *t, struct ns_err *err)
 				return ns_fail(err, "out of memory");
 			}
 		}
-		if (valid_for(json_object_get(e, "validFor"), &ca->start, &ca->end, "CA", err) != 0)
+		if (valid_for(json_object_get(e, "validFor"), &ca->start, &ca->end, what, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -152,7 +156,13 @@ ns_trust_parse(const json_t *root, struct ns_trust *t, struct ns_err *err)
 		               "application/vnd.dev.sigstore.trustedroot+json;version=0.1");
 	if (parse_logs(json_object_get(root, "tlogs"), &t->tlogs, &t->ntlogs, "tlogs", err) != 0 ||
 	    parse_logs(json_object_get(root, "ctlogs"), &t->ctlogs, &t->nctlogs, "ctlogs", err) != 0 ||
-	    parse_cas(json_object_get(root, "certificateAuthorities"), t, err) != 0) {
+	    parse_cas(json_object_get(root, "certificateAuthorities"), &t->cas, &t->ncas,
+	              "certificateAuthorities", err) != 0 ||
+	    /* not used to verify (no bundle we accept needs an RFC 3161 time), read
+	     * for trust show: optional, but never half-understood */
+	    (json_object_get(root, "timestampAuthorities") != NULL &&
+	     parse_cas(json_object_get(root, "timestampAuthorities"), &t->tsas, &t->ntsas,
+	               "timestampAuthorities", err) != 0)) {
 		ns_trust_free(t);
 		return -1;
 	}
@@ -202,18 +212,25 @@ free_logs(struct ns_trust_log *l, size_t n)
 	free(l);
 }
 
-void
-ns_trust_free(struct ns_trust *t)
+static void
+free_cas(struct ns_trust_ca *c, size_t n)
 {
 	size_t i;
 
+	for (i = 0; c != NULL && i < n; i++) {
+		free(c[i].uri);
+		sk_X509_pop_free(c[i].certs, X509_free);
+	}
+	free(c);
+}
+
+void
+ns_trust_free(struct ns_trust *t)
+{
 	free_logs(t->tlogs, t->ntlogs);
 	free_logs(t->ctlogs, t->nctlogs);
-	for (i = 0; t->cas != NULL && i < t->ncas; i++) {
-		free(t->cas[i].uri);
-		sk_X509_pop_free(t->cas[i].certs, X509_free);
-	}
-	free(t->cas);
+	free_cas(t->cas, t->ncas);
+	free_cas(t->tsas, t->ntsas);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -33,7 +33,8 @@ usage(void)
 	    "critical|none]\n       [--omit dev|optional|peer]... [--advisories DIR]... "
 	    "[--bulk-url URL] [--exceptions FILE]\n       [--registry URL] (TARBALL [--lockfile FILE] | "
 	    "--lockfile FILE)\n       npm-release audit --list-tree [--omit KIND]... "
-	    "--lockfile FILE\n");
+	    "--lockfile FILE\n       npm-release audit --signatures [--json] [--omit KIND]... "
+	    "[--registry URL]\n       [--registry-keys FILE] --lockfile FILE\n");
 	return NS_EXIT_USAGE;
 }
 
@@ -115,6 +116,9 @@ cmd_audit(int argc, char **argv)
 	int json = 0, list = 0, i, tfd = -1, rc;
 	json_t *report = NULL;
 
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--signatures") == 0)
+			return cmd_audit_signatures(argc, argv);
 	ns_audit_opts_init(&o);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];

@@ -35,9 +35,11 @@ int cmd_verify(int argc, char **argv);
 int cmd_reject(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_audit_signatures(int argc, char **argv);  /* audit --signatures */
 int cmd_advisories(int argc, char **argv);
 int cmd_provenance(int argc, char **argv);
 int cmd_signatures(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 
 #endif

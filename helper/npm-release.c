@@ -36,6 +36,8 @@ static const struct ns_cmd commands[] = {
 	{ "provenance", cmd_provenance, "verify npm provenance attestations against a tarball",
 	  NS_RUN_CALLER },
 	{ "signatures", cmd_signatures, "verify npm registry signatures", NS_RUN_CALLER },
+	{ "trust", cmd_trust, "show the pinned trust material and when it expires",
+	  NS_RUN_CALLER },
 };
 
 static void

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,7 +14,9 @@
 #include "registry.h"
 #include "spool.h"
 #include "sanitize.h"
+#include "secure_file.h"
 #include "token_store.h"
+#include "../checks/sigstore.h"
 
 /* npm 11 refuses to put `latest` on a version lower than the current latest
  * unless a tag is chosen; a stage's tag cannot say whether it was chosen, so a
@@ -88,6 +91,68 @@ previous_version(const struct ns_release *r, json_t *doc)
 	return json_string_value(json_object_get(json_object_get(doc, "dist-tags"), "latest"));
 }
 
+/* With the registry's signing keys pinned ([provenance] registry_keys holding a key
+ * for npm:signatures), the previous version the diff is made against must carry a
+ * registry signature that verifies at its publish time: a forged or unsigned
+ * packument entry must not choose what the approver's diff leaves out. 0 fine (or
+ * nothing pinned to check with), -1 refused (printed). */
+static int
+previous_signed(const struct session *s, const char *name, const char *prev, json_t *doc)
+{
+	struct ns_regsig_item res;
+	struct ns_regkeys keys = { NULL, 0 };
+	struct ns_err err = { "" };
+	char *buf = NULL, shown[600], pv[300];
+	size_t len = 0, i;
+	json_t *j;
+	int pinned = 0, rc = -1;
+
+	if (s->cfg->registry_keys == NULL)
+		return 0;
+	ns_sanitize(pv, sizeof(pv), prev);
+	if (sf_read_file(s->cfg->registry_keys, 022, NS_SIG_MAX_FILE, &buf, &len, &err) != 0) {
+		ns_sanitize(shown, sizeof(shown), err.msg);
+		fprintf(stderr, "npm-release: [provenance] registry_keys: %s; nothing done\n", shown);
+		return -1;
+	}
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	free(buf);
+	if (j == NULL || ns_regkeys_parse(j, &keys, &err) != 0) {
+		ns_sanitize(shown, sizeof(shown), j == NULL ? "not JSON" : err.msg);
+		fprintf(stderr, "npm-release: [provenance] registry_keys: %s; nothing done\n", shown);
+		json_decref(j);
+		return -1;
+	}
+	json_decref(j);
+	for (i = 0; i < keys.n; i++)
+		if (keys.k[i].usage == NULL || strcmp(keys.k[i].usage, "npm:signatures") == 0)
+			pinned = 1;
+	if (!pinned) {
+		rc = 0;    /* keys for attestations only: the registry is not known to sign */
+		goto out;
+	}
+	switch (ns_regsig_check_version(doc, name, prev, &keys, &res)) {
+	case 0:
+		ns_sanitize(shown, sizeof(shown), res.keyid);
+		fprintf(stderr, "previous version %s: registry signature verified (%s)\n", pv, shown);
+		rc = 0;
+		break;
+	case 2:
+		fprintf(stderr, "npm-release: the previous version %s@%s, which the diff is made "
+		        "against, has no registry signature while the registry's signing keys are "
+		        "pinned; nothing done\n", name, pv);
+		break;
+	default:
+		ns_sanitize(shown, sizeof(shown), res.reason);
+		fprintf(stderr, "npm-release: the previous version %s@%s, which the diff is made "
+		        "against, fails its registry signature: %s; nothing done\n", name, pv,
+		        shown);
+	}
+out:
+	ns_regkeys_free(&keys);
+	return rc;
+}
+
 int
 previous_fetch(struct session *s, const struct ns_release *r)
 {
@@ -145,6 +210,10 @@ previous_fetch(struct session *s, const struct ns_release *r)
 	        json_object_get(json_object_get(doc, "versions"), prev), "dist"), "integrity"));
 	if (want == NULL)
 		goto out;
+	if (previous_signed(s, r->name, prev, doc) != 0) {
+		fd = -2;
+		goto out;
+	}
 	base = strchr(r->name, '/') ? strchr(r->name, '/') + 1 : r->name;
 	snprintf(path, sizeof(path), "/%s/-/%s-%s.tgz", r->name, base, prev);
 	fd = openat(ns_state_spoolfd(s->st), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);

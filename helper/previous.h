@@ -10,7 +10,8 @@
  * Returns -2 (printed) when the release would move `latest` to a version lower
  * than the registry's current latest, as npm 11 refuses an implicit `latest`, or
  * when that cannot be known, or when the version is already live with other
- * bytes: the outcomes that stop the approve. */
+ * bytes, or when the registry's signing keys are pinned and the previous version's
+ * registry signature is bad or missing: the outcomes that stop the approve. */
 int previous_fetch(struct session *s, const struct ns_release *r);
 
 #endif
