@@ -157,6 +157,31 @@ stage_local() { # NAME VERSION [EXTRA_JSON] -> ID TGZ SRI
 	ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
 	[ -n "$ID" ] || fail "stage printed no id"
 }
+stage_tar_shrinkwrap() { # NAME EXTRA_JSON SHRINKWRAP_JSON -> ID: a local release of
+	# NAME@1.0.0 built with tar (npm pack drops or rewrites npm-shrinkwrap.json)
+	local d="$T/tar-$1"
+	mkdir -p "$d/package"
+	fixture_package "$d/package" "$1" 1.0.0 "$2"
+	printf '%s\n' "$3" > "$d/package/npm-shrinkwrap.json"
+	tar -C "$d" --owner=0 --group=0 --numeric-owner -czf "$d/pkg.tgz" package || fail "tar $1"
+	chmod 0755 "$d" && chmod 0644 "$d/pkg.tgz"
+	expect_status 0 nr stage "$d/pkg.tgz"
+	ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
+	[ -n "$ID" ] || fail "stage printed no id"
+}
+refused_before_prompt() { # NAME ATTACK EXPECT: $A1's approve of $ID (NAME@1.0.0) fails
+	# before the factor's prompt, saying EXPECT; ATTACK names what going live would mean
+	local rc=0
+	code "$S1"
+	printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$ID" > "$T/approve-$1.out" 2>&1 || rc=$?
+	sed 's/^/    | /' "$T/approve-$1.out"
+	if [ "$rc" = 0 ] || packument_has "$1" 1.0.0 2>/dev/null; then
+		attack_succeeded "$1 went live $2"
+	fi
+	grep -q 'Verification code for' "$T/approve-$1.out" &&
+		fail "$1: the approver was prompted for a code"
+	contains "$(cat "$T/approve-$1.out")" "$3"
+}
 stage_npm() { # NAME VERSION [EXTRA_JSON] -> ID TGZ SRI
 	pack_pkg "$@"
 	ID=$(stage_with_npm "$DIR")

@@ -13,29 +13,14 @@ SW_ROOT='"":{"name":"%s","version":"1.0.0","dependencies":{"jsonwebtoken":"%s"}}
 # NAME SPEC EXTRA_PACKAGES_JSON -> ID (a tarball built with tar: npm pack may drop or
 # rewrite npm-shrinkwrap.json)
 stage_tar() {
-	local d="$T/tar-$1"
-	mkdir -p "$d/package"
-	fixture_package "$d/package" "$1" 1.0.0 ",\"dependencies\":{\"jsonwebtoken\":\"$2\"}"
-	printf '{"name":"%s","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{'"$SW_ROOT"'%s}}\n' \
-		"$1" "$1" "$2" "$3" > "$d/package/npm-shrinkwrap.json"
-	tar -C "$d" --owner=0 --group=0 --numeric-owner -czf "$d/pkg.tgz" package || fail "tar $1"
-	chmod 0755 "$d" && chmod 0644 "$d/pkg.tgz"
-	expect_status 0 nr stage "$d/pkg.tgz"
-	ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
-	[ -n "$ID" ] || fail "stage printed no id"
+	stage_tar_shrinkwrap "$1" ",\"dependencies\":{\"jsonwebtoken\":\"$2\"}" \
+		"$(printf '{"name":"%s","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{'"$SW_ROOT"'%s}}' \
+			"$1" "$1" "$2" "$3")"
 }
 # NAME REASON: A1's approve must fail before the prompt, naming the dependency
 refused() {
-	local rc=0
-	code "$S1"
-	printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$ID" > "$T/approve-$1.out" 2>&1 || rc=$?
-	sed 's/^/    | /' "$T/approve-$1.out"
-	if [ "$rc" = 0 ] || packument_has "$1" 1.0.0 2>/dev/null; then
-		attack_succeeded "$1 went live past a shrinkwrap that does not lock what npm installs"
-	fi
-	grep -q 'Verification code for' "$T/approve-$1.out" &&
-		fail "$1: the approver was prompted for a code"
-	contains "$(cat "$T/approve-$1.out")" "jsonwebtoken: $2"
+	refused_before_prompt "$1" "past a shrinkwrap that does not lock what npm installs" \
+		"jsonwebtoken: $2"
 	pass "$1 refused before the prompt: jsonwebtoken: $2"
 }
 
