@@ -16,6 +16,7 @@
 #include "approval.h"
 #include "checks.h"
 #include "previous.h"
+#include "registry_signature.h"
 #include "commands.h"
 #include "digest.h"
 #include "eligibility.h"
@@ -586,6 +587,15 @@ cmd_approve(int argc, char **argv)
 		goto out;
 	session_step(&s, id, "recorded");
 	printf("+ %s@%s (%s) is live\n", r.name, r.version, r.integrity);
+	/* where the registry's signing keys are pinned, what it now serves must carry a
+	 * signature that verifies: live and recorded either way, but a bad one exits 1 */
+	k = regsig_check_live(&s, &r);
+	if (k != 0)
+		session_ledger(&s, "registry-signature", "{\"id\":\"%s\",\"package\":\"%s\","
+		               "\"version\":\"%s\",\"result\":\"%s\"}", id, r.name, r.version,
+		               k > 0 ? "unsigned" : "fail");
+	if (k < 0)
+		goto out;
 	rc = NS_EXIT_OK;
 out:
 	gate_token_free(tok);

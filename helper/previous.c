@@ -12,6 +12,7 @@
 #include "nslog.h"
 #include "previous.h"
 #include "registry.h"
+#include "registry_signature.h"
 #include "spool.h"
 #include "sanitize.h"
 #include "secure_file.h"
@@ -100,37 +101,15 @@ static int
 previous_signed(const struct session *s, const char *name, const char *prev, json_t *doc)
 {
 	struct ns_regsig_item res;
-	struct ns_regkeys keys = { NULL, 0 };
-	struct ns_err err = { "" };
-	char *buf = NULL, shown[600], pv[300];
-	size_t len = 0, i;
-	json_t *j;
-	int pinned = 0, rc = -1;
+	struct ns_regkeys keys;
+	char shown[600], pv[300];
+	int k, rc = -1;
 
-	if (s->cfg->registry_keys == NULL)
-		return 0;
+	k = regsig_pinned(s, &keys);
+	if (k <= 0)
+		return k; /* nothing pinned: 0; unreadable keys: -1 (printed) */
 	ns_sanitize(pv, sizeof(pv), prev);
-	if (sf_read_file(s->cfg->registry_keys, 022, NS_SIG_MAX_FILE, &buf, &len, &err) != 0) {
-		ns_sanitize(shown, sizeof(shown), err.msg);
-		fprintf(stderr, "npm-release: [provenance] registry_keys: %s; nothing done\n", shown);
-		return -1;
-	}
-	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-	free(buf);
-	if (j == NULL || ns_regkeys_parse(j, &keys, &err) != 0) {
-		ns_sanitize(shown, sizeof(shown), j == NULL ? "not JSON" : err.msg);
-		fprintf(stderr, "npm-release: [provenance] registry_keys: %s; nothing done\n", shown);
-		json_decref(j);
-		return -1;
-	}
-	json_decref(j);
-	for (i = 0; i < keys.n; i++)
-		if (keys.k[i].usage == NULL || strcmp(keys.k[i].usage, "npm:signatures") == 0)
-			pinned = 1;
-	if (!pinned) {
-		rc = 0;    /* keys for attestations only: the registry is not known to sign */
-		goto out;
-	}
+	memset(&res, 0, sizeof(res));
 	switch (ns_regsig_check_version(doc, name, prev, &keys, &res)) {
 	case 0:
 		ns_sanitize(shown, sizeof(shown), res.keyid);
@@ -148,7 +127,6 @@ previous_signed(const struct session *s, const char *name, const char *prev, jso
 		        "against, fails its registry signature: %s; nothing done\n", name, pv,
 		        shown);
 	}
-out:
 	ns_regkeys_free(&keys);
 	return rc;
 }

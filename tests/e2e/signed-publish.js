@@ -10,13 +10,7 @@
 const fs = require('fs');
 const crypto = require('crypto');
 
-const wire = (s) => { const b = Buffer.from(s); const l = Buffer.alloc(4); l.writeUInt32BE(b.length); return Buffer.concat([l, b]); };
-const keyid = (pub) => {
-  const spki = pub.export({ type: 'spki', format: 'der' });
-  const q = spki.subarray(spki.length - 65);
-  const ssh = Buffer.concat([wire('ecdsa-sha2-nistp256'), wire('nistp256'), wire(q)]);
-  return 'SHA256:' + crypto.createHash('sha256').update(ssh).digest('base64').replace(/=+$/, '');
-};
+const keyid = require('../registry/npm-keyid.js');
 const [cmd, ...a] = process.argv.slice(2);
 if (cmd === 'keys') {
   const out = a[0]; const keys = [];

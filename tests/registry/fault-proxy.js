@@ -23,6 +23,10 @@
 //   cut           GET /-/stage/<id>/tarball promises its whole length, sends 10
 //                 bytes and closes; cut-once does that to the first download of
 //                 each stage only.
+// The registry's signatures, which the test registry does not make:
+//   sign PEM      packuments carry dist.signatures over <name>@<version>:<integrity>
+//                 by the P-256 key in PEM, for every version that has none;
+//   sign-wrong PEM  ... over another message (a signature that does not verify).
 // The registry's attestations endpoint, which the test registry lacks:
 //   GET /-/npm/v1/attestations/<name>@<version> answers the file registered for that
 //   spec by POST /__proxy/attestations {"spec","file"}, else 404 (none).
@@ -247,6 +251,19 @@ const server = http.createServer((req, res) => {
         } else {
           v.dependencies = Object.assign({}, v.dependencies, { 'evil-dep': '^6.6.6' });
           v.scripts = Object.assign({}, v.scripts, { postinstall: 'node evil.js' });
+        }
+      }));
+      return;
+    }
+    if ((m === 'sign' || m === 'sign-wrong') && req.method === 'GET' &&
+        !req.url.startsWith('/-/') && !req.url.includes('/-/')) {
+      const priv = crypto.createPrivateKey(require('fs').readFileSync(arg));
+      const id = require('./npm-keyid.js')(crypto.createPublicKey(priv));
+      forward(req, body, res, headers, null, rewriting((d) => {
+        for (const [version, v] of Object.entries(d.versions || {})) {
+          if (!v.dist || v.dist.signatures) continue;
+          const msg = m === 'sign' ? `${d.name}@${version}:${v.dist.integrity}` : `${d.name}@0.0.0-other:x`;
+          v.dist.signatures = [{ keyid: id, sig: crypto.sign('sha256', Buffer.from(msg), priv).toString('base64') }];
         }
       }));
       return;
