@@ -115,6 +115,33 @@ entry_name(const char *location, const json_t *entry)
 	return strdup(p);
 }
 
+/* 1 when npm installs entry (named name) from the registry under that name: a
+ * "resolved" that is that name's registry tarball (".../NAME/-/LAST-VERSION.tgz"), or
+ * none outside a bundle (then npm fetches name@version). A bundled entry's bytes come
+ * from the tarball of the package bundling it, whatever its name. */
+static int
+fetched_by_name(const char *name, const json_t *entry)
+{
+	const char *resolved = json_string_value(json_object_get(entry, "resolved"));
+	const char *version = json_string_value(json_object_get(entry, "version"));
+	const char *last = strrchr(name, '/');
+	char tail[700];
+	size_t rl, tl;
+	int n;
+
+	if (json_object_get(entry, "resolved") == NULL)
+		return !json_is_true(json_object_get(entry, "inBundle"));
+	if (resolved == NULL || version == NULL)
+		return 0;
+	n = snprintf(tail, sizeof(tail), "/%s/-/%s-%s.tgz", name, last != NULL ? last + 1 : name,
+	    version);
+	if (n < 0 || (size_t)n >= sizeof(tail))
+		return 0;
+	rl = strlen(resolved);
+	tl = (size_t)n;
+	return rl > tl && strcmp(resolved + rl - tl, tail) == 0;
+}
+
 static void
 check_shrinkwrap_bins(struct ns_vctx *v)
 {
@@ -163,8 +190,8 @@ check_shrinkwrap_bins(struct ns_vctx *v)
 		m = name != NULL ? json_pack("{s:s,s:O}", "name", name, "bin", bin) : NULL;
 		links = m != NULL ? ns_bin_links(m, NULL, NULL) : NULL;
 		json_decref(m);
-		free(name);
 		if (links == NULL) {
+			free(name);
 			ns_finding(v, "bin.shadow", "fail", SHRINKWRAP_PATH, "out of memory reading "
 			    "the bins of npm-shrinkwrap.json");
 			break;
@@ -174,13 +201,18 @@ check_shrinkwrap_bins(struct ns_vctx *v)
 
 			if ((cmd = ns_bin_shadowed_command(link)) == NULL)
 				continue;
-			owner = root && ns_bin_command_owner(cmd, pkg);
+			/* the command's own package from the registry (npm, yarn, node-gyp
+			 * locked by a CLI) is trusted as the package's own bin is */
+			owner = root ? ns_bin_command_owner(cmd, pkg) :
+			    ns_bin_command_owner(cmd, name) && fetched_by_name(name, entry);
 			ns_finding(v, "bin.shadow", owner ? "warn" : "fail", SHRINKWRAP_PATH,
 			    "npm-shrinkwrap.json entry '%.200s' has bin '%.100s', which shadows the "
 			    "system command %s in this package's node_modules/.bin, first on PATH "
-			    "for its install scripts and those of its dependencies", root ?
-			    "\"\" (this package)" : location, link, cmd);
+			    "for its install scripts and those of its dependencies%s", root ?
+			    "\"\" (this package)" : location, link, cmd, owner && !root ?
+			    " (that command's own package, from the registry under its name)" : "");
 		}
+		free(name);
 		json_decref(links);
 	}
 	json_decref(doc);

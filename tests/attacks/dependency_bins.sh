@@ -9,7 +9,8 @@
 #   2. a bundled package named "node" linking "node" (its name in the tarball proves
 #      nothing: no bundled package is a command's own);
 #   3. npm-shrinkwrap.json giving a locked, innocuous registry dependency a bin "node"
-#      pointing at a data file (npm 7 to 11 link the lockfile entry's bin).
+#      pointing at a data file (npm 7 to 11 link the lockfile entry's bin), also under
+#      the key node_modules/node with "resolved" naming the innocuous package.
 # Each is refused before the approver is prompted, naming the dependency; a bundled
 # dependency with an ordinary bin name (mkdirp) still reaches the gate and goes live.
 ATTACK_MODE=local
@@ -107,6 +108,22 @@ approve_as_a1 1 "$ID"
 refused_before_gate "$NAME" "a shrinkwrap bin node"
 contains "$OUT" "FAIL bin.shadow: package/npm-shrinkwrap.json: npm-shrinkwrap.json entry 'node_modules/$DATA' has bin 'node', which $SHADOWS node"
 pass "npm-shrinkwrap.json giving a locked dependency a bin node is refused before the gate"
+
+# 3b. The same bytes locked under the key node_modules/node (the command's own name) as
+# an alias of the data package: the folder's name proves nothing, what npm fetches does.
+NAME=atk-swnode-$SUFFIX
+mkdir -p "$T/s2/package"
+printf '{"name":"%s","version":"1.0.0","license":"MIT","dependencies":{"node":"npm:%s@1.0.0"},'\
+'"scripts":{"postinstall":"node install.js"}}\n' "$NAME" "$DATA" > "$T/s2/package/package.json"
+echo 'console.log("benign install step")' > "$T/s2/package/install.js"
+printf '{"name":"%s","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"%s","version":"1.0.0","dependencies":{"node":"npm:%s@1.0.0"}},"node_modules/node":{"name":"%s","version":"1.0.0","resolved":"%s%s/-/%s-1.0.0.tgz","integrity":"%s","bin":{"node":"data.txt"}}}}\n' \
+	"$NAME" "$NAME" "$DATA" "$DATA" "$REGISTRY_URL" "$DATA" "$DATA" "$DSRI" > "$T/s2/package/npm-shrinkwrap.json"
+build_tgz "$NAME" "$T/s2"
+stage_as_stager "$TGZ"
+approve_as_a1 1 "$ID"
+refused_before_gate "$NAME" "a shrinkwrap entry node aliasing another package"
+contains "$OUT" "FAIL bin.shadow: package/npm-shrinkwrap.json: npm-shrinkwrap.json entry 'node_modules/node' has bin 'node', which $SHADOWS node"
+pass "a shrinkwrap entry node that is an alias of another package is refused"
 
 # 4. Legitimate: a bundled dependency with an ordinary bin (mkdirp) and an install
 # script reaches the gate and goes live.
