@@ -13,13 +13,16 @@
  *     fails when any install-time code runs in the package (its own scripts, a
  *     binding.gyp, a bundled package's scripts), and is a warning otherwise (then it is
  *     on PATH only for what a developer runs by hand in the installed folder);
- *   - npm-shrinkwrap.json: npm 7 and later install a dependency that ships one with
+ *   - npm-shrinkwrap.json: npm 7 to 11 install a dependency that ships one with
  *     exactly that tree, and link each locked entry's bins from the entry's "bin" (as
- *     the lockfile says, not as the fetched package says). A locked entry cannot show
- *     what install scripts the fetched packages run, so a bin of the table there always
- *     fails; the root entry "" is the package itself and follows the package's own rule
- *     (a warning for the command's own package). lockfileVersion 1 entries carry no
- *     bin; "packages" is read whatever the version says (fail closed). */
+ *     the lockfile says, not as the fetched package says); npm 12 ignores it, older
+ *     clients still install the package. A locked entry cannot show what install
+ *     scripts the fetched packages run, so a bin of the table there fails, unless the
+ *     entry is the command's own package fetched from the registry under that name
+ *     (npm, yarn, node-gyp locked by a CLI): a warning, as for the package's own bins.
+ *     The root entry "" is the package itself and follows the package's own rule.
+ *     lockfileVersion 1 entries carry no bin; "packages" is read whatever the version
+ *     says (fail closed). */
 #include "config.h"
 
 #include <stdio.h>
