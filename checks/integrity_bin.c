@@ -14,8 +14,9 @@
  *     unless the previous version already linked the same bin: a stranger taking over
  *     "sh" is the attack; a package keeping the bin it always had is its author's
  *     business and stays a warning.
- * Bundled packages' bins are linked into the package's own node_modules/.bin, on PATH
- * only for its own scripts and those of its bundled packages: not judged here. */
+ * The bins linked into the package's own node_modules/.bin (its bundled packages' and
+ * those its npm-shrinkwrap.json declares) are first on PATH for its own install
+ * scripts: integrity_bin_deps.c judges them. */
 #include "config.h"
 
 #include <stdio.h>
@@ -231,9 +232,10 @@ next_segment(const char *seg)
 /* "directories": {"bin": DIR} with no bin: @npmcli/package-json (binDir, used when
  * npm reads an installed package from disk) links every path under DIR that glob('**')
  * finds, files and the folders between, none with a segment starting with '.', each
- * under its basename. files: canonical tarball paths ("package/...") -> info. */
+ * under its basename. files: canonical tarball paths ("package/...") -> info; folder:
+ * the package's folder among them ("package", "package/node_modules/a"). */
 static int
-add_bin_dir(json_t *links, const char *dir, const json_t *files)
+add_bin_dir(json_t *links, const char *dir, const json_t *files, const char *folder)
 {
 	char *secured = ns_bin_secure_path(dir), *prefix;
 	size_t pl;
@@ -246,7 +248,7 @@ add_bin_dir(json_t *links, const char *dir, const json_t *files)
 	pl = strlen(secured);
 	if (pl > 0 && secured[pl - 1] == '/')
 		secured[--pl] = '\0';
-	if (asprintf(&prefix, "package/%s%s", secured, pl > 0 ? "/" : "") < 0) {
+	if (asprintf(&prefix, "%s/%s%s", folder, secured, pl > 0 ? "/" : "") < 0) {
 		free(secured);
 		return -1;
 	}
@@ -267,7 +269,8 @@ add_bin_dir(json_t *links, const char *dir, const json_t *files)
 			size_t upto = end != NULL ? (size_t)(end - rel) : strlen(rel);
 			char *target, *name = strndup(seg, end != NULL ? (size_t)(end - seg) : strlen(seg));
 
-			if (name == NULL || asprintf(&target, "%s%.*s", prefix + 8, (int)upto, rel) < 0) {
+			if (name == NULL || asprintf(&target, "%s%.*s", prefix + strlen(folder) + 1,
+			    (int)upto, rel) < 0) {
 				free(name);
 				rc = -1;
 				break;
@@ -287,6 +290,12 @@ add_bin_dir(json_t *links, const char *dir, const json_t *files)
 json_t *
 ns_bin_links(const json_t *m, const json_t *files, json_t *renamed)
 {
+	return ns_bin_links_under(m, files, "package", renamed);
+}
+
+json_t *
+ns_bin_links_under(const json_t *m, const json_t *files, const char *folder, json_t *renamed)
+{
 	const json_t *bin = json_object_get(m, "bin"), *name = json_object_get(m, "name"), *val;
 	const json_t *dirs = json_object_get(m, "directories");
 	json_t *links = json_object();
@@ -302,7 +311,8 @@ ns_bin_links(const json_t *m, const json_t *files, json_t *renamed)
 	    (json_is_number(bin) && json_number_value(bin) == 0)) {
 		if (json_is_string(json_object_get(dirs, "bin")) &&
 		    json_string_length(json_object_get(dirs, "bin")) > 0 && files != NULL)
-			rc = add_bin_dir(links, json_string_value(json_object_get(dirs, "bin")), files);
+			rc = add_bin_dir(links, json_string_value(json_object_get(dirs, "bin")), files,
+			    folder);
 	} else if (json_is_string(bin)) {
 		/* { [pkg.name]: bin }: a scoped name links under its last segment */
 		if (json_is_string(name) && json_string_length(name) > 0)
@@ -378,6 +388,7 @@ ns_check_bins(struct ns_vctx *v, const struct ns_vctx *prev)
 		    ": this package is not that command's, and there is no previous version "
 		    "that linked it");
 	}
+	ns_check_dependency_bins(v);
 out:
 	json_decref(renamed);
 	json_decref(links);

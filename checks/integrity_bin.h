@@ -12,6 +12,9 @@
  * skip). renamed (NULL to skip) receives {key, link} for each object key npm links
  * under another name, {key, link: null} for each it drops. NULL on OOM. */
 json_t *ns_bin_links(const json_t *m, const json_t *files, json_t *renamed);
+/* The same for the package in folder ("package/node_modules/a") of the tarball. */
+json_t *ns_bin_links_under(const json_t *m, const json_t *files, const char *folder,
+    json_t *renamed);
 
 /* The command of the table that a bin linked as link shadows, or NULL. ASCII case
  * is ignored, and so is a Windows executable extension (.exe .cmd .bat .com .ps1). */

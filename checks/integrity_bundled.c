@@ -187,6 +187,12 @@ read_manifest(struct ns_vctx *v, struct ns_bundled_pj *b, const char *path)
 		json_decref(m);
 		return;
 	}
+	/* what its bins are read from after the walk (integrity_bin_deps.c) */
+	if (!v->is_previous && json_object_set_new(rec, "bin_manifest", json_pack("{s:O?,s:O?,s:O?}",
+	    "name", json_object_get(m, "name"), "bin", json_object_get(m, "bin"),
+	    "directories", json_object_get(m, "directories"))) != 0)
+		ns_finding(v, "bin.shadow", "fail", path, "out of memory reading bundled "
+		    "package %s", rel);
 	scripts = json_object_get(rec, "scripts");
 	for (i = 0; i < sizeof(dep_install_scripts) / sizeof(dep_install_scripts[0]); i++) {
 		const char *cmd = ns_install_command(m, dep_install_scripts[i]);

@@ -32,6 +32,11 @@ struct ns_vctx {
 	unsigned manifest_count;
 	json_t *manifest_json;     /* parsed manifest when valid */
 	int binding_gyp;           /* package/binding.gyp present */
+	unsigned char *shrinkwrap; /* TOP/npm-shrinkwrap.json bytes (not read for the
+	                            * previous version); NULL when none or too large */
+	size_t shrinkwrap_len, shrinkwrap_cap;
+	unsigned shrinkwrap_count;
+	int shrinkwrap_too_large;
 	json_t *bundled;           /* bundled package folder -> {flags, scripts} */
 	json_t *install;           /* [{package, script, command, change}]: the report's
 	                            * install_scripts, what npm runs at install */
@@ -94,6 +99,11 @@ void ns_check_bundled(struct ns_vctx *v, const struct ns_vctx *prev);
  * or drops it; bin.shadow warns on a bin named after a system command, and fails when
  * the package is not that command's and prev (may be NULL) did not link it. */
 void ns_check_bins(struct ns_vctx *v, const struct ns_vctx *prev);
+/* integrity_bin_deps.c: streams TOP/npm-shrinkwrap.json into v (bounded; -1 on OOM),
+ * and judges, after the walk, the bins of bundled packages (their package.json's bin
+ * as ns_bundled_end recorded it) and those npm-shrinkwrap.json's entries declare. */
+int ns_bin_shrinkwrap_feed(struct ns_vctx *v, const void *buf, size_t n, struct ns_err *err);
+void ns_check_dependency_bins(struct ns_vctx *v);
 
 /* The approver's diff of cur against prev. NULL on OOM. */
 json_t *ns_diff_versions(const struct ns_vctx *prev, const struct ns_vctx *cur);

@@ -114,6 +114,7 @@ ns_vctx_free(struct ns_vctx *v)
 	json_decref(v->install);
 	json_decref(v->manifest_json);
 	free(v->manifest);
+	free(v->shrinkwrap);
 	free(v->top);
 	memset(v, 0, sizeof(*v));
 }
@@ -137,7 +138,7 @@ read_cb(struct archive *a, void *client, const void **buf)
 /* Per-entry consumers of the file data. */
 struct entry_sink {
 	const char *path;          /* effective path */
-	int is_manifest;
+	int is_manifest, is_shrinkwrap;
 	EVP_MD_CTX *sha256;
 	struct ns_srccmp *src;
 	struct ns_bundled_pj *bundled;
@@ -164,6 +165,8 @@ sink_data(struct ns_vctx *v, struct entry_sink *k, const void *buf, size_t n,
 	if (k->src != NULL)
 		ns_source_feed(k->src, buf, n);
 	if (ns_bundled_feed(k->bundled, buf, n, err) != 0)
+		return -1;
+	if (k->is_shrinkwrap && ns_bin_shrinkwrap_feed(v, buf, n, err) != 0)
 		return -1;
 	k->got += n;
 	return 0;
@@ -349,6 +352,8 @@ read_entry_data(struct archive *a, struct ns_vctx *v, struct archive_entry *e,
 	}
 	if (strcmp(folded, "package/binding.gyp") == 0)
 		v->binding_gyp = 1;
+	if (!v->is_previous && strcmp(folded, "package/npm-shrinkwrap.json") == 0)
+		k.is_shrinkwrap = ++v->shrinkwrap_count == 1; /* more than one fails later */
 	if (ns_bundled_begin(v, folded, &k.bundled, err) != 0)
 		return -1;
 	if (v->want_file_digests) {
