@@ -11,16 +11,6 @@
 ATTACK_MODE=local
 . "$SRCDIR/tests/attacks/harness.sh"
 
-approve_as_a1() { # WANT ID -> OUT
-	local rc=0
-	code "$S1"
-	OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$2" 2>&1) || rc=$?
-	printf '%s\n' "$OUT" | sed 's/^/    | /'
-	if [ "$rc" != "$1" ]; then
-		case "$OUT" in *"is live"*) attack_succeeded "approve $2 exited $rc: it went live" ;; esac
-		fail "approve exit $rc, want $1"
-	fi
-}
 refused_before_gate() { # NAME VERSION WHAT
 	case "$OUT" in *"is live"*) attack_succeeded "$3: approve says $1@$2 is live" ;; esac
 	case "$OUT" in *"Verification code"*|*"Approve $1"*) attack_succeeded "$3: the approver was prompted" ;; esac

@@ -9,17 +9,6 @@
 ATTACK_MODE=local
 . "$SRCDIR/tests/attacks/harness.sh"
 
-shrinkwrap() { # DIR NAME DEP... : DIR/package/npm-shrinkwrap.json with DEPs bundled, so
-	# the audit has its tree and passes: only the install-time code is left to refuse
-	local dir=$1 name=$2 deps="" pkgs="" d
-	shift 2
-	for d in "$@"; do
-		deps="$deps${deps:+,}\"${d#node_modules/}\":\"1.0.0\""
-		pkgs="$pkgs,\"$d\":{\"version\":\"1.0.0\",\"inBundle\":true}"
-	done
-	printf '{"name":"%s","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"%s","version":"1.0.0","dependencies":{%s}}%s}}\n' \
-		"$name" "$name" "$deps" "$pkgs" > "$dir/package/npm-shrinkwrap.json"
-}
 build_bundling() { # NAME DIR -> TGZ: DIR/package is the package; tar of it, npm's layout
 	TGZ="$T/$(printf '%s' "$1" | tr -c 'a-z0-9.\n-' '_').tgz"
 	tar -czf "$TGZ" --owner=0 --group=0 --numeric-owner -C "$2" package || fail "tar $1"
@@ -54,7 +43,7 @@ echo 'module.exports = require("rtevil");' > "$W/package/index.js"
 printf '{"name":"rtevil","version":"1.0.0","scripts":{"postinstall":"node -e \\"require(%s).writeFileSync(%s,%s)\\""}}\n' \
 	"'fs'" "'/tmp/rtevil-ran'" "'x'" > "$W/package/node_modules/rtevil/package.json"
 echo 'module.exports = 1;' > "$W/package/node_modules/rtevil/index.js"
-shrinkwrap "$W" "$NAME" node_modules/rtevil
+shrinkwrap_bundling "$W" "$NAME" node_modules/rtevil
 build_bundling "$NAME" "$W"
 tar -tzf "$TGZ" | grep -cx 'package/node_modules/rtevil/package.json' >/dev/null || fail "tar left out the bundled package"
 stage_tgz "$TGZ"
@@ -77,7 +66,7 @@ echo '{"name":"@t/b","version":"1.0.0","scripts":{"install":"sh ./deep-evil.sh"}
 echo '{"name":"native","version":"1.0.0"}' > "$W/package/node_modules/native/package.json"
 echo '{"targets":[{"target_name":"native","sources":["a.c"]}]}' \
 	> "$W/package/node_modules/native/binding.gyp"
-shrinkwrap "$W" "$NAME" node_modules/@s/a node_modules/native
+shrinkwrap_bundling "$W" "$NAME" node_modules/@s/a node_modules/native
 build_bundling "$NAME" "$W"
 stage_tgz "$TGZ"
 approve_refused "$ID" "$NAME" "node_modules/@s/a/node_modules/@t/b" "sh ./deep-evil.sh" \

@@ -17,16 +17,6 @@ ATTACK_MODE=local
 . "$SRCDIR/tests/attacks/harness.sh"
 
 SHADOWS="shadows the system command"
-shrinkwrap() { # DIR NAME DEP...: lockfile v3 with each DEP bundled, as npm pack writes it
-	local dir=$1 name=$2 deps="" pkgs="" d
-	shift 2
-	for d in "$@"; do
-		deps="$deps${deps:+,}\"${d#node_modules/}\":\"1.0.0\""
-		pkgs="$pkgs,\"$d\":{\"version\":\"1.0.0\",\"inBundle\":true}"
-	done
-	printf '{"name":"%s","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"%s","version":"1.0.0","dependencies":{%s}}%s}}\n' \
-		"$name" "$name" "$deps" "$pkgs" > "$dir/package/npm-shrinkwrap.json"
-}
 bundling() { # NAME DIR DEP POSTINSTALL DEP_JSON: DIR/package bundles DEP with DEP_JSON
 	mkdir -p "$2/package/node_modules/$3"
 	printf '{"name":"%s","version":"1.0.0","main":"index.js","license":"MIT",'\
@@ -35,7 +25,7 @@ bundling() { # NAME DIR DEP POSTINSTALL DEP_JSON: DIR/package bundles DEP with D
 	echo 'module.exports = 1;' > "$2/package/index.js"
 	printf '%s\n' "$5" > "$2/package/node_modules/$3/package.json"
 	printf '#!/bin/sh\necho stager code > /tmp/dependency-bins-ran\n' > "$2/package/node_modules/$3/run.sh"
-	shrinkwrap "$2" "$1" "node_modules/$3"
+	shrinkwrap_bundling "$2" "$1" "node_modules/$3"
 }
 build_tgz() { # NAME DIR -> TGZ: tar of DIR/package, npm's layout
 	TGZ="$T/$1.tgz"
@@ -46,16 +36,6 @@ stage_as_stager() { # TGZ -> ID
 	expect_status 0 as_user "$ST" "$NR" stage "$1"
 	ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
 	[ -n "$ID" ] || fail "stage printed no id"
-}
-approve_as_a1() { # WANT ID -> OUT
-	local rc=0
-	code "$S1"
-	OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$2" 2>&1) || rc=$?
-	printf '%s\n' "$OUT" | sed 's/^/    | /'
-	if [ "$rc" != "$1" ]; then
-		case "$OUT" in *"is live"*) attack_succeeded "approve $2 exited $rc: it went live" ;; esac
-		fail "approve exit $rc, want $1"
-	fi
 }
 refused_before_gate() { # NAME WHAT
 	case "$OUT" in *"is live"*) attack_succeeded "$2: approve says $1 is live" ;; esac

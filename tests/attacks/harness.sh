@@ -182,6 +182,27 @@ refused_before_prompt() { # NAME ATTACK EXPECT: $A1's approve of $ID (NAME@1.0.0
 		fail "$1: the approver was prompted for a code"
 	contains "$(cat "$T/approve-$1.out")" "$3"
 }
+approve_as_a1() { # WANT ID -> OUT
+	local rc=0
+	code "$S1"
+	OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$2" 2>&1) || rc=$?
+	printf '%s\n' "$OUT" | sed 's/^/    | /'
+	if [ "$rc" != "$1" ]; then
+		case "$OUT" in *"is live"*) attack_succeeded "approve $2 exited $rc: it went live" ;; esac
+		fail "approve exit $rc, want $1"
+	fi
+}
+shrinkwrap_bundling() { # DIR NAME DEP... : DIR/package/npm-shrinkwrap.json with DEPs bundled, so
+	# the audit has its tree and passes: only the install-time code is left to refuse
+	local dir=$1 name=$2 deps="" pkgs="" d
+	shift 2
+	for d in "$@"; do
+		deps="$deps${deps:+,}\"${d#node_modules/}\":\"1.0.0\""
+		pkgs="$pkgs,\"$d\":{\"version\":\"1.0.0\",\"inBundle\":true}"
+	done
+	printf '{"name":"%s","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"%s","version":"1.0.0","dependencies":{%s}}%s}}\n' \
+		"$name" "$name" "$deps" "$pkgs" > "$dir/package/npm-shrinkwrap.json"
+}
 stage_npm() { # NAME VERSION [EXTRA_JSON] -> ID TGZ SRI
 	pack_pkg "$@"
 	ID=$(stage_with_npm "$DIR")

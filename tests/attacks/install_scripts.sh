@@ -13,13 +13,6 @@ write_conf "[scope @deny/*]
 approvers = $A1 $A2
 install_scripts = deny"
 
-approve_as_a1() { # WANT ID -> OUT
-	local rc=0
-	code "$S1"
-	OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$2" 2>&1) || rc=$?
-	printf '%s\n' "$OUT" | sed 's/^/    | /'
-	[ "$rc" = "$1" ] || fail "approve exit $rc, want $1"
-}
 refused_before_gate() { # NAME VERSION WHAT
 	case "$OUT" in *"is live"*) attack_succeeded "$3: approve says $1@$2 is live" ;; esac
 	case "$OUT" in *"Verification code"*|*"Approve $1"*) attack_succeeded "$3: the approver was prompted" ;; esac

@@ -44,6 +44,20 @@ e2e_registry_users() {
 	registry_npmrc "$E2E_DIR/stager.npmrc" "$STAGER_TOKEN"
 }
 
+# The fault proxy (tests/registry/fault-proxy.js) in front of the registry:
+# DIRECT_URL the registry, PROXY_URL the proxy; proxy_mode MODE switches it.
+proxy_start() {
+	DIRECT_URL=$REGISTRY_URL
+	node "$SRCDIR/tests/registry/fault-proxy.js" "$DIRECT_URL" "$RELEASE_SECRET" \
+		"$E2E_DIR/proxy.port" > "$E2E_DIR/proxy.log" 2>&1 &
+	PROXY_PID=$!
+	trap 'kill $PROXY_PID 2>/dev/null; e2e_cleanup' EXIT
+	for _ in $(seq 1 100); do [ -s "$E2E_DIR/proxy.port" ] && break; sleep 0.1; done
+	[ -s "$E2E_DIR/proxy.port" ] || fail "the fault proxy did not start"
+	PROXY_URL="http://127.0.0.1:$(cat "$E2E_DIR/proxy.port")/"
+}
+proxy_mode() { curl -fsS -X POST --data "$1" "${PROXY_URL}__proxy/mode" >/dev/null || fail "proxy mode $1"; }
+
 e2e_host() { # MODE: a release host with tokens stored and the approver enrolled
 	host_setup "$1"
 	printf 'token %s\ntotp sha1 6 30 %s\n' "$RELEASE_TOKEN" "$RELEASE_SECRET" | nr token set \

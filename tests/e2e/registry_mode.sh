@@ -6,14 +6,7 @@
 . "$SRCDIR/tests/e2e/common.sh"
 
 e2e_registry_users
-DIRECT_URL=$REGISTRY_URL
-node "$SRCDIR/tests/registry/fault-proxy.js" "$DIRECT_URL" "$RELEASE_SECRET" "$E2E_DIR/proxy.port" \
-	> "$E2E_DIR/proxy.log" 2>&1 &
-PROXY_PID=$!
-trap 'kill $PROXY_PID 2>/dev/null; e2e_cleanup' EXIT
-for _ in $(seq 1 100); do [ -s "$E2E_DIR/proxy.port" ] && break; sleep 0.1; done
-PROXY_URL="http://127.0.0.1:$(cat "$E2E_DIR/proxy.port")/"
-proxy_mode() { curl -fsS -X POST --data "$1" "${PROXY_URL}__proxy/mode" >/dev/null; }
+proxy_start
 
 REGISTRY_URL=$PROXY_URL e2e_host stage
 TOTP_WINDOW=3
