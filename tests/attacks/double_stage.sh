@@ -42,7 +42,6 @@ IDC=$ID
 stage_local "$NAME" 1.0.0 ',"keywords":["the other bytes"]'
 IDD=$ID
 write_conf "$(printf '[debug]\nstop_at = consumed')"
-sleep 31 # a fresh TOTP step for each approver (codes are single-use)
 code "$S1"
 (printf '%s\n' "$CODE" | setpriv --reuid="$(id -u "$A1")" --regid="$(id -g "$A1")" --init-groups -- \
 	"$NR" approve "$IDC") > "$T/first.out" 2>&1 &
