@@ -141,3 +141,19 @@ contains "$OUT" "provenance: the registry offers no dist.attestations for sigsto
 LOG=$(curl -fsS "${PROXY_URL}__proxy/log")
 contains "$LOG" "sigstore sigstore-2.2.0.sigstore content_type=application/vnd.dev.sigstore.bundle+json;version=0.2"
 pass "a registry without dist.attestations is said in one line; the attachment was sent"
+
+# a registry whose attestations hold another bundle than the one published: the
+# version is live with the approved bytes (recorded), but approve says so and fails
+NEW="$DATA/npm/sigstore@2.3.1"
+node -e 'const d=require(process.argv[1]);process.stdout.write(JSON.stringify(d.attestations.find((a)=>a.predicateType==="https://slsa.dev/provenance/v1").bundle))' \
+	"$NEW/attestations.json" > "$E2E_DIR/bundle-2.3.1.json"
+proxy provenance "other $SET/provenance.sigstore.json"
+expect_status 0 nr stage --tag legacy --provenance "$E2E_DIR/bundle-2.3.1.json" "$NEW/sigstore-2.3.1.tgz"
+ID3=$(staged_id)
+approver_code
+expect_status 1 with_input "$CODE" nr approve "$ID3"
+contains "$OUT" "provenance verified (bundle sha256 $(compact_sha "$E2E_DIR/bundle-2.3.1.json"))"
+contains "$OUT" "is live"
+contains "$OUT" "npm-release: provenance: the registry's attestations for sigstore@2.3.1 do not hold the published bundle"
+REGISTRY_URL=$DIRECT_URL packument_has sigstore 2.3.1 || fail "sigstore@2.3.1 is not live"
+pass "a registry whose dist.attestations hold another bundle fails the approve after publishing, naming it"
