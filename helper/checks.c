@@ -205,7 +205,7 @@ child_checks(void *p, struct ns_err *err)
 	}
 	if (rc > 0)
 		json_object_set_new(report, "result", json_string("fail"));
-	if (a->prov.mode != NS_PROVENANCE_OFF &&
+	if ((a->prov.mode != NS_PROVENANCE_OFF || a->prov.att_fd >= 0) &&
 	    checks_provenance_run(&a->prov, a->scope, a->name, a->version, a->integrity,
 	                          report) != 0)
 		json_object_set_new(report, "result", json_string("fail"));

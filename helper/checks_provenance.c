@@ -14,6 +14,8 @@
 #include "checks_provenance.h"
 #include "digest.h"
 #include "registry.h"
+#include "spool.h"
+#include "stage_record.h"
 #include "sanitize.h"
 #include "secure_file.h"
 #include "token_store.h"
@@ -106,6 +108,53 @@ out:
 	return rc;
 }
 
+/* (b) A registry stage: its document's .sigstore attachment, kept in the spool as
+ * the release's bundle (none: any older copy goes, the stage may have changed). */
+static int
+keep_stage_attachment(const struct session *s, const struct ns_release *r, struct ns_err *err)
+{
+	struct reg_client *c;
+	char token[NS_TOKEN_MAX] = "", *bundle = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (s->cfg->read_token_file != NULL &&
+	    ns_read_token_load(s->cfg->read_token_file, token, sizeof(token), err) != 0)
+		return -1;
+	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, err);
+	if (c != NULL &&
+	    stage_record_bundle(c, token[0] ? token : NULL, r, NS_BUNDLE_MAX, &bundle, &len,
+	                        err) == 0) {
+		if (bundle == NULL) {
+			spool_bundle_remove(s->st, r->id);
+			rc = 0;
+		} else {
+			rc = spool_bundle_write(s->st, r->id, bundle, len, err);
+		}
+	}
+	explicit_bzero(token, sizeof(token));
+	free(bundle);
+	reg_free(c);
+	return rc;
+}
+
+/* (a) and (b): the bundle kept in the spool, if any. */
+static int
+open_kept_bundle(const struct session *s, const struct ns_release *r, struct prov_input *in,
+                 struct ns_err *err)
+{
+	int fd = spool_bundle_open(s->st, r->id, err);
+
+	if (fd == -2)
+		return 0;
+	if (fd < 0)
+		return -1;
+	in->att_fd = fd;
+	snprintf(in->source, sizeof(in->source), "%s",
+	         strcmp(r->origin, NS_ORIGIN_LOCAL) == 0 ? "local" : "stage");
+	return 0;
+}
+
 int
 checks_provenance_prepare(const struct session *s, const struct ns_release *r,
                           const struct ns_scope *scope, struct prov_input *in,
@@ -118,7 +167,7 @@ checks_provenance_prepare(const struct session *s, const struct ns_release *r,
 	in->trust_fd = in->keys_fd = in->att_fd = -1;
 	in->mode = scope != NULL ? scope->provenance : NS_PROVENANCE_OFF;
 	if (in->mode == NS_PROVENANCE_OFF)
-		return 0;
+		return open_kept_bundle(s, r, in, err);
 	/* the configuration guarantees trusted_root when a scope asks for provenance */
 	in->trust_fd = sf_open_file(s->cfg->trusted_root, 022, NS_SIG_MAX_FILE, &sb, err);
 	if (in->trust_fd < 0) {
@@ -133,7 +182,14 @@ checks_provenance_prepare(const struct session *s, const struct ns_release *r,
 			return ns_fail(err, "[provenance] registry_keys: %s", why);
 		}
 	}
-	if (fetch_attestations(s, r, in, err) != 0) {
+	if (strcmp(r->origin, NS_ORIGIN_REGISTRY) == 0 && s->cfg->registry_url != NULL &&
+	    keep_stage_attachment(s, r, err) != 0) {
+		memcpy(why, err->msg, sizeof(why));
+		checks_provenance_close(in);
+		return ns_fail(err, "provenance: %s", why);
+	}
+	if (open_kept_bundle(s, r, in, err) != 0 ||
+	    (in->att_fd < 0 && fetch_attestations(s, r, in, err) != 0)) {
 		checks_provenance_close(in);
 		return -1;
 	}
@@ -218,6 +274,16 @@ signer(const json_t *prov)
 	return NULL;
 }
 
+static const char *
+source_shown(const char *source)
+{
+	if (strcmp(source, "local") == 0)
+		return "the bundle staged with --provenance";
+	if (strcmp(source, "stage") == 0)
+		return "the stage's .sigstore attachment";
+	return "attestations (registry)";
+}
+
 static int failed(json_t *report, const char *id, const char *fmt, ...) NS_PRINTF(3, 4);
 
 static int
@@ -244,8 +310,7 @@ checks_provenance_run(const struct prov_input *in, const struct ns_scope *scope,
                       const char *name, const char *version, const char *integrity,
                       json_t *report)
 {
-	struct ns_prov_policy pol = { scope->provenance_repository, scope->provenance_workflow,
-		                      scope->provenance_ref, scope->provenance_issuer };
+	struct ns_prov_policy pol = { NULL, NULL, NULL, NULL };
 	struct ns_trust trust;
 	struct ns_regkeys keys = { NULL, 0 };
 	struct ns_prov_expect ex = { name, version, NULL };
@@ -253,11 +318,25 @@ checks_provenance_run(const struct prov_input *in, const struct ns_scope *scope,
 	unsigned char *raw = NULL, h[32];
 	char hex[129], bundle_sha[65], *buf = NULL, msg[1400];
 	size_t rawlen = 0, len = 0;
-	json_t *doc = NULL, *prov = NULL, *id;
-	const char *mode = ns_provenance_mode_name(in->mode);
+	json_t *doc = NULL, *bdoc = NULL, *prov = NULL, *id;
+	const char *mode = ns_provenance_mode_name(in->mode), *media = NULL;
 	int rc;
 
 	memset(&trust, 0, sizeof(trust));
+	if (in->mode == NS_PROVENANCE_OFF) {
+		/* only a kept bundle reaches here: said, neither verified nor published */
+		snprintf(msg, sizeof(msg), "%s@%s was staged with a provenance bundle, but its "
+		         "scope has provenance = off: not verified, and not published with it",
+		         name, version);
+		json_array_append_new(json_object_get(report, "checks"),
+		                      entry("provenance.present", "warn", msg));
+		json_object_set_new(report, "provenance", json_pack("{s:s}", "result", "off"));
+		return 0;
+	}
+	pol.repository = scope->provenance_repository;
+	pol.workflow = scope->provenance_workflow;
+	pol.ref_glob = scope->provenance_ref;
+	pol.issuer = scope->provenance_issuer;
 	if (in->att_fd < 0) {
 		if (in->mode == NS_PROVENANCE_REQUIRED)
 			return failed(report, "provenance.present", "no attestation for %s@%s "
@@ -303,32 +382,44 @@ checks_provenance_run(const struct prov_input *in, const struct ns_scope *scope,
 		buf = NULL;
 	}
 	if (read_all(in->att_fd, ATTESTATIONS_MAX, &buf, &len) != 0) {
-		rc = failed(report, "provenance.verify", "attestations (%s): %s", in->source,
-		            "unreadable or larger than 4 MiB");
+		rc = failed(report, "provenance.verify", "%s: %s", source_shown(in->source),
+		            "unreadable or too large");
 		goto out;
 	}
 	ns_sha256(buf, len, h);
 	ns_hex(h, 32, bundle_sha);
 	rc = ns_prov_verify(buf, len, &trust, &keys, &ex, &pol, &prov, &err);
 	if (rc < 0) {
-		rc = failed(report, "provenance.verify", "attestations (%s): %s", in->source, err.msg);
+		rc = failed(report, "provenance.verify", "%s: %s", source_shown(in->source), err.msg);
 		goto out;
 	}
 	if (rc != 0) {
 		const char *why = json_string_value(json_object_get(prov, "reason"));
-		rc = failed(report, "provenance.verify", "attestations (%s) failed: %s", in->source,
+		rc = failed(report, "provenance.verify", "%s failed: %s", source_shown(in->source),
 		            why != NULL ? why : "?");
 		goto out;
 	}
 	/* passed: a policy is configured (repository at least), so a signer exists */
 	id = signer(prov);
 	if (id == NULL) {
-		rc = failed(report, "provenance.verify", "attestations (%s): %s", in->source,
+		rc = failed(report, "provenance.verify", "%s: %s", source_shown(in->source),
 		            "no Fulcio-signed provenance attestation");
 		goto out;
 	}
-	snprintf(msg, sizeof(msg), "signed by repository %s workflow %s ref %s commit %s "
-	         "(issuer %s), bundle sha256 %s",
+	/* a bundle npm-release publishes as the attachment: its mediaType is the
+	 * attachment's content_type, so it must be one npm knows */
+	if (strcmp(in->source, "registry") != 0 &&
+	    (bdoc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL)) != NULL &&
+	    checks_provenance_media_known(json_string_value(json_object_get(bdoc, "mediaType"))))
+		media = json_string_value(json_object_get(bdoc, "mediaType"));
+	if (strcmp(in->source, "registry") != 0 && media == NULL) {
+		json_decref(id);
+		rc = failed(report, "provenance.verify", "%s: %s", source_shown(in->source),
+		            "not a single Sigstore bundle with a known mediaType");
+		goto out;
+	}
+	snprintf(msg, sizeof(msg), "%s: signed by repository %s workflow %s ref %s commit %s "
+	         "(issuer %s), bundle sha256 %s", source_shown(in->source),
 	         json_string_value(json_object_get(id, "repository")),
 	         json_string_value(json_object_get(id, "workflow")),
 	         json_string_value(json_object_get(id, "ref")),
@@ -336,13 +427,14 @@ checks_provenance_run(const struct prov_input *in, const struct ns_scope *scope,
 	         json_string_value(json_object_get(id, "issuer")), bundle_sha);
 	json_array_append_new(json_object_get(report, "checks"),
 	                      entry("provenance.verify", "pass", msg));
-	json_object_set_new(report, "provenance", json_pack("{s:s, s:s, s:s, s:o}", "result",
+	json_object_set_new(report, "provenance", json_pack("{s:s, s:s, s:s, s:o, s:s*}", "result",
 	                    "pass", "source", in->source, "bundle_sha256", bundle_sha,
-	                    "identity", id));
+	                    "identity", id, "media_type", media));
 	rc = 0;
 out:
 	free(buf);
 	json_decref(doc);
+	json_decref(bdoc);
 	json_decref(prov);
 	ns_regkeys_free(&keys);
 	ns_trust_free(&trust);

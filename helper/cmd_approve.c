@@ -23,6 +23,7 @@
 #include "nslog.h"
 #include "pam_gate.h"
 #include "publish.h"
+#include "publish_provenance.h"
 #include "registry.h"
 #include "session.h"
 #include "stage_record.h"
@@ -203,7 +204,8 @@ incident(struct session *s, const struct ns_release *r, const char *what)
  * must carry exactly the approved integrity and manifest. Returns 0, -1, or
  * NS_PUBLISH_INCIDENT. */
 static int
-publish(struct session *s, struct ns_release *r, struct gate_token *tok, struct ns_err *err)
+publish(struct session *s, struct ns_release *r, struct gate_token *tok,
+        struct publish_bundle *bundle, struct ns_err *err)
 {
 	struct reg_client *c = NULL;
 	char read_token[NS_TOKEN_MAX] = "", sri[NS_SRI_SHA512_LEN + 1], sha1[41];
@@ -232,7 +234,10 @@ publish(struct session *s, struct ns_release *r, struct gate_token *tok, struct 
 	ns_digest_free(d);
 	if (load_read_token(s, read_token, sizeof(read_token), err) != 0)
 		goto out;
-	doc = publish_document(s->cfg->registry_url, manifest, r->tag, tgz, len, sri, sha1, err);
+	if (publish_bundle_load(s, r, bundle, err) != 0)
+		goto out;
+	doc = publish_document(s->cfg->registry_url, manifest, r->tag, tgz, len, sri, sha1,
+	                       bundle->data, bundle->len, bundle->media_type, err);
 	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, err);
 	if (doc == NULL || c == NULL)
 		goto out;
@@ -384,6 +389,7 @@ cmd_approve(int argc, char **argv)
 	char *text = NULL, *proof = NULL, id[NS_ID_MAX];
 	const char *status;
 	struct ns_statement_provenance prov;
+	struct publish_bundle bundle = { NULL, 0, "", "" };
 	int rc = NS_EXIT_FAIL, k, previous_fd, lock_fd = -1, version_lock_fd = -1, have_prov;
 
 	memset(&r, 0, sizeof(r));
@@ -566,7 +572,7 @@ cmd_approve(int argc, char **argv)
 		goto out;
 	session_step(&s, id, "approved");
 	fprintf(stderr, "publishing %s@%s\n", r.name, r.version);
-	k = publish(&s, &r, tok, &err);
+	k = publish(&s, &r, tok, &bundle, &err);
 	if (k == NS_PUBLISH_INCIDENT) {
 		incident(&s, &r, err.msg);
 		goto out;
@@ -594,10 +600,15 @@ cmd_approve(int argc, char **argv)
 		session_ledger(&s, "registry-signature", "{\"id\":\"%s\",\"package\":\"%s\","
 		               "\"version\":\"%s\",\"result\":\"%s\"}", id, r.name, r.version,
 		               k > 0 ? "unsigned" : "fail");
+	if (publish_confirm_provenance(&s, &r, &bundle, &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		goto out;
+	}
 	if (k < 0)
 		goto out;
 	rc = NS_EXIT_OK;
 out:
+	publish_bundle_clear(&bundle);
 	gate_token_free(tok);
 	free(text);
 	free(proof);

@@ -1,6 +1,6 @@
-/* npm-release stage [--tag TAG] TARBALL: local staging for registries without a
- * staging API. The caller's file is opened with the caller's rights, copied once
- * into the root-owned spool, and never read again. */
+/* npm-release stage [--tag TAG] [--provenance BUNDLE] TARBALL: local staging for
+ * registries without a staging API. The caller's files are opened with the
+ * caller's rights, copied once into the root-owned spool, and never read again. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "checks_provenance.h"
 #include "commands.h"
 #include "hardening.h"
 #include "nslog.h"
@@ -92,8 +93,13 @@ int
 cmd_stage(int argc, char **argv)
 {
 	static const struct option opts[] = { { "tag", required_argument, NULL, 't' },
+		                              { "provenance", required_argument, NULL, 'p' },
 		                              { NULL, 0, NULL, 0 } };
-	const char *tag = "latest";
+	const char *tag = "latest", *bundle_path = NULL;
+	struct open_arg ob = { NULL, -1, 0 };
+	char btmp[64] = "", bundle_sha[65] = "", media[80], *compact = NULL;
+	size_t clen = 0;
+	int bfd = -1;
 	char shown[256], tmp[64] = "";
 	struct session s;
 	struct ns_release r;
@@ -106,11 +112,13 @@ cmd_stage(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
 		if (c == 't')
 			tag = optarg;
+		else if (c == 'p')
+			bundle_path = optarg;
 		else
 			return NS_EXIT_USAGE;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: npm-release stage [--tag TAG] TARBALL\n");
+		fprintf(stderr, "usage: npm-release stage [--tag TAG] [--provenance BUNDLE] TARBALL\n");
 		return NS_EXIT_USAGE;
 	}
 	if (!stage_tag_valid(tag)) {
@@ -157,6 +165,26 @@ cmd_stage(int argc, char **argv)
 		fprintf(stderr, "npm-release: %s: %s\n", shown, err.msg);
 		goto out;
 	}
+	/* The bundle, like the tarball: opened as the caller, copied (bounded) while
+	 * unnamed, and read by the checker only, never parsed here. */
+	if (bundle_path != NULL) {
+		ob.path = bundle_path;
+		ns_sanitize(shown, sizeof(shown), bundle_path);
+		if (as_caller(open_as_caller, &ob) != 0) {
+			fprintf(stderr, "npm-release: --provenance %s: %s\n", shown,
+			        ob.err == EINVAL ? "not a regular file" : strerror(ob.err));
+			goto out;
+		}
+		if ((bfd = spool_bundle_copy_fd(s.st, ob.fd, bundle_sha, btmp, sizeof(btmp),
+		                                &err)) < 0 ||
+		    (lseek(bfd, 0, SEEK_SET) != 0 && ns_fail(&err, "spool: %s", strerror(errno))) ||
+		    checks_provenance_bundle_shape(bfd, media, sizeof(media), &compact, &clen,
+		                                   &err) != 0 ||
+		    spool_bundle_replace(bfd, compact, clen, bundle_sha, &err) != 0) {
+			fprintf(stderr, "npm-release: --provenance %s: %s\n", shown, err.msg);
+			goto out;
+		}
+	}
 	/* From the name to the record nothing is written to the caller, and no signal
 	 * the caller can send (a terminal's, or one relayed by sudo) cuts it short: a
 	 * named spool file with no record, or a record with no ledger entry. */
@@ -168,6 +196,11 @@ cmd_stage(int argc, char **argv)
 	}
 	tmp[0] = '\0';
 	spooled = 1;
+	if (bfd >= 0 && spool_bundle_commit(s.st, bfd, btmp, r.id, &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		goto out;
+	}
+	btmp[0] = '\0';
 	snprintf(r.origin, sizeof(r.origin), NS_ORIGIN_LOCAL);
 	snprintf(r.tag, sizeof(r.tag), "%s", tag);
 	snprintf(r.staged_by, sizeof(r.staged_by), "%s", s.caller);
@@ -179,13 +212,16 @@ cmd_stage(int argc, char **argv)
 	}
 	spooled = 0; /* recorded: the spool file belongs to the release now */
 	session_ledger(&s, "stage", "{\"id\":\"%s\",\"package\":\"%s\",\"version\":\"%s\","
-	                            "\"integrity\":\"%s\",\"by\":\"%s\"}",
-	               r.id, r.name, r.version, r.integrity, s.caller);
+	                            "\"integrity\":\"%s\",\"by\":\"%s\",\"provenance_sha256\":\"%s\"}",
+	               r.id, r.name, r.version, r.integrity, s.caller, bundle_sha);
 	signals_release(&held);
 	holding = 0;
 	printf("%s\n", r.id);
 	fprintf(stderr, "staged %s@%s (tag %s) as %s\n  integrity %s\n", r.name, r.version, r.tag,
 	        r.id, r.integrity);
+	if (bfd >= 0)
+		fprintf(stderr, "  provenance bundle %s, sha256 %s (verified by approve)\n", media,
+		        bundle_sha);
 	rc = NS_EXIT_OK;
 out:
 	if (spooled)
@@ -196,8 +232,15 @@ out:
 		close(fd);
 		spool_discard(s.st, tmp);
 	}
+	if (bfd >= 0) {
+		close(bfd);
+		spool_discard(s.st, btmp);
+	}
 	if (oa.fd >= 0)
 		close(oa.fd);
+	if (ob.fd >= 0)
+		close(ob.fd);
+	free(compact);
 	session_close(&s);
 	if (blocked)
 		sigprocmask(SIG_SETMASK, &old, NULL);

@@ -16,6 +16,7 @@
 char *
 publish_document(const char *registry, json_t *manifest, const char *tag,
                  const unsigned char *tgz, size_t len, const char *sri, const char *sha1,
+                 const char *bundle, size_t bundle_len, const char *bundle_type,
                  struct ns_err *err)
 {
 	const char *name = json_string_value(json_object_get(manifest, "name"));
@@ -68,6 +69,24 @@ publish_document(const char *registry, json_t *manifest, const char *tag,
 	                "data", b64, "length", (json_int_t)len);
 	if (doc == NULL)
 		goto oom;
+	if (bundle != NULL) {
+		/* libnpmpublish: content_type the bundle's mediaType, data the bundle's JSON
+		 * text (not base64), length that text's JavaScript length: UTF-16 code units
+		 * (a checkpoint's "—" is three bytes but one unit) */
+		json_t *a = json_stringn(bundle, bundle_len);
+		size_t i, units = 0;
+		for (i = 0; i < bundle_len; i++) {
+			unsigned char ch = (unsigned char)bundle[i];
+			units += (ch & 0xC0) != 0x80;
+			units += ch >= 0xF0; /* beyond the BMP: a surrogate pair */
+		}
+		snprintf(attach, sizeof(attach), "%s-%s.sigstore", name, version);
+		if (a == NULL || json_object_set_new(json_object_get(doc, "_attachments"), attach,
+		                                     json_pack("{s:s, s:o, s:I}", "content_type",
+		                                               bundle_type, "data", a, "length",
+		                                               (json_int_t)units)) != 0)
+			goto oom;
+	}
 	text = json_dumps(doc, JSON_COMPACT);
 	if (text == NULL)
 		goto oom;

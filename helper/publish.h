@@ -11,11 +11,13 @@
 
 #define NS_TARBALL_B64_MAX (512LL * 1024 * 1024)
 
-/* The publish document as libnpmpublish builds it (PROTOCOLS.md §2.2).
- * Returns the JSON text (malloc'd) or NULL. */
+/* The publish document as libnpmpublish builds it (PROTOCOLS.md §2.2), with the
+ * provenance bundle (bundle, bundle_len: its JSON text; NULL none) as the attachment
+ * "<name>-<version>.sigstore" (§2.6). Returns the JSON text (malloc'd) or NULL. */
 char *publish_document(const char *registry, json_t *manifest, const char *tag,
                        const unsigned char *tgz, size_t len, const char *sri,
-                       const char *sha1, struct ns_err *err);
+                       const char *sha1, const char *bundle, size_t bundle_len,
+                       const char *bundle_type, struct ns_err *err);
 
 /* Where the step of the last registry one-time password sent from the stored
  * seed is kept (state_dir), so that the next request uses a later one. */

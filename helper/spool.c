@@ -39,7 +39,8 @@ is_orphan(struct ns_state *st, const char *name)
 	size_t n = strlen(name);
 	int k;
 
-	if (n != 36 + 4 || strcmp(name + 36, ".tgz") != 0 ||
+	if (!((n == 36 + 4 && strcmp(name + 36, ".tgz") == 0) ||
+	      (n == 36 + 9 && strcmp(name + 36, ".sigstore") == 0)) ||
 	    strspn(name, "0123456789abcdef-") != 36)
 		return 0;
 	memcpy(id, name, 36);
@@ -122,13 +123,14 @@ spool_tmp_open(struct ns_state *st, char *name, size_t cap, struct ns_err *err)
 	return ns_fail(err, "spool: cannot create a temporary file");
 }
 
-int
-spool_commit(struct ns_state *st, int fd, const char *tmpname, const char *id,
-             struct ns_err *err)
+/* fsyncs fd and renames the temporary to <id><suffix>, fsyncing the folder. */
+static int
+commit_as(struct ns_state *st, int fd, const char *tmpname, const char *id, const char *suffix,
+          struct ns_err *err)
 {
-	char final[NS_ID_MAX + 8], named[64], proc[64];
+	char final[NS_ID_MAX + 16], named[64], proc[64];
 
-	snprintf(final, sizeof(final), "%s.tgz", id);
+	snprintf(final, sizeof(final), "%s%s", id, suffix);
 	if (fsync(fd) != 0)
 		return ns_fail(err, "spool: storing %s: %s", final, strerror(errno));
 	if (tmpname[0] == '\0') {
@@ -149,6 +151,20 @@ spool_commit(struct ns_state *st, int fd, const char *tmpname, const char *id,
 		return ns_fail(err, "spool: storing %s: %s", final, strerror(e));
 	}
 	return 0;
+}
+
+int
+spool_commit(struct ns_state *st, int fd, const char *tmpname, const char *id,
+             struct ns_err *err)
+{
+	return commit_as(st, fd, tmpname, id, ".tgz", err);
+}
+
+int
+spool_bundle_commit(struct ns_state *st, int fd, const char *tmpname, const char *id,
+                    struct ns_err *err)
+{
+	return commit_as(st, fd, tmpname, id, ".sigstore", err);
 }
 
 void
@@ -233,6 +249,7 @@ spool_remove(struct ns_state *st, const char *id)
 	snprintf(name, sizeof(name), "%s.tgz", id);
 	if (unlinkat(ns_state_spoolfd(st), name, 0) == 0)
 		fsync(ns_state_spoolfd(st));
+	spool_bundle_remove(st, id);
 }
 
 int
@@ -277,4 +294,155 @@ spool_read(struct ns_state *st, const char *id, unsigned char **bufp, size_t *le
 	*bufp = buf;
 	*lenp = off;
 	return 0;
+}
+
+/* ---- the provenance bundle ---- */
+
+static int
+write_all(int fd, const char *buf, size_t len, struct ns_err *err)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return ns_fail(err, "spool: %s", w < 0 ? strerror(errno) : "short write");
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads all of fd, refusing more than max bytes (a larger file is refused by its
+ * size before a byte is read, an endless one at max + 1). */
+static int
+read_bounded(int fd, size_t max, char **bufp, size_t *lenp, struct ns_err *err)
+{
+	struct stat sb;
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (unsigned long long)sb.st_size > max)
+		return ns_fail(err, "provenance bundle larger than %zu bytes", max);
+	if ((buf = malloc(max + 2)) == NULL)
+		return ns_fail(err, "out of memory");
+	for (;;) {
+		n = read(fd, buf + len, max + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return ns_fail(err, "reading the provenance bundle: %s", strerror(errno));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			return ns_fail(err, "provenance bundle larger than %zu bytes", max);
+		}
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int
+spool_bundle_copy_fd(struct ns_state *st, int src_fd, char *sha256, char *tmp, size_t tmpcap,
+                     struct ns_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	if (read_bounded(src_fd, NS_BUNDLE_MAX, &buf, &len, err) != 0)
+		return -1;
+	fd = spool_tmp_open(st, tmp, tmpcap, err);
+	if (fd >= 0 && write_all(fd, buf, len, err) != 0) {
+		close(fd);
+		spool_discard(st, tmp);
+		fd = -1;
+	}
+	if (fd >= 0) {
+		unsigned char h[32];
+		ns_sha256(buf, len, h);
+		ns_hex(h, 32, sha256);
+	}
+	free(buf);
+	return fd;
+}
+
+int
+spool_bundle_replace(int fd, const char *buf, size_t len, char *sha256, struct ns_err *err)
+{
+	unsigned char h[32];
+
+	if (len > NS_BUNDLE_MAX)
+		return ns_fail(err, "provenance bundle larger than %d bytes", NS_BUNDLE_MAX);
+	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+		return ns_fail(err, "spool: %s", strerror(errno));
+	if (write_all(fd, buf, len, err) != 0)
+		return -1;
+	ns_sha256(buf, len, h);
+	ns_hex(h, 32, sha256);
+	return 0;
+}
+
+int
+spool_bundle_write(struct ns_state *st, const char *id, const char *buf, size_t len,
+                   struct ns_err *err)
+{
+	char tmp[64];
+	int fd, rc;
+
+	if (len > NS_BUNDLE_MAX)
+		return ns_fail(err, "provenance bundle larger than %d bytes", NS_BUNDLE_MAX);
+	fd = spool_tmp_open(st, tmp, sizeof(tmp), err);
+	if (fd < 0)
+		return -1;
+	rc = write_all(fd, buf, len, err) != 0 ? -1 : spool_bundle_commit(st, fd, tmp, id, err);
+	close(fd);
+	if (rc != 0)
+		spool_discard(st, tmp);
+	return rc;
+}
+
+int
+spool_bundle_open(struct ns_state *st, const char *id, struct ns_err *err)
+{
+	char name[NS_ID_MAX + 16], shown[600];
+	int fd;
+
+	snprintf(name, sizeof(name), "%s.sigstore", id);
+	spool_shown(st, shown, sizeof(shown));
+	fd = sf_openat_file(ns_state_spoolfd(st), shown, name, 077, NS_BUNDLE_MAX, NULL, err);
+	if (fd < 0 && errno == ENOENT)
+		return -2;
+	return fd;
+}
+
+int
+spool_bundle_read(struct ns_state *st, const char *id, char **buf, size_t *len,
+                  struct ns_err *err)
+{
+	int fd = spool_bundle_open(st, id, err), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = read_bounded(fd, NS_BUNDLE_MAX, buf, len, err);
+	close(fd);
+	return rc;
+}
+
+void
+spool_bundle_remove(struct ns_state *st, const char *id)
+{
+	char name[NS_ID_MAX + 16];
+
+	snprintf(name, sizeof(name), "%s.sigstore", id);
+	if (unlinkat(ns_state_spoolfd(st), name, 0) == 0)
+		fsync(ns_state_spoolfd(st));
 }

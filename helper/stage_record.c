@@ -108,6 +108,69 @@ stage_record_fetch(struct reg_client *c, const char *token, const char *id, stru
 }
 
 int
+stage_record_bundle(struct reg_client *c, const char *token, const struct ns_release *r,
+                    size_t max, char **bundle, size_t *len, struct ns_err *err)
+{
+	struct reg_response resp;
+	char path[128], key[NS_NAME_MAX + NS_VERSION_MAX + 16];
+	json_t *doc, *atts, *att;
+	json_error_t jerr;
+	const char *data, *name, *version, *id;
+	int rc = -1;
+
+	*bundle = NULL;
+	*len = 0;
+	snprintf(path, sizeof(path), "/-/stage/%s", r->id);
+	/* the record with its bundle: the bound leaves room for the JSON escaping */
+	if (reg_request(c, "GET", path, token, NULL, "stage", NULL, NULL, 0, 3 * max + (1 << 20),
+	                &resp, err) != 0)
+		return -1;
+	if (resp.status != 200) {
+		ns_fail(err, "stage %s: HTTP %ld (%s)", r->id, resp.status, reg_status_text(resp.status));
+		reg_response_clear(&resp);
+		return -1;
+	}
+	doc = json_loadb(resp.body, resp.len, JSON_REJECT_DUPLICATES, &jerr);
+	reg_response_clear(&resp);
+	if (doc == NULL)
+		return ns_fail(err, "stage %s: unreadable record: %s", r->id, jerr.text);
+	id = jstr(doc, "id");
+	name = jstr(doc, "packageName");
+	version = jstr(doc, "version");
+	if (id == NULL || strcasecmp(id, r->id) != 0 || name == NULL || strcmp(name, r->name) != 0 ||
+	    version == NULL || strcmp(version, r->version) != 0) {
+		ns_fail(err, "stage %s: the record no longer names %s@%s", r->id, r->name, r->version);
+		goto out;
+	}
+	atts = json_object_get(doc, "_attachments");
+	snprintf(key, sizeof(key), "%s-%s.sigstore", r->name, r->version);
+	if (atts == NULL || (att = json_object_get(atts, key)) == NULL) {
+		rc = 0; /* none: the registry's attestations endpoint may have one */
+		goto out;
+	}
+	data = jstr(att, "data");
+	if (!json_is_object(atts) || data == NULL) {
+		ns_fail(err, "stage %s: attachment %s has no bundle text", r->id, key);
+		goto out;
+	}
+	*len = json_string_length(json_object_get(att, "data"));
+	if (*len > max) {
+		ns_fail(err, "stage %s: attachment %s is larger than %zu bytes", r->id, key, max);
+		goto out;
+	}
+	if ((*bundle = malloc(*len + 1)) == NULL) {
+		ns_fail(err, "out of memory");
+		goto out;
+	}
+	memcpy(*bundle, data, *len);
+	(*bundle)[*len] = '\0';
+	rc = 0;
+out:
+	json_decref(doc);
+	return rc;
+}
+
+int
 stage_id_normalize(const char *id, char *out)
 {
 	size_t i;

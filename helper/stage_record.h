@@ -10,6 +10,14 @@
 int stage_record_fetch(struct reg_client *c, const char *token, const char *id,
                        struct ns_release *r, struct ns_err *err);
 
+/* The provenance bundle a registry stage document carries as its attachment
+ * "<name>-<version>.sigstore" (PROTOCOLS.md §1.2, §2.6: data is the bundle JSON as
+ * a string, not base64). The document must still name r's id, package and version.
+ * 0 with *bundle malloc'd (at most max bytes, not parsed here: the checker verifies
+ * it), 0 with *bundle NULL when the document has none, -1 on an error. */
+int stage_record_bundle(struct reg_client *c, const char *token, const struct ns_release *r,
+                        size_t max, char **bundle, size_t *len, struct ns_err *err);
+
 /* Whether stage id is still on the registry: 1 yes, 0 gone (404), -1 error. */
 int stage_record_exists(struct reg_client *c, const char *token, const char *id,
                         struct ns_err *err);

@@ -1,12 +1,16 @@
 #!/bin/bash
 # End to end, provenance during approve: the real sigstore@5.0.0 tarball is staged
 # and its real attestations are served by the registry's attestations endpoint
-# (played by the proxy: the test registry has none, and its stage API, like the
-# registry's, neither takes nor gives back a .sigstore attachment). With the scope's identity policy:
+# (played by the proxy: the test registry has none, and its stage API neither keeps
+# nor gives back a .sigstore attachment; the proxy adds one to the stage document
+# where the last part says). With the scope's identity policy:
 #   required and no attestation             -> the checks fail before the prompt;
 #   a policy naming another repository      -> the checks fail before the prompt;
 #   the policy naming sigstore/sigstore-js  -> the prompt shows the signer, it goes
-#                                              live, the ledger records the signer.
+#                                              live, the ledger records the signer;
+#   a stage document's .sigstore attachment -> verified instead of the endpoint (one
+#                                              of other bytes fails before the prompt),
+#                                              published with the checked bytes.
 . "$SRCDIR/tests/e2e/common.sh"
 
 DATA="$SRCDIR/tests/provenance/data"
@@ -29,12 +33,15 @@ mkdir -m 0755 "$HOST_DIR/etc/trust"
 install -m 0644 "$DATA/trust/trusted_root.json" "$HOST_DIR/etc/trust/trusted_root.json"
 install -m 0644 "$DATA/trust/npm-registry-keys.json" "$HOST_DIR/etc/trust/registry-keys.json"
 cp "$HOST_CONF" "$HOST_DIR/base.conf"
-policy() { # REPOSITORY: the sigstore scope requires provenance signed from REPOSITORY
+policy() { # REPOSITORY [nokeys]: the sigstore scope requires provenance signed from
+	# REPOSITORY; nokeys: no registry keys pinned (the test registry signs nothing)
+	local keys="registry_keys = $HOST_DIR/etc/trust/registry-keys.json"
+	[ "${2:-}" != nokeys ] || keys=
 	cat "$HOST_DIR/base.conf" - > "$HOST_CONF" <<CONF
 
 [provenance]
 trusted_root = $HOST_DIR/etc/trust/trusted_root.json
-registry_keys = $HOST_DIR/etc/trust/registry-keys.json
+$keys
 
 [scope sigstore]
 approvers = $APPROVER
@@ -148,3 +155,45 @@ contains "$OUT" "is live"
 LOG=$(curl -fsS "${PROXY_URL}__proxy/log")
 contains "$LOG" "attestations @acme/e2e-prov@1.0.0 auth=yes -> 404"
 pass "provenance = if-present without an attestation warns in the prompt and goes live"
+
+# (b) a registry stage's .sigstore attachment (as libnpmpublish sends it: the bundle's
+# JSON text): verified instead of the endpoint, and sent with the checked bytes.
+# sigstore@2.2.0 under another tag; no registry keys pinned, since the previous
+# version (5.0.0, published here) carries no registry signature.
+OLD="$DATA/npm/sigstore@2.2.0"
+policy "$SJS" nokeys
+curl -fsS -X POST --data strip "${PROXY_URL}__proxy/provenance" >/dev/null || fail "proxy provenance"
+PKG3="$E2E_DIR/sigstore-old"
+mkdir -p "$PKG3"
+tar -xzOf "$OLD/sigstore-2.2.0.tgz" package/package.json > "$PKG3/package.json"
+ID3=$(STAGE_TAG=legacy node "$SRCDIR/tests/registry/stage-crafted.js" "$DIRECT_URL" "$STAGER_TOKEN" \
+	"$PKG3" "$OLD/sigstore-2.2.0.tgz" '{}') || fail "staging sigstore@2.2.0 failed"
+stage_bundle() { # FILE: the stage document of ID3 carries FILE as its .sigstore
+	curl -fsS -X POST --data "{\"id\":\"$ID3\",\"name\":\"sigstore-2.2.0.sigstore\",\"file\":\"$1\"}" \
+		"${PROXY_URL}__proxy/stage-bundle" >/dev/null || fail "proxy stage-bundle"
+}
+stage_bundle "$SET/provenance.sigstore.json"
+expect_status 1 nr approve "$ID3" < /dev/null
+contains "$OUT" "provenance.verify"
+contains "$OUT" "the stage's .sigstore attachment"
+contains "$OUT" "subject"
+case "$OUT" in *"Approve sigstore@2.2.0"*) fail "the prompt was reached" ;; esac
+REGISTRY_URL=$DIRECT_URL packument_has sigstore 2.2.0 && fail "published"
+LOG=$(curl -fsS "${PROXY_URL}__proxy/log")
+case "$LOG" in *"attestations sigstore@2.2.0"*) fail "the endpoint was asked despite the attachment" ;; esac
+pass "a stage's .sigstore attachment for other bytes fails the checks before the prompt (the endpoint is not asked)"
+
+stage_bundle "$OLD/provenance.sigstore.json"
+OLD_SHA=$(sha256sum < "$OLD/provenance.sigstore.json" | cut -d' ' -f1)
+approver_code
+expect_status 0 with_input "$CODE" nr approve "$ID3"
+contains "$OUT" "Approve sigstore@2.2.0"
+contains "$OUT" "provenance verified (bundle sha256 $OLD_SHA)"
+contains "$OUT" "  | repository $SJS"
+contains "$OUT" "is live"
+contains "$OUT" "provenance: the registry offers no dist.attestations for sigstore@2.2.0"
+REGISTRY_URL=$DIRECT_URL packument_has sigstore 2.2.0 || fail "sigstore@2.2.0 is not live"
+LOG=$(curl -fsS "${PROXY_URL}__proxy/log")
+contains "$LOG" "sigstore sigstore-2.2.0.sigstore content_type=application/vnd.dev.sigstore.bundle+json;version=0.2"
+contains "$LOG" "data_sha256=$OLD_SHA"
+pass "the stage's attachment is verified, shown, and published with the checked bytes"

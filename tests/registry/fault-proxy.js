@@ -30,6 +30,14 @@
 // The registry's attestations endpoint, which the test registry lacks:
 //   GET /-/npm/v1/attestations/<name>@<version> answers the file registered for that
 //   spec by POST /__proxy/attestations {"spec","file"}, else 404 (none).
+// Provenance (any mode), set by POST /__proxy/provenance with strip | keep | other FILE:
+//   a publish's <name>-<version>.sigstore attachment is taken off before the test
+//   registry sees it (Verdaccio 9 refuses a second attachment) and logged with its
+//   content_type, length and the SHA-256 of its data; keep then offers it back as
+//   the registry does (dist.attestations in the version documents, the bundle at the
+//   attestations endpoint); other offers FILE's bundle instead; strip offers none.
+//   POST /__proxy/stage-bundle {"id","name","file"}: GET /-/stage/<id> carries FILE
+//   as its attachment NAME (a staged publish document's .sigstore).
 // Control: POST /__proxy/mode with the mode as body; GET /__proxy/log.
 // Usage: node fault-proxy.js UPSTREAM_URL RELEASE_TOTP_BASE32 PORTFILE
 'use strict';
@@ -76,6 +84,10 @@ async function nextCode() {
 
 const swaps = new Map(); // stage id -> the bytes served as if staged
 const attestations = new Map(); // "name@version" -> the attestations document
+let provenance = ''; // strip | keep | other FILE (see above)
+const offered = new Set(); // "name@version" whose dist.attestations are offered
+const stageBundles = new Map(); // stage id -> { name, text }
+const SLSA = 'https://slsa.dev/provenance/v1';
 
 // Rewrites a 200 JSON answer (a packument or a stage view) with fn(doc).
 function rewriting(fn) {
@@ -147,7 +159,7 @@ const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
-    const body = Buffer.concat(chunks);
+    let body = Buffer.concat(chunks);
     const self = `http://127.0.0.1:${server.address().port}`;
     log.push(`${mode} ${req.method} ${req.url} otp=${req.headers['npm-otp'] ? 'yes' : 'no'} ` +
              `auth-type=${req.headers['npm-auth-type'] || '-'}`);
@@ -182,6 +194,17 @@ const server = http.createServer((req, res) => {
       res.end(doc || '{"error":"not found"}');
       return;
     }
+    if (req.url === '/__proxy/provenance' && req.method === 'POST') {
+      provenance = body.toString().trim();
+      res.end('ok\n');
+      return;
+    }
+    if (req.url === '/__proxy/stage-bundle' && req.method === 'POST') {
+      const o = JSON.parse(body.toString());
+      stageBundles.set(o.id, { name: o.name, text: require('fs').readFileSync(o.file, 'utf8') });
+      res.end('ok\n');
+      return;
+    }
     if (req.url === '/__proxy/log') {
       res.end(log.join('\n') + '\n');
       return;
@@ -201,6 +224,43 @@ const server = http.createServer((req, res) => {
     const headers = Object.assign({}, req.headers);
     const [m, arg] = mode.split(/\s+/);
     const stage = req.url.match(/^\/-\/stage\/([0-9a-f-]{36})(\/tarball)?$/);
+    if (provenance && req.method === 'PUT' && !req.url.startsWith('/-/')) {
+      const doc = JSON.parse(body.toString());
+      for (const key of Object.keys(doc._attachments || {}).filter((k) => k.endsWith('.sigstore'))) {
+        const a = doc._attachments[key];
+        delete doc._attachments[key];
+        const spec = `${doc.name}@${Object.keys(doc.versions)[0]}`;
+        log.push(`sigstore ${key} content_type=${a.content_type} length=${a.length} ` +
+                 `data_len=${a.data.length} data_sha256=${crypto.createHash('sha256').update(a.data).digest('hex')}`);
+        const [how, file] = provenance.split(/\s+/);
+        if (how === 'keep' || how === 'other') {
+          const bundle = how === 'keep' ? JSON.parse(a.data) : JSON.parse(require('fs').readFileSync(file));
+          attestations.set(spec, Buffer.from(JSON.stringify({ attestations: [{ predicateType: SLSA, bundle }] })));
+          offered.add(spec);
+        }
+      }
+      body = Buffer.from(JSON.stringify(doc));
+      headers['content-length'] = String(body.length);
+    }
+    if (offered.size && req.method === 'GET' && !req.url.startsWith('/-/') && !req.url.includes('/-/')) {
+      forward(req, body, res, headers, null, rewriting((d) => {
+        const offer = (v) => {
+          if (!v || !v.dist || !offered.has(`${v.name}@${v.version}`)) return;
+          v.dist.attestations = { url: `${self}/-/npm/v1/attestations/${v.name.replace('/', '%2f')}@${v.version}`,
+                                  provenance: { predicateType: SLSA } };
+        };
+        if (d.versions) Object.values(d.versions).forEach(offer); else offer(d);
+      }));
+      return;
+    }
+    if (req.method === 'GET' && stage && !stage[2] && stageBundles.has(stage[1]) && m === 'normal') {
+      const b = stageBundles.get(stage[1]);
+      forward(req, body, res, headers, null, rewriting((d) => {
+        d._attachments = { [b.name]: { content_type: JSON.parse(b.text).mediaType, data: b.text,
+                                       length: b.text.length } };
+      }));
+      return;
+    }
     if (m === 'redirect') {
       res.writeHead(302, { location: `http://127.0.0.1:${elsewhere.address().port}${req.url}` });
       res.end();

@@ -2,7 +2,7 @@
 // that differs from the tarball's package.json: MANIFEST_JSON is merged into it
 // (the confusion a stager can upload, since the registry keeps the uploaded
 // manifest and publishes it on approve). Prints the stage id.
-// Usage: node stage-crafted.js REGISTRY_URL TOKEN PACKAGE_DIR TGZ MANIFEST_JSON
+// Usage: [STAGE_TAG=tag] node stage-crafted.js REGISTRY_URL TOKEN PACKAGE_DIR TGZ MANIFEST_JSON
 'use strict';
 const fs = require('fs');
 const crypto = require('crypto');
@@ -20,7 +20,7 @@ const version = Object.assign({}, pkg, JSON.parse(extra), {
 });
 const doc = {
   _id: pkg.name, name: pkg.name, description: pkg.description,
-  'dist-tags': { latest: pkg.version }, versions: { [pkg.version]: version }, access: null,
+  'dist-tags': { [process.env.STAGE_TAG || 'latest']: pkg.version }, versions: { [pkg.version]: version }, access: null,
   _attachments: { [attach]: { content_type: 'application/octet-stream',
                               data: data.toString('base64'), length: data.length } },
 };
