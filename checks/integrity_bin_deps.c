@@ -11,8 +11,10 @@
  *     their bins as it links any dependency's. Their name in the tarball is the
  *     stager's choice, so no bundled package is a command's own: a bin of the table
  *     fails when any install-time code runs in the package (its own scripts, a
- *     binding.gyp, a bundled package's scripts), and is a warning otherwise (then it is
- *     on PATH only for what a developer runs by hand in the installed folder);
+ *     binding.gyp, a bundled package's scripts) or when the package has a dependency
+ *     it does not bundle (npm may install that below it and run its install scripts
+ *     there), and is a warning otherwise (then it is on PATH only for what a
+ *     developer runs by hand in the installed folder);
  *   - npm-shrinkwrap.json: npm 7 to 11 install a dependency that ships one with
  *     exactly that tree, and link each locked entry's bins from the entry's "bin" (as
  *     the lockfile says, not as the fetched package says); npm 12 ignores it, older
@@ -67,12 +69,44 @@ ns_bin_shrinkwrap_feed(struct ns_vctx *v, const void *buf, size_t n, struct ns_e
 	return 0;
 }
 
+/* 1 when package.json names a dependency it does not bundle: npm may install it
+ * below the package (a version the consumer's tree cannot hoist, or what the
+ * package's shrinkwrap locks there), and its install scripts then run with the
+ * package's node_modules/.bin first on PATH (red team: a locked dependency's
+ * reviewed "echo building" ran a bundled "sh"). */
+static int
+depends_outside_bundle(const struct ns_vctx *v)
+{
+	static const char *const kinds[] = { "dependencies", "optionalDependencies" };
+	const json_t *bundle = json_object_get(v->manifest_json, "bundleDependencies");
+	const char *name;
+	json_t *spec, *b;
+	size_t i, j;
+
+	if (bundle == NULL)
+		bundle = json_object_get(v->manifest_json, "bundledDependencies");
+	if (json_is_true(bundle))
+		return 0; /* every dependency is bundled */
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		json_object_foreach(json_object_get(v->manifest_json, kinds[i]), name, spec) {
+			int bundled = 0;
+			(void)spec;
+			json_array_foreach(bundle, j, b)
+				if (json_is_string(b) && strcmp(json_string_value(b), name) == 0)
+					bundled = 1;
+			if (!bundled)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Bundled packages: package folder -> record with "bin_manifest" {name, bin,
  * directories} (integrity_bundled.c). */
 static void
 check_bundled_bins(struct ns_vctx *v)
 {
-	int install_runs = json_array_size(v->install) > 0;
+	int install_runs = json_array_size(v->install) > 0, deps_below = depends_outside_bundle(v);
 	const char *folder, *link, *cmd;
 	json_t *rec, *target;
 
@@ -92,12 +126,14 @@ check_bundled_bins(struct ns_vctx *v)
 		json_object_foreach(links, link, target) {
 			if ((cmd = ns_bin_shadowed_command(link)) == NULL)
 				continue;
-			ns_finding(v, "bin.shadow", install_runs ? "fail" : "warn", path,
+			ns_finding(v, "bin.shadow", install_runs || deps_below ? "fail" : "warn", path,
 			    "bundled package %.200s: bin '%.100s' shadows the system command %s in "
 			    "this package's node_modules/.bin, first on PATH for its install "
-			    "scripts%s", folder + 8, link, cmd, install_runs ?
-			    ", and install-time code runs in this package" :
-			    " (none runs in this package)");
+			    "scripts and its dependencies'%s", folder + 8, link, cmd, install_runs ?
+			    ", and install-time code runs in this package" : deps_below ?
+			    ", and it has dependencies it does not bundle (npm may install them below "
+			    "it, and run their install scripts there)" :
+			    " (none runs in this package, and every dependency is bundled)");
 		}
 		json_decref(links);
 	}

@@ -115,3 +115,38 @@ approve_as_a1 0 "$ID"
 contains "$OUT" "is live"
 case "$OUT" in *bin.shadow*) fail "an ordinary bundled bin was reported as shadowing" ;; esac
 pass "a bundled dependency with an ordinary bin name still goes live"
+
+# 5. No install script of its own, but a dependency it does not bundle (locked in its
+# shrinkwrap from the registry): npm may install that below the package and run its
+# install scripts with the package's node_modules/.bin first on PATH, where the
+# bundled "sh" is (red team). Refused. With every dependency bundled and no install
+# code, the same bin is a warning and the release goes live.
+bundled_sh() { # NAME DIR DEPS_JSON SHRINKWRAP_EXTRA
+	mkdir -p "$2/package/node_modules/x"
+	printf '{"name":"%s","version":"1.0.0","main":"index.js","license":"MIT",'\
+'"dependencies":{%s},"bundleDependencies":["x"]}\n' "$1" "$3" > "$2/package/package.json"
+	echo 'module.exports = 1;' > "$2/package/index.js"
+	echo '{"name":"x","version":"1.0.0","bin":{"sh":"run.sh"}}' > "$2/package/node_modules/x/package.json"
+	printf '#!/bin/sh\necho stager code > /tmp/dependency-bins-ran\n' > "$2/package/node_modules/x/run.sh"
+	printf '{"name":"%s","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"%s","version":"1.0.0","dependencies":{%s}},"node_modules/x":{"version":"1.0.0","inBundle":true}%s}}\n' \
+		"$1" "$1" "$3" "$4" > "$2/package/npm-shrinkwrap.json"
+}
+NAME=atk-bdeps-$SUFFIX
+bundled_sh "$NAME" "$T/b5" '"x":"1.0.0","jsonwebtoken":"^9.0.0"' \
+	",\"node_modules/jsonwebtoken\":{\"version\":\"9.0.2\",\"resolved\":\"${REGISTRY_URL}jsonwebtoken/-/jsonwebtoken-9.0.2.tgz\"}"
+build_tgz "$NAME" "$T/b5"
+stage_as_stager "$TGZ"
+approve_as_a1 1 "$ID"
+refused_before_gate "$NAME" "a bundled sh above a dependency npm installs below the package"
+contains "$OUT" "FAIL bin.shadow: package/node_modules/x/package.json: bundled package node_modules/x: bin 'sh' $SHADOWS sh"
+contains "$OUT" "it has dependencies it does not bundle"
+pass "a bundled bin sh in a package with a dependency it does not bundle is refused before the gate"
+
+NAME=atk-bonly-$SUFFIX
+bundled_sh "$NAME" "$T/b6" '"x":"1.0.0"' ''
+build_tgz "$NAME" "$T/b6"
+stage_as_stager "$TGZ"
+approve_as_a1 0 "$ID"
+contains "$OUT" "is live"
+contains "$OUT" "WARN bin.shadow: package/node_modules/x/package.json: bundled package node_modules/x: bin 'sh' $SHADOWS sh"
+pass "with every dependency bundled and no install code, the bundled bin sh is a warning"
