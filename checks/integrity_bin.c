@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "integrity_bin.h"
+#include "integrity_path.h"
 #include "integrity_int.h"
 
 /* Commands a dependency's bin must not take over. Only programs looked up on PATH (a
@@ -75,21 +76,30 @@ static const struct shadowed {
 static const char *const win_exts[] = { ".exe", ".cmd", ".bat", ".com", ".ps1" };
 
 const char *
-ns_bin_shadowed_command(const char *link)
+ns_bin_shadowed_command(const char *name)
 {
-	size_t i, j, n = strlen(link), cl;
+	/* as a case-insensitive file system compares it: ASCII case, and the non-ASCII
+	 * letters whose case pair is ASCII (red team: "\u017fh" passed as not "sh") */
+	char *link = ns_path_canonical(name, 1);
+	const char *found = NULL;
+	size_t i, j, n, cl;
 
-	for (i = 0; i < sizeof(shadowed) / sizeof(shadowed[0]); i++) {
+	if (link == NULL)
+		return "(out of memory)"; /* fail closed: judged as shadowing */
+	n = strlen(link);
+
+	for (i = 0; i < sizeof(shadowed) / sizeof(shadowed[0]) && found == NULL; i++) {
 		cl = strlen(shadowed[i].command);
 		if (n < cl || strncasecmp(link, shadowed[i].command, cl) != 0)
 			continue;
 		if (n == cl)
-			return shadowed[i].command;
-		for (j = 0; j < sizeof(win_exts) / sizeof(win_exts[0]); j++)
+			found = shadowed[i].command;
+		for (j = 0; j < sizeof(win_exts) / sizeof(win_exts[0]) && found == NULL; j++)
 			if (strcasecmp(link + cl, win_exts[j]) == 0)
-				return shadowed[i].command;
+				found = shadowed[i].command;
 	}
-	return NULL;
+	free(link);
+	return found;
 }
 
 int

@@ -204,10 +204,13 @@ test_bin_shadow(void **state)
 	static const char *const shadowing[][2] = { { "sh", "sh" }, { "node", "node" },
 		{ "NODE", "node" }, { "Node.cmd", "node" }, { "npx.EXE", "npx" },
 		{ "git.ps1", "git" }, { "env", "env" }, { "python3", "python3" },
-		{ "node-gyp", "node-gyp" }, { "yarnpkg", "yarnpkg" } };
+		{ "node-gyp", "node-gyp" }, { "yarnpkg", "yarnpkg" },
+		/* folded by case-insensitive file systems: long s, Kelvin sign, dotless i */
+		{ "\xc5\xbfh", "sh" }, { "\xc5\xbfudo", "sudo" }, { "\xe2\x84\xaaill", "kill" },
+		{ "\xc4\xb1d", "id" } };
 	static const char *const harmless[] = { "shx", "nodemon", "node.js", "sh.txt",
 		"semver", "uuid", "mkdirp", "rimraf", "tsc", "esbuild", "", "git-raw-commits",
-		"gitx", ".sh", "test", "echo" };
+		"gitx", ".sh", "test", "echo", "\xc5\xbf", "\xc5", "\xe2\x84", "\xef\xac" };
 	size_t i;
 
 	for (i = 0; i < sizeof(shadowing) / sizeof(shadowing[0]); i++)
