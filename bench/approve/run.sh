@@ -4,6 +4,8 @@
 # `npm stage approve ID --otp CODE`, on one Verdaccio on 127.0.0.1, in one run.
 #
 #   bench/approve/run.sh [BUILDDIR]     (default: the current directory; N=5)
+#   TOKENS=jwt bench/approve/run.sh    the registry issues JWT tokens instead of its
+#                                       default legacy ones (see README.md)
 #
 # Stage mode: the real `npm stage publish` stages 2N packages as a user who may
 # only stage. npm-release approves N of them (`approve --timings`, the approver's
@@ -33,7 +35,26 @@ ms_now() { echo $(( $(date +%s%N) / 1000000 )); }
 step_now() { echo $(( $(date +%s) / 30 )); }
 
 echo "setting up Verdaccio, the accounts and a release host..." >&2
-e2e_registry_users >/dev/null
+TOKENS=${TOKENS:-legacy}
+registry_start "$E2E_DIR/registry" || fail "registry did not start"
+if [ "$TOKENS" = jwt ]; then
+	# Verdaccio's legacy tokens cost a bcrypt check on every request; JWT ones an
+	# HMAC. Same registry, restarted with its API tokens signed as JWT.
+	registry_stop
+	printf 'security:\n  api:\n    legacy: false\n    jwt:\n      sign:\n        expiresIn: 7d\n' \
+		>> "$REGISTRY_DIR/config.yaml"
+	NODE_OPTIONS="--require $top/tests/registry/verdaccio-guard.js" \
+		verdaccio --config "$REGISTRY_DIR/config.yaml" > "$REGISTRY_DIR/verdaccio.log" 2>&1 &
+	REGISTRY_PID=$!
+	for _ in $(seq 1 300); do
+		! curl -fsS "${REGISTRY_URL}-/ping" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+fi
+STAGER_TOKEN=$(registry_adduser stager pw-stager-bench-1) || fail "adduser stager"
+RELEASE_TOKEN=$(registry_adduser releasebot pw-release-bench-1) || fail "adduser releasebot"
+RELEASE_SECRET=$(registry_enable_2fa "$RELEASE_TOKEN" pw-release-bench-1) || fail "2fa"
+registry_npmrc "$E2E_DIR/stager.npmrc" "$STAGER_TOKEN"
 RELEASE_LAST=$(step_now)   # enabling 2FA spent a step of releasebot
 NPM_TOKEN=$(registry_adduser npmbot pw-npmbot-bench-1) || fail "adduser npmbot"
 NPM_SECRET=$(registry_enable_2fa "$NPM_TOKEN" pw-npmbot-bench-1) || fail "2fa npmbot"
@@ -110,6 +131,7 @@ npm=$(median < "$E2E_DIR/npm.wall")
 echo
 echo "after = total - fetch - checks - gate - otp_wait (publish + confirm + record + exit);"
 echo "wall = the npm-release process seen from outside, registry OTP waits included."
+echo "registry tokens: $TOKENS"
 echo "npm CLI start-up alone (npm --version): $NPM_STARTUP ms"
 echo "registry OTP waits: npm-release ${OURS_WAIT} ms in all, npm ${NPM_WAIT} ms in all (bench, before it ran)"
 echo "median after the factor, excluding registry OTP waits: npm-release $ours ms, npm stage approve $npm ms"
