@@ -30,6 +30,7 @@
 #include "stage_record.h"
 #include "statement.h"
 #include "spool.h"
+#include "timings.h"
 #include "token_store.h"
 #include "uuid.h"
 #include "npm_name.h"
@@ -270,9 +271,13 @@ cmd_approve(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	memset(&a, 0, sizeof(a));
+	if (argc >= 2 && strcmp(argv[1], "--timings") == 0) {
+		timings_start();
+		argc--, argv++;
+	}
 	if (argc != 2 || stage_id_normalize(argv[1], id) != 0) {
 		fprintf(stderr, argc == 2 ? "npm-release: stage-id must be a valid UUID\n" :
-		                            "usage: npm-release approve STAGE-ID\n");
+		                            "usage: npm-release approve [--timings] STAGE-ID\n");
 		return NS_EXIT_USAGE;
 	}
 	if (session_open(&s, NS_SESSION_CREATE) != 0)
@@ -496,5 +501,6 @@ out:
 	if (lock_fd >= 0)
 		close(lock_fd);
 	session_close(&s);
+	timings_report();
 	return rc;
 }

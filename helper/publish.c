@@ -12,6 +12,7 @@
 #include "manifest.h"
 #include "nslog.h"
 #include "publish.h"
+#include "timings.h"
 
 char *
 publish_document(const char *registry, json_t *manifest, const char *tag,
@@ -230,8 +231,10 @@ otp_stored_code(const struct ns_totp_key *k, char *otp, size_t cap, struct ns_er
 	step = last >= now_step ? last + 1 : now_step;
 	if (step > now_step + 1) {
 		unsigned wait = (unsigned)((step - 1) * k->period - time(NULL)) + 1;
+		long long since = timings_now();
 		fprintf(stderr, "registry one-time password: waiting %us for a fresh step\n", wait);
 		sleep(wait);
+		timings_otp_waited(since);
 	}
 	otp_step_store(step);
 	return ns_totp_generate(k, (time_t)(step * k->period), otp, cap, err);

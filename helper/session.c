@@ -14,6 +14,7 @@
 #include "nslog.h"
 #include "privsep.h"
 #include "session.h"
+#include "timings.h"
 
 const char *session_config_path = NS_DEFAULT_CONFIG;
 
@@ -275,6 +276,7 @@ void
 session_step(const struct session *s, const char *id, const char *step)
 {
 	ns_log(LOG_INFO, "approve %s: step %s", id, step);
+	timings_mark(step);
 	if (s->cfg->debug_stop_at != NULL && strcmp(s->cfg->debug_stop_at, step) == 0) {
 		fprintf(stderr, "npm-release: [debug] stop_at = %s: process %ld stops here\n", step,
 		        (long)getpid());

@@ -4,6 +4,7 @@
 # Verdaccio and the npm CLI.
 #
 #   registry_start DIR        -> sets REGISTRY_URL, REGISTRY_PID, REGISTRY_DIR
+#                                (REGISTRY_PUBLISHERS: who may publish, default releasebot)
 #   registry_adduser NAME PW  -> prints the user's bearer token
 #   registry_enable_2fa TOKEN PW -> prints the account's base32 TOTP secret
 #   registry_stop
@@ -39,12 +40,12 @@ packages:
   '@*/*':
     access: \$all
     stage: \$authenticated
-    publish: releasebot
+    publish: ${REGISTRY_PUBLISHERS:-releasebot}
     unpublish: releasebot
   '**':
     access: \$all
     stage: \$authenticated
-    publish: releasebot
+    publish: ${REGISTRY_PUBLISHERS:-releasebot}
     unpublish: releasebot
 listen: 127.0.0.1:$port
 web:
