@@ -67,6 +67,47 @@ ns_lock_valid_name(const char *s)
 	return slash == NULL;
 }
 
+/* npm installs a package in the folder its name spells, and run-script puts
+ * <dir>/node_modules/.bin on PATH for every ancestor <dir> of a package's folder: a
+ * name whose last part is "node_modules" or ".bin" (any letter case, as on
+ * case-insensitive file systems) makes a folder npm reads as a node_modules or .bin
+ * folder, so whatever package is put there ships the commands of other packages'
+ * install scripts (red team: "@s/node_modules" aliased to any registry package). */
+int
+ns_lock_name_reserved(const char *name)
+{
+	const char *last = strrchr(name, '/');
+
+	last = last != NULL ? last + 1 : name;
+	return strcasecmp(last, "node_modules") == 0 || strcasecmp(last, ".bin") == 0;
+}
+
+/* 1 when a location (a "packages" key) installs a package under such a name: every
+ * "node_modules" segment starts a name ("x" or "@scope/x") whose parts may not be
+ * node_modules or .bin; ".bin" is no folder of any package anywhere. */
+int
+ns_lock_location_reserved(const char *loc)
+{
+	enum { IN_FOLDER, AT_NAME, AT_SCOPED_NAME } at = IN_FOLDER;
+	const char *p = loc;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, "/");
+		int nm = n == 12 && strncasecmp(p, "node_modules", 12) == 0;
+
+		if ((n == 4 && strncasecmp(p, ".bin", 4) == 0) || (nm && at != IN_FOLDER))
+			return 1;
+		if (at == AT_NAME && p[0] == '@')
+			at = AT_SCOPED_NAME;
+		else
+			at = nm ? AT_NAME : IN_FOLDER;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
 /* Install locations are relative and '/'-separated, without empty or "." parts.
  * Folders outside the project (link targets of file:../x, "../../plugins/x") are
  * ".." parts, only at the start: 0 inside, 1 outside, -1 invalid. */
@@ -158,6 +199,10 @@ ns_lock_add_requires(struct ns_lock_node *n, const json_t *deps, const char *wha
 		if (!ns_lock_valid_name(key))
 			return ns_fail(err, "%s of \"%s\": \"%.64s\" is not a package name", what,
 			    n->location, key);
+		if (ns_lock_name_reserved(key))
+			return ns_fail(err, "%s of \"%s\": \"%.64s\" would be installed in a folder "
+			    "named node_modules or .bin, which npm puts on the PATH of install scripts",
+			    what, n->location, key);
 		if ((n->requires[n->nrequires] = strdup(key)) == NULL)
 			return ns_fail(err, "out of memory");
 		n->nrequires++;
@@ -400,6 +445,10 @@ parse_packages(struct ns_lock *lock, const json_t *pkgs, struct ns_err *err)
 			return ns_fail(err, "packages[\"%.128s\"] is not an object", loc);
 		if ((kind = ns_lock_location_kind(loc)) < 0)
 			return ns_fail(err, "packages key \"%.128s\" is not a valid location", loc);
+		if (ns_lock_location_reserved(loc))
+			return ns_fail(err, "packages key \"%.128s\" installs a package in a folder "
+			    "named node_modules or .bin, which npm puts on the PATH of install scripts",
+			    loc);
 		if (ns_lock_add_node(lock, err) < 0)
 			return -1;
 		n = &lock->nodes[lock->n - 1];
@@ -439,6 +488,10 @@ parse_packages(struct ns_lock *lock, const json_t *pkgs, struct ns_err *err)
 			n->registry = 0;
 			if (target == NULL || (kind = ns_lock_location_kind(target)) < 0)
 				return ns_fail(err, "link \"%.128s\" has no valid \"resolved\" target", loc);
+			if (ns_lock_location_reserved(target))
+				return ns_fail(err, "link \"%.128s\" targets \"%.128s\", a folder named "
+				    "node_modules or .bin, which npm puts on the PATH of install scripts",
+				    loc, target);
 			n->outside = kind == 1;
 			if ((n->link_target = strdup(target)) == NULL)
 				return ns_fail(err, "out of memory");
