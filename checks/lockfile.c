@@ -84,7 +84,8 @@ ns_lock_name_reserved(const char *name)
 
 /* 1 when a location (a "packages" key) installs a package under such a name: every
  * "node_modules" segment starts a name ("x" or "@scope/x") whose parts may not be
- * node_modules or .bin; ".bin" is no folder of any package anywhere. */
+ * node_modules or .bin, nor be missing ("node_modules/a/node_modules" with a "name"
+ * is a package in a's node_modules folder itself); ".bin" is no package's folder. */
 int
 ns_lock_location_reserved(const char *loc)
 {
@@ -105,7 +106,7 @@ ns_lock_location_reserved(const char *loc)
 		if (*p == '/')
 			p++;
 	}
-	return 0;
+	return at != IN_FOLDER;
 }
 
 /* Install locations are relative and '/'-separated, without empty or "." parts.

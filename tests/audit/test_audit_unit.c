@@ -383,6 +383,8 @@ lockfile_reserved_folders(void **state)
 		  "\"node_modules/.bin\"" },
 		{ SW_HEAD ",\"node_modules/a/node_modules/@s/.BIN\":{\"name\":\"h\",\"version\":\"1.0.0\"}}}",
 		  "\"node_modules/a/node_modules/@s/.BIN\"" },
+		{ SW_HEAD ",\"node_modules/a/node_modules\":{\"name\":\"h\",\"version\":\"1.0.0\"}}}",
+		  "\"node_modules/a/node_modules\"" },
 		{ SW_HEAD ",\"node_modules/x\":{\"link\":true,\"resolved\":\"node_modules/@s/node_modules\"}}}",
 		  "targets \"node_modules/@s/node_modules\"" },
 		{ "{\"lockfileVersion\":3,\"packages\":{\"\":{\"dependencies\":{\"@s/node_modules\":"
