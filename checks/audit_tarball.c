@@ -11,6 +11,7 @@
 
 #include "audit_int.h"
 #include "lockfile.h"
+#include "sanitize.h"
 
 #define MAX_ENTRIES 200000
 
@@ -59,6 +60,43 @@ read_member(struct archive *a, struct archive_entry *ae, size_t max, char **out,
 	return 0;
 }
 
+/* The names package.json asks npm to install for its consumers are folder names
+ * (node_modules/<name>, an alias's key included): none may be node_modules or .bin
+ * (see ns_lock_name_reserved), whatever lockfile there is or is not. */
+static int
+check_dependency_names(const char *pkgjson, size_t len, struct ns_err *err)
+{
+	static const char *const kinds[] = { "dependencies", "optionalDependencies",
+	    "peerDependencies", "bundleDependencies", "bundledDependencies" };
+	json_t *pj = json_loadb(pkgjson, len, 0, NULL), *v;
+	const char *name, *bad = NULL, *kind = NULL;
+	char clean[160];
+	size_t i, k;
+
+	if (pj == NULL)
+		return 0; /* not JSON: the audit says so when it reads it */
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && bad == NULL; i++) {
+		const json_t *deps = json_object_get(pj, kinds[i]);
+
+		kind = kinds[i];
+		json_object_foreach((json_t *)deps, name, v)
+			if (ns_lock_name_reserved(name) && bad == NULL)
+				bad = name;
+		json_array_foreach(deps, k, v)
+			if (json_is_string(v) && ns_lock_name_reserved(json_string_value(v)) &&
+			    bad == NULL)
+				bad = json_string_value(v);
+	}
+	if (bad != NULL) {
+		ns_sanitize(clean, sizeof(clean), bad);
+		ns_fail(err, "package.json %s: \"%s\" would be installed in a folder named "
+		    "node_modules or .bin, which npm puts on the PATH of install scripts", kind,
+		    clean);
+	}
+	json_decref(pj);
+	return bad != NULL ? -1 : 0;
+}
+
 int
 ns_audit_tarball_members(int fd, char **pkgjson, size_t *pjlen, char **shrinkwrap,
                          size_t *swlen, struct ns_err *err)
@@ -99,6 +137,8 @@ ns_audit_tarball_members(int fd, char **pkgjson, size_t *pjlen, char **shrinkwra
 		ns_fail(err, "tarball is unreadable: %s", archive_error_string(a));
 		goto out;
 	}
+	if (*pkgjson != NULL && check_dependency_names(*pkgjson, *pjlen, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	archive_read_free(a);

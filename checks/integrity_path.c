@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "integrity_path.h"
 
@@ -103,6 +104,37 @@ ns_tar_path_valid(const char *path, const char *top, int is_dir, const char **wh
 	if (path[len - 1] == '/')
 		return (*why = "path has an empty segment", 0);
 	return 1;
+}
+
+const char *
+ns_tar_path_reserved_folder(const char *path)
+{
+	enum { IN_FOLDER, AT_NAME, AT_SCOPED_NAME } at = IN_FOLDER;
+	const char *p = path + ns_tar_top_len(path);
+
+	while (*p == '/')
+		p++;
+	while (*p != '\0') {
+		size_t n = strcspn(p, "/");
+		int nm = n == 12 && strncasecmp(p, "node_modules", 12) == 0;
+
+		/* a file, not a folder, past the last '/' is no package's folder */
+		if (p[n] == '\0')
+			break;
+		if (at != IN_FOLDER && n == 4 && strncasecmp(p, ".bin", 4) == 0)
+			return "a file under node_modules/.bin/: npm puts that folder first on PATH "
+			    "for the package's scripts, and npm pack never packs it";
+		if (at != IN_FOLDER && nm)
+			return "a package folder named node_modules (node_modules/node_modules/ or "
+			    "node_modules/@scope/node_modules/): npm puts its .bin on PATH for the "
+			    "install scripts of the packages below it";
+		if (at == AT_NAME && p[0] == '@')
+			at = AT_SCOPED_NAME;
+		else
+			at = nm ? AT_NAME : IN_FOLDER;
+		p += n + 1;
+	}
+	return NULL;
 }
 
 /* Case folding as the case-insensitive file systems npm installs on see it, in place:

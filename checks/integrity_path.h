@@ -18,6 +18,14 @@ size_t ns_tar_top_len(const char *path);
  * Else 0 with *why set. */
 int ns_tar_path_valid(const char *path, const char *top, int is_dir, const char **why);
 
+/* NULL, or why path (an entry's effective path, "TOP/...") lies in a folder npm would
+ * read as a node_modules or .bin folder: every "node_modules" segment starts a package
+ * name ("x" or "@scope/x"), and a name part that is itself node_modules or .bin (any
+ * letter case) is such a folder. run-script puts <dir>/node_modules/.bin on PATH for
+ * every ancestor <dir> of a package folder, so a file there would run in place of the
+ * commands of reviewed install scripts. */
+const char *ns_tar_path_reserved_folder(const char *path);
+
 /* Canonical form for duplicate detection: drops "." and empty segments and a trailing
  * '/'; case folded when fold is set (ASCII letters and the non-ASCII letters whose case
  * pair is ASCII, as case-insensitive file systems match names). Returns a malloc'd

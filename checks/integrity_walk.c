@@ -316,10 +316,10 @@ check_entry(struct ns_vctx *v, struct archive_entry *e, const char *path, char *
 	}
 	/* npm puts <package>/node_modules/.bin first on PATH for the package's own
 	 * scripts, so a file shipped there (say .bin/sh) runs in place of the command an
-	 * approved script names; npm pack never packs that folder (red team) */
-	if (strstr(folded, "/node_modules/.bin/") != NULL) {
-		ns_finding(v, "entry.path", "fail", path, "a file under node_modules/.bin/: npm puts "
-		    "that folder first on PATH for the package's scripts, and npm pack never packs it");
+	 * approved script names; npm pack never packs that folder (red team). So does a
+	 * bundled folder named node_modules (node_modules/@s/node_modules/.bin) */
+	if ((why = ns_tar_path_reserved_folder(folded)) != NULL) {
+		ns_finding(v, "entry.path", "fail", path, "%s", why);
 		free(folded);
 		free(canon);
 		return 0;

@@ -1,5 +1,6 @@
 /* Lockfile parsing (v1 trees, v2/v3 package maps, aliases); see lockfile.h.
- * Resolution of the parsed nodes is lockfile_resolve.c. */
+ * Resolution of the parsed nodes is lockfile_resolve.c; package names and install
+ * locations are lockfile_names.c. */
 #include "config.h"
 
 #include <ctype.h>
@@ -48,72 +49,6 @@ ns_lock_free(struct ns_lock *lock)
 }
 
 int
-ns_lock_valid_name(const char *s)
-{
-	size_t i, n = strlen(s);
-	const char *slash;
-
-	if (n == 0 || n > 214 || s[0] == '.' || s[0] == '_')
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c <= 0x20 || c >= 0x7f || c == '\\' || c == '%' || c == ':')
-			return 0;
-	}
-	slash = strchr(s, '/');
-	if (s[0] == '@')
-		return slash != NULL && slash > s + 1 && slash[1] != '\0' &&
-		    strchr(slash + 1, '/') == NULL && slash[1] != '.';
-	return slash == NULL;
-}
-
-/* Install locations are relative and '/'-separated, without empty or "." parts.
- * Folders outside the project (link targets of file:../x, "../../plugins/x") are
- * ".." parts, only at the start: 0 inside, 1 outside, -1 invalid. */
-int
-ns_lock_location_kind(const char *s)
-{
-	const char *p = s;
-	int leading = 1, outside = 0;
-
-	if (*s == '\0')
-		return 0;
-	if (strlen(s) > 4096 || s[0] == '/' || strchr(s, '\\') != NULL)
-		return -1;
-	while (*p != '\0') {
-		const char *e = strchr(p, '/');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		int up = n == 2 && p[0] == '.' && p[1] == '.';
-
-		if (n == 0 || (n == 1 && p[0] == '.') || (up && !leading))
-			return -1;
-		outside |= up;
-		leading &= up;
-		p += n;
-		if (*p == '/')
-			p++;
-		if (*p == '\0' && e != NULL)
-			return -1;
-	}
-	return outside;
-}
-
-/* The package name a node_modules location installs: text after the last
- * "node_modules/", or NULL for other locations (workspaces). */
-const char *
-ns_lock_name_from_location(const char *loc)
-{
-	const char *p = loc, *last = NULL;
-
-	while ((p = strstr(p, "node_modules/")) != NULL) {
-		if (p == loc || p[-1] == '/')
-			last = p + 13;
-		p += 13;
-	}
-	return last;
-}
-
-int
 ns_lock_add_node(struct ns_lock *lock, struct ns_err *err)
 {
 	static const size_t step = 256;
@@ -158,6 +93,10 @@ ns_lock_add_requires(struct ns_lock_node *n, const json_t *deps, const char *wha
 		if (!ns_lock_valid_name(key))
 			return ns_fail(err, "%s of \"%s\": \"%.64s\" is not a package name", what,
 			    n->location, key);
+		if (ns_lock_name_reserved(key))
+			return ns_fail(err, "%s of \"%s\": \"%.64s\" would be installed in a folder "
+			    "named node_modules or .bin, which npm puts on the PATH of install scripts",
+			    what, n->location, key);
 		if ((n->requires[n->nrequires] = strdup(key)) == NULL)
 			return ns_fail(err, "out of memory");
 		n->nrequires++;
@@ -400,6 +339,10 @@ parse_packages(struct ns_lock *lock, const json_t *pkgs, struct ns_err *err)
 			return ns_fail(err, "packages[\"%.128s\"] is not an object", loc);
 		if ((kind = ns_lock_location_kind(loc)) < 0)
 			return ns_fail(err, "packages key \"%.128s\" is not a valid location", loc);
+		if (ns_lock_location_reserved(loc))
+			return ns_fail(err, "packages key \"%.128s\" installs a package in a folder "
+			    "named node_modules or .bin, which npm puts on the PATH of install scripts",
+			    loc);
 		if (ns_lock_add_node(lock, err) < 0)
 			return -1;
 		n = &lock->nodes[lock->n - 1];
@@ -439,6 +382,10 @@ parse_packages(struct ns_lock *lock, const json_t *pkgs, struct ns_err *err)
 			n->registry = 0;
 			if (target == NULL || (kind = ns_lock_location_kind(target)) < 0)
 				return ns_fail(err, "link \"%.128s\" has no valid \"resolved\" target", loc);
+			if (ns_lock_location_reserved(target))
+				return ns_fail(err, "link \"%.128s\" targets \"%.128s\", a folder named "
+				    "node_modules or .bin, which npm puts on the PATH of install scripts",
+				    loc, target);
 			n->outside = kind == 1;
 			if ((n->link_target = strdup(target)) == NULL)
 				return ns_fail(err, "out of memory");

@@ -46,6 +46,10 @@ struct ns_lock {
 	size_t root;        /* index of the "" node */
 };
 
+/* 1 when a package name's last part is node_modules or .bin (any letter case): npm
+ * would install it in a folder it reads as a node_modules or .bin folder. */
+int ns_lock_name_reserved(const char *name);
+
 /* Parses a lockfile held in memory. -1 with a message naming the problem. */
 int ns_lock_parse(const char *buf, size_t len, struct ns_lock *lock, struct ns_err *err);
 

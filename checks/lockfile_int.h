@@ -9,6 +9,8 @@
 #include "nserr.h"
 
 int ns_lock_valid_name(const char *s);
+/* 1 when a location installs a package under such a name, or has a ".bin" part. */
+int ns_lock_location_reserved(const char *loc);
 /* 0 inside the project, 1 outside ("../x"), -1 not a valid location */
 int ns_lock_location_kind(const char *s);
 /* The package name a node_modules location installs, or NULL (a folder). */

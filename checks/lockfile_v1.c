@@ -155,6 +155,12 @@ v1_link(struct ns_lock *lock, size_t li, const json_t *e, char **folder_loc, str
 		return ns_fail(err, "file: dependency \"%.128s\" of \"%.128s\" is not a relative "
 		    "folder", n->version, n->location);
 	}
+	if (ns_lock_location_reserved(target)) {
+		free(target);
+		return ns_fail(err, "file: dependency \"%.128s\" of \"%.128s\" is a folder named "
+		    "node_modules or .bin, which npm puts on the PATH of install scripts",
+		    n->version, n->location);
+	}
 	n->link = 1;
 	n->registry = 0;
 	n->outside = kind == 1;
@@ -233,6 +239,13 @@ parse_v1_tree(struct ns_lock *lock, const json_t *deps, const char *parent, int 
 		if (len > 4096 || (loc = malloc(len)) == NULL)
 			return ns_fail(err, "dependency location too long under \"%.128s\"", parent);
 		snprintf(loc, len, "%s%snode_modules/%s", parent, parent[0] ? "/" : "", name);
+		if (ns_lock_location_reserved(loc)) {
+			rc = ns_fail(err, "dependency \"%.128s\" (at \"%.128s\") would be installed "
+			    "in a folder named node_modules or .bin, which npm puts on the PATH of "
+			    "install scripts", name, loc);
+			free(loc);
+			return rc;
+		}
 		if (ns_lock_add_node(lock, err) < 0) {
 			free(loc);
 			return -1;

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "npm_name.h"
 
@@ -79,6 +80,10 @@ name_error(const char *name)
 		return "name has characters that are not URL-safe (or is not of the form @scope/name)";
 	if (slash[1] == '.')
 		return "scoped name part starts with '.'";
+	/* beyond validate-npm-package-name: npm installs @s/node_modules in a folder it reads
+	 * as a node_modules folder, whose .bin is on PATH for every @s package's scripts */
+	if (strcasecmp(slash + 1, "node_modules") == 0)
+		return "scoped name part is node_modules, a folder npm reads as a node_modules folder";
 	if (!uri_safe_span(name + 1, (size_t)(slash - name - 1)) ||
 	    !uri_safe_span(slash + 1, strlen(slash + 1)))
 		return "name has characters that are not URL-safe";

@@ -365,6 +365,57 @@ not_audited_reason(const json_t *rep, const char *pkg)
 #define SW_HEAD "{\"name\":\"v\",\"version\":\"1.0.0\",\"lockfileVersion\":3,\"requires\":true," \
     "\"packages\":{\"\":{\"name\":\"v\",\"version\":\"1.0.0\"}"
 
+/* A lockfile that installs a package in a folder npm reads as a node_modules or .bin
+ * folder is refused, naming the key (red team: "@s/node_modules" aliased to a package
+ * shipping .bin/sh ran it for every @s package's install script). */
+static void
+lockfile_reserved_folders(void **state)
+{
+	static const char *const refused[][2] = {
+		{ SW_HEAD ",\"node_modules/@s/node_modules\":{\"name\":\"h\",\"version\":\"1.0.0\"}}}",
+		  "packages key \"node_modules/@s/node_modules\" installs a package in a folder named "
+		  "node_modules or .bin" },
+		{ SW_HEAD ",\"node_modules/@s/Node_Modules\":{\"name\":\"h\",\"version\":\"1.0.0\"}}}",
+		  "\"node_modules/@s/Node_Modules\"" },
+		{ SW_HEAD ",\"node_modules/node_modules\":{\"name\":\"h\",\"version\":\"1.0.0\"}}}",
+		  "\"node_modules/node_modules\"" },
+		{ SW_HEAD ",\"node_modules/.bin\":{\"name\":\"h\",\"version\":\"1.0.0\"}}}",
+		  "\"node_modules/.bin\"" },
+		{ SW_HEAD ",\"node_modules/a/node_modules/@s/.BIN\":{\"name\":\"h\",\"version\":\"1.0.0\"}}}",
+		  "\"node_modules/a/node_modules/@s/.BIN\"" },
+		{ SW_HEAD ",\"node_modules/a/node_modules\":{\"name\":\"h\",\"version\":\"1.0.0\"}}}",
+		  "\"node_modules/a/node_modules\"" },
+		{ SW_HEAD ",\"node_modules/x\":{\"link\":true,\"resolved\":\"node_modules/@s/node_modules\"}}}",
+		  "targets \"node_modules/@s/node_modules\"" },
+		{ "{\"lockfileVersion\":3,\"packages\":{\"\":{\"dependencies\":{\"@s/node_modules\":"
+		  "\"npm:h@1.0.0\"}}}}", "\"@s/node_modules\" would be installed in a folder named" },
+		{ "{\"lockfileVersion\":1,\"dependencies\":{\"@s/node_modules\":{\"version\":"
+		  "\"npm:h@1.0.0\"}}}", "dependency \"@s/node_modules\" (at \"node_modules/@s/node_modules\")" },
+	};
+	static const char *const fine[] = {
+		SW_HEAD ",\"node_modules/@s/node_modules-x\":{\"name\":\"h\",\"version\":\"1.0.0\"}}}",
+		SW_HEAD ",\"node_modules/@node_modules/x\":{\"version\":\"1.0.0\"}}}",
+		SW_HEAD ",\"node_modules/a/node_modules/b\":{\"version\":\"1.0.0\"}}}",
+	};
+	struct ns_lock l;
+	struct ns_err err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		assert_int_equal(ns_lock_parse(refused[i][0], strlen(refused[i][0]), &l, &err), -1);
+		if (strstr(err.msg, refused[i][1]) == NULL)
+			fail_msg("case %zu: %s", i, err.msg);
+	}
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		assert_int_equal(ns_lock_parse(fine[i], strlen(fine[i]), &l, &err), 0);
+		ns_lock_free(&l);
+	}
+	assert_true(ns_lock_name_reserved("node_modules"));
+	assert_true(ns_lock_name_reserved("@s/.Bin"));
+	assert_false(ns_lock_name_reserved("@node_modules/x"));
+}
+
 /* The lockfile must account for every dependency package.json declares for
  * consumers: npm installs what the lockfile lacks or what it locks wrongly. */
 static void
@@ -533,6 +584,7 @@ main(void)
 		cmocka_unit_test(lockfile_resolution),
 		cmocka_unit_test(audit_policy),
 		cmocka_unit_test(lockfile_coverage),
+		cmocka_unit_test(lockfile_reserved_folders),
 		cmocka_unit_test(shrinkwrap_fetches),
 	};
 	char cwd[2048];

@@ -58,7 +58,7 @@ test_name_verdicts(void **state)
 	static const char *const invalid[] = { "", ".start", "_start", "-x", " lead",
 		"trail ", "node_modules", "Node_Modules", "FAVICON.ICO", "@scope", "@/x",
 		"@scope/", "@a/b/c", "a/b", "a b", "a%20b", "@s/.x", "caf\xc3\xa9", "a\tb",
-		"@s/a b", "a@b" };
+		"@s/a b", "a@b", "@s/node_modules", "@s/Node_Modules" };
 	const char *why;
 	size_t i;
 
@@ -132,6 +132,30 @@ test_paths(void **state)
 	assert_false(ns_tar_path_valid("node", "node", 0, &why));
 	assert_int_equal(ns_tar_top_len("node/a/b"), 4);
 	assert_int_equal(ns_tar_top_len("index.js"), 0);
+}
+
+/* Folders npm would read as node_modules or .bin folders (red team: a bundled
+ * node_modules/@s/node_modules/.bin is on PATH for every @s package's scripts). */
+static void
+test_reserved_folders(void **state)
+{
+	static const char *const refused[] = { "package/node_modules/.bin/sh",
+		"package/node_modules/@s/node_modules/x/package.json",
+		"package/node_modules/@s/.bin/sh", "package/node_modules/node_modules/x/a.js",
+		"package/node_modules/a/node_modules/.bin/sh", "package/lib/node_modules/.bin/x",
+		"package/node_modules/@s/x/node_modules/node_modules/y/a",
+		"node/node_modules/@s/node_modules/.bin/sh", "package/node_modules/@s/NODE_MODULES/x" };
+	static const char *const fine[] = { "package/.bin/sh", "package/node_modules/a/.binx",
+		"package/node_modules/@s/node_modules", "package/node_modules/@node_modules/x/a",
+		"package/node_modules/node_modules-x/a", "package/node_modules/a/lib/.bin.js",
+		"package/node_modules/@s/x/index.js", "package/node_modules/a/node_modules/b/a" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		assert_non_null(ns_tar_path_reserved_folder(refused[i]));
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		assert_null(ns_tar_path_reserved_folder(fine[i]));
 }
 
 static void
@@ -314,6 +338,7 @@ main(void)
 		cmocka_unit_test(test_name_verdicts),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_reserved_folders),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_tar_numbers),
