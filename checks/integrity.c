@@ -42,6 +42,7 @@ static const struct {
 	{ "install.script", RUN_CONTENT },
 	{ "install.binding-gyp", RUN_CONTENT },
 	{ "install.new", RUN_CONTENT },
+	{ "install.length", RUN_CONTENT },
 	{ "bin.name", RUN_CONTENT },
 	{ "bin.shadow", RUN_CONTENT },
 	{ "source.content", RUN_SOURCE },

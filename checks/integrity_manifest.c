@@ -7,6 +7,7 @@
 #include "integrity_bin.h"
 #include "integrity_int.h"
 #include "npm_name.h"
+#include "sanitize.h"
 
 /* Lifecycle scripts npm runs when it installs a package from a registry (prepare only
  * for git, folder and link installs; never for what the registry serves). */
@@ -83,6 +84,40 @@ static const char *const change_text[] = {
 	[NS_INSTALL_CHANGED] = "changed since the previous version",
 };
 
+/* The approver's summary quotes a new or changed command (or one with no previous
+ * version) as "pkg: cmd", bounded by NS_INSTALL_QUOTE_MAX bytes before and after
+ * escaping; one that does not fit would be cut, and what follows the cut (red team: 30
+ * dull --define options, then "; payload") would be approved unread. Fails whatever
+ * the install-scripts policy: nobody can approve what they were not shown. */
+static void
+check_quoted_whole(struct ns_vctx *v, const char *path, const char *pkg,
+    const char *script, const char *cmd)
+{
+	size_t raw = (pkg != NULL ? strlen(pkg) + 2 : 0) + strlen(cmd), shown = 0;
+	char text[NS_INSTALL_QUOTE_MAX + 1], quoted[48] = "";
+
+	if (raw <= NS_INSTALL_QUOTE_MAX) {
+		size_t o = 0;
+
+		if (pkg != NULL) { /* the summary's "pkg: cmd", raw fits text */
+			memcpy(text, pkg, strlen(pkg));
+			o = strlen(pkg);
+			memcpy(text + o, ": ", 2);
+			o += 2;
+		}
+		memcpy(text + o, cmd, strlen(cmd) + 1);
+		shown = ns_sanitized_len(text);
+		if (shown <= NS_INSTALL_QUOTE_MAX)
+			return;
+		snprintf(quoted, sizeof(quoted), " %zu once escaped,", shown);
+	}
+	ns_finding(v, "install.length", "fail", path, "%s%s%sinstall-time script '%s' is "
+	    "%zu bytes,%s longer than the %d bytes the approver's summary quotes whole: a new "
+	    "or changed install-time script the approver cannot read whole cannot be approved",
+	    pkg != NULL ? "bundled package " : "", pkg != NULL ? pkg : "",
+	    pkg != NULL ? ": " : "", script, strlen(cmd), quoted, NS_INSTALL_QUOTE_MAX);
+}
+
 /* The rule: a command present is a warning (a failure when the scope denies install
  * scripts); one that is new or changed relative to the previous version is also an
  * install.new failure (a warning when the scope allows install scripts), so the
@@ -108,6 +143,8 @@ ns_judge_install(struct ns_vctx *v, const char *id, const char *path, const char
 		    pkg != NULL ? pkg : "", pkg != NULL ? ": " : "", script,
 		    change == NS_INSTALL_CHANGED ? "changed" : "new", cmd,
 		    old != NULL ? " (was: " : "", old != NULL ? old : "", old != NULL ? ")" : "");
+	if (change != NS_INSTALL_UNCHANGED)
+		check_quoted_whole(v, path, pkg, script, cmd);
 	rec = json_pack("{s:s,s:s,s:o,s:I,s:s}", "package", pkg != NULL ? pkg : "",
 	    "script", script, "command", bounded_command(cmd), "length", (json_int_t)strlen(cmd),
 	    "change", is_new && change == NS_INSTALL_NO_PREVIOUS ? "new" :

@@ -44,32 +44,56 @@ utf8_decode(const unsigned char *s, size_t n)
 	       (s[3] & 0x3f);
 }
 
-/* Code points that end a line or reorder what follows them on screen. */
-static int
-moves_text(unsigned long cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || cp == 0x200e ||
-	       cp == 0x200f || cp == 0x061c || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
-}
+/* Code points escaped as \\uHHHH because a terminal shows them as nothing, as blank
+ * space, or not as themselves: they end a line, reorder what follows, or hide text so
+ * that a payload slips out of sight or a line imitates one of ours (red team: 400 U+200B,
+ * then 300 TAG characters, before "||payload"). Chosen by property, not by hand:
+ * Default_Ignorable_Code_Point (DerivedCoreProperties.txt) and the general categories
+ * Cc, Cf, Cs, Co, Zs, Zl, Zp (UnicodeData.txt) and Noncharacter_Code_Point
+ * (PropList.txt) of Unicode 14.0, U+0080 and up, plus U+2800 BRAILLE PATTERN BLANK and
+ * the Egyptian format controls U+13439..U+1343F (Cf since Unicode 15.0). Default
+ * ignorables include the unassigned U+2065, U+FFF0..U+FFF8 and U+E0000..U+E0FFF, so
+ * characters later assigned there are escaped too. Sorted, for a binary search. */
+static const struct {
+	unsigned long lo, hi;
+} escaped[] = {
+	{ 0x0080, 0x00a0 }, { 0x00ad, 0x00ad }, { 0x034f, 0x034f }, { 0x0600, 0x0605 },
+	{ 0x061c, 0x061c }, { 0x06dd, 0x06dd }, { 0x070f, 0x070f }, { 0x0890, 0x0891 },
+	{ 0x08e2, 0x08e2 }, { 0x115f, 0x1160 }, { 0x1680, 0x1680 }, { 0x17b4, 0x17b5 },
+	{ 0x180b, 0x180f }, { 0x2000, 0x200f }, { 0x2028, 0x202f }, { 0x205f, 0x206f },
+	{ 0x2800, 0x2800 }, { 0x3000, 0x3000 }, { 0x3164, 0x3164 }, { 0xd800, 0xf8ff },
+	{ 0xfdd0, 0xfdef }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff }, { 0xffa0, 0xffa0 },
+	{ 0xfff0, 0xfffb }, { 0xfffe, 0xffff }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+	{ 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0x1fffe, 0x1ffff },
+	{ 0x2fffe, 0x2ffff }, { 0x3fffe, 0x3ffff }, { 0x4fffe, 0x4ffff }, { 0x5fffe, 0x5ffff },
+	{ 0x6fffe, 0x6ffff }, { 0x7fffe, 0x7ffff }, { 0x8fffe, 0x8ffff }, { 0x9fffe, 0x9ffff },
+	{ 0xafffe, 0xaffff }, { 0xbfffe, 0xbffff }, { 0xcfffe, 0xcffff }, { 0xdfffe, 0xe0fff },
+	{ 0xefffe, 0x10ffff },
+};
 
-/* Characters that show as nothing or as blank space: each is escaped as \uHHHH, so
- * that none can push text out of sight or imitate a line of ours (red team: 400
- * U+200B before a payload). */
 static int
-invisible(unsigned long cp)
+escaped_cp(unsigned long cp)
 {
-	return cp == 0xa0 || cp == 0xad || cp == 0x34f || cp == 0x115f || cp == 0x1160 ||
-	       cp == 0x17b4 || cp == 0x17b5 || cp == 0x180e || (cp >= 0x2000 && cp <= 0x200d) ||
-	       cp == 0x202f || (cp >= 0x205f && cp <= 0x2064) || cp == 0x2800 || cp == 0x3000 ||
-	       cp == 0x3164 || cp == 0xfeff || cp == 0xffa0;
+	size_t lo = 0, hi = sizeof(escaped) / sizeof(escaped[0]);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cp < escaped[mid].lo)
+			hi = mid;
+		else if (cp > escaped[mid].hi)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
 }
 
 /* Runs of spaces at least this long are shown as "<N spaces>": a long run pushes
  * what follows it (a payload after "node build.js") past the end of a line or of a
  * bounded quote, where nobody reads it. */
 #define SPACE_RUN 8
-#define ESC_MAX 32
+#define ESC_MAX 48
 
 /* The output for the text at s: either the n input bytes themselves (*piece = s) or
  * an escape in esc. Returns its length. */
@@ -93,21 +117,30 @@ next_piece(const unsigned char *s, char esc[ESC_MAX], const char **piece, size_t
 		memcpy(esc, "\\t", 3);
 	} else if (*n == 1 && (s[0] < 0x20 || s[0] == 0x7f)) {
 		snprintf(esc, ESC_MAX, "\\x%02x", s[0]);
-	} else if (*n > 1 && invisible(utf8_decode(s, *n))) {
-		size_t k = 1, w = *n;
-		unsigned long cp = utf8_decode(s, w);
-		/* a run of one invisible character is counted, not repeated */
-		while (k < 99999 && s[k * w] != 0 && ns_utf8_len(s + k * w) == w &&
-		       memcmp(s + k * w, s, w) == 0)
+	} else if (*n > 1 && escaped_cp(utf8_decode(s, *n))) {
+		unsigned long cp = utf8_decode(s, *n), low = cp, high = cp, c;
+		size_t k = 1, at = *n, w;
+		int same = 1;
+
+		/* a run of escaped code points is counted, not repeated: "<N x \uHHHH>"
+		 * for one character, "<N invisible \uLOW-\uHIGH>" for a mix */
+		while (k < 99999 && (w = ns_utf8_len(s + at)) > 1 &&
+		       escaped_cp(c = utf8_decode(s + at, w))) {
+			same = same && c == cp;
+			low = c < low ? c : low;
+			high = c > high ? c : high;
+			at += w;
 			k++;
-		if (k >= 4) {
-			*n = k * w;
-			snprintf(esc, ESC_MAX, "<%u x \\u%04lx>", (unsigned)k, cp);
-		} else {
-			snprintf(esc, ESC_MAX, "\\u%04lx", cp);
 		}
-	} else if (*n > 1 && moves_text(utf8_decode(s, *n))) {
-		snprintf(esc, ESC_MAX, "\\u%04lx", utf8_decode(s, *n));
+		if (k < 4)
+			snprintf(esc, ESC_MAX, "\\u%04lx", cp);
+		else if (same)
+			snprintf(esc, ESC_MAX, "<%u x \\u%04lx>", (unsigned)k, cp);
+		else
+			snprintf(esc, ESC_MAX, "<%u invisible \\u%04lx-\\u%04lx>", (unsigned)k, low,
+			    high);
+		if (k >= 4)
+			*n = at;
 	} else {
 		*piece = (const char *)s;
 		return *n;
@@ -142,4 +175,17 @@ ns_sanitize(char *dst, size_t cap, const char *src)
 		o += len;
 	}
 	dst[o] = '\0';
+}
+
+size_t
+ns_sanitized_len(const char *src)
+{
+	const unsigned char *s = (const unsigned char *)(src != NULL ? src : "");
+	char esc[ESC_MAX];
+	const char *piece;
+	size_t n, total = 0;
+
+	for (; *s != '\0'; s += n)
+		total += next_piece(s, esc, &piece, &n);
+	return total;
 }

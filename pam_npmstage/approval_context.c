@@ -156,7 +156,7 @@ summary_header(struct approval_context *ctx, const char *verb)
  * compared with) are quoted whole, up to a bound, before anything else: the approver
  * passes code that runs on every install only after reading it. */
 #define INSTALL_SHOWN_MAX 4
-#define INSTALL_QUOTE_MAX 600
+#define INSTALL_QUOTE_MAX NS_INSTALL_QUOTE_MAX /* the install.length check's bound */
 
 static void
 summary_install_scripts(struct approval_context *ctx, const json_t *list)

