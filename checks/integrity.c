@@ -43,6 +43,7 @@ static const struct {
 	{ "install.binding-gyp", RUN_CONTENT },
 	{ "install.new", RUN_CONTENT },
 	{ "install.length", RUN_CONTENT },
+	{ "install.count", RUN_CONTENT },
 	{ "bin.name", RUN_CONTENT },
 	{ "bin.shadow", RUN_CONTENT },
 	{ "source.content", RUN_SOURCE },

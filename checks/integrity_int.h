@@ -38,6 +38,7 @@ struct ns_vctx {
 	unsigned shrinkwrap_count;
 	int shrinkwrap_too_large;
 	json_t *bundled;           /* bundled package folder -> {flags, scripts} */
+	size_t install_quoted;     /* new or changed install scripts the summary quotes */
 	json_t *install;           /* [{package, script, command, change}]: the report's
 	                            * install_scripts, what npm runs at install */
 	uint64_t unpacked, compressed;

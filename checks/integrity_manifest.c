@@ -145,6 +145,14 @@ ns_judge_install(struct ns_vctx *v, const char *id, const char *path, const char
 		    old != NULL ? " (was: " : "", old != NULL ? old : "", old != NULL ? ")" : "");
 	if (change != NS_INSTALL_UNCHANGED)
 		check_quoted_whole(v, path, pkg, script, cmd);
+	/* the summary quotes NS_INSTALL_SHOWN_MAX of them; one more would only be
+	 * counted there, and approved unread */
+	if (change != NS_INSTALL_UNCHANGED && ++v->install_quoted == NS_INSTALL_SHOWN_MAX + 1)
+		ns_finding(v, "install.count", "fail", path, "more than %d new or changed "
+		    "install-time scripts (here %s%s%s'%s'): the approver's summary quotes %d "
+		    "whole, and nobody can approve what they were not shown", NS_INSTALL_SHOWN_MAX,
+		    pkg != NULL ? "bundled package " : "", pkg != NULL ? pkg : "",
+		    pkg != NULL ? ": " : "", script, NS_INSTALL_SHOWN_MAX);
 	rec = json_pack("{s:s,s:s,s:o,s:I,s:s}", "package", pkg != NULL ? pkg : "",
 	    "script", script, "command", bounded_command(cmd), "length", (json_int_t)strlen(cmd),
 	    "change", is_new && change == NS_INSTALL_NO_PREVIOUS ? "new" :

@@ -30,5 +30,8 @@ size_t ns_sanitized_len(const char *src);
  * (npm-release verify, install.length): the same number, so the approver reads every
  * such command whole. */
 #define NS_INSTALL_QUOTE_MAX 600
+/* ... and how many new or changed ones the summary quotes: install.count refuses a
+ * release with more, so none is passed unread. */
+#define NS_INSTALL_SHOWN_MAX 4
 
 #endif

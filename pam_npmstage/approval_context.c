@@ -155,7 +155,7 @@ summary_header(struct approval_context *ctx, const char *verb)
 /* Install-time commands that are new or changed (or have no previous version to be
  * compared with) are quoted whole, up to a bound, before anything else: the approver
  * passes code that runs on every install only after reading it. */
-#define INSTALL_SHOWN_MAX 4
+#define INSTALL_SHOWN_MAX NS_INSTALL_SHOWN_MAX /* the install.count check's bound */
 #define INSTALL_QUOTE_MAX NS_INSTALL_QUOTE_MAX /* the install.length check's bound */
 
 static void

