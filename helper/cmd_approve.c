@@ -305,7 +305,7 @@ cmd_approve(int argc, char **argv)
 		fprintf(stderr, "npm-release: cannot allocate locked memory\n");
 		goto out;
 	}
-	tok->answer_timeout = s.cfg->approval_ttl;
+	tok->answer_timeout = GATE_ANSWER_TIMEOUT(s.cfg->approval_ttl);
 	k = ns_release_get(s.st, id, &r, &err);
 	if (k < 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);

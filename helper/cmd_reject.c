@@ -85,7 +85,7 @@ cmd_reject(int argc, char **argv)
 		fprintf(stderr, "npm-release: cannot allocate locked memory\n");
 		goto out;
 	}
-	tok->answer_timeout = s.cfg->approval_ttl;
+	tok->answer_timeout = GATE_ANSWER_TIMEOUT(s.cfg->approval_ttl);
 	k = ns_release_get(s.st, id, &r, &err);
 	if (k == 1 && s.cfg->registry_url != NULL && s.cfg->registry_mode == NS_MODE_STAGE)
 		k = record_from_registry(&s, id, &r, &err);

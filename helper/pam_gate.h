@@ -21,10 +21,15 @@ struct gate_token {
 	/* Set by gate_run: the caller's ssh-agent, handed to the module on its
 	 * NS_BP_AGENT request (-1: none). */
 	int agent_fd;
-	/* Set by the caller before gate_run: seconds each prompt waits for an answer
-	 * (the approval's validity: an answer after it could not be used anyway). */
+	/* Set by the caller before gate_run: seconds each prompt waits for an answer,
+	 * GATE_ANSWER_TIMEOUT(approval_ttl). The module refuses an answer that comes
+	 * after the approval expired, with its own message; the prompt gives up a little
+	 * later, so that it never races that check, and the release's lock goes. */
 	unsigned answer_timeout;
 };
+
+#define GATE_ANSWER_GRACE 30
+#define GATE_ANSWER_TIMEOUT(ttl) ((ttl) + GATE_ANSWER_GRACE)
 
 /* mmap'd, mlock'd, MADV_DONTDUMP; NULL on failure. */
 struct gate_token *gate_token_new(void);

@@ -287,7 +287,7 @@ send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *met
 			char prompt[96];
 			snprintf(prompt, sizeof(prompt), "Registry one-time password (%s): ",
 			         strcmp(method, "DELETE") == 0 ? "withdraw the stage" : "publish");
-			if (gate_read_secret(prompt, otp, 16, cfg->approval_ttl) != 0)
+			if (gate_read_secret(prompt, otp, 16, GATE_ANSWER_TIMEOUT(cfg->approval_ttl)) != 0)
 				return ns_fail(err, "no registry one-time password given");
 		} else {
 			return ns_fail(err, "the registry wants a one-time password; set [registry] "

@@ -6,8 +6,8 @@
 # approver's concurrent approve of the same release is not blocked by it (the
 # stager's run, if it got as far as the lock, stops itself there via [debug]
 # stop_at = fetched, as a SIGSTOP from the stager would hold it). Nor can an
-# approver who leaves the factor's prompt unanswered: the prompt gives up when the
-# approval statement would expire (approval_ttl), and the lock goes with it.
+# approver who leaves the factor's prompt unanswered: the prompt gives up 30 s after
+# the approval statement expired (approval_ttl), and the lock goes with it.
 ATTACK_MODE=stage
 . "$SRCDIR/tests/attacks/harness.sh"
 
@@ -63,12 +63,12 @@ after=$(sqlite3 "$T/state/state.db" "SELECT count(*) FROM ledger WHERE data LIKE
 [ "$after" = 0 ] || attack_succeeded "the ledger names $ST ($after entries)"
 pass "$ST's approve of a local release is refused before the lock; $A1 approves and publishes meanwhile"
 
-# An approver who never answers the prompt: it gives up after approval_ttl and the
-# release's lock goes with it; the other approver then approves.
+# An approver who never answers the prompt: it gives up 30 s after approval_ttl and
+# the release's lock goes with it; the other approver then approves.
 stage_local stall-prompt-$SUFFIX 1.0.0
 PID_=$ID
 ATTACK_NPMSTAGE_EXTRA="approval_ttl = 30" write_conf
-(sleep 120 | as_user "$A2" "$NR" approve "$PID_" > "$T/silent.out" 2>&1) &
+(sleep 150 | as_user "$A2" "$NR" approve "$PID_" > "$T/silent.out" 2>&1) &
 SILENT=$!
 ATTACK_CLEANUPS+=("kill -9 $SILENT 2>/dev/null; pkill -9 -P $SILENT 2>/dev/null")
 for i in $(seq 1 600); do
@@ -77,14 +77,14 @@ for i in $(seq 1 600); do
 done
 grep -qi 'code' "$T/silent.out" || fail "$A2's approve never prompted: $(cat "$T/silent.out")"
 waited=0
-while pgrep -f "$NR approve $PID_" >/dev/null && [ "$waited" -lt 60 ]; do
+while pgrep -f "$NR approve $PID_" >/dev/null && [ "$waited" -lt 90 ]; do
 	sleep 1
 	waited=$((waited + 1))
 done
 sed 's/^/    | /' "$T/silent.out"
 pgrep -f "$NR approve $PID_" >/dev/null &&
 	attack_succeeded "$A2's unanswered prompt still holds the release after ${waited}s (approval_ttl 30)"
-contains "$(cat "$T/silent.out")" "no answer within 30 seconds"
+contains "$(cat "$T/silent.out")" "no answer within 60 seconds"
 code "$S1"
 rc=0
 OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$PID_" 2>&1) || rc=$?
@@ -93,4 +93,4 @@ case "$OUT" in *"already being approved"*) attack_succeeded "the unanswered prom
 [ "$rc" = 0 ] || fail "$A1's approve exited $rc"
 contains "$OUT" "is live"
 write_conf
-pass "an unanswered prompt gives up after approval_ttl ($waited s) and $A1 then approves"
+pass "an unanswered prompt gives up 30 s after approval_ttl ($waited s) and $A1 then approves"
