@@ -16,11 +16,8 @@
 #include "sanitize.h"
 #include "spool.h"
 
-#define ATTESTATIONS_MAX (4 * 1024 * 1024)
-
-/* All of fd from its start, at most max bytes, NUL-terminated. */
-static int
-read_all(int fd, size_t max, char **buf, size_t *len)
+int
+checks_read_fd(int fd, size_t max, char **buf, size_t *len)
 {
 	size_t n = 0;
 	char *b = malloc(max + 2);
@@ -82,7 +79,7 @@ child_shape(void *p, struct ns_err *err)
 	json_error_t jerr;
 	const char *media;
 
-	if (read_all(a->fd, NS_BUNDLE_MAX, &buf, &len) != 0) {
+	if (checks_read_fd(a->fd, NS_BUNDLE_MAX, &buf, &len) != 0) {
 		ns_fail(err, "unreadable or larger than %d bytes", NS_BUNDLE_MAX);
 		return NULL;
 	}
@@ -171,7 +168,7 @@ child_same(void *p, struct ns_err *err)
 	json_t *att = NULL, *bundle = NULL, *e, *out;
 	int same = 0, found = 0;
 
-	if (read_all(a->bundle_fd, NS_BUNDLE_MAX, &buf, &len) != 0 ||
+	if (checks_read_fd(a->bundle_fd, NS_BUNDLE_MAX, &buf, &len) != 0 ||
 	    (bundle = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 	    canonical_sha256(bundle, ours) != 0) {
 		free(buf);
@@ -181,7 +178,7 @@ child_same(void *p, struct ns_err *err)
 	}
 	free(buf);
 	buf = NULL;
-	if (read_all(a->att_fd, ATTESTATIONS_MAX, &buf, &len) != 0 ||
+	if (checks_read_fd(a->att_fd, NS_ATTESTATIONS_MAX, &buf, &len) != 0 ||
 	    (att = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 	    !json_is_array(json_object_get(att, "attestations"))) {
 		snprintf(why, sizeof(why), "the registry's attestations are not a document");

@@ -21,7 +21,6 @@
 #include "token_store.h"
 #include "../checks/sigstore.h"
 
-#define ATTESTATIONS_MAX (4 * 1024 * 1024)
 
 void
 checks_provenance_close(struct prov_input *in)
@@ -85,7 +84,7 @@ fetch_attestations(const struct session *s, const struct ns_release *r, struct p
 	if (c == NULL)
 		goto out;
 	if (reg_request(c, "GET", path, token[0] ? token : NULL, NULL, NULL, NULL, NULL, 0,
-	                ATTESTATIONS_MAX, &resp, err) != 0) {
+	                NS_ATTESTATIONS_MAX, &resp, err) != 0) {
 		char why[sizeof(err->msg)];
 		memcpy(why, err->msg, sizeof(why)); /* ns_fail writes err->msg */
 		ns_fail(err, "provenance: cannot ask the registry for the attestations of %s@%s: %s",
@@ -197,47 +196,6 @@ checks_provenance_prepare(const struct session *s, const struct ns_release *r,
 }
 
 /* ---- in the checker ---- */
-
-static int
-read_all(int fd, size_t max, char **buf, size_t *len)
-{
-	size_t cap = 64 * 1024, n = 0;
-	char *b = malloc(cap + 1);
-
-	if (b == NULL || lseek(fd, 0, SEEK_SET) != 0) {
-		free(b);
-		return -1;
-	}
-	for (;;) {
-		ssize_t k;
-		if (n == cap) {
-			char *g;
-			if (cap >= max || (g = realloc(b, (cap *= 2) + 1)) == NULL) {
-				free(b);
-				return -1;
-			}
-			b = g;
-		}
-		k = read(fd, b + n, cap - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			free(b);
-			return -1;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	if (n > max) {
-		free(b);
-		return -1;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
 
 static json_t *
 entry(const char *id, const char *status, const char *message)
@@ -356,7 +314,7 @@ checks_provenance_run(const struct prov_input *in, const struct ns_scope *scope,
 	ns_hex(raw, 64, hex);
 	free(raw);
 	ex.sha512_hex = hex;
-	if (read_all(in->trust_fd, NS_SIG_MAX_FILE, &buf, &len) != 0 ||
+	if (checks_read_fd(in->trust_fd, NS_SIG_MAX_FILE, &buf, &len) != 0 ||
 	    (doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL)) == NULL) {
 		free(buf);
 		return failed(report, "provenance.verify", "[provenance] trusted_root: unreadable or not JSON");
@@ -371,7 +329,7 @@ checks_provenance_run(const struct prov_input *in, const struct ns_scope *scope,
 		goto out;
 	}
 	if (in->keys_fd >= 0) {
-		if (read_all(in->keys_fd, NS_SIG_MAX_FILE, &buf, &len) != 0 ||
+		if (checks_read_fd(in->keys_fd, NS_SIG_MAX_FILE, &buf, &len) != 0 ||
 		    (doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 		    ns_regkeys_parse(doc, &keys, &err) != 0) {
 			rc = failed(report, "provenance.verify", "[provenance] registry_keys: %s",
@@ -381,7 +339,7 @@ checks_provenance_run(const struct prov_input *in, const struct ns_scope *scope,
 		free(buf);
 		buf = NULL;
 	}
-	if (read_all(in->att_fd, ATTESTATIONS_MAX, &buf, &len) != 0) {
+	if (checks_read_fd(in->att_fd, NS_ATTESTATIONS_MAX, &buf, &len) != 0) {
 		rc = failed(report, "provenance.verify", "%s: %s", source_shown(in->source),
 		            "unreadable or too large");
 		goto out;

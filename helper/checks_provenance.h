@@ -48,6 +48,13 @@ int checks_provenance_bundle_shape(int fd, char *media, size_t cap, char **compa
 /* The media type of a Sigstore bundle npm publishes (the attachment's content_type). */
 int checks_provenance_media_known(const char *media);
 
+/* The bound on a registry's attestations document, wherever it is read. */
+#define NS_ATTESTATIONS_MAX (4 * 1024 * 1024)
+
+/* In the checker: all of fd from its start, at most max bytes, NUL-terminated into
+ * a malloc'd *buf. -1 when it cannot be read or holds more than max bytes. */
+int checks_read_fd(int fd, size_t max, char **buf, size_t *len);
+
 /* After publish, in the checker: whether the registry's attestations document
  * (att_fd) holds, for predicate_type, the bundle in bundle_fd (same SHA-256 of the
  * canonical JSON, sorted keys, no spaces). 1 same, 0 not (why says what), -1 error. */

@@ -19,8 +19,6 @@
 #include "spool.h"
 #include "token_store.h"
 
-#define ATTESTATIONS_MAX (4 * 1024 * 1024)
-
 void
 publish_bundle_clear(struct publish_bundle *b)
 {
@@ -162,7 +160,7 @@ publish_confirm_provenance(struct session *s, const struct ns_release *r,
 	}
 	ns_sanitize(pt, sizeof(pt), ptype);
 	if (reg_request(c, "GET", path, token[0] ? token : NULL, NULL, NULL, NULL, NULL, 0,
-	                ATTESTATIONS_MAX, &resp, err) != 0)
+	                NS_ATTESTATIONS_MAX, &resp, err) != 0)
 		goto out;
 	if (resp.status != 200) {
 		ns_fail(err, "provenance: the registry answered %ld for the attestations it offers",

@@ -13,47 +13,8 @@
 #                                              published with the checked bytes.
 . "$SRCDIR/tests/e2e/common.sh"
 
-DATA="$SRCDIR/tests/provenance/data"
-SET="$DATA/npm/sigstore@5.0.0"
-SJS=https://github.com/sigstore/sigstore-js
-GHA=https://token.actions.githubusercontent.com
-
-e2e_registry_users
-DIRECT_URL=$REGISTRY_URL
-node "$SRCDIR/tests/registry/fault-proxy.js" "$DIRECT_URL" "$RELEASE_SECRET" "$E2E_DIR/proxy.port" \
-	> "$E2E_DIR/proxy.log" 2>&1 &
-PROXY_PID=$!
-trap 'kill $PROXY_PID 2>/dev/null; e2e_cleanup' EXIT
-for _ in $(seq 1 100); do [ -s "$E2E_DIR/proxy.port" ] && break; sleep 0.1; done
-PROXY_URL="http://127.0.0.1:$(cat "$E2E_DIR/proxy.port")/"
-REGISTRY_URL=$PROXY_URL e2e_host stage
-
-# The pinned trust material, owned and protected like the configuration.
-mkdir -m 0755 "$HOST_DIR/etc/trust"
-install -m 0644 "$DATA/trust/trusted_root.json" "$HOST_DIR/etc/trust/trusted_root.json"
-install -m 0644 "$DATA/trust/npm-registry-keys.json" "$HOST_DIR/etc/trust/registry-keys.json"
-cp "$HOST_CONF" "$HOST_DIR/base.conf"
-policy() { # REPOSITORY [nokeys]: the sigstore scope requires provenance signed from
-	# REPOSITORY; nokeys: no registry keys pinned (the test registry signs nothing)
-	local keys="registry_keys = $HOST_DIR/etc/trust/registry-keys.json"
-	[ "${2:-}" != nokeys ] || keys=
-	cat "$HOST_DIR/base.conf" - > "$HOST_CONF" <<CONF
-
-[provenance]
-trusted_root = $HOST_DIR/etc/trust/trusted_root.json
-$keys
-
-[scope sigstore]
-approvers = $APPROVER
-# the audit is not what this test is about (no lockfile ships with the package)
-audit_level = none
-provenance = required
-provenance_repository = $1
-provenance_workflow = .github/workflows/release.yml
-provenance_ref = refs/heads/*
-provenance_issuer = $GHA
-CONF
-}
+. "$SRCDIR/tests/e2e/provenance_host.sh"
+provenance_host stage
 before_prompt() { # the approver was never asked
 	case "$OUT" in *"Approve sigstore@5.0.0"*) fail "the prompt was reached" ;; esac
 	packument_has sigstore 5.0.0 && fail "published"
