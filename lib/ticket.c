@@ -36,8 +36,8 @@ static const char *const field_names[T_FIELDS] = {
 };
 
 /* Ticket and marker names are approval ids: lower-case hex nonces, nothing else. */
-static int
-id_valid(const char *id)
+int
+ns_ticket_id_valid(const char *id)
 {
 	size_t n = strlen(id);
 
@@ -98,7 +98,7 @@ ns_ticket_format(const struct ns_approval *a, const struct ns_release *r, char *
 
 	*out = NULL;
 	*len = 0;
-	if (!id_valid(a->id))
+	if (!ns_ticket_id_valid(a->id))
 		return ns_fail(err, "approval id '%s' is not a nonce", a->id);
 	if (strcmp(a->release_id, r->id) != 0)
 		return ns_fail(err, "approval %s is not for release %s", a->id, r->id);
@@ -150,11 +150,11 @@ ns_ticket_write(int dirfd, const char *dirname, const struct ns_approval *a,
 
 /* One field at *pos: its name must be the expected one. Sets *value (not
  * terminated) and *len and moves *pos past it; -1 when anything is off. */
-static int
-take_field(const char *buf, size_t size, size_t *pos, enum ticket_field f, const char **value,
-           size_t *len)
+int
+ns_ticket_take(const char *buf, size_t size, size_t *pos, const char *name, const char **value,
+               size_t *len)
 {
-	const char *name = field_names[f], *p = buf + *pos, *end = buf + size;
+	const char *p = buf + *pos, *end = buf + size;
 	size_t nl = strlen(name), n = 0;
 
 	if ((size_t)(end - p) < nl + 3 || memcmp(p, name, nl) != 0 || p[nl] != ' ')
@@ -176,8 +176,8 @@ take_field(const char *buf, size_t size, size_t *pos, enum ticket_field f, const
 }
 
 /* Copies a value into a fixed field: it must fit and hold no NUL. */
-static int
-text_to(char *dst, size_t cap, const char *v, size_t n)
+int
+ns_ticket_text_to(char *dst, size_t cap, const char *v, size_t n)
 {
 	if (n >= cap || memchr(v, '\0', n) != NULL)
 		return -1;
@@ -187,13 +187,13 @@ text_to(char *dst, size_t cap, const char *v, size_t n)
 }
 
 /* A number as ns_ticket_format writes it: no sign, no leading zero, no blank. */
-static int
-number_to(long long *dst, const char *v, size_t n)
+int
+ns_ticket_number_to(long long *dst, const char *v, size_t n)
 {
 	char num[24], again[24];
 	char *end;
 
-	if (n == 0 || n >= sizeof(num) || text_to(num, sizeof(num), v, n) != 0 ||
+	if (n == 0 || n >= sizeof(num) || ns_ticket_text_to(num, sizeof(num), v, n) != 0 ||
 	    strspn(num, "0123456789") != n)
 		return -1;
 	errno = 0;
@@ -204,8 +204,8 @@ number_to(long long *dst, const char *v, size_t n)
 	return strcmp(again, num) == 0 ? 0 : -1;
 }
 
-static char *
-text_dup(const char *v, size_t n)
+char *
+ns_ticket_text_dup(const char *v, size_t n)
 {
 	char *s;
 
@@ -227,36 +227,36 @@ parse_ticket(const char *buf, size_t size, const char *id, struct ns_approval *a
 	if (size < pos || memcmp(buf, TICKET_HEADER, pos) != 0)
 		return -1;
 	for (f = 0; f < T_FIELDS; f++)
-		if (take_field(buf, size, &pos, (enum ticket_field)f, &v[f], &n[f]) != 0)
+		if (ns_ticket_take(buf, size, &pos, field_names[f], &v[f], &n[f]) != 0)
 			return -1;
 	if (pos != size)
 		return -1;
-	if (text_to(a->id, sizeof(a->id), v[T_ID], n[T_ID]) ||
-	    text_to(a->action, sizeof(a->action), v[T_ACTION], n[T_ACTION]) ||
-	    text_to(a->release_id, sizeof(a->release_id), v[T_RELEASE_ID], n[T_RELEASE_ID]) ||
-	    text_to(a->approver, sizeof(a->approver), v[T_APPROVER], n[T_APPROVER]) ||
-	    text_to(a->statement_sha256, sizeof(a->statement_sha256), v[T_STATEMENT_SHA256],
+	if (ns_ticket_text_to(a->id, sizeof(a->id), v[T_ID], n[T_ID]) ||
+	    ns_ticket_text_to(a->action, sizeof(a->action), v[T_ACTION], n[T_ACTION]) ||
+	    ns_ticket_text_to(a->release_id, sizeof(a->release_id), v[T_RELEASE_ID], n[T_RELEASE_ID]) ||
+	    ns_ticket_text_to(a->approver, sizeof(a->approver), v[T_APPROVER], n[T_APPROVER]) ||
+	    ns_ticket_text_to(a->statement_sha256, sizeof(a->statement_sha256), v[T_STATEMENT_SHA256],
 	            n[T_STATEMENT_SHA256]) ||
-	    number_to(&a->created, v[T_CREATED], n[T_CREATED]) ||
-	    number_to(&a->expires, v[T_EXPIRES], n[T_EXPIRES]) ||
-	    text_to(r->id, sizeof(r->id), v[T_RELEASE_ID], n[T_RELEASE_ID]) ||
-	    text_to(r->origin, sizeof(r->origin), v[T_R_ORIGIN], n[T_R_ORIGIN]) ||
-	    text_to(r->name, sizeof(r->name), v[T_R_NAME], n[T_R_NAME]) ||
-	    text_to(r->version, sizeof(r->version), v[T_R_VERSION], n[T_R_VERSION]) ||
-	    text_to(r->tag, sizeof(r->tag), v[T_R_TAG], n[T_R_TAG]) ||
-	    text_to(r->shasum, sizeof(r->shasum), v[T_R_SHASUM], n[T_R_SHASUM]) ||
-	    text_to(r->integrity, sizeof(r->integrity), v[T_R_INTEGRITY], n[T_R_INTEGRITY]) ||
-	    number_to(&r->size, v[T_R_SIZE], n[T_R_SIZE]) ||
-	    text_to(r->staged_by, sizeof(r->staged_by), v[T_R_STAGED_BY], n[T_R_STAGED_BY]) ||
-	    number_to(&r->staged_at, v[T_R_STAGED_AT], n[T_R_STAGED_AT]) ||
-	    text_to(r->status, sizeof(r->status), v[T_R_STATUS], n[T_R_STATUS]) ||
-	    text_to(r->report_sha256, sizeof(r->report_sha256), v[T_R_REPORT_SHA256],
+	    ns_ticket_number_to(&a->created, v[T_CREATED], n[T_CREATED]) ||
+	    ns_ticket_number_to(&a->expires, v[T_EXPIRES], n[T_EXPIRES]) ||
+	    ns_ticket_text_to(r->id, sizeof(r->id), v[T_RELEASE_ID], n[T_RELEASE_ID]) ||
+	    ns_ticket_text_to(r->origin, sizeof(r->origin), v[T_R_ORIGIN], n[T_R_ORIGIN]) ||
+	    ns_ticket_text_to(r->name, sizeof(r->name), v[T_R_NAME], n[T_R_NAME]) ||
+	    ns_ticket_text_to(r->version, sizeof(r->version), v[T_R_VERSION], n[T_R_VERSION]) ||
+	    ns_ticket_text_to(r->tag, sizeof(r->tag), v[T_R_TAG], n[T_R_TAG]) ||
+	    ns_ticket_text_to(r->shasum, sizeof(r->shasum), v[T_R_SHASUM], n[T_R_SHASUM]) ||
+	    ns_ticket_text_to(r->integrity, sizeof(r->integrity), v[T_R_INTEGRITY], n[T_R_INTEGRITY]) ||
+	    ns_ticket_number_to(&r->size, v[T_R_SIZE], n[T_R_SIZE]) ||
+	    ns_ticket_text_to(r->staged_by, sizeof(r->staged_by), v[T_R_STAGED_BY], n[T_R_STAGED_BY]) ||
+	    ns_ticket_number_to(&r->staged_at, v[T_R_STAGED_AT], n[T_R_STAGED_AT]) ||
+	    ns_ticket_text_to(r->status, sizeof(r->status), v[T_R_STATUS], n[T_R_STATUS]) ||
+	    ns_ticket_text_to(r->report_sha256, sizeof(r->report_sha256), v[T_R_REPORT_SHA256],
 	            n[T_R_REPORT_SHA256]) ||
 	    strcmp(a->id, id) != 0)
 		return -1;
-	a->statement = text_dup(v[T_STATEMENT], n[T_STATEMENT]);
+	a->statement = ns_ticket_text_dup(v[T_STATEMENT], n[T_STATEMENT]);
 	if (n[T_R_REPORT] > 0)
-		r->report = text_dup(v[T_R_REPORT], n[T_R_REPORT]);
+		r->report = ns_ticket_text_dup(v[T_R_REPORT], n[T_R_REPORT]);
 	return a->statement == NULL || (n[T_R_REPORT] > 0 && r->report == NULL) ? -1 : 0;
 }
 
@@ -286,7 +286,7 @@ ns_ticket_read(int dirfd, const char *dirname, const char *id, struct ns_approva
 
 	memset(a, 0, sizeof(*a));
 	memset(r, 0, sizeof(*r));
-	if (!id_valid(id))
+	if (!ns_ticket_id_valid(id))
 		return ns_fail(err, "approval id '%s' is not a nonce", id);
 	fd = sf_openat_file(dirfd, dirname, id, 077, NS_TICKET_MAX, &sb, err);
 	if (fd < 0)
@@ -312,7 +312,7 @@ ns_ticket_read(int dirfd, const char *dirname, const char *id, struct ns_approva
 int
 ns_ticket_remove(int dirfd, const char *dirname, const char *id, struct ns_err *err)
 {
-	if (!id_valid(id))
+	if (!ns_ticket_id_valid(id))
 		return ns_fail(err, "approval id '%s' is not a nonce", id);
 	if (unlinkat(dirfd, id, 0) != 0 && errno != ENOENT)
 		return ns_fail(err, "%s/%s: %s", dirname, id, strerror(errno));
@@ -324,7 +324,7 @@ ns_used_prepare(int usedfd, const char *dirname, const char *id, struct ns_err *
 {
 	int fd;
 
-	if (!id_valid(id))
+	if (!ns_ticket_id_valid(id))
 		return ns_fail(err, "approval id '%s' is not a nonce", id);
 	fd = openat(usedfd, id, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -345,7 +345,7 @@ ns_used_mark(int usedfd, const char *dirname, const char *id, const char *factor
 	if (strlen(factor) >= 16 || strspn(factor, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
 	                                strlen(factor) || factor[0] == '\0')
 		return ns_fail(err, "factor name '%s' is not valid", factor);
-	if (!id_valid(id))
+	if (!ns_ticket_id_valid(id))
 		return ns_fail(err, "approval id '%s' is not a nonce", id);
 	/* Normally npm-release made the empty marker with the ticket; made here if not.
 	 * Under the exclusive lock, an empty marker is the single-use decision: the first
@@ -379,7 +379,7 @@ ns_used_state(int usedfd, const char *dirname, const char *id, struct ns_err *er
 {
 	struct stat sb;
 
-	if (!id_valid(id))
+	if (!ns_ticket_id_valid(id))
 		return ns_fail(err, "approval id '%s' is not a nonce", id);
 	if (fstatat(usedfd, id, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno == ENOENT)
@@ -404,7 +404,7 @@ ns_used_read(int usedfd, const char *dirname, const char *id, char factor[16], l
 
 	factor[0] = '\0';
 	*at = 0;
-	if (!id_valid(id))
+	if (!ns_ticket_id_valid(id))
 		return ns_fail(err, "approval id '%s' is not a nonce", id);
 	fd = sf_openat_state(usedfd, dirname, id, 0, err);
 	if (fd < 0)

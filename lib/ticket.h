@@ -35,6 +35,16 @@ int ns_ticket_read(int dirfd, const char *dirname, const char *id, struct ns_app
 /* Withdraws dirfd/id; a missing ticket is not an error. */
 int ns_ticket_remove(int dirfd, const char *dirname, const char *id, struct ns_err *err);
 
+/* The pieces of the format, shared with the train tickets (train.c): a nonce
+ * name; one "NAME LENGTH\n" field at *pos named name (value not terminated); a
+ * value copied into a fixed field (fits, no NUL), a number as written, a copy. */
+int ns_ticket_id_valid(const char *id);
+int ns_ticket_take(const char *buf, size_t size, size_t *pos, const char *name,
+                   const char **value, size_t *len);
+int ns_ticket_text_to(char *dst, size_t cap, const char *v, size_t n);
+int ns_ticket_number_to(long long *dst, const char *v, size_t n);
+char *ns_ticket_text_dup(const char *v, size_t n);
+
 /* Creates usedfd/id empty (O_EXCL): the approval exists and is unused. */
 int ns_used_prepare(int usedfd, const char *dirname, const char *id, struct ns_err *err);
 /* Fills usedfd/id with the factor and time, under an exclusive flock, if it is

@@ -21,6 +21,7 @@
 #include "sanitize.h"
 #include "secure_file.h"
 #include "statement.h"
+#include "train.h"
 
 int
 context_approval_id(pam_handle_t *pamh, char *id, size_t cap)
@@ -252,7 +253,14 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 	checks = json_object_get(rep, "checks");
 	summary_header(ctx, "Approve");
 	summary_add(ctx, "  integrity %s\n  sha1      %s\n", r->integrity, r->shasum);
+	ctx->quoted_from = strlen(ctx->summary);
 	summary_install_scripts(ctx, json_object_get(rep, "install_scripts"));
+	if (summary_provenance(ctx, r->report) < 0) {
+		mod_log(pamh, LOG_ERR, "release %s: cannot read the report's provenance", r->id);
+		json_decref(rep);
+		return 0;
+	}
+	ctx->quoted_to = strlen(ctx->summary);
 	json_array_foreach(checks, i, c) {
 		const char *status = json_string_value(json_object_get(c, "status"));
 		const char *id = json_string_value(json_object_get(c, "id"));
@@ -282,12 +290,9 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 		return 0;
 	}
 	summary_add(ctx, "  checks: %zu passed, %zu warnings\n", pass, warn);
-	if (summary_provenance(ctx, r->report) < 0) {
-		mod_log(pamh, LOG_ERR, "release %s: cannot read the report's provenance", r->id);
-		json_decref(rep);
-		return 0;
-	}
+	ctx->warnings = warn;
 	diff = json_string_value(json_object_get(rep, "diff_summary"));
+	ns_sanitize(ctx->change, sizeof(ctx->change), diff != NULL ? diff : "no previous version");
 	if (diff != NULL) {
 		summary_add(ctx, "  changes:\n");
 		summary_quote(ctx, diff, 1500);
@@ -297,19 +302,12 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 }
 
 int
-context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t now,
-             struct approval_context *ctx)
+context_load_release(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t now,
+                     const char *id, struct approval_context *ctx)
 {
-	char id[NS_ID_MAX];
 	struct ns_err err;
 	int rc;
 
-	memset(ctx, 0, sizeof(*ctx));
-	rc = context_approval_id(pamh, id, sizeof(id));
-	if (rc != PAM_SUCCESS) {
-		mod_log(pamh, LOG_ERR, "no approval context (not called by npm-release?)");
-		return rc;
-	}
 	rc = ns_approval_ticket(st, id, &ctx->approval, &ctx->release, &err);
 	if (rc != 0) {
 		mod_log(pamh, LOG_ERR, "approval %s: %s", id,
@@ -317,6 +315,7 @@ context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t n
 		                 err.msg);
 		return PAM_AUTH_ERR;
 	}
+	snprintf(ctx->what, sizeof(ctx->what), "%s@%s", ctx->release.name, ctx->release.version);
 	if (strcmp(ctx->approval.approver, user) != 0) {
 		mod_log(pamh, LOG_ERR, "approval %s belongs to another approver", id);
 		return PAM_AUTH_ERR;
@@ -359,6 +358,37 @@ context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t n
 }
 
 int
+context_load(pam_handle_t *pamh, struct ns_state *st, const struct ns_config *cfg,
+             const char *user, time_t now, struct approval_context *ctx)
+{
+	struct ns_train train;
+	char id[NS_ID_MAX];
+	struct ns_err err;
+	int rc;
+
+	memset(ctx, 0, sizeof(*ctx));
+	rc = context_approval_id(pamh, id, sizeof(id));
+	if (rc != PAM_SUCCESS) {
+		mod_log(pamh, LOG_ERR, "no approval context (not called by npm-release?)");
+		return rc;
+	}
+	rc = ns_train_read(st, id, &train, &err);
+	if (rc < 0) {
+		mod_log(pamh, LOG_ERR, "approval %s: %s", id, err.msg);
+		return PAM_AUTH_ERR;
+	}
+	if (rc == 0) {
+		rc = train_context_load(pamh, st, cfg, user, now, &train, ctx);
+		ns_train_clear(&train);
+		return rc;
+	}
+	rc = context_load_release(pamh, st, user, now, id, ctx);
+	if (rc == PAM_SUCCESS)
+		ctx->require_uv = ns_config_require_uv(cfg, ctx->release.name);
+	return rc;
+}
+
+int
 context_answer_time(pam_handle_t *pamh, const struct approval_context *ctx, time_t *now)
 {
 	*now = time(NULL);
@@ -377,12 +407,66 @@ int
 context_verify_statement(pam_handle_t *pamh, const struct ns_config *cfg,
                          const struct approval_context *ctx)
 {
+	if (ctx->members != NULL)
+		return train_verify_statement(pamh, cfg, ctx);
 	return statement_matches(pamh, cfg, ctx) ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+
+int
+context_policy(pam_handle_t *pamh, const struct ns_config *cfg,
+               const struct approval_context *ctx, const char *user, unsigned args_factors,
+               unsigned *factors)
+{
+	const struct approval_context *one = ctx->members != NULL ? ctx->members : ctx;
+	size_t i, n = ctx->members != NULL ? ctx->n_members : 1;
+
+	*factors = args_factors != 0 ? args_factors : ~0u;
+	for (i = 0; i < n; i++) {
+		const char *name = one[i].release.name;
+		if (!ns_scope_allows(ns_config_scope(cfg, name), user)) {
+			mod_log(pamh, LOG_NOTICE, "user %s may not approve %s", user, name);
+			conv_error(pamh, "npm-release: %s is not an approver for %s", user, name);
+			return 0;
+		}
+		*factors &= ns_config_factors_for(cfg, name);
+	}
+	return 1;
+}
+
+/* A train's table is longer than one PAM message: it goes in parts of whole lines. */
+int
+context_show(pam_handle_t *pamh, const struct approval_context *ctx)
+{
+	const char *text = ctx->train_summary != NULL ? ctx->train_summary : ctx->summary;
+	size_t len = strlen(text), off = 0, part;
+
+	while (off < len) {
+		part = len - off;
+		if (part > 3000) {
+			part = 3000;
+			while (part > 0 && text[off + part - 1] != '\n')
+				part--;
+			if (part == 0)
+				part = 3000;
+		}
+		if (conv_info(pamh, "%.*s", (int)part, text + off) != PAM_SUCCESS)
+			return PAM_CONV_ERR;
+		off += part;
+	}
+	return PAM_SUCCESS;
 }
 
 void
 context_clear(struct approval_context *ctx)
 {
+	size_t i;
+
+	for (i = 0; ctx->members != NULL && i < ctx->n_members; i++)
+		context_clear(&ctx->members[i]);
+	free(ctx->members);
+	ctx->members = NULL;
+	free(ctx->train_summary);
+	ctx->train_summary = NULL;
 	ns_approval_clear(&ctx->approval);
 	ns_release_clear(&ctx->release);
 }

@@ -64,14 +64,14 @@ factor_fido2(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 		mod_log(pamh, LOG_ERR, "approval %s: statement hash mismatch", ctx->approval.id);
 		goto out;
 	}
-	if (cue && conv_info(pamh, "Touch your security key to approve %s@%s",
-	                     ctx->release.name, ctx->release.version) != PAM_SUCCESS) {
+	if (cue && conv_info(pamh, "Touch your security key to approve %s",
+	                     ctx->what) != PAM_SUCCESS) {
 		rc = PAM_CONV_ERR;
 		goto out;
 	}
 	/* the scope's require_uv overrides [fido2] user_verification */
 	uv = cfg->fido2_uv == NS_UV_REQUIRED ||
-	     ns_config_require_uv(cfg, ctx->release.name) ? NS_FIDO2_UV_REQUIRED :
+	     ctx->require_uv ? NS_FIDO2_UV_REQUIRED :
 	     cfg->fido2_uv == NS_UV_DISCOURAGED ? NS_FIDO2_UV_ENROLLED :
 	                                          NS_FIDO2_UV_IF_CAPABLE;
 	if (ns_fido2_authenticate(cfg->fido2_rp_id, creds, n, challenge, uv, NULL, &which,

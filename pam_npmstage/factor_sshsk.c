@@ -179,8 +179,8 @@ factor_sshsk(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *s
 		                 "keys (ssh-add the key; connect with ssh -A)");
 		return PAM_AUTH_ERR;
 	}
-	if (conv_info(pamh, "Touch your security key (%s) to approve %s@%s",
-	              creds[which].fingerprint, ctx->release.name, ctx->release.version) !=
+	if (conv_info(pamh, "Touch your security key (%s) to approve %s",
+	              creds[which].fingerprint, ctx->what) !=
 	    PAM_SUCCESS)
 		return PAM_CONV_ERR;
 	if (!sign_statement(pamh, cfg, agent, user, &creds[which], ctx, uv_required, &counter,

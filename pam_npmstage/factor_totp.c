@@ -38,13 +38,12 @@ factor_totp(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st
 		                      cfg->totp_max_lockouts };
 	struct match_arg m;
 	struct ns_err err;
-	char prompt[512], *code = NULL;
+	char prompt[600], *code = NULL;
 	time_t now;
 	int rc;
 
 	/* The same prompt whether or not the user is enrolled: no enumeration. */
-	snprintf(prompt, sizeof(prompt), "Verification code for %s@%s: ", ctx->release.name,
-	         ctx->release.version);
+	snprintf(prompt, sizeof(prompt), "Verification code for %s: ", ctx->what);
 	rc = conv_secret(pamh, prompt, 16, &code);
 	if (rc != PAM_SUCCESS) {
 		mod_log(pamh, LOG_NOTICE, "user %s: no verification code (conversation)", user);

@@ -34,18 +34,52 @@ void mod_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
 
 /* approval_context.c: what is being approved, read from root-owned state. */
 struct approval_context {
+	/* one release: its approval; a train: the train's id, approver, statement, hash
+	 * and expiry, with the action "train" */
 	struct ns_approval approval;
-	struct ns_release release;
-	char summary[4096];   /* what the approver is shown */
+	struct ns_release release;    /* one release only */
+	/* a train: each member loaded and verified exactly as one release would be */
+	struct approval_context *members;
+	size_t n_members;
+	char what[512];               /* "name@version" or "a train of N packages" */
+	int require_uv;               /* some scope of what is approved requires UV */
+	/* for a train's table: warnings, the change since the previous version, and
+	 * where the install-script and provenance lines are in summary */
+	size_t warnings;
+	char change[72];
+	size_t quoted_from, quoted_to;
+	char summary[4096];           /* what the approver is shown (one release) */
+	char *train_summary;          /* a train's table, malloc'd, shown in parts */
 };
 /* Asks the application (npm-release) which approval this is. */
 int context_approval_id(pam_handle_t *pamh, char *id, size_t cap);
-int context_load(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t now,
-                 struct approval_context *ctx);
+int context_load(pam_handle_t *pamh, struct ns_state *st, const struct ns_config *cfg,
+                 const char *user, time_t now, struct approval_context *ctx);
+/* One release's approval id: loaded, and its report and spool verified. */
+int context_load_release(pam_handle_t *pamh, struct ns_state *st, const char *user, time_t now,
+                         const char *id, struct approval_context *ctx);
+/* Every scope of what is approved allows user; *factors: the factors all of them
+ * permit (within the module's factors= when not 0). 0 with an error shown, or 1. */
+int context_policy(pam_handle_t *pamh, const struct ns_config *cfg,
+                   const struct approval_context *ctx, const char *user, unsigned args_factors,
+                   unsigned *factors);
+/* Shows the approver what they approve: PAM_SUCCESS or the conversation's error. */
+int context_show(pam_handle_t *pamh, const struct approval_context *ctx);
 /* The stored statement must be exactly the one the release and approval produce. */
 int context_verify_statement(pam_handle_t *pamh, const struct ns_config *cfg,
                              const struct approval_context *ctx);
 void context_clear(struct approval_context *ctx);
+
+/* train_context.c: a train's ticket, its members and its table. */
+struct ns_train;
+int train_context_load(pam_handle_t *pamh, struct ns_state *st, const struct ns_config *cfg,
+                       const char *user, time_t now, struct ns_train *t,
+                       struct approval_context *ctx);
+int train_verify_statement(pam_handle_t *pamh, const struct ns_config *cfg,
+                           const struct approval_context *ctx);
+/* account: user may approve every member of train id (1), or not (0). */
+int train_account(pam_handle_t *pamh, struct ns_state *st, const struct ns_config *cfg,
+                  const struct ns_train *t, const char *user);
 /* The clock, read again once the factor's answer has arrived (the module may have
  * waited at a prompt for any time, e.g. a stopped helper): *now is that time, and
  * an approval that expired meanwhile is refused. The expiry is the bound on how

@@ -17,6 +17,7 @@
 #include "approver.h"
 #include "factor.h"
 #include "module.h"
+#include "train.h"
 
 static int
 get_user(pam_handle_t *pamh, const char **user)
@@ -41,7 +42,7 @@ run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
 {
 	struct ns_approver appr;
 	struct ns_err err;
-	int k, rc, agent = -1, uv = ns_config_require_uv(cfg, ctx->release.name);
+	int k, rc, agent = -1, uv = ctx->require_uv;
 
 	k = ns_approver_load(st, user, &appr, &err);
 	if (k == 0 && (factors & NS_FACTOR_SSHSK) && appr.n_sshsk > 0) {
@@ -69,21 +70,21 @@ run_factor(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
 		/* an approver whose only usable factor is ssh-sk and who came without an
 		 * agent: say so (a TOTP prompt could never succeed) */
 		mod_log(pamh, LOG_NOTICE, "user %s: %s needs ssh-sk; no ssh-agent was handed over",
-		        user, ctx->release.name);
+		        user, ctx->what);
 		conv_error(pamh, "npm-release: %s needs your security key through your ssh-agent, "
 		                 "and none was found: connect with ssh -A (SSH_AUTH_SOCK)",
-		           ctx->release.name);
+		           ctx->what);
 		rc = PAM_AUTH_ERR;
 	} else if (factors & NS_FACTOR_FIDO2) {
 		mod_log(pamh, LOG_NOTICE, "user %s: %s requires fido2; no fido2 credential enrolled",
-		        user, ctx->release.name);
+		        user, ctx->what);
 		conv_error(pamh, "npm-release: no usable second factor for %s: it requires a FIDO2 "
 		                 "security key and none is enrolled for %s (npm-release enroll fido2)",
-		           ctx->release.name, user);
+		           ctx->what, user);
 		rc = PAM_AUTH_ERR;
 	} else {
-		mod_log(pamh, LOG_ERR, "no permitted factor for %s", ctx->release.name);
-		conv_error(pamh, "npm-release: no usable second factor for %s", ctx->release.name);
+		mod_log(pamh, LOG_ERR, "no permitted factor for %s", ctx->what);
+		conv_error(pamh, "npm-release: no usable second factor for %s", ctx->what);
 		rc = PAM_AUTH_ERR;
 	}
 	if (k == 0)
@@ -136,7 +137,6 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct ns_config *cfg = NULL;
 	struct ns_state *st = NULL;
 	struct approval_context ctx;
-	const struct ns_scope *scope;
 	const char *user = NULL;
 	unsigned factors;
 	const char *fname = NULL;
@@ -152,7 +152,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((rc = open_gate(pamh, argc, argv, &args, &user, &cfg, &st)) != PAM_SUCCESS)
 		goto out;
 	rc = PAM_AUTH_ERR;
-	rc = context_load(pamh, st, user, now, &ctx);
+	rc = context_load(pamh, st, cfg, user, now, &ctx);
 	have_ctx = 1;
 	if (rc == PAM_CONV_ERR && args.ignore_other_services && ctx.approval.id[0] == '\0') {
 		rc = PAM_IGNORE; /* documented opt-out: not called by npm-release */
@@ -165,16 +165,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((rc = context_verify_statement(pamh, cfg, &ctx)) != PAM_SUCCESS)
 		goto out;
 	rc = PAM_AUTH_ERR;
-	scope = ns_config_scope(cfg, ctx.release.name);
-	if (!ns_scope_allows(scope, user)) {
-		mod_log(pamh, LOG_NOTICE, "user %s may not approve %s", user, ctx.release.name);
-		conv_error(pamh, "npm-release: %s is not an approver for %s", user, ctx.release.name);
+	if (!context_policy(pamh, cfg, &ctx, user, args.factors, &factors))
 		goto out;
-	}
-	factors = ns_config_factors_for(cfg, ctx.release.name);
-	if (args.factors != 0)
-		factors &= args.factors;
-	if (conv_info(pamh, "%s", ctx.summary) != PAM_SUCCESS)
+	if (context_show(pamh, &ctx) != PAM_SUCCESS)
 		goto out;
 	rc = run_factor(pamh, cfg, st, user, &ctx, &args, factors, &fname);
 	if (rc != PAM_SUCCESS) {
@@ -184,9 +177,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	rc = token_release(pamh, cfg, st, &ctx, fname);
 	if (rc == PAM_SUCCESS)
-		mod_log(pamh, LOG_NOTICE, "user %s: %s %s@%s (%s), approval %s", user,
-		        ctx.approval.action, ctx.release.name, ctx.release.version,
-		        ctx.release.integrity, ctx.approval.id);
+		mod_log(pamh, LOG_NOTICE, "user %s: %s %s (%s), approval %s", user,
+		        ctx.approval.action, ctx.what,
+		        ctx.members != NULL ? ctx.approval.statement_sha256 : ctx.release.integrity,
+		        ctx.approval.id);
 	else
 		rc = PAM_AUTH_ERR;
 out:
@@ -230,6 +224,20 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (context_approval_id(pamh, id, sizeof(id)) != PAM_SUCCESS) {
 		rc = args.ignore_other_services ? PAM_IGNORE : PAM_PERM_DENIED;
 		goto out;
+	}
+	{
+		/* a train: every member's */
+		struct ns_train t;
+		int k = ns_train_read(st, id, &t, &err);
+		if (k <= 0) {
+			if (k == 0 && train_account(pamh, st, cfg, &t, user))
+				rc = PAM_SUCCESS;
+			else if (k < 0)
+				mod_log(pamh, LOG_ERR, "account: %s", err.msg);
+			if (k == 0)
+				ns_train_clear(&t);
+			goto out;
+		}
 	}
 	have_a = have_r = ns_approval_ticket(st, id, &a, &r, &err) == 0;
 	if (!have_r || strcmp(a.approver, user) != 0) {

@@ -71,7 +71,16 @@ consume(pam_handle_t *pamh, struct ns_state *st, const struct approval_context *
 	struct ns_err err;
 	int rc;
 
-	rc = ns_approval_consume(st, &ctx->approval, time(NULL), factor, &err);
+	time_t now = time(NULL);
+	size_t i;
+
+	rc = ns_approval_consume(st, &ctx->approval, now, factor, &err);
+	/* A train: its own marker decides which session wins; then every member's,
+	 * at the same time, so that each counts as an approval of its release. A
+	 * member already used (never, while npm-release holds the members' locks)
+	 * denies the whole train. */
+	for (i = 0; rc == 0 && ctx->members != NULL && i < ctx->n_members; i++)
+		rc = ns_approval_consume(st, &ctx->members[i].approval, now, factor, &err);
 	if (rc != 0) {
 		mod_log(pamh, LOG_ERR, "%s", err.msg);
 		if (rc == 1)
@@ -79,6 +88,31 @@ consume(pam_handle_t *pamh, struct ns_state *st, const struct approval_context *
 		return PAM_AUTH_ERR;
 	}
 	return PAM_SUCCESS;
+}
+
+/* Distinct approvers so far against those needed, for the release that has the
+ * fewest of what it needs (a train: every member's scope). 0, or -1 (err). */
+static int
+quorum(struct ns_state *st, const struct ns_config *cfg, const struct approval_context *ctx,
+       unsigned *have, unsigned *need, struct ns_err *err)
+{
+	const struct approval_context *one = ctx->members != NULL ? ctx->members : ctx;
+	size_t i, n = ctx->members != NULL ? ctx->n_members : 1;
+	unsigned h, w;
+
+	*have = 1;
+	*need = 1;
+	for (i = 0; i < n; i++) {
+		w = ns_config_min_approvers(cfg, one[i].release.name);
+		h = w;
+		if (w > 1 && ns_approvals_consumed(st, one[i].release.id, NULL, &h, NULL, err) != 0)
+			return -1;
+		if (h < w && (*need <= *have || w - h > *need - *have)) {
+			*have = h;
+			*need = w;
+		}
+	}
+	return 0;
 }
 
 int
@@ -119,17 +153,18 @@ token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *
 		explicit_bzero(otp_line, sizeof(otp_line));
 		return rc;
 	}
-	/* A quorum is for publishing; one allowed approver's reject is enough. */
-	need = reject ? 1 : ns_config_min_approvers(cfg, ctx->release.name);
-	if (need > 1 &&
-	    (ns_approvals_consumed(st, ctx->release.id, NULL, &have, NULL, &err) != 0 ||
-	     have < need)) {
+	/* A quorum is for publishing; one allowed approver's reject is enough. A train
+	 * crosses only when every member has the approvers its scope needs. */
+	have = need = 1;
+	if (!reject && quorum(st, cfg, ctx, &have, &need, &err) != 0) {
 		ns_token_wipe(&tok);
 		explicit_bzero(otp_line, sizeof(otp_line));
-		if (have == 0) {
-			mod_log(pamh, LOG_ERR, "%s", err.msg);
-			return PAM_AUTH_ERR;
-		}
+		mod_log(pamh, LOG_ERR, "%s", err.msg);
+		return PAM_AUTH_ERR;
+	}
+	if (have < need) {
+		ns_token_wipe(&tok);
+		explicit_bzero(otp_line, sizeof(otp_line));
 		return recorded_only(pamh, ctx->approval.id, have, need);
 	}
 	la = strlen(ctx->approval.id) + 1;
