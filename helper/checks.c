@@ -384,6 +384,33 @@ checks_print(const json_t *report)
 	}
 }
 
+void
+checks_failures(const json_t *report, char *out, size_t cap)
+{
+	const json_t *c;
+	size_t i, off = 0;
+	char raw[200], clean[200];
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(report, "checks"), i, c) {
+		const char *status = json_string_value(json_object_get(c, "status"));
+		const char *id = json_string_value(json_object_get(c, "id"));
+		const char *m = json_string_value(json_object_get(c, "message"));
+		int n;
+
+		if (status == NULL || strcmp(status, "fail") != 0)
+			continue;
+		snprintf(raw, sizeof(raw), "%s: %s", id ? id : "?", m ? m : "");
+		ns_sanitize(clean, sizeof(clean), raw);
+		n = snprintf(out + off, cap - off, "%s%s", off ? "; " : "", clean);
+		if (n < 0 || (size_t)n >= cap - off)
+			break;
+		off += (size_t)n;
+	}
+	if (off == 0)
+		snprintf(out, cap, "checks failed");
+}
+
 struct ident_arg {
 	int fd;
 };

@@ -16,6 +16,8 @@ json_t *checks_run(struct session *s, const struct ns_release *r, int previous_f
 
 /* Prints the human summary of a report to stderr. */
 void checks_print(const json_t *report);
+/* The failed checks of report, "id: message; ...", sanitised and cut to cap. */
+void checks_failures(const json_t *report, char *out, size_t cap);
 
 /* Reads name and version from a tarball fd in the unprivileged child. */
 int checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap,

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "nslog.h"
 #include "registry.h"
+#include "stage_record.h"
 #include "session.h"
 #include "token_store.h"
 
@@ -46,8 +47,8 @@ print_row(const char *origin, const char *id, const char *name, const char *vers
 }
 
 /* Fetches every page of GET /-/stage into out (a JSON array of items). */
-static int
-fetch_registry(struct session *s, const char *pkg, json_t *out, struct ns_err *err)
+int
+list_registry_stages(struct session *s, const char *pkg, json_t *out, struct ns_err *err)
 {
 	struct reg_client *c;
 	struct reg_response resp;
@@ -185,7 +186,7 @@ cmd_list(int argc, char **argv)
 	if (session_open(&s, 0) != 0)
 		return NS_EXIT_USAGE;
 	if (s.cfg->registry_url != NULL && s.cfg->registry_mode == NS_MODE_STAGE &&
-	    fetch_registry(&s, pkg, reg, &err) != 0) {
+	    list_registry_stages(&s, pkg, reg, &err) != 0) {
 		fprintf(stderr, "npm-release: registry: %s\n", err.msg);
 		goto out;
 	}

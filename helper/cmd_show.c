@@ -47,6 +47,9 @@ cmd_show(int argc, char **argv)
 	char id[NS_ID_MAX], clean[6][300];
 	int c, json = 0, rc = NS_EXIT_FAIL, k;
 
+	for (c = 1; c < argc; c++)
+		if (strcmp(argv[c], "--train") == 0)
+			return cmd_show_train(argc, argv);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'j')
 			json = 1;

@@ -28,6 +28,9 @@ int cmd_version(int argc, char **argv);
 int cmd_stage(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
+/* approve ID ID... or by selectors (approve_train.c); show --train (dry_run). */
+int cmd_approve_train(int argc, char **argv);
+int cmd_show_train(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_log(int argc, char **argv);

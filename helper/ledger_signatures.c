@@ -32,11 +32,20 @@ struct enrolled {
 	int active;
 };
 
+/* A train entry seen earlier in the walk: its members' entries refer to it. */
+struct train_seen {
+	char id[NS_ID_MAX];
+	char *statement;
+	int verified;
+	struct train_seen *next;
+};
+
 struct walk {
 	struct session *s;
 	struct enrolled keys[MAX_KEYS];
 	size_t n_keys;
 	unsigned checked, failed, unproven;
+	struct train_seen *trains;
 };
 
 static const char *
@@ -97,6 +106,22 @@ statement_of(struct walk *w, json_t *d, char *why, size_t cap)
 	unsigned char h[32];
 	char hex[65], *text;
 
+	if (json_string_value(json_object_get(d, "statement")) != NULL) {
+		/* a train entry keeps its statement itself */
+		text = strdup(field(d, "statement"));
+		if (text == NULL || ns_sha256(text, strlen(text), h) != 0) {
+			free(text);
+			snprintf(why, cap, "out of memory");
+			return NULL;
+		}
+		ns_hex(h, 32, hex);
+		if (strcmp(hex, field(d, "statement_sha256")) != 0) {
+			free(text);
+			snprintf(why, cap, "the train's statement is not the one approved");
+			return NULL;
+		}
+		return text;
+	}
 	if (ns_approval_get(w->s->st, field(d, "approval"), &a, &err) != 0) {
 		snprintf(why, cap, "no stored statement: %s", err.msg);
 		return NULL;
@@ -225,6 +250,81 @@ out:
 	return rc;
 }
 
+/* A train member's approve entry: its proof is "train ID", the train's entry
+ * (earlier in the chain) must have verified and its statement must name this
+ * approval with this statement hash. */
+static int
+check_train_member(struct walk *w, json_t *d, char *why, size_t cap)
+{
+	const char *id = field(d, "proof") + strlen("train ");
+	const struct train_seen *t;
+	char line[NS_ID_MAX + 16], hash[90];
+	const char *start, *end, *at;
+
+	for (t = w->trains; t != NULL && strcmp(t->id, id) != 0; t = t->next)
+		;
+	if (t == NULL) {
+		snprintf(why, cap, "no train entry %.40s before it", id);
+		return -1;
+	}
+	if (!t->verified) {
+		snprintf(why, cap, "its train %.40s did not verify", id);
+		return -1;
+	}
+	snprintf(line, sizeof(line), "\nmember: %.40s ", field(d, "approval"));
+	snprintf(hash, sizeof(hash), " statement-sha256=%.64s ", field(d, "statement_sha256"));
+	start = strstr(t->statement, line);
+	end = start != NULL ? strchr(start + 1, '\n') : NULL;
+	at = start != NULL ? strstr(start, hash) : NULL;
+	if (start == NULL || end == NULL || at == NULL || at > end) {
+		snprintf(why, cap, "train %.40s's statement does not name it", id);
+		return -1;
+	}
+	snprintf(why, cap, "in train %.40s", id);
+	return 0;
+}
+
+/* A train entry: its proof over the statement it keeps, as for an approve entry;
+ * remembered for its members' entries. A TOTP train has no proof to check. */
+static void
+check_train(struct walk *w, long long seq, json_t *d)
+{
+	const char *factor = field(d, "factor");
+	struct train_seen *t = calloc(1, sizeof(*t));
+	char why[600] = "";
+	int k;
+
+	if (t == NULL)
+		return;
+	snprintf(t->id, sizeof(t->id), "%s", field(d, "train"));
+	t->statement = strdup(field(d, "statement"));
+	t->next = w->trains;
+	w->trains = t;
+	if (t->statement == NULL)
+		return;
+	if (strcmp(factor, "ssh-sk") == 0)
+		k = check_sshsig(w, d, why, sizeof(why));
+	else if (strcmp(factor, "fido2") == 0)
+		k = check_fido2(w, d, why, sizeof(why));
+	else {
+		char *stmt = statement_of(w, d, why, sizeof(why));
+		k = stmt != NULL && field(d, "proof")[0] == '\0' ? 0 : -1;
+		if (stmt != NULL && k != 0)
+			snprintf(why, sizeof(why), "a proof for factor '%.16s', which signs none",
+			         factor);
+		if (k == 0)
+			snprintf(why, sizeof(why), "factor %.16s, no signature to check", factor);
+		free(stmt);
+		t->verified = k == 0;
+		return; /* nothing signed: not counted as checked */
+	}
+	w->checked++;
+	t->verified = k == 0;
+	if (k != 0)
+		w->failed++;
+	printf("%6lld %s train %.64s: %s\n", seq, k == 0 ? "ok  " : "FAIL", t->id, why);
+}
+
 /* An approve entry by a factor that signs must carry its proof: an empty one is a
  * failure (the approval went through without its signature being kept), not a skip.
  * Entries written before proofs were kept have no "proof" key at all. */
@@ -249,6 +349,16 @@ check_approve(struct walk *w, long long seq, json_t *d)
 		w->failed++;
 		printf("%6lld FAIL approval %.64s: factor %s signs, but no proof was recorded\n", seq,
 		       field(d, "approval"), factor);
+		return;
+	}
+	if (strncmp(field(d, "proof"), "train ", 6) == 0) {
+		k = check_train_member(w, d, why, sizeof(why));
+		if (k != 0 || signs) {
+			w->checked++;
+			w->failed += k != 0;
+			printf("%6lld %s approval %.64s: %s\n", seq, k == 0 ? "ok  " : "FAIL",
+			       field(d, "approval"), why);
+		}
 		return;
 	}
 	w->checked++;
@@ -290,6 +400,8 @@ each(long long seq, long long t, const char *event, const char *data, const char
 		track_enrolment(w, event, d);
 	else if (strcmp(event, "approve") == 0)
 		check_approve(w, seq, d);
+	else if (strcmp(event, "train") == 0)
+		check_train(w, seq, d);
 	json_decref(d);
 	return 0;
 }
@@ -307,6 +419,12 @@ ledger_verify_signatures(struct session *s, unsigned *checked, unsigned *failed,
 	rc = ns_ledger_each(s->st, each, w, err);
 	for (size_t i = 0; i < w->n_keys; i++)
 		free(w->keys[i].key);
+	while (w->trains != NULL) {
+		struct train_seen *next = w->trains->next;
+		free(w->trains->statement);
+		free(w->trains);
+		w->trains = next;
+	}
 	*checked = w->checked;
 	*failed = w->failed;
 	*unproven = w->unproven;

@@ -123,7 +123,7 @@ session_may_stage(const struct session *s)
  * string nor add a key; invalid UTF-8 becomes U+FFFD); %d %u %ld %lu %lld %llu %zu
  * print numbers; anything else is refused, and the result must parse as one JSON
  * object. Returns malloc'd text, or NULL with err set. */
-#define LEDGER_DATA_MAX 16384
+#define LEDGER_DATA_MAX (256 * 1024) /* a train entry holds its statement */
 
 static void
 json_escape_into(FILE *f, const char *v)

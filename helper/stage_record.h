@@ -3,6 +3,8 @@
 #ifndef NS_STAGE_RECORD_H
 #define NS_STAGE_RECORD_H
 
+#include <jansson.h>
+
 #include "registry.h"
 #include "state.h"
 
@@ -27,6 +29,11 @@ int stage_record_exists(struct reg_client *c, const char *token, const char *id,
  * letters, digits, '-', '_' and '.', at most 100, so that no tag shown to an
  * approver can look like another ("latest" with an invisible character). */
 int stage_tag_valid(const char *tag);
+
+/* Every page of the registry's GET /-/stage (of package pkg, or all when NULL)
+ * appended to out, a JSON array of its items (cmd_list.c). */
+struct session;
+int list_registry_stages(struct session *s, const char *pkg, json_t *out, struct ns_err *err);
 
 /* Lower-cases a valid UUID into out (NS_ID_MAX); -1 when id is not a UUID. */
 int stage_id_normalize(const char *id, char *out);

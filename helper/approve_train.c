@@ -1,0 +1,589 @@
+/* npm-release approve ID ID... | approve --package GLOB --staged-by USER --since TIME:
+ * a release train. Every member is checked before anyone is asked anything; one
+ * failure approves nothing. One statement names every member (train.h); one
+ * factor signs it; the token crosses once, for this train; the members are
+ * published in dependency order and each is confirmed live.
+ * npm-release show --train ... runs the same selection and checks and prints the
+ * table without approving. */
+#include "config.h"
+
+#include <fnmatch.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "approve_member.h"
+#include "approver.h"
+#include "checks.h"
+#include "commands.h"
+#include "eligibility.h"
+#include "nslog.h"
+#include "pam_gate.h"
+#include "sanitize.h"
+#include "session.h"
+#include "stage_record.h"
+#include "timings.h"
+#include "train.h"
+
+struct train_args {
+	const char *package, *staged_by;
+	long long since;      /* -1: not given */
+	int json, dry_run;
+	size_t n;
+	char ids[NS_TRAIN_MEMBERS_MAX][NS_ID_MAX];
+};
+
+/* TIME: seconds since the epoch, YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, or an age such
+ * as 30m, 2h, 1d (before now). */
+static int
+parse_since(const char *v, long long *out)
+{
+	struct tm tm;
+	const char *end;
+	char *e;
+	long long n;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm)) != NULL && *end == '\0') {
+		*out = (long long)timegm(&tm);
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(v, "%Y-%m-%d", &tm)) != NULL && *end == '\0') {
+		*out = (long long)timegm(&tm);
+		return 0;
+	}
+	if (v[0] < '0' || v[0] > '9')
+		return -1;
+	n = strtoll(v, &e, 10);
+	if (n < 0 || n > 100LL * 365 * 86400 * 100)
+		return -1;
+	if (*e == '\0')
+		*out = n;
+	else if (strcmp(e, "m") == 0 && n <= 1000000)
+		*out = (long long)time(NULL) - n * 60;
+	else if (strcmp(e, "h") == 0 && n <= 100000)
+		*out = (long long)time(NULL) - n * 3600;
+	else if (strcmp(e, "d") == 0 && n <= 10000)
+		*out = (long long)time(NULL) - n * 86400;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+add_id(struct train_args *a, const char *id)
+{
+	char norm[NS_ID_MAX];
+	size_t i;
+
+	if (stage_id_normalize(id, norm) != 0)
+		return -1;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->ids[i], norm) == 0)
+			return 0;
+	if (a->n == NS_TRAIN_MEMBERS_MAX)
+		return -2;
+	memcpy(a->ids[a->n++], norm, NS_ID_MAX);
+	return 0;
+}
+
+static int
+usage(const char *cmd)
+{
+	fprintf(stderr, "usage: npm-release %s [--json] STAGE-ID...\n"
+	                "       npm-release %s [--json] [--package GLOB] [--staged-by USER] "
+	                "[--since TIME]\n", cmd, cmd);
+	return NS_EXIT_USAGE;
+}
+
+static int
+parse_args(int argc, char **argv, struct train_args *a, const char *cmd)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "package", required_argument, NULL, 'p' },
+		{ "staged-by", required_argument, NULL, 'b' },
+		{ "since", required_argument, NULL, 's' },
+		{ "train", no_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 } };
+	int c, k;
+
+	a->since = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': a->json = 1; break;
+		case 'p': a->package = optarg; break;
+		case 'b': a->staged_by = optarg; break;
+		case 't': break;
+		case 's':
+			if (parse_since(optarg, &a->since) != 0) {
+				fprintf(stderr, "npm-release: --since: '%.40s' is not a time (epoch "
+				                "seconds, YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, or 30m/2h/1d)\n",
+				        optarg);
+				return -1;
+			}
+			break;
+		default: return -1;
+		}
+	}
+	if ((a->package != NULL && (strlen(a->package) == 0 || strlen(a->package) > 214)) ||
+	    (a->staged_by != NULL && !ns_user_name_valid(a->staged_by)))
+		return usage(cmd), -1;
+	for (; optind < argc; optind++) {
+		k = add_id(a, argv[optind]);
+		if (k == -2) {
+			fprintf(stderr, "npm-release: a train has at most %d members\n",
+			        NS_TRAIN_MEMBERS_MAX);
+			return -1;
+		}
+		if (k != 0) {
+			fprintf(stderr, "npm-release: stage-id must be a valid UUID\n");
+			return -1;
+		}
+	}
+	if (a->n > 0 && (a->package || a->staged_by || a->since >= 0)) {
+		fprintf(stderr, "npm-release: name the members or select them, not both\n");
+		return -1;
+	}
+	if (a->n == 0 && !a->package && !a->staged_by && a->since < 0)
+		return usage(cmd), -1;
+	return 0;
+}
+
+static int
+selected(const struct train_args *a, const char *name, const char *by, long long at)
+{
+	return (a->package == NULL || fnmatch(a->package, name, 0) == 0) &&
+	       (a->staged_by == NULL || strcmp(a->staged_by, by) == 0) &&
+	       (a->since < 0 || at >= a->since);
+}
+
+static int
+select_local(const struct ns_release *r, void *p)
+{
+	struct train_args *a = p;
+
+	if ((strcmp(r->status, "staged") == 0 || strcmp(r->status, "checked") == 0) &&
+	    selected(a, r->name, r->staged_by, r->staged_at) && add_id(a, r->id) == -2)
+		return -1;
+	return 0;
+}
+
+/* The selectors over what is staged: this host's open releases and, with a
+ * staging registry, its stages. */
+static int
+select_members(struct session *s, struct train_args *a)
+{
+	struct ns_err err;
+	json_t *reg, *it;
+	size_t i;
+
+	if (a->n > 0)
+		return 0;
+	if (ns_release_each(s->st, select_local, a, &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", a->n == NS_TRAIN_MEMBERS_MAX ?
+		        "the selection has more members than a train may have" : err.msg);
+		return -1;
+	}
+	if (s->cfg->registry_url != NULL && s->cfg->registry_mode == NS_MODE_STAGE) {
+		reg = json_array();
+		if (reg == NULL || list_registry_stages(s, NULL, reg, &err) != 0) {
+			fprintf(stderr, "npm-release: registry: %s\n", reg ? err.msg : "out of memory");
+			json_decref(reg);
+			return -1;
+		}
+		json_array_foreach(reg, i, it) {
+			const char *id = json_string_value(json_object_get(it, "id"));
+			const char *name = json_string_value(json_object_get(it, "packageName"));
+			const char *by = json_string_value(json_object_get(it, "actor"));
+			const char *when = json_string_value(json_object_get(it, "createdAt"));
+			long long at = 0;
+			struct tm tm;
+			const char *end;
+
+			memset(&tm, 0, sizeof(tm));
+			if (when != NULL && (end = strptime(when, "%Y-%m-%dT%H:%M:%S", &tm)) != NULL)
+				at = (long long)timegm(&tm);
+			if (id == NULL || name == NULL || !selected(a, name, by ? by : "", at))
+				continue;
+			if (add_id(a, id) == -2) {
+				fprintf(stderr, "npm-release: the selection has more members than a train "
+				                "may have (%d)\n", NS_TRAIN_MEMBERS_MAX);
+				json_decref(reg);
+				return -1;
+			}
+		}
+		json_decref(reg);
+	}
+	if (a->n == 0) {
+		fprintf(stderr, "npm-release: nothing staged matches the selection\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* The names m depends on (dependencies, optional and peer), from its checked
+ * manifest, as a JSON object of names; NULL on an error. */
+static json_t *
+dependency_names(struct session *s, struct approve_member *m)
+{
+	static const char *const fields[] = { "dependencies", "optionalDependencies",
+		                              "peerDependencies" };
+	struct ns_err err;
+	json_t *man = checks_manifest(s, &m->r, &err), *out = json_object(), *v;
+	const char *k;
+	size_t i;
+
+	if (man == NULL || out == NULL) {
+		fprintf(stderr, "npm-release: %s@%s: %s\n", m->r.name, m->r.version,
+		        man ? "out of memory" : err.msg);
+		json_decref(man);
+		json_decref(out);
+		return NULL;
+	}
+	for (i = 0; i < 3; i++)
+		json_object_foreach(json_object_get(man, fields[i]), k, v)
+			json_object_set_new(out, k, json_true());
+	json_decref(man);
+	return out;
+}
+
+/* order[]: members before those that depend on them (a cycle, which peers may
+ * form, keeps the staging order among its members). */
+static int
+publish_order(struct session *s, struct approve_member *m, size_t n, size_t *order)
+{
+	json_t **deps = calloc(n, sizeof(*deps));
+	char *done = calloc(n, 1);
+	size_t placed = 0, i, j;
+	int rc = -1, progress;
+
+	if (deps == NULL || done == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((deps[i] = dependency_names(s, &m[i])) == NULL)
+			goto out;
+	while (placed < n) {
+		progress = 0;
+		for (i = 0; i < n; i++) {
+			int ready = !done[i];
+			for (j = 0; ready && j < n; j++)
+				if (j != i && !done[j] && json_object_get(deps[i], m[j].r.name) != NULL)
+					ready = 0;
+			if (ready) {
+				done[i] = 1;
+				order[placed++] = i;
+				progress = 1;
+			}
+		}
+		if (!progress)
+			for (i = 0; i < n; i++)
+				if (!done[i]) {
+					done[i] = 1;
+					order[placed++] = i;
+					break;
+				}
+	}
+	rc = 0;
+out:
+	for (i = 0; deps != NULL && i < n; i++)
+		json_decref(deps[i]);
+	free(deps);
+	free(done);
+	return rc;
+}
+
+/* The table of show --train and of a refused train: one line per member. */
+static void
+print_table(struct approve_member *m, const int *state, size_t n, int json,
+            const char *train, const char *result)
+{
+	static const char *const states[] = { "checked", "live", "failed", "published",
+		                              "not published" };
+	json_t *doc = NULL, *arr = NULL;
+	size_t i;
+
+	if (json) {
+		arr = json_array();
+		doc = json_pack("{s:s?, s:s, s:o}", "train", train, "result", result, "members", arr);
+	}
+	for (i = 0; i < n; i++) {
+		const char *diff = NULL;
+		size_t warn = 0, k;
+		json_t *rep = m[i].r.report ? json_loads(m[i].r.report, 0, NULL) : NULL, *c;
+		char name[256], version[128], change[100], why[600];
+
+		json_array_foreach(json_object_get(rep, "checks"), k, c)
+			if (json_string_value(json_object_get(c, "status")) != NULL &&
+			    strcmp(json_string_value(json_object_get(c, "status")), "warn") == 0)
+				warn++;
+		diff = json_string_value(json_object_get(rep, "diff_summary"));
+		ns_sanitize(name, sizeof(name), m[i].r.name[0] ? m[i].r.name : "?");
+		ns_sanitize(version, sizeof(version), m[i].r.version[0] ? m[i].r.version : "?");
+		ns_sanitize(change, sizeof(change), diff ? diff : "no previous version");
+		ns_sanitize(why, sizeof(why), m[i].why);
+		if (json)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
+			    "id", m[i].id, "name", name, "version", version, "integrity",
+			    m[i].r.integrity, "result", states[state[i]], "warnings", (json_int_t)warn,
+			    "change", change, "reason", why));
+		else
+			printf("%-13s %s@%s  %zu warning%s  changes: %s%s%s\n", states[state[i]], name,
+			       version, warn, warn == 1 ? "" : "s", change, why[0] ? "  -- " : "", why);
+		json_decref(rep);
+	}
+	if (json) {
+		char *text = json_dumps(doc, JSON_INDENT(2));
+		printf("%s\n", text ? text : "{}");
+		free(text);
+		json_decref(doc);
+	}
+}
+
+enum { M_CHECKED, M_LIVE, M_FAILED, M_PUBLISHED, M_UNPUBLISHED };
+
+/* The ledger's train entry: who, with which factor and proof, what statement (kept
+ * whole: log --verify --signatures checks the proof over it), which members. */
+static int
+ledger_train(struct session *s, const struct ns_train *t, const char *factor,
+             const char *proof, const struct gate_token *tok)
+{
+	char *members = malloc(t->n * NS_ID_MAX + 1);
+	size_t i, off = 0;
+	int rc;
+
+	if (members == NULL)
+		return -1;
+	members[0] = '\0';
+	for (i = 0; i < t->n; i++)
+		off += (size_t)snprintf(members + off, t->n * NS_ID_MAX + 1 - off, "%s%s",
+		                        i ? " " : "", t->members[i]);
+	rc = session_ledger(s, "train", "{\"train\":\"%s\",\"approver\":\"%s\",\"factor\":\"%s\","
+	                    "\"proof\":\"%s\",\"statement_sha256\":\"%s\",\"members\":\"%s\","
+	                    "\"approvers\":%u,\"required\":%u,\"statement\":\"%s\"}", t->id,
+	                    s->caller, factor, proof, t->statement_sha256, members,
+	                    tok->recorded ? tok->approvers : 1, tok->recorded ? tok->needed : 1,
+	                    t->statement);
+	free(members);
+	return rc;
+}
+
+/* The gate for the train, and what follows it: the ledger, then every member
+ * published in dependency order. */
+static int
+approve_and_publish(struct session *s, struct approve_member *m, int *state, size_t n,
+                    const struct train_args *a)
+{
+	struct ns_train_member *tm = calloc(n, sizeof(*tm));
+	struct gate_token *tok = gate_token_new();
+	struct ns_train t;
+	struct ns_err err;
+	size_t *order = calloc(n, sizeof(*order)), i, k = 0, live = 0;
+	char factor[16] = "", *proof = NULL, ref[8 + NS_ID_MAX];
+	int rc = NS_EXIT_FAIL, stopped = 0;
+
+	memset(&t, 0, sizeof(t));
+	if (tm == NULL || tok == NULL || order == NULL) {
+		fprintf(stderr, "npm-release: out of (locked) memory\n");
+		goto out;
+	}
+	tok->answer_timeout = GATE_ANSWER_TIMEOUT(s->cfg->approval_ttl);
+	for (i = 0; i < n; i++) {
+		if (state[i] != M_CHECKED)
+			continue;
+		if (approve_member_approval(s, &m[i]) != 0)
+			goto out;
+		tm[k].approval = &m[i].a;
+		tm[k].release = &m[i].r;
+		k++;
+	}
+	if (ns_train_create(s->st, s->cfg, s->caller, time(NULL), tm, k, &t, &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		goto out;
+	}
+	fprintf(stderr, "train %s: %zu packages, statement sha256 %s\n", t.id, k,
+	        t.statement_sha256);
+	if (gate_run(s->cfg->service, s->caller, t.id, tok, &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		session_ledger(s, "deny", "{\"train\":\"%s\",\"approver\":\"%s\"}", t.id, s->caller);
+		goto out;
+	}
+	/* the members were consumed with the train, by the same factor */
+	{
+		struct ns_approval used;
+		if (ns_approval_get(s->st, tm[0].approval->id, &used, &err) == 0) {
+			snprintf(factor, sizeof(factor), "%s", used.factor);
+			ns_approval_clear(&used);
+		}
+	}
+	if (ns_state_proof_read(s->st, t.id, &proof, &err) < 0)
+		fprintf(stderr, "npm-release: warning: %s\n", err.msg);
+	if (ledger_train(s, &t, factor, proof ? proof : "", tok) != 0)
+		goto out;
+	snprintf(ref, sizeof(ref), "train %s", t.id);
+	for (i = 0; i < n; i++)
+		if (state[i] == M_CHECKED && approve_member_record(s, &m[i], factor, ref, tok) != 0)
+			goto out;
+	if (tok->recorded) {
+		printf("= train %s: approval %u of %u recorded; a different approver must approve "
+		       "it before it is published\n", t.id, tok->approvers, tok->needed);
+		rc = NS_EXIT_OK;
+		goto out;
+	}
+	if (publish_order(s, m, n, order) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct approve_member *p = &m[order[i]];
+
+		if (state[order[i]] != M_CHECKED)
+			continue;
+		if (!stopped && approve_member_publish(s, p, tok) == 0) {
+			state[order[i]] = M_PUBLISHED;
+			live++;
+			continue;
+		}
+		if (!stopped) {
+			stopped = 1;
+			state[order[i]] = M_FAILED;
+			continue;
+		}
+		/* after a failure nothing more is published (what depends on the failed
+		 * member would not install); the rest goes back to "checked" */
+		session_transition(s, p->id, "publishing", "checked", "publish-skipped",
+		                   "{\"id\":\"%s\",\"train\":\"%s\"}", p->id, t.id);
+		snprintf(p->why, sizeof(p->why), "not published: a member before it failed");
+		state[order[i]] = M_UNPUBLISHED;
+	}
+	if (stopped) {
+		fprintf(stderr, "npm-release: train %s stopped after %zu of %zu packages went live\n",
+		        t.id, live, k);
+		print_table(m, state, n, a->json, t.id, "incomplete");
+		goto out;
+	}
+	session_ledger(s, "train-live", "{\"train\":\"%s\",\"members\":%zu}", t.id, live);
+	if (a->json)
+		print_table(m, state, n, 1, t.id, "published");
+	else
+		printf("train %s: %zu packages live\n", t.id, live);
+	rc = NS_EXIT_OK;
+out:
+	gate_token_free(tok);
+	free(proof);
+	free(order);
+	free(tm);
+	ns_train_clear(&t);
+	return rc;
+}
+
+/* Before any lock, download or check: every member's scope allows the caller,
+ * and some factor is permitted for all of them. */
+static int
+train_eligible(struct session *s, struct approve_member *m, size_t n)
+{
+	unsigned factors = ~0u;
+	size_t i;
+	struct ns_release r;
+	struct ns_err err;
+
+	for (i = 0; i < n; i++) {
+		if (eligibility_require_approver(s, m[i].id, "approve") != 0) {
+			fprintf(stderr, "npm-release: train refused before any check: %s may not "
+			                "approve member %s; nothing was approved\n", s->caller, m[i].id);
+			return -1;
+		}
+		if (ns_release_get(s->st, m[i].id, &r, &err) == 0) {
+			factors &= ns_config_factors_for(s->cfg, r.name);
+			ns_release_clear(&r);
+		}
+	}
+	if (factors == 0) {
+		fprintf(stderr, "npm-release: train refused before any check: no factor is permitted "
+		                "for every member's scope; approve them in separate trains\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+run_train(int argc, char **argv, int dry_run)
+{
+	struct train_args *a = calloc(1, sizeof(*a));
+	struct approve_member *m = NULL;
+	struct session s;
+	int *state = NULL, rc = NS_EXIT_FAIL, k, opened = 0;
+	size_t i, failed = 0, checked = 0;
+
+	if (a == NULL)
+		return NS_EXIT_FAIL;
+	a->dry_run = dry_run;
+	if (parse_args(argc, argv, a, dry_run ? "show --train" : "approve") != 0) {
+		free(a);
+		return NS_EXIT_USAGE;
+	}
+	if (session_open(&s, NS_SESSION_CREATE) != 0) {
+		free(a);
+		return NS_EXIT_USAGE;
+	}
+	opened = 1;
+	if (select_members(&s, a) != 0)
+		goto out;
+	m = calloc(a->n, sizeof(*m));
+	state = calloc(a->n, sizeof(*state));
+	if (m == NULL || state == NULL)
+		goto out;
+	for (i = 0; i < a->n; i++)
+		approve_member_init(&m[i], a->ids[i]);
+	if (train_eligible(&s, m, a->n) != 0)
+		goto out;
+	/* every member checked before anyone is asked anything */
+	for (i = 0; i < a->n; i++) {
+		k = approve_member_check(&s, &m[i]);
+		state[i] = k == 0 ? M_CHECKED : k == 1 ? M_LIVE : M_FAILED;
+		failed += k < 0;
+		checked += k == 0;
+	}
+	if (failed > 0) {
+		fprintf(stderr, "npm-release: train refused: %zu of %zu members did not pass; nothing "
+		                "was approved\n", failed, a->n);
+		print_table(m, state, a->n, a->json, NULL, "refused");
+		goto out;
+	}
+	if (checked == 0) {
+		printf("nothing to approve: every member is live\n");
+		rc = NS_EXIT_OK;
+		goto out;
+	}
+	if (dry_run) {
+		print_table(m, state, a->n, a->json, NULL, "checked");
+		rc = NS_EXIT_OK;
+		goto out;
+	}
+	rc = approve_and_publish(&s, m, state, a->n, a);
+out:
+	for (i = 0; m != NULL && i < a->n; i++)
+		approve_member_free(&m[i]);
+	free(m);
+	free(state);
+	free(a);
+	if (opened)
+		session_close(&s);
+	timings_report();
+	return rc;
+}
+
+int
+cmd_approve_train(int argc, char **argv)
+{
+	return run_train(argc, argv, 0);
+}
+
+int
+cmd_show_train(int argc, char **argv)
+{
+	return run_train(argc, argv, 1);
+}
