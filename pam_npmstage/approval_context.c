@@ -273,10 +273,21 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 			pass++;
 			continue;
 		}
-		if (strcmp(status, "warn") == 0)
+		if (strcmp(status, "warn") == 0) {
+			size_t off = strlen(ctx->warning_ids);
+			char clean_warn[64];
+
 			warn++;
-		else
+			ns_sanitize(clean_warn, sizeof(clean_warn), id ? id : "?");
+			if (off + strlen(clean_warn) + 6 < sizeof(ctx->warning_ids))
+				snprintf(ctx->warning_ids + off, sizeof(ctx->warning_ids) - off, "%s%s",
+				         off ? ", " : "", clean_warn);
+			else if (off + 5 < sizeof(ctx->warning_ids) &&
+			         strcmp(ctx->warning_ids + off - 3, "...") != 0)
+				snprintf(ctx->warning_ids + off, sizeof(ctx->warning_ids) - off, ", ...");
+		} else {
 			fail++;
+		}
 		if (strlen(ctx->summary) < sizeof(ctx->summary) - 400) {
 			ns_sanitize(clean_id, sizeof(clean_id), id ? id : "?");
 			summary_add(ctx, "  %s %s:\n", strcmp(status, "warn") == 0 ? "warn" : "fail",

@@ -46,6 +46,7 @@ struct approval_context {
 	/* for a train's table: warnings, the change since the previous version, and
 	 * where the install-script and provenance lines are in summary */
 	size_t warnings;
+	char warning_ids[160];        /* "id, id, ..." (cut with "...") */
 	char change[72];
 	size_t quoted_from, quoted_to;
 	char summary[4096];           /* what the approver is shown (one release) */

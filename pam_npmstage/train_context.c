@@ -75,8 +75,9 @@ build_table(struct approval_context *ctx)
 		ns_sanitize(tag, sizeof(tag), r->tag);
 		ns_sanitize(by, sizeof(by), r->staged_by);
 		table_add(ctx->train_summary, TABLE_MAX, &cut, "  %2zu %s@%s (dist-tag %s, staged "
-		          "by %s): %zu warning%s; changes: %s\n", i + 1, name, version, tag, by,
-		          m->warnings, m->warnings == 1 ? "" : "s", m->change);
+		          "by %s): %zu warning%s%s%s%s; changes: %s\n", i + 1, name, version, tag, by,
+		          m->warnings, m->warnings == 1 ? "" : "s", m->warnings ? " (" : "",
+		          m->warning_ids, m->warnings ? ")" : "", m->change);
 		if (m->quoted_to > m->quoted_from)
 			table_add(ctx->train_summary, TABLE_MAX, &cut, "%.*s",
 			          (int)(m->quoted_to - m->quoted_from), m->summary + m->quoted_from);
