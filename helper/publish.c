@@ -219,6 +219,28 @@ otp_step_store(long long step)
 		close(fd);
 }
 
+/* The registry's single-use steps are spent (a train's writes, back-to-back
+ * approves): wait for the next one, counting down on a terminal (one line
+ * rewritten each second), and saying it once otherwise. */
+static void
+otp_countdown(unsigned wait)
+{
+	int tty = isatty(STDERR_FILENO);
+
+	fprintf(stderr, "registry one-time password: waiting %us for a fresh step%s", wait,
+	        tty ? "" : "\n");
+	if (!tty) {
+		sleep(wait);
+		return;
+	}
+	while (wait > 0) {
+		sleep(1);
+		wait--;
+		fprintf(stderr, "\rregistry one-time password: waiting %us for a fresh step ", wait);
+	}
+	fprintf(stderr, "\n");
+}
+
 /* The code for the first step after every step spent: the current step, or the
  * next one (registries accept one step ahead), else waits until it is. */
 static int
@@ -232,8 +254,7 @@ otp_stored_code(const struct ns_totp_key *k, char *otp, size_t cap, struct ns_er
 	if (step > now_step + 1) {
 		unsigned wait = (unsigned)((step - 1) * k->period - time(NULL)) + 1;
 		long long since = timings_now();
-		fprintf(stderr, "registry one-time password: waiting %us for a fresh step\n", wait);
-		sleep(wait);
+		otp_countdown(wait);
 		timings_otp_waited(since);
 	}
 	otp_step_store(step);
