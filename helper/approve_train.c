@@ -25,11 +25,13 @@
 #include "sanitize.h"
 #include "session.h"
 #include "stage_record.h"
+#include "statement.h"
 #include "timings.h"
 #include "train.h"
 
 struct train_args {
 	const char *package, *staged_by;
+	char same_commit[NS_ID_MAX]; /* --same-commit ID: "" when not given */
 	long long since;      /* -1: not given */
 	int json, dry_run;
 	size_t n;
@@ -96,7 +98,7 @@ usage(const char *cmd)
 {
 	fprintf(stderr, "usage: npm-release %s [--json] STAGE-ID...\n"
 	                "       npm-release %s [--json] [--package GLOB] [--staged-by USER] "
-	                "[--since TIME]\n", cmd, cmd);
+	                "[--since TIME] [--same-commit STAGE-ID]\n", cmd, cmd);
 	return NS_EXIT_USAGE;
 }
 
@@ -109,6 +111,7 @@ parse_args(int argc, char **argv, struct train_args *a, const char *cmd)
 		{ "staged-by", required_argument, NULL, 'b' },
 		{ "since", required_argument, NULL, 's' },
 		{ "train", no_argument, NULL, 't' },
+		{ "same-commit", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 } };
 	int c, k;
 
@@ -120,6 +123,13 @@ parse_args(int argc, char **argv, struct train_args *a, const char *cmd)
 		case 'p': a->package = optarg; break;
 		case 'b': a->staged_by = optarg; break;
 		case 't': break;
+		case 'c':
+			if (stage_id_normalize(optarg, a->same_commit) != 0) {
+				fprintf(stderr, "npm-release: --same-commit: stage-id must be a valid "
+				                "UUID\n");
+				return -1;
+			}
+			break;
 		case 's':
 			if (parse_since(optarg, &a->since) != 0) {
 				fprintf(stderr, "npm-release: --since: '%.40s' is not a time (epoch "
@@ -146,11 +156,11 @@ parse_args(int argc, char **argv, struct train_args *a, const char *cmd)
 			return -1;
 		}
 	}
-	if (a->n > 0 && (a->package || a->staged_by || a->since >= 0)) {
+	if (a->n > 0 && (a->package || a->staged_by || a->since >= 0 || a->same_commit[0])) {
 		fprintf(stderr, "npm-release: name the members or select them, not both\n");
 		return -1;
 	}
-	if (a->n == 0 && !a->package && !a->staged_by && a->since < 0)
+	if (a->n == 0 && !a->package && !a->staged_by && a->since < 0 && !a->same_commit[0])
 		return usage(cmd), -1;
 	return 0;
 }
@@ -185,6 +195,8 @@ select_members(struct session *s, struct train_args *a)
 
 	if (a->n > 0)
 		return 0;
+	if (a->same_commit[0])
+		add_id(a, a->same_commit); /* the anchor is checked whatever the other selectors */
 	if (ns_release_each(s->st, select_local, a, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", a->n == NS_TRAIN_MEMBERS_MAX ?
 		        "the selection has more members than a train may have" : err.msg);
@@ -480,6 +492,59 @@ out:
 	return rc;
 }
 
+/* --same-commit ID: of the checked candidates, the members are those whose
+ * verified provenance names ID's repository and commit (ID's must verify). A
+ * candidate whose checks failed but whose report still names that commit is a
+ * member that failed; the others leave the train (said, not failed) and their
+ * locks go. Returns the number of members, or -1 (printed). */
+static long
+same_commit_members(struct session *s, struct approve_member *m, int *state, size_t *n,
+                    const char *anchor)
+{
+	struct ns_statement_provenance want, got;
+	struct ns_release r;
+	struct ns_err err;
+	size_t i, kept = 0;
+	int k, found = 0;
+
+	for (i = 0; i < *n && !found; i++)
+		found = strcmp(m[i].id, anchor) == 0 && state[i] == M_CHECKED &&
+		        ns_statement_provenance_from_report(m[i].r.report, &want) == 1;
+	if (!found) {
+		fprintf(stderr, "npm-release: --same-commit: %s did not pass its checks with a "
+		                "verified provenance; nothing was approved\n", anchor);
+		return -1;
+	}
+	for (i = 0; i < *n; i++) {
+		k = 0;
+		if (state[i] == M_FAILED && ns_release_get(s->st, m[i].id, &r, &err) == 0) {
+			k = ns_statement_provenance_from_report(r.report, &got);
+			ns_release_clear(&r);
+		} else if (state[i] != M_FAILED) {
+			k = ns_statement_provenance_from_report(m[i].r.report, &got);
+		}
+		if (k == 1 && strcmp(got.repository, want.repository) == 0 &&
+		    strcmp(got.commit, want.commit) == 0) {
+			if (kept != i) {
+				struct approve_member tmp = m[kept];
+				int ts = state[kept];
+				m[kept] = m[i];
+				state[kept] = state[i];
+				m[i] = tmp;
+				state[i] = ts;
+			}
+			kept++;
+			continue;
+		}
+		fprintf(stderr, "--same-commit: %s (%s@%s) is not from commit %.64s; left out\n",
+		        m[i].id, m[i].r.name, m[i].r.version, want.commit);
+	}
+	for (i = kept; i < *n; i++)
+		approve_member_free(&m[i]);
+	*n = kept;
+	return (long)kept;
+}
+
 /* Before any lock, download or check: every member's scope allows the caller,
  * and some factor is permitted for all of them. */
 static int
@@ -546,6 +611,14 @@ run_train(int argc, char **argv, int dry_run)
 		state[i] = k == 0 ? M_CHECKED : k == 1 ? M_LIVE : M_FAILED;
 		failed += k < 0;
 		checked += k == 0;
+	}
+	if (a->same_commit[0]) {
+		if (same_commit_members(&s, m, state, &a->n, a->same_commit) < 0)
+			goto out;
+		for (i = failed = checked = 0; i < a->n; i++) {
+			failed += state[i] == M_FAILED;
+			checked += state[i] == M_CHECKED;
+		}
 	}
 	if (failed > 0) {
 		fprintf(stderr, "npm-release: train refused: %zu of %zu members did not pass; nothing "

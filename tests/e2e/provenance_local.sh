@@ -96,6 +96,22 @@ proxy provenance strip
 policy "$SJS" nokeys
 expect_status 0 nr stage --tag legacy --provenance "$OLD/provenance.sigstore.json" "$OLD/sigstore-2.2.0.tgz"
 ID2=$(staged_id)
+
+# a train by source commit: sigstore@2.3.1 was built from another commit of the
+# same repository, so --same-commit leaves it out of 2.2.0's train
+NEW="$DATA/npm/sigstore@2.3.1"
+node -e 'const d=require(process.argv[1]);process.stdout.write(JSON.stringify(d.attestations.find((a)=>a.predicateType==="https://slsa.dev/provenance/v1").bundle))' \
+	"$NEW/attestations.json" > "$E2E_DIR/bundle-2.3.1.json"
+expect_status 0 nr stage --tag legacy --provenance "$E2E_DIR/bundle-2.3.1.json" "$NEW/sigstore-2.3.1.tgz"
+IDC=$(staged_id)
+expect_status 0 nr show --train --json --same-commit "$ID2"
+contains "$OUT" "\"id\": \"$ID2\""
+contains "$OUT" "$IDC (sigstore@2.3.1) is not from commit"
+case "$OUT" in *"\"id\": \"$IDC\""*) fail "another commit's stage joined the train" ;; esac
+expect_status 0 nr show --train --same-commit "$IDC"
+contains "$OUT" "sigstore@2.3.1"
+contains "$OUT" "$ID2 (sigstore@2.2.0) is not from commit"
+pass "--same-commit takes the stages of the anchor's verified source commit, and only those"
 approver_code
 expect_status 0 with_input "$CODE" nr approve "$ID2"
 contains "$OUT" "is live"
@@ -106,9 +122,6 @@ pass "a registry without dist.attestations is said in one line; the attachment w
 
 # a registry whose attestations hold another bundle than the one published: the
 # version is live with the approved bytes (recorded), but approve says so and fails
-NEW="$DATA/npm/sigstore@2.3.1"
-node -e 'const d=require(process.argv[1]);process.stdout.write(JSON.stringify(d.attestations.find((a)=>a.predicateType==="https://slsa.dev/provenance/v1").bundle))' \
-	"$NEW/attestations.json" > "$E2E_DIR/bundle-2.3.1.json"
 proxy provenance "other $SET/provenance.sigstore.json"
 expect_status 0 nr stage --tag legacy --provenance "$E2E_DIR/bundle-2.3.1.json" "$NEW/sigstore-2.3.1.tgz"
 ID3=$(staged_id)
