@@ -14,6 +14,7 @@ struct approve_member {
 	int lock_fd, version_lock_fd;   /* held from the check to the confirmation */
 	struct publish_bundle bundle;
 	char why[512];                  /* why it stopped, for a train's report */
+	int eligible;                   /* the caller's eligibility was already decided */
 };
 
 void approve_member_init(struct approve_member *m, const char *id);

@@ -561,6 +561,7 @@ train_eligible(struct session *s, struct approve_member *m, size_t n)
 			                "approve member %s; nothing was approved\n", s->caller, m[i].id);
 			return -1;
 		}
+		m[i].eligible = 1;
 		if (ns_release_get(s->st, m[i].id, &r, &err) == 0) {
 			factors &= ns_config_factors_for(s->cfg, r.name);
 			ns_release_clear(&r);

@@ -81,3 +81,53 @@ expect_status 1 nr log --verify --signatures
 contains "$OUT" "factor fido2 signs, but no proof was recorded"
 contains "$OUT" "signatures: 1 checked, 1 failed"
 pass "a FIDO2 approval whose entry keeps no proof fails --signatures (it was skipped)"
+
+# A release train approved with the FIDO2 key: one assertion over the train's
+# statement, kept in the train's ledger entry; each member's approve entry refers
+# to it, and log --verify --signatures checks the assertion over the statement the
+# train entry keeps and every member through it.
+expect_status 0 nrk enroll fido2 "$APPROVER"
+TRAIN=()
+for n in e2e-fido2-a e2e-fido2-b; do
+	PKG=$(source_dir "$n" 1.0.0)
+	fixture_package "$PKG" "$n" 1.0.0
+	(cd "$PKG" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack $n"
+	expect_status 0 nr stage "$E2E_DIR/$n-1.0.0.tgz"
+	TRAIN+=("$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)")
+done
+expect_status 0 nrk approve "${TRAIN[@]}" </dev/null
+contains "$OUT" "Approve a train of 2 packages"
+contains "$OUT" "2 packages live"
+expect_status 1 nr log --verify --signatures
+contains "$OUT" " train "
+grep -qE '^ *[0-9]+ ok   train [0-9a-f]{32}: .*fido2 credential' <<<"$OUT" || fail "the train's assertion was not verified"
+[ "$(grep -cE '^ *[0-9]+ ok   approval [0-9a-f]{32}: in train ' <<<"$OUT")" = 2 ] ||
+	fail "the members were not verified through the train"
+contains "$OUT" "signatures: 4 checked, 1 failed"
+pass "a FIDO2 train: one assertion over the train's statement, verified, and both members through it"
+
+# the train's statement rewritten in its entry (chain and anchor recomputed, as
+# root could): the assertion no longer verifies, nor do the members through it
+python3 - "$HOST_DIR/state" <<'PY' || fail "could not rewrite the ledger"
+import hashlib, json, sqlite3, sys
+d = sys.argv[1]
+db = sqlite3.connect(d + "/state.db")
+prev, last = "genesis", None
+for seq, t, event, data in db.execute("SELECT seq, t, event, data FROM ledger ORDER BY seq").fetchall():
+    if event == "train":
+        o = json.loads(data)
+        o["statement"] = o["statement"].replace("e2e-fido2-b@1.0.0", "e2e-fido2-c@1.0.0")
+        o["statement_sha256"] = hashlib.sha256(o["statement"].encode()).hexdigest()
+        data = json.dumps(o, separators=(",", ":"))
+    h = hashlib.sha256(f"{prev}\n{seq}\n{t}\n{event}\n{data}".encode()).hexdigest()
+    db.execute("UPDATE ledger SET data = ?, prev = ?, hash = ? WHERE seq = ?", (data, prev, h, seq))
+    prev, last = h, seq
+db.commit()
+open(d + "/ledger.head", "w").write(f"{last} {prev}\n")
+PY
+expect_status 0 nr log --verify
+expect_status 1 nr log --verify --signatures
+grep -qE '^ *[0-9]+ FAIL train ' <<<"$OUT" || fail "a rewritten train statement still verifies"
+contains "$OUT" "did not verify"
+contains "$OUT" "signatures: 4 checked, 4 failed"
+pass "a rewritten train statement fails, and its members with it"

@@ -35,18 +35,22 @@ stage_pkg() { # NAME VERSION [EXTRA_JSON] -> ID
 status_of() { nr show --json "$1" | sed -n 's/.*"status": "\([a-z]*\)".*/\1/p' | head -1; }
 no_prompt() { case "$OUT" in *"Verification code"*) fail "$1: the gate ran" ;; esac; }
 
-# 1. One member fails its checks: nothing is approved, no prompt, and the report
-#    names the member and the reason.
+# 1. One member fails its audit (it locks a dependency with a known advisory):
+#    nothing is approved, no prompt, and the report names the member and why.
 stage_pkg tr-ok 1.0.0;  OK1=$ID
-stage_pkg tr-bad 1.0.0 ',"private":true'; BAD=$ID
+fixture_package "$(source_dir tr-bad 1.0.0)" tr-bad 1.0.0 ',"dependencies":{"lodash":"^4.17.4"}'
+fixture_lockfile "$(source_dir tr-bad 1.0.0)" lodash@4.17.4
+stage_pkg tr-bad 1.0.0 ',"dependencies":{"lodash":"^4.17.4"}'; BAD=$ID
 stage_pkg tr-ok2 1.0.0; OK2=$ID
 approver_code
 expect_status 1 with_input "$CODE" nr approve "$OK1" "$BAD" "$OK2"
 no_prompt "a train with a failing member"
 contains "$OUT" "1 of 3 members did not pass"
 contains "$OUT" "tr-bad@1.0.0"
-contains "$OUT" "private"
+contains "$OUT" "audit.advisory"
+contains "$OUT" "GHSA-35jh-r3h4-6jhm"
 packument_has tr-ok 1.0.0 && fail "a member of a refused train was published"
+packument_has tr-ok2 1.0.0 && fail "a member of a refused train was published"
 APPROVER_STEP=$((APPROVER_STEP - 1)) # the code was never read
 pass "a member failing its checks refuses the whole train before the prompt"
 
