@@ -111,7 +111,7 @@ pass "--package 10k long or empty: exit 2; with control characters: matches noth
 
 # 5. --since: garbage, overflow, negative, escape sequences.
 for v in yesterday 99999999999999999999 9223372036854775807 -5 1e9 10y 99999999d 1000001m \
-	'2026-13-45' '2026-12-07T25:00:00Z' '' "$(printf '\033]0;owned\007x')" "$(printf '1h\n')" 0x10; do
+	'2026-13-45' '2026-12-07T25:00:00Z' '' "$(printf '\033]0;owned\007x')" $'1h\n' 0x10; do
 	for u in "$A1" "$ST"; do
 		run_as "$u" 2 approve --since "$v"
 	done
@@ -121,7 +121,7 @@ nothing_approved "hostile --since"
 pass "--since garbage, overflow and escapes: exit 2, 'not a time', nothing echoed raw"
 
 # 6. --staged-by: invalid user names.
-for v in '../etc' 'a b' "$(head -c 300 /dev/zero | tr '\0' u)" "$(printf 'root\n')" '' '-x' \
+for v in '../etc' 'a b' "$(head -c 300 /dev/zero | tr '\0' u)" $'root\n' '' '-x' \
 	"$(printf 'a\033[1m')" '%group'; do
 	run_as "$A1" 2 approve --staged-by "$v"
 	run_as "$ST" 2 show --train --staged-by "$v"
