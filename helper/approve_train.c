@@ -122,9 +122,12 @@ parse_args(int argc, char **argv, struct train_args *a, const char *cmd)
 		case 't': break;
 		case 's':
 			if (parse_since(optarg, &a->since) != 0) {
-				fprintf(stderr, "npm-release: --since: '%.40s' is not a time (epoch "
+				char shown[48]; /* the caller's text, never a raw escape */
+
+				ns_sanitize(shown, sizeof(shown), optarg);
+				fprintf(stderr, "npm-release: --since: '%s' is not a time (epoch "
 				                "seconds, YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, or 30m/2h/1d)\n",
-				        optarg);
+				        shown);
 				return -1;
 			}
 			break;
