@@ -5,7 +5,9 @@
 # download, check, approval or prompt), naming the member $A2 may not approve,
 # whichever way the members are named or selected. A member whose scope's factors
 # exclude the approver's factor refuses the train before the factor's prompt, and
-# members whose scopes share no factor refuse it before any check.
+# members whose scopes share no factor refuse it before any check, registry stages
+# the host has not fetched yet included.
+ATTACK_MODE=stage
 . "$SRCDIR/tests/attacks/harness.sh"
 
 write_conf "$(printf '%s\n' '' '[scope @one/*]' "approvers = $A1" '' \
@@ -83,3 +85,14 @@ not_checked "a train over fido2-only and totp-only members"
 contains "$OUT" "no factor is permitted for every member's scope"
 live @tx/ts-g-$SUFFIX && attack_succeeded "the totp-only member went live on a train with a fido2-only one"
 pass "members whose scopes share no factor refuse the train before any check"
+
+# 4. The same with registry stages the host has never fetched: the factor check
+#    must not need a download or a check first.
+stage_npm @tx/ts-h-$SUFFIX 1.0.0; RX=$ID
+stage_npm @fx/ts-i-$SUFFIX 1.0.0; RF=$ID
+train_as "$A1" "$S1" 1 "$RX" "$RF"
+not_checked "a train over registry stages in fido2-only and totp-only scopes"
+case "$OUT" in *fetching*) attack_succeeded "a train no factor can approve downloaded $RX or $RF" ;; esac
+[ -e "$T/state/spool/$RX.tgz" ] && attack_succeeded "a train no factor can approve left $RX in the spool"
+contains "$OUT" "no factor is permitted for every member's scope"
+pass "registry stages whose scopes share no factor refuse the train before any download or check"
