@@ -132,9 +132,12 @@ parse_args(int argc, char **argv, struct train_args *a, const char *cmd)
 			break;
 		case 's':
 			if (parse_since(optarg, &a->since) != 0) {
-				fprintf(stderr, "npm-release: --since: '%.40s' is not a time (epoch "
+				char shown[48]; /* the caller's text, never a raw escape */
+
+				ns_sanitize(shown, sizeof(shown), optarg);
+				fprintf(stderr, "npm-release: --since: '%s' is not a time (epoch "
 				                "seconds, YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, or 30m/2h/1d)\n",
-				        optarg);
+				        shown);
 				return -1;
 			}
 			break;
@@ -552,8 +555,9 @@ train_eligible(struct session *s, struct approve_member *m, size_t n)
 {
 	unsigned factors = ~0u;
 	size_t i;
-	struct ns_release r;
+	char name[NS_NAME_MAX + 1];
 	struct ns_err err;
+	int k;
 
 	for (i = 0; i < n; i++) {
 		if (eligibility_require_approver(s, m[i].id, "approve") != 0) {
@@ -562,10 +566,14 @@ train_eligible(struct session *s, struct approve_member *m, size_t n)
 			return -1;
 		}
 		m[i].eligible = 1;
-		if (ns_release_get(s->st, m[i].id, &r, &err) == 0) {
-			factors &= ns_config_factors_for(s->cfg, r.name);
-			ns_release_clear(&r);
+		/* a registry stage not fetched yet too: its record names its package */
+		k = eligibility_package_of(s, m[i].id, name, sizeof(name), &err);
+		if (k != 0) {
+			fprintf(stderr, "npm-release: train refused before any check: member %s: %s\n",
+			        m[i].id, k == 1 ? "no such staged release" : err.msg);
+			return -1;
 		}
+		factors &= ns_config_factors_for(s->cfg, name);
 	}
 	if (factors == 0) {
 		fprintf(stderr, "npm-release: train refused before any check: no factor is permitted "

@@ -63,3 +63,10 @@ eligibility_require_approver(struct session *s, const char *id, const char *acti
 	}
 	return 0;
 }
+
+int
+eligibility_package_of(struct session *s, const char *id, char *name, size_t cap,
+                       struct ns_err *err)
+{
+	return package_of(s, id, name, cap, err);
+}

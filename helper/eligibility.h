@@ -13,4 +13,8 @@
  * on the release actually checked; this only refuses early. */
 int eligibility_require_approver(struct session *s, const char *id, const char *action);
 
+/* The package name of release id, found as above: 0, 1 unknown, -1 error (err). */
+int eligibility_package_of(struct session *s, const char *id, char *name, size_t cap,
+                           struct ns_err *err);
+
 #endif
