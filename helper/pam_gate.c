@@ -287,11 +287,21 @@ gate_run(const char *service, const char *user, const char *approval_id, struct 
 		return ns_fail(err, "pam_start(%s): %s", service, pam_strerror(pamh, rc));
 	}
 	rc = pam_authenticate(pamh, 0);
-	if (rc == PAM_SUCCESS)
+	if (rc == PAM_SUCCESS) {
 		rc = pam_acct_mgmt(pamh, 0);
+		/* the factor was accepted, then the account step refused: what was approved
+		 * changed meanwhile (a release rejected or restaged at the prompt), or the
+		 * approver lost their place in a scope */
+		if (rc != PAM_SUCCESS)
+			ns_fail(err, "approval denied after the factor by the account check (%s): a "
+			        "release changed state while the prompt was open, or %s is no longer "
+			        "its approver; nothing is published (see syslog)",
+			        pam_strerror(pamh, rc), user);
+	} else {
+		ns_fail(err, "approval denied: %s", pam_strerror(pamh, rc));
+	}
 	close_agent(tok);
 	if (rc != PAM_SUCCESS) {
-		ns_fail(err, "approval denied: %s", pam_strerror(pamh, rc));
 		pam_end(pamh, rc);
 		explicit_bzero(&tok->tok, sizeof(tok->tok));
 		tok->received = 0;
