@@ -549,10 +549,11 @@ run_train(int argc, char **argv, int dry_run)
 		approve_member_init(&m[i], a->ids[i]);
 	if (train_eligible(&s, m, a->n) != 0)
 		goto out;
-	/* a rerun of a train that crashed while it published */
+	/* a rerun of a train that crashed while it published (show --train too: its
+	 * members must not be reconciled back to "checked" while it can be resumed) */
 	for (i = 0; i < a->n; i++)
 		m[i].in_train = 1;
-	if (!dry_run && (resume = train_resume_find(&s, m, a->n, &resumed)) < 0)
+	if ((resume = train_resume_find(&s, m, a->n, &resumed)) < 0)
 		goto out;
 	/* every member checked before anyone is asked anything */
 	for (i = 0; i < a->n; i++) {
@@ -574,7 +575,10 @@ run_train(int argc, char **argv, int dry_run)
 		goto out;
 	}
 	if (resume == 1 && pending > 0) {
-		rc = train_resume_publish(&s, m, state, a->n, &resumed, a->json);
+		if (dry_run)
+			train_print_table(m, state, a->n, a->json, resumed.id, "resumable");
+		rc = dry_run ? NS_EXIT_OK :
+		     train_resume_publish(&s, m, state, a->n, &resumed, a->json);
 		goto out;
 	}
 	if (checked == 0) {

@@ -99,13 +99,21 @@ packument_has tc-c 1.0.0 2>/dev/null && fail "tc-c was published before the kill
 packument_has tc-app 1.0.0 2>/dev/null && fail "tc-app was published before the kill"
 pass "killed while the 4th of 6 members was published: 3 published, 3 publishing"
 
+# show --train of the interrupted train records tc-b, which the registry serves,
+# as published; what is left stays "publishing" (a dry run must not send it back
+# for a fresh approval)
+expect_status 0 nr show --train "${T[@]}"
+no_prompt "show --train"
+contains "$OUT" "to publish"
+contains "$OUT" "tc-b@1.0.0 (sha512-"
+contains "$OUT" "is live (recorded after an interrupted approve)"
+[ "$(release_status "$APP")" = publishing ] || fail "show --train reopened $APP"
+
 # 2. The same approve again: no factor, only the missing members.
 expect_status 0 with_input "" nr approve "${T[@]}"
 no_prompt "the rerun of an interrupted train"
 contains "$OUT" "Resuming train "
 contains "$OUT" "2 of 6 packages still to publish; no new factor"
-contains "$OUT" "tc-b@1.0.0 (sha512-"
-contains "$OUT" "is live (recorded after an interrupted approve)"
 contains "$OUT" "2 packages live (resumed"
 for id in "${T[@]}"; do
 	[ "$(release_status "$id")" = published ] || fail "$id: $(release_status "$id") after the rerun"
