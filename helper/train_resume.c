@@ -74,7 +74,8 @@ member_index(const struct approve_member *m, size_t n, const char *id)
 
 /* The train's members as the state database holds them: each "publishing" one
  * must be named by this rerun (it is marked resume, its approval copied); every
- * member is "publishing" or "published". 0, or -1 (printed). */
+ * member is "publishing" or "published". 0, 1 the train cannot be resumed (a
+ * member in another status: printed), or -1 (printed). */
 static int
 mark_members(struct session *s, struct approve_member *m, size_t n, const struct ns_train *t)
 {
@@ -105,9 +106,9 @@ mark_members(struct session *s, struct approve_member *m, size_t n, const struct
 			ok = 0;
 		} else if (strcmp(r.status, "publishing") != 0 && strcmp(r.status, "published") != 0) {
 			fprintf(stderr, "npm-release: train %s cannot be resumed: its member %s@%s "
-			                "(%s) is %s; a fresh approval is needed\n", t->id, r.name,
-			        r.version, r.id, r.status);
-			ok = 0;
+			                "(%s) is %s; what is not live needs a fresh approval\n", t->id,
+			        r.name, r.version, r.id, r.status);
+			ok = -1;
 		} else if (strcmp(r.status, "publishing") == 0) {
 			m[j].resume = 1;
 			ns_approval_clear(&m[j].a);
@@ -116,8 +117,16 @@ mark_members(struct session *s, struct approve_member *m, size_t n, const struct
 		}
 		ns_approval_clear(&a);
 		ns_release_clear(&r);
-		if (!ok)
+		if (ok == 0)
 			return -1;
+		if (ok < 0) {
+			for (j = 0; j < n; j++) {
+				m[j].resume = 0;
+				ns_approval_clear(&m[j].a);
+				memset(&m[j].a, 0, sizeof(m[j].a));
+			}
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -181,10 +190,12 @@ train_resume_find(struct session *s, struct approve_member *m, size_t n, struct 
 		fprintf(stderr, "npm-release: train %s was approved by %s: only they can resume "
 		                "it (until %s)\n", t->id, t->approver,
 		        utc(t->expires, when, sizeof(when)));
-	if (mark_members(s, m, n, t) != 0)
+	if ((k = mark_members(s, m, n, t)) < 0)
 		goto refused;
-	for (i = 0; i < n; i++)
-		m[i].in_train = 1;
+	if (k == 1) {
+		ns_train_clear(t);
+		return 0;
+	}
 	return 1;
 refused:
 	ns_train_clear(t);
