@@ -43,6 +43,42 @@ contains "$OUT" "nothing was published"
 [ "$(release_status "$IB")" = publishing ] || fail "$IB is $(release_status "$IB") after $A2's rerun"
 pass "$A2 cannot resume $A1's interrupted train: the module refuses, nothing is published"
 
+# The module itself, driven directly by a PAM application that answers its binary
+# prompt with the consumed train's id (tests/attacks/hostile_app.c, as in
+# stacked_service.sh): no token for another user, for a member sent back to
+# "checked", or for changed spooled bytes; the control (nothing tampered) gets it,
+# so each denial is that check's.
+if command -v cc >/dev/null; then
+	cc -o "$T/hostile_app" "$SRCDIR/tests/attacks/hostile_app.c" -lpam || fail "cc hostile_app"
+	TID=$(sed -n 's/^train \([0-9a-f]*\): 2 packages.*/\1/p' "$T/a1.out" | head -1)
+	[ -n "$TID" ] || fail "no train id in $A1's output"
+	module_resume() { # USER -> OUT
+		OUT=$("$T/hostile_app" npm-release "$1" "$TID" 000000 2>&1) || true
+		printf '%s\n' "$OUT" | sed 's/^/    | /;s/'"$RELEASE_TOKEN"'/<token>/g;s/'"$RELEASE_SECRET"'/<seed>/g'
+	}
+	no_token() { # WHAT
+		case "$OUT" in *AUTH_OK*|*"TOKEN type"*) attack_succeeded "the module resumed $TID: $1" ;; esac
+		contains "$OUT" "AUTH_FAILED"
+	}
+	module_resume "$A2"
+	no_token "for $A2"
+	sqlite3 "$T/state/state.db" "UPDATE releases SET status = 'checked' WHERE id = '$IB'"
+	module_resume "$A1"
+	no_token "with a member back in checked"
+	sqlite3 "$T/state/state.db" "UPDATE releases SET status = 'publishing' WHERE id = '$IB'"
+	cp -p "$T/state/spool/$IB.tgz" "$T/spool-b.saved"
+	printf 'x' >> "$T/state/spool/$IB.tgz"
+	module_resume "$A1"
+	no_token "with changed spooled bytes"
+	cp -p "$T/spool-b.saved" "$T/state/spool/$IB.tgz"
+	module_resume "$A1"
+	contains "$OUT" "msg: Resuming train $TID, approved by you at "
+	contains "$OUT" "1 of 2 packages still to publish; no new factor"
+	contains "$OUT" "TOKEN type 2"
+	[ "$(release_status "$IB")" = publishing ] || fail "$IB is $(release_status "$IB")"
+	pass "the module refuses a resume to another user, with a member in checked, or with changed bytes (control: handed over, nothing consumed)"
+fi
+
 # $A1's own rerun: no factor, the rest goes live once.
 rc=0
 OUT=$(as_user "$A1" "$NR" approve "$IA" "$IB" < /dev/null 2>&1) || rc=$?
