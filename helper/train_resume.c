@@ -143,8 +143,13 @@ train_resume_find(struct session *s, struct approve_member *m, size_t n, struct 
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < n; i++) {
-		if (ns_release_get(s->st, m[i].id, &r, &err) != 0)
-			continue;
+		k = ns_release_get(s->st, m[i].id, &r, &err);
+		if (k < 0) {
+			fprintf(stderr, "npm-release: %s\n", err.msg);
+			goto refused;
+		}
+		if (k == 1)
+			continue; /* a registry stage this host has not recorded yet */
 		k = strcmp(r.status, "publishing") == 0;
 		ns_release_clear(&r);
 		if (!k)
@@ -166,19 +171,22 @@ train_resume_find(struct session *s, struct approve_member *m, size_t n, struct 
 		if (found)
 			continue;
 		k = ns_train_read(s->st, f.train, t, &err);
-		if (k != 0) {
+		if (k < 0) {
 			fprintf(stderr, "npm-release: train %s of %s: %s; not resumed\n", f.train,
-			        m[i].id, k < 0 ? err.msg : "no such train ticket");
+			        m[i].id, err.msg);
 			goto refused;
+		}
+		if (k == 1 || !t->consumed) {
+			fprintf(stderr, "npm-release: train %s of %s %s: it cannot be resumed; its "
+			                "unpublished members need a fresh approval\n", f.train, m[i].id,
+			        k == 1 ? "has no ticket" : "was never used");
+			ns_train_clear(t);
+			return 0;
 		}
 		found = 1;
 	}
 	if (!found)
 		return 0;
-	if (!t->consumed) {
-		fprintf(stderr, "npm-release: train %s was never approved; not resumed\n", t->id);
-		goto refused;
-	}
 	if (t->expires <= (long long)time(NULL)) {
 		fprintf(stderr, "npm-release: train %s expired at %s: nothing is resumed after "
 		                "its approval expires; its unpublished members need a fresh "

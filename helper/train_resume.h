@@ -14,11 +14,11 @@ enum { TRAIN_M_CHECKED, TRAIN_M_LIVE, TRAIN_M_FAILED, TRAIN_M_PUBLISHED, TRAIN_M
        TRAIN_M_RESUME };
 
 /* Before any check: the interrupted train that members m[0..n) continue. 0 none
- * (or it expired, or a member of it is in another status than "publishing" or
- * "published": printed; its members then reconcile to "checked" as after a
+ * (or it expired, its ticket is gone or unused, or a member of it is in another
+ * status than "publishing" or "published": printed; its members then reconcile to "checked" as after a
  * single approve), 1 resumable (t read; each still "publishing" member's resume
  * set and its approval in m->a), -1 refused (printed: two trains, a member of
- * the train still to publish not named, an unreadable train). */
+ * the train still to publish not named, an unreadable record or train). */
 int train_resume_find(struct session *s, struct approve_member *m, size_t n, struct ns_train *t);
 
 /* The gate for train t without a factor (the module verifies that it may be

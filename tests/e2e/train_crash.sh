@@ -99,14 +99,28 @@ packument_has tc-c 1.0.0 2>/dev/null && fail "tc-c was published before the kill
 packument_has tc-app 1.0.0 2>/dev/null && fail "tc-app was published before the kill"
 pass "killed while the 4th of 6 members was published: 3 published, 3 publishing"
 
-# show --train of the interrupted train records tc-b, which the registry serves,
-# as published; what is left stays "publishing" (a dry run must not send it back
-# for a fresh approval)
+# A rerun that leaves out a member still to publish, or adds a new one, is
+# refused before any prompt and changes nothing.
+expect_status 1 with_input "" nr approve "${T[@]:1}"
+no_prompt "a rerun without tc-app"
+contains "$OUT" "name every member of the train to resume it"
+stage_pkg tc-new 1.0.0; NEW=$ID
+expect_status 1 with_input "" nr approve "${T[@]}" "$NEW"
+no_prompt "a rerun with a new member"
+contains "$OUT" "it takes no new member"
+# the registry serves tc-b: that much is recorded (a fact, not an approval)
+contains "$OUT" "is live (recorded after an interrupted approve)"
+for id in "$C" "$APP"; do
+	[ "$(release_status "$id")" = publishing ] || fail "$id: $(release_status "$id") after a refused rerun"
+done
+pass "a rerun must name every member still to publish, and no new one"
+
+# show --train of the interrupted train: what is left stays "publishing" (a dry
+# run must not send it back for a fresh approval)
 expect_status 0 nr show --train "${T[@]}"
 no_prompt "show --train"
 contains "$OUT" "to publish"
 contains "$OUT" "tc-b@1.0.0 (sha512-"
-contains "$OUT" "is live (recorded after an interrupted approve)"
 [ "$(release_status "$APP")" = publishing ] || fail "show --train reopened $APP"
 
 # 2. The same approve again: no factor, only the missing members.
