@@ -174,11 +174,12 @@ out:
 /* A release left in "publishing" by an approve that was killed or lost its answer
  * after the approval: the registry says whether the publish landed. Live with our
  * integrity and manifest: record it as published (1). Not there: back to "checked"
- * for a fresh approval (0); a late-landing first publish then makes the registry
+ * for a fresh approval (0), or, keep (its train can be resumed), left as it is
+ * (2); a late-landing first publish then makes the registry
  * answer "already exists", which publish recognises, so nothing is published
  * twice. Live with anything else: an incident (NS_PUBLISH_INCIDENT). */
 static int
-reconcile(struct session *s, const struct ns_release *r, struct ns_err *err)
+reconcile(struct session *s, const struct ns_release *r, int keep, struct ns_err *err)
 {
 	struct reg_client *c;
 	char read_token[NS_TOKEN_MAX] = "";
@@ -206,6 +207,12 @@ reconcile(struct session *s, const struct ns_release *r, struct ns_err *err)
 		                          "\"integrity\":\"%s\",\"reconciled\":true}",
 		                          r->id, r->name, r->version, r->integrity) == 0 ? 1 :
 		       ns_fail(err, "cannot record %s as published", r->id);
+	if (keep) {
+		/* the train it was approved in can be resumed: it stays "publishing" */
+		fprintf(stderr, "%s@%s is not on the registry yet: the train's resumption "
+		                "publishes it\n", r->name, r->version);
+		return 2;
+	}
 	if (session_transition(s, r->id, "publishing", "checked", "publish-interrupted",
 	                       "{\"id\":\"%s\"}", r->id) != 0)
 		return ns_fail(err, "cannot reopen %s", r->id);
@@ -312,13 +319,19 @@ member_record(struct session *s, struct approve_member *m)
 		return refuse(m, "%s@%s (%s) is compromised: the registry served it with bytes that "
 		                 "were not approved (see the incident in npm-release log); it cannot "
 		                 "be approved again", r->name, r->version, m->id);
+	if (k == 0 && m->in_train && strcmp(r->status, "published") == 0) {
+		/* a train's rerun: what went live before is done, not a failure */
+		printf("+ %s@%s (%s) is live (published before)\n", r->name, r->version,
+		       r->integrity);
+		return 1;
+	}
 	if (k == 0 && (strcmp(r->status, "published") == 0 || strcmp(r->status, "rejected") == 0))
 		return refuse(m, "%s@%s (%s) was already %s (already approved)", r->name, r->version,
 		              m->id, r->status);
 	if (k == 0 && strcmp(r->status, "publishing") == 0) {
 		if (lock_version(s, r, &m->version_lock_fd) != 0)
 			return refuse(m, "%s@%s is locked by another approve", r->name, r->version);
-		done = reconcile(s, r, &err);
+		done = reconcile(s, r, m->resume, &err);
 		if (done == NS_PUBLISH_INCIDENT) {
 			incident(s, r, err.msg);
 			snprintf(m->why, sizeof(m->why), "INCIDENT: live with bytes that were not "
@@ -332,7 +345,12 @@ member_record(struct session *s, struct approve_member *m)
 			       r->version, r->integrity);
 			return 1;
 		}
+		if (done == 2)
+			return 2;
 	}
+	if (m->resume)
+		return refuse(m, "%s@%s (%s) is %s, not publishing: its train cannot be resumed",
+		              r->name, r->version, m->id, k == 0 ? r->status : "unknown");
 	if (k == 1 || strcmp(r->origin, NS_ORIGIN_REGISTRY) == 0) {
 		ns_release_clear(r);
 		if (s->cfg->registry_url == NULL || s->cfg->registry_mode != NS_MODE_STAGE)

@@ -15,6 +15,8 @@ struct approve_member {
 	struct publish_bundle bundle;
 	char why[512];                  /* why it stopped, for a train's report */
 	int eligible;                   /* the caller's eligibility was already decided */
+	int in_train;                   /* published already: live, not a failure */
+	int resume;                     /* publishing in a resumable train: stays so */
 };
 
 void approve_member_init(struct approve_member *m, const char *id);
@@ -23,7 +25,9 @@ void approve_member_free(struct approve_member *m);
 /* Eligibility, the release's and the version's locks, the record (an interrupted
  * publish reconciled), the bytes (fetched for a registry stage) and the checks:
  * 0 passed (m->r is the checked record), 1 already live (printed), -1 refused
- * (printed; m->why says why). */
+ * (printed; m->why says why), 2 (m->resume only) still "publishing" and not on
+ * the registry: its train's resumption publishes it, unchecked again (the module
+ * verifies its spooled bytes and statement). */
 int approve_member_check(struct session *s, struct approve_member *m);
 
 /* The approval (statement, ticket) of the checked release, by the caller. */

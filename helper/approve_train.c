@@ -28,6 +28,7 @@
 #include "statement.h"
 #include "timings.h"
 #include "train.h"
+#include "train_resume.h"
 
 struct train_args {
 	const char *package, *staged_by;
@@ -181,7 +182,9 @@ select_local(const struct ns_release *r, void *p)
 {
 	struct train_args *a = p;
 
-	if ((strcmp(r->status, "staged") == 0 || strcmp(r->status, "checked") == 0) &&
+	/* "publishing": a train interrupted while it published, to reconcile or resume */
+	if ((strcmp(r->status, "staged") == 0 || strcmp(r->status, "checked") == 0 ||
+	     strcmp(r->status, "publishing") == 0) &&
 	    selected(a, r->name, r->staged_by, r->staged_at) && add_id(a, r->id) == -2)
 		return -1;
 	return 0;
@@ -269,9 +272,11 @@ dependency_names(struct session *s, struct approve_member *m)
 }
 
 /* order[]: members before those that depend on them (a cycle, which peers may
- * form, keeps the staging order among its members). */
-static int
-publish_order(struct session *s, struct approve_member *m, size_t n, size_t *order)
+ * form, keeps the staging order among its members); only members in state want
+ * are read (the others may have no spool left). */
+int
+train_publish_order(struct session *s, struct approve_member *m, const int *state, int want,
+                    size_t n, size_t *order)
 {
 	json_t **deps = calloc(n, sizeof(*deps));
 	char *done = calloc(n, 1);
@@ -281,7 +286,7 @@ publish_order(struct session *s, struct approve_member *m, size_t n, size_t *ord
 	if (deps == NULL || done == NULL)
 		goto out;
 	for (i = 0; i < n; i++)
-		if ((deps[i] = dependency_names(s, &m[i])) == NULL)
+		if ((deps[i] = state[i] == want ? dependency_names(s, &m[i]) : json_object()) == NULL)
 			goto out;
 	while (placed < n) {
 		progress = 0;
@@ -314,12 +319,12 @@ out:
 }
 
 /* The table of show --train and of a refused train: one line per member. */
-static void
-print_table(struct approve_member *m, const int *state, size_t n, int json,
-            const char *train, const char *result)
+void
+train_print_table(struct approve_member *m, const int *state, size_t n, int json,
+                  const char *train, const char *result)
 {
 	static const char *const states[] = { "checked", "live", "failed", "published",
-		                              "not published" };
+		                              "not published", "to publish" };
 	json_t *doc = NULL, *arr = NULL;
 	size_t i;
 
@@ -360,7 +365,9 @@ print_table(struct approve_member *m, const int *state, size_t n, int json,
 	}
 }
 
-enum { M_CHECKED, M_LIVE, M_FAILED, M_PUBLISHED, M_UNPUBLISHED };
+enum { M_CHECKED = TRAIN_M_CHECKED, M_LIVE = TRAIN_M_LIVE, M_FAILED = TRAIN_M_FAILED,
+       M_PUBLISHED = TRAIN_M_PUBLISHED, M_UNPUBLISHED = TRAIN_M_UNPUBLISHED,
+       M_RESUME = TRAIN_M_RESUME };
 
 /* The ledger's train entry: who, with which factor and proof, what statement (kept
  * whole: log --verify --signatures checks the proof over it), which members. */
@@ -450,7 +457,7 @@ approve_and_publish(struct session *s, struct approve_member *m, int *state, siz
 		rc = NS_EXIT_OK;
 		goto out;
 	}
-	if (publish_order(s, m, n, order) != 0)
+	if (train_publish_order(s, m, state, M_CHECKED, n, order) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		struct approve_member *p = &m[order[i]];
@@ -477,12 +484,12 @@ approve_and_publish(struct session *s, struct approve_member *m, int *state, siz
 	if (stopped) {
 		fprintf(stderr, "npm-release: train %s stopped after %zu of %zu packages went live\n",
 		        t.id, live, k);
-		print_table(m, state, n, a->json, t.id, "incomplete");
+		train_print_table(m, state, n, a->json, t.id, "incomplete");
 		goto out;
 	}
 	session_ledger(s, "train-live", "{\"train\":\"%s\",\"members\":%zu}", t.id, live);
 	if (a->json)
-		print_table(m, state, n, 1, t.id, "published");
+		train_print_table(m, state, n, 1, t.id, "published");
 	else
 		printf("train %s: %zu packages live\n", t.id, live);
 	rc = NS_EXIT_OK;
@@ -589,9 +596,11 @@ run_train(int argc, char **argv, int dry_run)
 	struct train_args *a = calloc(1, sizeof(*a));
 	struct approve_member *m = NULL;
 	struct session s;
-	int *state = NULL, rc = NS_EXIT_FAIL, k, opened = 0;
-	size_t i, failed = 0, checked = 0;
+	struct ns_train resumed;
+	int *state = NULL, rc = NS_EXIT_FAIL, k, opened = 0, resume = 0;
+	size_t i, failed = 0, checked = 0, pending = 0;
 
+	memset(&resumed, 0, sizeof(resumed));
 	if (a == NULL)
 		return NS_EXIT_FAIL;
 	a->dry_run = dry_run;
@@ -614,12 +623,24 @@ run_train(int argc, char **argv, int dry_run)
 		approve_member_init(&m[i], a->ids[i]);
 	if (train_eligible(&s, m, a->n) != 0)
 		goto out;
+	/* a rerun of a train that crashed while it published (show --train too: its
+	 * members must not be reconciled back to "checked" while it can be resumed) */
+	for (i = 0; i < a->n; i++)
+		m[i].in_train = 1;
+	if ((resume = train_resume_find(&s, m, a->n, &resumed)) < 0)
+		goto out;
 	/* every member checked before anyone is asked anything */
 	for (i = 0; i < a->n; i++) {
 		k = approve_member_check(&s, &m[i]);
-		state[i] = k == 0 ? M_CHECKED : k == 1 ? M_LIVE : M_FAILED;
+		state[i] = k == 0 ? M_CHECKED : k == 1 ? M_LIVE : k == 2 ? M_RESUME : M_FAILED;
 		failed += k < 0;
 		checked += k == 0;
+		pending += k == 2;
+	}
+	if (resume == 1 && failed == 0 && checked > 0) {
+		fprintf(stderr, "npm-release: train %s is being resumed: it takes no new member; "
+		                "approve the checked ones in a train of their own\n", resumed.id);
+		failed = checked;
 	}
 	if (a->same_commit[0]) {
 		if (same_commit_members(&s, m, state, &a->n, a->same_commit) < 0)
@@ -632,7 +653,14 @@ run_train(int argc, char **argv, int dry_run)
 	if (failed > 0) {
 		fprintf(stderr, "npm-release: train refused: %zu of %zu members did not pass; nothing "
 		                "was approved\n", failed, a->n);
-		print_table(m, state, a->n, a->json, NULL, "refused");
+		train_print_table(m, state, a->n, a->json, NULL, "refused");
+		goto out;
+	}
+	if (resume == 1 && pending > 0) {
+		if (dry_run)
+			train_print_table(m, state, a->n, a->json, resumed.id, "resumable");
+		rc = dry_run ? NS_EXIT_OK :
+		     train_resume_publish(&s, m, state, a->n, &resumed, a->json);
 		goto out;
 	}
 	if (checked == 0) {
@@ -641,7 +669,7 @@ run_train(int argc, char **argv, int dry_run)
 		goto out;
 	}
 	if (dry_run) {
-		print_table(m, state, a->n, a->json, NULL, "checked");
+		train_print_table(m, state, a->n, a->json, NULL, "checked");
 		rc = NS_EXIT_OK;
 		goto out;
 	}
@@ -652,6 +680,7 @@ out:
 	free(m);
 	free(state);
 	free(a);
+	ns_train_clear(&resumed);
 	if (opened)
 		session_close(&s);
 	timings_report();

@@ -110,9 +110,6 @@ member_line(const struct ns_config *cfg, const struct ns_train *t, size_t i,
 	if (strcmp(a->action, NS_ACTION_APPROVE) != 0 || strcmp(a->approver, t->approver) != 0)
 		return ns_fail(err, "train statement: approval %s is not an approve by %s", a->id,
 		               t->approver);
-	if (strcmp(r->status, "checked") != 0)
-		return ns_fail(err, "train statement: release %s is %s, not checked", r->id,
-		               r->status);
 	if (word_ok("member approval", a->id, err) || word_ok("stage-id", r->id, err) ||
 	    word_ok("package", r->name, err) || word_ok("version", r->version, err) ||
 	    word_ok("integrity", r->integrity, err) ||
@@ -350,6 +347,11 @@ ns_train_create(struct ns_state *st, const struct ns_config *cfg, const char *ap
 	t->expires = (long long)now + cfg->approval_ttl;
 	t->n = n;
 	for (i = 0; i < n; i++) {
+		/* a new train is over checked releases only (a resumed one is rebuilt by
+		 * the module over releases in "publishing" and "published") */
+		if (strcmp(m[i].release->status, "checked") != 0)
+			return ns_fail(err, "train: release %s is %s, not checked",
+			               m[i].release->id, m[i].release->status);
 		snprintf(t->members[i], sizeof(t->members[i]), "%s", m[i].approval->id);
 		if (m[i].approval->expires < t->expires)
 			t->expires = m[i].approval->expires;

@@ -40,13 +40,14 @@ struct ns_train_member {
 
 /* The canonical statement of train t (t->statement is not read) over its members,
  * in t's order; the scope of each member is looked up in cfg. Malloc'd, or NULL
- * with err set (a member that is not an approve by t's approver of a checked
- * release, a field with a control character or a blank). */
+ * with err set (a member that is not an approve by t's approver, a field with a
+ * control character or a blank). The release's status is the caller's to check:
+ * "checked" for a new train, "publishing" or "published" for a resumed one. */
 char *ns_train_statement(const struct ns_config *cfg, const struct ns_train *t,
                          const struct ns_train_member *m, struct ns_err *err);
 
-/* Creates train t for members m (approvals already inserted): nonce, times,
- * statement and its hash, then the ticket and the empty use marker. */
+/* Creates train t for members m (approvals already inserted, releases "checked"):
+ * nonce, times, statement and its hash, then the ticket and the empty use marker. */
 int ns_train_create(struct ns_state *st, const struct ns_config *cfg, const char *approver,
                     time_t now, const struct ns_train_member *m, size_t n, struct ns_train *t,
                     struct ns_err *err);

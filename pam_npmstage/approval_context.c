@@ -42,8 +42,8 @@ context_approval_id(pam_handle_t *pamh, char *id, size_t cap)
 	return PAM_SUCCESS;
 }
 
-static int
-spool_matches(pam_handle_t *pamh, struct ns_state *st, const struct ns_release *r)
+int
+context_spool_matches(pam_handle_t *pamh, struct ns_state *st, const struct ns_release *r)
 {
 	char name[NS_ID_MAX + 8], shown[600], sri[NS_SRI_SHA512_LEN + 1], sha1[41];
 	struct ns_err err;
@@ -363,7 +363,7 @@ context_load_release(pam_handle_t *pamh, struct ns_state *st, const char *user, 
 		        ctx->release.status);
 		return PAM_AUTH_ERR;
 	}
-	if (!report_passed(pamh, ctx) || !spool_matches(pamh, st, &ctx->release))
+	if (!report_passed(pamh, ctx) || !context_spool_matches(pamh, st, &ctx->release))
 		return PAM_AUTH_ERR;
 	return PAM_SUCCESS;
 }

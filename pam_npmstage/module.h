@@ -51,6 +51,10 @@ struct approval_context {
 	size_t quoted_from, quoted_to;
 	char summary[4096];           /* what the approver is shown (one release) */
 	char *train_summary;          /* a train's table, malloc'd, shown in parts */
+	/* a consumed train resumed after a crash: no factor, nothing consumed */
+	int resume;
+	size_t resume_pending;        /* members still "publishing" */
+	char resume_factor[16];       /* the factor the train was approved with */
 };
 /* Asks the application (npm-release) which approval this is. */
 int context_approval_id(pam_handle_t *pamh, char *id, size_t cap);
@@ -66,6 +70,8 @@ int context_policy(pam_handle_t *pamh, const struct ns_config *cfg,
                    unsigned *factors);
 /* Shows the approver what they approve: PAM_SUCCESS or the conversation's error. */
 int context_show(pam_handle_t *pamh, const struct approval_context *ctx);
+/* The spooled bytes of r are still the checked ones (logged when not): 1 or 0. */
+int context_spool_matches(pam_handle_t *pamh, struct ns_state *st, const struct ns_release *r);
 /* The stored statement must be exactly the one the release and approval produce. */
 int context_verify_statement(pam_handle_t *pamh, const struct ns_config *cfg,
                              const struct approval_context *ctx);
@@ -76,6 +82,10 @@ struct ns_train;
 int train_context_load(pam_handle_t *pamh, struct ns_state *st, const struct ns_config *cfg,
                        const char *user, time_t now, struct ns_train *t,
                        struct approval_context *ctx);
+/* A resumed train (ctx->resume), its statement verified: the notice, then the
+ * token, nothing consumed. PAM_SUCCESS or a denial. */
+int train_resume(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
+                 const struct approval_context *ctx, const char *user);
 int train_verify_statement(pam_handle_t *pamh, const struct ns_config *cfg,
                            const struct approval_context *ctx);
 /* account: user may approve every member of train id (1), or not (0). */

@@ -167,6 +167,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	rc = PAM_AUTH_ERR;
 	if (!context_policy(pamh, cfg, &ctx, user, args.factors, &factors))
 		goto out;
+	if (ctx.resume) {
+		/* a train approved with a factor and consumed, interrupted while it
+		 * published: the same bytes, the same approver, within its expiry */
+		rc = train_resume(pamh, cfg, st, &ctx, user);
+		goto out;
+	}
 	if (context_show(pamh, &ctx) != PAM_SUCCESS)
 		goto out;
 	rc = run_factor(pamh, cfg, st, user, &ctx, &args, factors, &fname);

@@ -148,7 +148,8 @@ token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *
 		ns_token_wipe(&tok);
 		return PAM_AUTH_ERR;
 	}
-	if ((rc = consume(pamh, st, ctx, factor)) != PAM_SUCCESS) {
+	/* a resumed train was consumed when it was approved: nothing to consume */
+	if (!ctx->resume && (rc = consume(pamh, st, ctx, factor)) != PAM_SUCCESS) {
 		ns_token_wipe(&tok);
 		explicit_bzero(otp_line, sizeof(otp_line));
 		return rc;
@@ -165,6 +166,11 @@ token_release(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *
 	if (have < need) {
 		ns_token_wipe(&tok);
 		explicit_bzero(otp_line, sizeof(otp_line));
+		if (ctx->resume) {
+			mod_log(pamh, LOG_ERR, "train %s: %u of %u approvers; not resumed",
+			        ctx->approval.id, have, need);
+			return PAM_AUTH_ERR;
+		}
 		return recorded_only(pamh, ctx->approval.id, have, need);
 	}
 	la = strlen(ctx->approval.id) + 1;

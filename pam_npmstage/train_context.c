@@ -85,27 +85,11 @@ build_table(struct approval_context *ctx)
 	return cut ? -1 : 0;
 }
 
-int
-train_context_load(pam_handle_t *pamh, struct ns_state *st, const struct ns_config *cfg,
-                   const char *user, time_t now, struct ns_train *t,
-                   struct approval_context *ctx)
+/* The train's own fields in ctx: the factors sign (or signed) its statement,
+ * under its id and expiry. */
+static int
+train_header(pam_handle_t *pamh, const struct ns_train *t, struct approval_context *ctx)
 {
-	size_t i;
-	int rc;
-
-	if (strcmp(t->approver, user) != 0) {
-		mod_log(pamh, LOG_ERR, "train %s belongs to another approver", t->id);
-		return PAM_AUTH_ERR;
-	}
-	if (t->consumed) {
-		mod_log(pamh, LOG_ERR, "train %s was already used", t->id);
-		return PAM_AUTH_ERR;
-	}
-	if (t->expires <= (long long)now) {
-		mod_log(pamh, LOG_ERR, "train %s has expired", t->id);
-		return PAM_AUTH_ERR;
-	}
-	/* the factors sign the train's statement, under the train's id and expiry */
 	snprintf(ctx->approval.id, sizeof(ctx->approval.id), "%s", t->id);
 	snprintf(ctx->approval.action, sizeof(ctx->approval.action), NS_ACTION_TRAIN);
 	snprintf(ctx->approval.approver, sizeof(ctx->approval.approver), "%s", t->approver);
@@ -120,6 +104,100 @@ train_context_load(pam_handle_t *pamh, struct ns_state *st, const struct ns_conf
 		return PAM_BUF_ERR;
 	}
 	ctx->n_members = t->n;
+	return PAM_SUCCESS;
+}
+
+/* A consumed train, only as the resumption of its own interrupted publishing: its
+ * member tickets were withdrawn when they left "checked", so each member is read
+ * from the state database. Every member approval was consumed with the train, by
+ * user; every release is "publishing" or "published", some still "publishing",
+ * and those still have their checked bytes in the spool. The statement is then
+ * rebuilt from these records (train_verify_statement) and must be the stored one. */
+static int
+resume_load(pam_handle_t *pamh, struct ns_state *st, const struct ns_config *cfg,
+            const char *user, const struct ns_train *t, struct approval_context *ctx)
+{
+	struct ns_err err;
+	size_t i;
+	int rc;
+
+	if ((rc = train_header(pamh, t, ctx)) != PAM_SUCCESS)
+		return rc;
+	for (i = 0; i < t->n; i++) {
+		struct approval_context *m = &ctx->members[i];
+		const char *status;
+
+		if (ns_approval_get(st, t->members[i], &m->approval, &err) != 0 ||
+		    ns_release_get(st, m->approval.release_id, &m->release, &err) != 0) {
+			mod_log(pamh, LOG_ERR, "train %s: member %zu (approval %s) unknown; not "
+			                       "resumed", t->id, i + 1, t->members[i]);
+			return PAM_AUTH_ERR;
+		}
+		if (!m->approval.consumed || strcmp(m->approval.action, NS_ACTION_APPROVE) != 0 ||
+		    strcmp(m->approval.approver, user) != 0 || m->approval.factor[0] == '\0' ||
+		    m->approval.expires < t->expires) {
+			mod_log(pamh, LOG_ERR, "train %s: member %zu (approval %s) is not an approve "
+			                       "by %s consumed with the train; not resumed", t->id,
+			        i + 1, t->members[i], user);
+			return PAM_AUTH_ERR;
+		}
+		status = m->release.status;
+		if (strcmp(status, "publishing") == 0) {
+			if (!context_spool_matches(pamh, st, &m->release)) {
+				mod_log(pamh, LOG_ERR, "train %s: member %zu (%s): its bytes changed; "
+				                       "not resumed", t->id, i + 1, m->release.id);
+				return PAM_AUTH_ERR;
+			}
+			ctx->resume_pending++;
+		} else if (strcmp(status, "published") != 0) {
+			mod_log(pamh, LOG_ERR, "train %s: member %zu (%s) is %s, not publishing or "
+			                       "published; not resumed (a fresh approval is needed)",
+			        t->id, i + 1, m->release.id, status);
+			return PAM_AUTH_ERR;
+		}
+		if (i == 0)
+			snprintf(ctx->resume_factor, sizeof(ctx->resume_factor), "%s",
+			         m->approval.factor);
+		else if (strcmp(ctx->resume_factor, m->approval.factor) != 0) {
+			mod_log(pamh, LOG_ERR, "train %s: its members were consumed with different "
+			                       "factors; not resumed", t->id);
+			return PAM_AUTH_ERR;
+		}
+		if (ns_config_require_uv(cfg, m->release.name))
+			ctx->require_uv = 1;
+	}
+	if (ctx->resume_pending == 0) {
+		mod_log(pamh, LOG_ERR, "train %s: every member is published; nothing to resume",
+		        t->id);
+		return PAM_AUTH_ERR;
+	}
+	ctx->resume = 1;
+	snprintf(ctx->what, sizeof(ctx->what), "the rest of train %s", t->id);
+	return PAM_SUCCESS;
+}
+
+int
+train_context_load(pam_handle_t *pamh, struct ns_state *st, const struct ns_config *cfg,
+                   const char *user, time_t now, struct ns_train *t,
+                   struct approval_context *ctx)
+{
+	size_t i;
+	int rc;
+
+	if (strcmp(t->approver, user) != 0) {
+		mod_log(pamh, LOG_ERR, "train %s belongs to another approver%s", t->id,
+		        t->consumed ? ": only its approver may resume it" : "");
+		return PAM_AUTH_ERR;
+	}
+	if (t->expires <= (long long)now) {
+		mod_log(pamh, LOG_ERR, "train %s has expired%s", t->id,
+		        t->consumed ? ": nothing is resumed after its expiry" : "");
+		return PAM_AUTH_ERR;
+	}
+	if (t->consumed)
+		return resume_load(pamh, st, cfg, user, t, ctx);
+	if ((rc = train_header(pamh, t, ctx)) != PAM_SUCCESS)
+		return rc;
 	snprintf(ctx->what, sizeof(ctx->what), "a train of %zu packages", t->n);
 	for (i = 0; i < t->n; i++) {
 		struct approval_context *m = &ctx->members[i];
@@ -145,6 +223,41 @@ train_context_load(pam_handle_t *pamh, struct ns_state *st, const struct ns_conf
 		                 "in smaller trains");
 		return PAM_AUTH_ERR;
 	}
+	return PAM_SUCCESS;
+}
+
+int
+train_resume(pam_handle_t *pamh, const struct ns_config *cfg, struct ns_state *st,
+             const struct approval_context *ctx, const char *user)
+{
+	char at[32], until[32];
+	time_t created = (time_t)ctx->approval.created, expires = (time_t)ctx->approval.expires;
+	struct tm tm;
+	int rc;
+
+	if (!ctx->resume || time(NULL) >= expires) {
+		mod_log(pamh, LOG_ERR, "train %s: not resumable (expired)", ctx->approval.id);
+		return PAM_AUTH_ERR;
+	}
+	if (gmtime_r(&created, &tm) == NULL ||
+	    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ||
+	    gmtime_r(&expires, &tm) == NULL ||
+	    strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return PAM_AUTH_ERR;
+	if (conv_info(pamh, "Resuming train %s, approved by you at %s with %s: %zu of %zu "
+	                    "packages still to publish; no new factor (the approval lasts "
+	                    "until %s)", ctx->approval.id, at, ctx->resume_factor,
+	              ctx->resume_pending, ctx->n_members, until) != PAM_SUCCESS)
+		return PAM_CONV_ERR;
+	rc = token_release(pamh, cfg, st, ctx, ctx->resume_factor);
+	if (rc != PAM_SUCCESS) {
+		mod_log(pamh, LOG_ERR, "train %s: resume by %s denied", ctx->approval.id, user);
+		return PAM_AUTH_ERR;
+	}
+	mod_log(pamh, LOG_NOTICE, "user %s: resume train %s (%s): %zu of %zu packages still to "
+	        "publish, approved with %s, no new factor", user, ctx->approval.id,
+	        ctx->approval.statement_sha256, ctx->resume_pending, ctx->n_members,
+	        ctx->resume_factor);
 	return PAM_SUCCESS;
 }
 
@@ -209,7 +322,14 @@ train_account(pam_handle_t *pamh, struct ns_state *st, const struct ns_config *c
 		return 0;
 	}
 	for (i = 0; i < t->n; i++) {
-		if (ns_approval_ticket(st, t->members[i], &a, &r, &err) != 0) {
+		/* a consumed (resumed) train's member tickets are withdrawn: the database */
+		int k = t->consumed ? ns_approval_get(st, t->members[i], &a, &err) :
+		                      ns_approval_ticket(st, t->members[i], &a, &r, &err);
+		if (k == 0 && t->consumed && ns_release_get(st, a.release_id, &r, &err) != 0) {
+			ns_approval_clear(&a);
+			k = -1;
+		}
+		if (k != 0) {
 			mod_log(pamh, LOG_ERR, "account: train %s: member %zu unknown", t->id, i + 1);
 			return 0;
 		}
