@@ -178,6 +178,43 @@ ledger_train(struct session *s, const struct ns_train *t, const char *factor,
 	return rc;
 }
 
+size_t
+train_publish_members(struct session *s, struct approve_member *m, int *state, size_t n,
+                      int want, const char *train, struct gate_token *tok, int *stopped)
+{
+	size_t *order = calloc(n, sizeof(*order)), i, live = 0;
+
+	*stopped = 0;
+	if (order == NULL || train_publish_order(s, m, state, want, n, order) != 0) {
+		free(order);
+		return (size_t)-1;
+	}
+	for (i = 0; i < n; i++) {
+		struct approve_member *p = &m[order[i]];
+
+		if (state[order[i]] != want)
+			continue;
+		if (!*stopped && approve_member_publish(s, p, tok) == 0) {
+			state[order[i]] = M_PUBLISHED;
+			live++;
+			continue;
+		}
+		if (!*stopped) {
+			*stopped = 1;
+			state[order[i]] = M_FAILED;
+			continue;
+		}
+		/* after a failure nothing more is published (what depends on the failed
+		 * member would not install); the rest goes back to "checked" */
+		session_transition(s, p->id, "publishing", "checked", "publish-skipped",
+		                   "{\"id\":\"%s\",\"train\":\"%s\"}", p->id, train);
+		snprintf(p->why, sizeof(p->why), "not published: a member before it failed");
+		state[order[i]] = M_UNPUBLISHED;
+	}
+	free(order);
+	return live;
+}
+
 /* The gate for the train, and what follows it: the ledger, then every member
  * published in dependency order. */
 static int
@@ -188,12 +225,12 @@ approve_and_publish(struct session *s, struct approve_member *m, int *state, siz
 	struct gate_token *tok = gate_token_new();
 	struct ns_train t;
 	struct ns_err err;
-	size_t *order = calloc(n, sizeof(*order)), i, k = 0, live = 0;
+	size_t i, k = 0, live = 0;
 	char factor[16] = "", *proof = NULL, ref[8 + NS_ID_MAX];
 	int rc = NS_EXIT_FAIL, stopped = 0;
 
 	memset(&t, 0, sizeof(t));
-	if (tm == NULL || tok == NULL || order == NULL) {
+	if (tm == NULL || tok == NULL) {
 		fprintf(stderr, "npm-release: out of (locked) memory\n");
 		goto out;
 	}
@@ -240,30 +277,9 @@ approve_and_publish(struct session *s, struct approve_member *m, int *state, siz
 		rc = NS_EXIT_OK;
 		goto out;
 	}
-	if (train_publish_order(s, m, state, M_CHECKED, n, order) != 0)
+	live = train_publish_members(s, m, state, n, M_CHECKED, t.id, tok, &stopped);
+	if (live == (size_t)-1)
 		goto out;
-	for (i = 0; i < n; i++) {
-		struct approve_member *p = &m[order[i]];
-
-		if (state[order[i]] != M_CHECKED)
-			continue;
-		if (!stopped && approve_member_publish(s, p, tok) == 0) {
-			state[order[i]] = M_PUBLISHED;
-			live++;
-			continue;
-		}
-		if (!stopped) {
-			stopped = 1;
-			state[order[i]] = M_FAILED;
-			continue;
-		}
-		/* after a failure nothing more is published (what depends on the failed
-		 * member would not install); the rest goes back to "checked" */
-		session_transition(s, p->id, "publishing", "checked", "publish-skipped",
-		                   "{\"id\":\"%s\",\"train\":\"%s\"}", p->id, t.id);
-		snprintf(p->why, sizeof(p->why), "not published: a member before it failed");
-		state[order[i]] = M_UNPUBLISHED;
-	}
 	if (stopped) {
 		fprintf(stderr, "npm-release: train %s stopped after %zu of %zu packages went live\n",
 		        t.id, live, k);
@@ -279,7 +295,6 @@ approve_and_publish(struct session *s, struct approve_member *m, int *state, siz
 out:
 	gate_token_free(tok);
 	free(proof);
-	free(order);
 	free(tm);
 	ns_train_clear(&t);
 	return rc;

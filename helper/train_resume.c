@@ -216,11 +216,11 @@ train_resume_publish(struct session *s, struct approve_member *m, int *state, si
 {
 	struct gate_token *tok = gate_token_new();
 	struct ns_err err;
-	size_t *order = calloc(n, sizeof(*order)), i, pending = 0, live = 0;
+	size_t i, pending = 0, live = 0;
 	char when[32], *ids = malloc(n * NS_ID_MAX + 1);
 	int rc = NS_EXIT_FAIL, stopped = 0;
 
-	if (tok == NULL || order == NULL || ids == NULL) {
+	if (tok == NULL || ids == NULL) {
 		fprintf(stderr, "npm-release: out of (locked) memory\n");
 		goto out;
 	}
@@ -250,28 +250,9 @@ train_resume_publish(struct session *s, struct approve_member *m, int *state, si
 	                   "\"statement_sha256\":\"%s\",\"members\":\"%s\"}", t->id, s->caller,
 	                   t->statement_sha256, ids) != 0)
 		goto out;
-	if (train_publish_order(s, m, state, TRAIN_M_RESUME, n, order) != 0)
+	live = train_publish_members(s, m, state, n, TRAIN_M_RESUME, t->id, tok, &stopped);
+	if (live == (size_t)-1)
 		goto out;
-	for (i = 0; i < n; i++) {
-		struct approve_member *p = &m[order[i]];
-
-		if (state[order[i]] != TRAIN_M_RESUME)
-			continue;
-		if (!stopped && approve_member_publish(s, p, tok) == 0) {
-			state[order[i]] = TRAIN_M_PUBLISHED;
-			live++;
-			continue;
-		}
-		if (!stopped) {
-			stopped = 1;
-			state[order[i]] = TRAIN_M_FAILED;
-			continue;
-		}
-		session_transition(s, p->id, "publishing", "checked", "publish-skipped",
-		                   "{\"id\":\"%s\",\"train\":\"%s\"}", p->id, t->id);
-		snprintf(p->why, sizeof(p->why), "not published: a member before it failed");
-		state[order[i]] = TRAIN_M_UNPUBLISHED;
-	}
 	if (stopped) {
 		fprintf(stderr, "npm-release: train %s stopped again after %zu of %zu remaining "
 		                "packages went live\n", t->id, live, pending);
@@ -288,7 +269,6 @@ train_resume_publish(struct session *s, struct approve_member *m, int *state, si
 	rc = NS_EXIT_OK;
 out:
 	gate_token_free(tok);
-	free(order);
 	free(ids);
 	return rc;
 }

@@ -31,6 +31,11 @@ int train_resume_publish(struct session *s, struct approve_member *m, int *state
  * on them; the table of a train's members. */
 int train_publish_order(struct session *s, struct approve_member *m, const int *state, int want,
                         size_t n, size_t *order);
+/* Publishes the members in state want in dependency order with tok; after a
+ * failure the rest go back to "checked" (*stopped set). The number now live, or
+ * (size_t)-1 when the order could not be made. */
+size_t train_publish_members(struct session *s, struct approve_member *m, int *state, size_t n,
+                             int want, const char *train, struct gate_token *tok, int *stopped);
 void train_print_table(struct approve_member *m, const int *state, size_t n, int json,
                        const char *train, const char *result);
 

@@ -21,6 +21,27 @@ nrk() { # nr with the software authenticator attached
 		"$NPM_RELEASE" -c "$HOST_CONF" "$@"
 }
 
+# Rewrites the ledger as root could: EVENT entries' data goes through the Python
+# statements CHANGE (on the dict o), and the chain and its anchor are recomputed.
+rewrite_ledger() { # EVENT CHANGE
+	python3 - "$HOST_DIR/state" "$1" "$2" <<'PY' || fail "could not rewrite the ledger"
+import hashlib, json, sqlite3, sys
+d, which, change = sys.argv[1:4]
+db = sqlite3.connect(d + "/state.db")
+prev, last = "genesis", None
+for seq, t, event, data in db.execute("SELECT seq, t, event, data FROM ledger ORDER BY seq").fetchall():
+    if event == which:
+        o = json.loads(data)
+        exec(change)
+        data = json.dumps(o, separators=(",", ":"))
+    h = hashlib.sha256(f"{prev}\n{seq}\n{t}\n{event}\n{data}".encode()).hexdigest()
+    db.execute("UPDATE ledger SET data = ?, prev = ?, hash = ? WHERE seq = ?", (data, prev, h, seq))
+    prev, last = h, seq
+db.commit()
+open(d + "/ledger.head", "w").write(f"{last} {prev}\n")
+PY
+}
+
 expect_status 0 nrk enroll fido2 "$APPROVER"
 contains "$OUT" "enrolled for $APPROVER"
 LOG=$(nr log)
@@ -60,22 +81,7 @@ pass "a rewritten statement no longer verifies"
 # between the factor and the entry), in a chain that still verifies: a failure, not
 # a skip. The entry is rewritten and the chain and anchor recomputed, as root could.
 sqlite3 "$HOST_DIR/state/state.db" "UPDATE approvals SET statement = replace(statement, 'e2e-fido3', 'e2e-fido2') WHERE id = '$APPROVAL'"
-python3 - "$HOST_DIR/state" <<'PY' || fail "could not rewrite the ledger"
-import hashlib, json, sqlite3, sys
-d = sys.argv[1]
-db = sqlite3.connect(d + "/state.db")
-prev, last = "genesis", None
-for seq, t, event, data in db.execute("SELECT seq, t, event, data FROM ledger ORDER BY seq").fetchall():
-    if event == "approve":
-        o = json.loads(data)
-        o["proof"] = ""
-        data = json.dumps(o, separators=(",", ":"))
-    h = hashlib.sha256(f"{prev}\n{seq}\n{t}\n{event}\n{data}".encode()).hexdigest()
-    db.execute("UPDATE ledger SET data = ?, prev = ?, hash = ? WHERE seq = ?", (data, prev, h, seq))
-    prev, last = h, seq
-db.commit()
-open(d + "/ledger.head", "w").write(f"{last} {prev}\n")
-PY
+rewrite_ledger approve 'o["proof"] = ""'
 expect_status 0 nr log --verify
 expect_status 1 nr log --verify --signatures
 contains "$OUT" "factor fido2 signs, but no proof was recorded"
@@ -108,23 +114,7 @@ pass "a FIDO2 train: one assertion over the train's statement, verified, and bot
 
 # the train's statement rewritten in its entry (chain and anchor recomputed, as
 # root could): the assertion no longer verifies, nor do the members through it
-python3 - "$HOST_DIR/state" <<'PY' || fail "could not rewrite the ledger"
-import hashlib, json, sqlite3, sys
-d = sys.argv[1]
-db = sqlite3.connect(d + "/state.db")
-prev, last = "genesis", None
-for seq, t, event, data in db.execute("SELECT seq, t, event, data FROM ledger ORDER BY seq").fetchall():
-    if event == "train":
-        o = json.loads(data)
-        o["statement"] = o["statement"].replace("e2e-fido2-b@1.0.0", "e2e-fido2-c@1.0.0")
-        o["statement_sha256"] = hashlib.sha256(o["statement"].encode()).hexdigest()
-        data = json.dumps(o, separators=(",", ":"))
-    h = hashlib.sha256(f"{prev}\n{seq}\n{t}\n{event}\n{data}".encode()).hexdigest()
-    db.execute("UPDATE ledger SET data = ?, prev = ?, hash = ? WHERE seq = ?", (data, prev, h, seq))
-    prev, last = h, seq
-db.commit()
-open(d + "/ledger.head", "w").write(f"{last} {prev}\n")
-PY
+rewrite_ledger train 'o["statement"] = o["statement"].replace("e2e-fido2-b@1.0.0", "e2e-fido2-c@1.0.0"); o["statement_sha256"] = hashlib.sha256(o["statement"].encode()).hexdigest()'
 expect_status 0 nr log --verify
 expect_status 1 nr log --verify --signatures
 grep -qE '^ *[0-9]+ FAIL train ' <<<"$OUT" || fail "a rewritten train statement still verifies"

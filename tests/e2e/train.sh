@@ -7,31 +7,14 @@
 # refuses the whole train before any check.
 . "$SRCDIR/tests/e2e/common.sh"
 
-# The release account without registry 2FA: ten publishes would otherwise wait
-# for ten single-use registry steps (stage_flow.sh and crash.sh cover those).
-registry_start "$E2E_DIR/registry" || fail "registry did not start"
-STAGER_TOKEN=$(registry_adduser stager pw-stager-train-1) || fail "adduser stager"
-RELEASE_TOKEN=$(registry_adduser releasebot pw-release-train-1) || fail "adduser releasebot"
-host_setup local
-printf 'token %s\n' "$RELEASE_TOKEN" | nr token set || fail "token set"
-printf 'token %s\n' "$STAGER_TOKEN" | nr token set --read || fail "token set --read"
-host_enroll_totp || fail "enroll totp"
+. "$SRCDIR/tests/e2e/train_host.sh"
+train_host train
 cat >> "$HOST_CONF" <<CONF
 
 [scope @closed/*]
 approvers = nobody-here
 CONF
 
-stage_pkg() { # NAME VERSION [EXTRA_JSON] -> ID
-	local dir tgz
-	dir=$(source_dir "$1" "$2")
-	fixture_package "$dir" "$1" "$2" "${3:-}"
-	(cd "$dir" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack $1"
-	tgz="$E2E_DIR/$(printf '%s' "$1" | sed 's#^@##; s#/#-#')-$2.tgz"
-	expect_status 0 nr stage "$tgz"
-	ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
-	[ -n "$ID" ] || fail "stage of $1 printed no id"
-}
 status_of() { nr show --json "$1" | sed -n 's/.*"status": "\([a-z]*\)".*/\1/p' | head -1; }
 no_prompt() { case "$OUT" in *"Verification code"*) fail "$1: the gate ran" ;; esac; }
 
@@ -73,16 +56,6 @@ contains "$OUT" "$CLOSED"
 pass "a train mixing a scope the approver may not approve is refused before any check"
 
 # 4. Ten packages that depend on each other, staged dependents first.
-# NAME DEP... : staged with DEP... as dependencies, locked in the source
-# checkout's package-lock.json (what the audit's tree coverage reads)
-stage_dep() {
-	local name=$1 out="" n locks=()
-	shift
-	for n in "$@"; do out="$out${out:+,}\"$n\":\"^1.0.0\""; locks+=("$n@1.0.0"); done
-	fixture_package "$(source_dir "$name" 1.0.0)" "$name" 1.0.0 ",\"dependencies\":{$out}"
-	[ $# -eq 0 ] || fixture_lockfile "$(source_dir "$name" 1.0.0)" "${locks[@]}"
-	stage_pkg "$name" 1.0.0 ",\"dependencies\":{$out}"
-}
 TRAIN=()
 stage_dep tr-app tr-ui tr-api tr-util tr-core; TRAIN+=("$ID")
 for p in ui api cli docs; do

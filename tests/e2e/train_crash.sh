@@ -9,33 +9,9 @@
 . "$SRCDIR/tests/e2e/common.sh"
 . "$SRCDIR/tests/e2e/stopped.sh"
 
-# The release account without registry 2FA, as in train.sh.
-registry_start "$E2E_DIR/registry" || fail "registry did not start"
-STAGER_TOKEN=$(registry_adduser stager pw-stager-trcrash-1) || fail "adduser stager"
-RELEASE_TOKEN=$(registry_adduser releasebot pw-release-trcrash-1) || fail "adduser releasebot"
-host_setup local
-printf 'token %s\n' "$RELEASE_TOKEN" | nr token set || fail "token set"
-printf 'token %s\n' "$STAGER_TOKEN" | nr token set --read || fail "token set --read"
-host_enroll_totp || fail "enroll totp"
+. "$SRCDIR/tests/e2e/train_host.sh"
+train_host trcrash
 
-stage_pkg() { # NAME VERSION [EXTRA_JSON] -> ID
-	local dir tgz
-	dir=$(source_dir "$1" "$2")
-	fixture_package "$dir" "$1" "$2" "${3:-}"
-	(cd "$dir" && npm pack --pack-destination "$E2E_DIR" >/dev/null 2>&1) || fail "npm pack $1"
-	tgz="$E2E_DIR/$(printf '%s' "$1" | sed 's#^@##; s#/#-#')-$2.tgz"
-	expect_status 0 nr stage "$tgz"
-	ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
-	[ -n "$ID" ] || fail "stage of $1 printed no id"
-}
-stage_dep() { # NAME DEP...: staged with DEP... as dependencies (locked)
-	local name=$1 out="" n locks=()
-	shift
-	for n in "$@"; do out="$out${out:+,}\"$n\":\"^1.0.0\""; locks+=("$n@1.0.0"); done
-	fixture_package "$(source_dir "$name" 1.0.0)" "$name" 1.0.0 ",\"dependencies\":{$out}"
-	[ $# -eq 0 ] || fixture_lockfile "$(source_dir "$name" 1.0.0)" "${locks[@]}"
-	stage_pkg "$name" 1.0.0 ",\"dependencies\":{$out}"
-}
 no_prompt() { case "$OUT" in *"Verification code"*) fail "$1: a factor was asked" ;; esac; }
 release_status() { sqlite3 "$HOST_DIR/state/state.db" "SELECT status FROM releases WHERE id = '$1'"; }
 publish_entries() { # ID -> ledger publish entries for ID
