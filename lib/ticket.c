@@ -276,33 +276,59 @@ ns_ticket_parse(const char *buf, size_t size, const char *id, struct ns_approval
 }
 
 int
-ns_ticket_read(int dirfd, const char *dirname, const char *id, struct ns_approval *a,
-               struct ns_release *r, struct ns_err *err)
+ns_ticket_load(int dirfd, const char *dirname, const char *id, const char *header, char **buf,
+               size_t *len, struct ns_err *err)
 {
+	char head[32];
 	struct stat sb;
-	char *buf;
+	size_t hl = strlen(header);
 	ssize_t got;
-	int fd, rc;
+	int fd;
 
-	memset(a, 0, sizeof(*a));
-	memset(r, 0, sizeof(*r));
+	*buf = NULL;
+	*len = 0;
 	if (!ns_ticket_id_valid(id))
 		return ns_fail(err, "approval id '%s' is not a nonce", id);
 	fd = sf_openat_file(dirfd, dirname, id, 077, NS_TICKET_MAX, &sb, err);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : -1;
-	buf = malloc((size_t)sb.st_size + 1);
-	if (buf == NULL) {
+	/* the other kind of ticket is told by its first line, without reading it all */
+	if (hl > sizeof(head) || pread(fd, head, hl, 0) != (ssize_t)hl || memcmp(head, header, hl) != 0) {
+		close(fd);
+		return 2;
+	}
+	*buf = malloc((size_t)sb.st_size + 1);
+	if (*buf == NULL) {
 		close(fd);
 		return ns_fail(err, "%s/%s: out of memory", dirname, id);
 	}
-	got = read(fd, buf, (size_t)sb.st_size + 1);
+	got = pread(fd, *buf, (size_t)sb.st_size + 1, 0);
 	close(fd);
 	if (got != sb.st_size) {
-		free(buf);
+		free(*buf);
+		*buf = NULL;
 		return ns_fail(err, "%s/%s: short or changing file", dirname, id);
 	}
-	rc = ns_ticket_parse(buf, (size_t)got, id, a, r);
+	*len = (size_t)got;
+	return 0;
+}
+
+int
+ns_ticket_read(int dirfd, const char *dirname, const char *id, struct ns_approval *a,
+               struct ns_release *r, struct ns_err *err)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	memset(r, 0, sizeof(*r));
+	rc = ns_ticket_load(dirfd, dirname, id, TICKET_HEADER, &buf, &len, err);
+	if (rc == 2)
+		return ns_fail(err, "%s/%s: malformed ticket", dirname, id);
+	if (rc != 0)
+		return rc;
+	rc = ns_ticket_parse(buf, len, id, a, r);
 	free(buf);
 	if (rc != 0)
 		return ns_fail(err, "%s/%s: malformed ticket", dirname, id);

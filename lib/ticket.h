@@ -32,6 +32,10 @@ int ns_ticket_parse(const char *buf, size_t size, const char *id, struct ns_appr
  * ns_release_clear), 1 no such ticket, -1 unreadable or malformed (err says why). */
 int ns_ticket_read(int dirfd, const char *dirname, const char *id, struct ns_approval *a,
                    struct ns_release *r, struct ns_err *err);
+/* Reads dirfd/id whole (*buf malloc'd) if it starts with header: 0 read, 1 no such
+ * file, 2 a ticket of another kind (not read), -1 unreadable (err says why). */
+int ns_ticket_load(int dirfd, const char *dirname, const char *id, const char *header,
+                   char **buf, size_t *len, struct ns_err *err);
 /* Withdraws dirfd/id; a missing ticket is not an error. */
 int ns_ticket_remove(int dirfd, const char *dirname, const char *id, struct ns_err *err);
 

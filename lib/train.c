@@ -2,14 +2,11 @@
  * train ticket the module reads (train.h says why it is built this way). */
 #include "config.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "approval.h"
 #include "digest.h"
@@ -286,34 +283,17 @@ int
 ns_train_read(struct ns_state *st, const char *id, struct ns_train *t, struct ns_err *err)
 {
 	char shown[PATH_MAX], *buf;
-	struct stat sb;
-	ssize_t got;
-	int fd, rc;
+	size_t len;
+	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if (!ns_ticket_id_valid(id))
-		return ns_fail(err, "approval id '%s' is not a nonce", id);
 	snprintf(shown, sizeof(shown), "%s/tickets", st->path);
-	fd = sf_openat_file(st->ticketsfd, shown, id, 077, NS_TICKET_MAX, &sb, err);
-	if (fd < 0)
-		return errno == ENOENT ? 1 : -1;
-	buf = malloc((size_t)sb.st_size + 1);
-	if (buf == NULL) {
-		close(fd);
-		return ns_fail(err, "%s/%s: out of memory", shown, id);
-	}
-	got = read(fd, buf, (size_t)sb.st_size + 1);
-	close(fd);
-	if (got != sb.st_size) {
-		free(buf);
-		return ns_fail(err, "%s/%s: short or changing file", shown, id);
-	}
-	if ((size_t)got < strlen(TRAIN_HEADER) ||
-	    memcmp(buf, TRAIN_HEADER, strlen(TRAIN_HEADER)) != 0) {
-		free(buf);
+	rc = ns_ticket_load(st->ticketsfd, shown, id, TRAIN_HEADER, &buf, &len, err);
+	if (rc == 2)
 		return 1; /* a single release's ticket */
-	}
-	rc = ns_train_parse(buf, (size_t)got, id, t);
+	if (rc != 0)
+		return rc;
+	rc = ns_train_parse(buf, len, id, t);
 	free(buf);
 	if (rc != 0)
 		return ns_fail(err, "%s/%s: malformed train ticket", shown, id);
