@@ -434,12 +434,59 @@ ledger_verify_signatures(struct session *s, unsigned *checked, unsigned *failed,
 
 /* ---- for an auditor with stock tools: the exact bytes signed, and the signature */
 
+/* An approval's proof, or a train's proof and statement (its ledger entry keeps
+ * both: its members' approve entries point to it). */
+struct find_proof {
+	const char *approval;
+	char *proof, *statement;
+};
+
+static int
+proof_of(long long seq, long long t, const char *event, const char *data, const char *hash,
+         void *arg)
+{
+	struct find_proof *f = arg;
+	int train = strcmp(event, "train") == 0;
+	json_t *d;
+
+	(void)seq;
+	(void)t;
+	(void)hash;
+	if ((!train && strcmp(event, "approve") != 0) || (d = json_loads(data, 0, NULL)) == NULL)
+		return 0;
+	if (strcmp(field(d, train ? "train" : "approval"), f->approval) == 0) {
+		if (field(d, "proof")[0] != '\0' && strncmp(field(d, "proof"), "train ", 6) != 0) {
+			free(f->proof);
+			f->proof = strdup(field(d, "proof"));
+		}
+		if (train) {
+			free(f->statement);
+			f->statement = strdup(field(d, "statement"));
+		}
+	}
+	json_decref(d);
+	return 0;
+}
+
 int
 ledger_print_statement(struct session *s, const char *approval, struct ns_err *err)
 {
+	struct find_proof f = { approval, NULL, NULL };
 	struct ns_approval a;
+	int k = ns_approval_get(s->st, approval, &a, err);
 
-	if (ns_approval_get(s->st, approval, &a, err) != 0)
+	if (k == 1) {
+		/* a train: its statement is in its ledger entry */
+		if (ns_ledger_each(s->st, proof_of, &f, err) != 0)
+			return -1;
+		free(f.proof);
+		if (f.statement == NULL)
+			return ns_fail(err, "no approval or train %s", approval);
+		fwrite(f.statement, 1, strlen(f.statement), stdout);
+		free(f.statement);
+		return 0;
+	}
+	if (k != 0)
 		return -1;
 	if (a.statement == NULL) {
 		ns_approval_clear(&a);
@@ -451,38 +498,14 @@ ledger_print_statement(struct session *s, const char *approval, struct ns_err *e
 	return 0;
 }
 
-struct find_proof {
-	const char *approval;
-	char *proof;
-};
-
-static int
-proof_of(long long seq, long long t, const char *event, const char *data, const char *hash,
-         void *arg)
-{
-	struct find_proof *f = arg;
-	json_t *d;
-
-	(void)seq;
-	(void)t;
-	(void)hash;
-	if (strcmp(event, "approve") != 0 || (d = json_loads(data, 0, NULL)) == NULL)
-		return 0;
-	if (strcmp(field(d, "approval"), f->approval) == 0 && field(d, "proof")[0] != '\0') {
-		free(f->proof);
-		f->proof = strdup(field(d, "proof"));
-	}
-	json_decref(d);
-	return 0;
-}
-
 int
 ledger_print_proof(struct session *s, const char *approval, struct ns_err *err)
 {
-	struct find_proof f = { approval, NULL };
+	struct find_proof f = { approval, NULL, NULL };
 
 	if (ns_ledger_each(s->st, proof_of, &f, err) != 0)
 		return -1;
+	free(f.statement);
 	if (f.proof == NULL)
 		return ns_fail(err, "the ledger keeps no signature for approval %s", approval);
 	fputs(f.proof, stdout);

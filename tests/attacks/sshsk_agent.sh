@@ -105,6 +105,34 @@ sqlite3 "$T/state/state.db" "UPDATE approvals SET statement = substr(statement, 
 expect_status 0 nr log --verify --signatures
 pass "a rewritten statement fails log --verify --signatures"
 
+# 2b. A release train with the ssh-sk key: one SSHSIG over the train's statement,
+# which the ledger's train entry keeps (stock ssh-keygen verifies it), the members
+# verified through it; a member whose scope requires UV makes the whole train
+# require it.
+stage_local @sk/t1 1.0.0; T1=$ID
+stage_local @uv/t2 1.0.0; T2=$ID
+expect_status 1 as_user "$A1" env SSH_AUTH_SOCK="$A1_SOCK" "$NR" approve "$T1" "$T2" </dev/null
+contains "$OUT" "needs user verification"
+published @sk/t1 1.0.0 && attack_succeeded "a train with a require_uv member was approved without UV"
+sk_mode uv
+expect_status 0 as_user "$A1" env SSH_AUTH_SOCK="$A1_SOCK" "$NR" approve "$T1" "$T2" </dev/null
+contains "$OUT" "Touch your security key ($FP) to approve a train of 2 packages"
+contains "$OUT" "2 packages live"
+published @sk/t1 1.0.0 || fail "@sk/t1 was not published"
+published @uv/t2 1.0.0 || fail "@uv/t2 was not published"
+sk_mode normal
+TRAIN=$(nr log | sed -n 's/.* train .*"train":"\([0-9a-f]\{32\}\)".*/\1/p' | tail -1)
+[ -n "$TRAIN" ] || fail "no train entry in the ledger"
+expect_status 0 nr log --verify --signatures
+contains "$OUT" "signatures: 4 checked, 0 failed"
+contains "$OUT" "in train $TRAIN"
+nr log --statement "$TRAIN" > "$T/train-statement"
+nr log --proof "$TRAIN" > "$T/train-statement.sig"
+head -1 "$T/train-statement" | grep -qx 'npmstage-train-v1' || fail "log --statement did not print the train's statement"
+ssh-keygen -Y verify -f "$T/signers" -I "$A1" -n npmstage-approval -s "$T/train-statement.sig" \
+	< "$T/train-statement" > "$T/verify.out" 2>&1 || { cat "$T/verify.out"; fail "ssh-keygen -Y verify refused the train's signature"; }
+pass "a train approved with the ssh-sk key: UV when a member's scope requires it; one SSHSIG over the train's statement, verified by log --verify --signatures and ssh-keygen"
+
 # 3. Attacks by the agent's answers: each must be denied and publish nothing.
 denied() { # NAME WHAT SOCKET MESSAGE
 	stage_local "$1" 1.0.0
@@ -195,5 +223,5 @@ pass "$A2 cannot use an agent socket $A1 serves, even one $A2 can connect to"
 
 # 6. The ledger keeps every accepted signature, and each verifies.
 expect_status 0 nr log --verify --signatures
-contains "$OUT" "signatures: 3 checked, 0 failed"
-pass "the ledger's three ssh-sk signatures verify"
+contains "$OUT" "signatures: 6 checked, 0 failed"
+pass "the ledger's ssh-sk signatures verify (three approvals, a train and its two members)"
