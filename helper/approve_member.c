@@ -253,7 +253,9 @@ already_approved_by_caller(struct session *s, const struct ns_release *r, struct
 		return 0;
 	if (ns_approvals_consumed(s->st, r->id, s->caller, &have, &mine, err) != 0)
 		return -1;
-	if (mine)
+	/* the quorum is complete but nothing was published (a train whose other member
+	 * lacked approvers): any allowed approver's fresh factor publishes it */
+	if (mine && have < need)
 		return ns_fail(err, "%s already approved %s@%s (%u of %u approvers); a different "
 		               "approver must approve it", s->caller, r->name, r->version, have,
 		               need);

@@ -427,6 +427,11 @@ run_train(int argc, char **argv, int dry_run)
 		m[i].in_train = 1;
 	if ((resume = train_resume_find(&s, m, a->n, &resumed)) < 0)
 		goto out;
+	if (resume == 1 && a->same_commit[0]) {
+		fprintf(stderr, "npm-release: train %s is being resumed: name its members, not "
+		                "--same-commit; nothing done\n", resumed.id);
+		goto out;
+	}
 	/* every member checked before anyone is asked anything */
 	for (i = 0; i < a->n; i++) {
 		k = approve_member_check(&s, &m[i]);

@@ -194,10 +194,13 @@ train_resume_find(struct session *s, struct approve_member *m, size_t n, struct 
 		ns_train_clear(t);
 		return 0;
 	}
-	if (strcmp(t->approver, s->caller) != 0)
+	if (strcmp(t->approver, s->caller) != 0) {
+		/* refused here, before any lock or request (the module refuses it too) */
 		fprintf(stderr, "npm-release: train %s was approved by %s: only they can resume "
-		                "it (until %s)\n", t->id, t->approver,
+		                "it (until %s); nothing done\n", t->id, t->approver,
 		        utc(t->expires, when, sizeof(when)));
+		goto refused;
+	}
 	if ((k = mark_members(s, m, n, t)) < 0)
 		goto refused;
 	if (k == 1) {

@@ -201,6 +201,24 @@ ns_release_transition(struct ns_state *st, const char *id, const char *from, con
 		ns_fail(err, "release %s is no longer %s", id, from);
 		return 1;
 	}
+	/* back to "checked" after an approval: its votes are spent (a failed, skipped
+	 * or interrupted publish needs the full quorum again), in the same transaction */
+	if (strcmp(from, "publishing") == 0 && strcmp(to, "checked") == 0) {
+		if (st_prepare(st, "INSERT OR REPLACE INTO vote_resets (release_id, approvals_rowid)"
+		               " VALUES (?, (SELECT coalesce(max(rowid), 0) FROM approvals))", &s,
+		               err) != 0) {
+			st_rollback(st);
+			return -1;
+		}
+		if (st_bind_text(s, 1, id))
+			return st_bind_failed_tx(st, s, err);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			st_rollback(st);
+			return st_db_fail(st, "reset votes", err);
+		}
+	}
 	if (ledger_append_locked(st, event, data_json, err) != 0) {
 		st_rollback(st);
 		return -1;

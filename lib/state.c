@@ -23,8 +23,13 @@
 
 
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define FIDO2_TAG "npmstage-fido2 1"
+
+#define VOTE_RESETS_TABLE \
+	"CREATE TABLE IF NOT EXISTS vote_resets (" \
+	"  release_id TEXT PRIMARY KEY REFERENCES releases(id)," \
+	"  approvals_rowid INTEGER NOT NULL);"
 
 static const char schema[] =
 	"BEGIN IMMEDIATE;"
@@ -39,10 +44,20 @@ static const char schema[] =
 	"  action TEXT NOT NULL DEFAULT 'approve' CHECK (action IN ('approve','reject')),"
 	"  approver TEXT NOT NULL, statement TEXT NOT NULL, statement_sha256 TEXT NOT NULL,"
 	"  created INTEGER NOT NULL, expires INTEGER NOT NULL);"
+	VOTE_RESETS_TABLE
 	"CREATE TABLE IF NOT EXISTS ledger ("
 	"  seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, event TEXT NOT NULL,"
 	"  data TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);"
-	"PRAGMA user_version = 1;"
+	"PRAGMA user_version = 2;"
+	"COMMIT;";
+
+/* Version 1 -> 2: a release sent back to "checked" after its approvals (a publish
+ * that failed, was skipped or was interrupted) keeps the approvals rowid of that
+ * moment: only later approvals count towards its quorum. */
+static const char schema_v2[] =
+	"BEGIN IMMEDIATE;"
+	VOTE_RESETS_TABLE
+	"PRAGMA user_version = 2;"
 	"COMMIT;";
 
 int
@@ -168,6 +183,13 @@ st_db(struct ns_state *st, struct ns_err *err)
 	/* The schema is created once (user_version marks it). */
 	switch (schema_version(st)) {
 	case SCHEMA_VERSION:
+		break;
+	case 1:
+		if (sqlite3_exec(st->db, schema_v2, NULL, NULL, NULL) != SQLITE_OK) {
+			st_db_fail(st, "schema version 2", err);
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
 		break;
 	case 0:
 		if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) != SQLITE_OK ||

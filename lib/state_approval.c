@@ -202,10 +202,14 @@ ns_approvals_consumed(struct ns_state *st, const char *release_id, const char *u
 	snprintf(shown, sizeof(shown), "%s/used", st->path);
 	/* Only approvals count: a consumed reject is no vote for publishing. Ordered by
 	 * approver, so that each approver is counted once. */
+	/* ... and only those since the release last went back to "checked" after an
+	 * approval (vote_resets): spent votes never complete a quorum */
 	if (st_prepare(st, "SELECT id, approver FROM approvals WHERE release_id = ?"
-	                " AND action = 'approve' ORDER BY approver", &s, err) != 0)
+	                " AND action = 'approve' AND rowid > coalesce((SELECT approvals_rowid"
+	                " FROM vote_resets WHERE release_id = ?), 0) ORDER BY approver", &s,
+	                err) != 0)
 		return -1;
-	if (st_bind_text(s, 1, release_id))
+	if (st_bind_text(s, 1, release_id) || st_bind_text(s, 2, release_id))
 		return st_bind_failed(st, s, err);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(s, 0);

@@ -145,6 +145,15 @@ ns_train_statement(const struct ns_config *cfg, const struct ns_train *t,
 				ns_fail(err, "train statement: %s@%s is in the train twice",
 				        m[i].release->name, m[i].release->version);
 				return NULL;
+			} else if (strcmp(m[i].release->name, m[j].release->name) == 0 &&
+			           strcmp(m[i].release->tag, m[j].release->tag) == 0) {
+				/* each was checked against what was live before the train: which
+				 * one the tag ends on would be the publish order's choice */
+				ns_fail(err, "train statement: %s@%s and %s@%s both take dist-tag %s; "
+				        "approve them in separate trains", m[j].release->name,
+				        m[j].release->version, m[i].release->name,
+				        m[i].release->version, m[i].release->tag);
+				return NULL;
 			}
 	if (word_ok("approver", t->approver, err) || word_ok("nonce", t->id, err) ||
 	    word_ok("registry", ns_statement_registry(cfg), err))

@@ -118,13 +118,17 @@ summary_add(struct approval_context *ctx, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (off + 1 >= sizeof(ctx->summary))
+	if (off + 1 >= sizeof(ctx->summary)) {
+		ctx->summary_cut = 1;
 		return;
+	}
 	va_start(ap, fmt);
 	n = vsnprintf(ctx->summary + off, sizeof(ctx->summary) - off, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(ctx->summary) - off)
+	if (n < 0 || (size_t)n >= sizeof(ctx->summary) - off) {
 		ctx->summary[off] = '\0'; /* a line that does not fit is left out whole */
+		ctx->summary_cut = 1;
+	}
 }
 
 /* One line of quoted text: "  | " and at most max bytes of sanitised text. */
@@ -261,6 +265,13 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 		return 0;
 	}
 	ctx->quoted_to = strlen(ctx->summary);
+	if (ctx->summary_cut) {
+		/* install-time scripts and the signer are never left out unseen */
+		mod_log(pamh, LOG_ERR, "release %s: its install-time scripts and provenance do not "
+		                       "fit in the summary", r->id);
+		json_decref(rep);
+		return 0;
+	}
 	json_array_foreach(checks, i, c) {
 		const char *status = json_string_value(json_object_get(c, "status"));
 		const char *id = json_string_value(json_object_get(c, "id"));
@@ -303,7 +314,7 @@ report_passed(pam_handle_t *pamh, struct approval_context *ctx)
 	summary_add(ctx, "  checks: %zu passed, %zu warnings\n", pass, warn);
 	ctx->warnings = warn;
 	diff = json_string_value(json_object_get(rep, "diff_summary"));
-	ns_sanitize(ctx->change, sizeof(ctx->change), diff != NULL ? diff : "no previous version");
+	ns_sanitize(ctx->change, 1500 + 1, diff != NULL ? diff : "no previous version");
 	if (diff != NULL) {
 		summary_add(ctx, "  changes:\n");
 		summary_quote(ctx, diff, 1500);

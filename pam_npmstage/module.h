@@ -47,9 +47,10 @@ struct approval_context {
 	 * where the install-script and provenance lines are in summary */
 	size_t warnings;
 	char warning_ids[160];        /* "id, id, ..." (cut with "...") */
-	char change[72];
+	char change[1600];            /* sanitised, at most 1500 bytes, as quoted alone */
 	size_t quoted_from, quoted_to;
-	char summary[4096];           /* what the approver is shown (one release) */
+	char summary[8192];           /* what the approver is shown (one release) */
+	int summary_cut;              /* a line did not fit and was left out */
 	char *train_summary;          /* a train's table, malloc'd, shown in parts */
 	/* a consumed train resumed after a crash: no factor, nothing consumed */
 	int resume;

@@ -74,9 +74,11 @@ build_table(struct approval_context *ctx)
 		ns_sanitize(version, sizeof(version), r->version);
 		ns_sanitize(tag, sizeof(tag), r->tag);
 		ns_sanitize(by, sizeof(by), r->staged_by);
+		/* the change since the previous version is quoted whole, as a single
+		 * approval quotes it: a new bin or dependency may raise no warning */
 		table_add(ctx->train_summary, TABLE_MAX, &cut, "  %2zu %s@%s (dist-tag %s, staged "
-		          "by %s): %zu warning%s%s%s%s; changes: %s\n", i + 1, name, version, tag, by,
-		          m->warnings, m->warnings == 1 ? "" : "s", m->warnings ? " (" : "",
+		          "by %s): %zu warning%s%s%s%s; changes:\n  | %s\n", i + 1, name, version,
+		          tag, by, m->warnings, m->warnings == 1 ? "" : "s", m->warnings ? " (" : "",
 		          m->warning_ids, m->warnings ? ")" : "", m->change);
 		if (m->quoted_to > m->quoted_from)
 			table_add(ctx->train_summary, TABLE_MAX, &cut, "%.*s",

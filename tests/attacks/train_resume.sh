@@ -38,10 +38,11 @@ case "$OUT" in *"is live"*"is live"*) attack_succeeded "$A2's rerun published" ;
 case "$OUT" in *"Verification code"*) fail "$A2 was asked a factor for $A1's train" ;; esac
 [ "$rc" = 1 ] || fail "$A2's rerun exited $rc"
 contains "$OUT" "was approved by $A1: only they can resume it"
-contains "$OUT" "was not resumed"
-contains "$OUT" "nothing was published"
+contains "$OUT" "nothing done"
+# refused before any lock, check, registry request or gate (red team pass 6)
+case "$OUT" in *"resuming:"*|*"checking "*|*"asking the registry"*) fail "$A2's rerun went on after the refusal" ;; esac
 [ "$(release_status "$IB")" = publishing ] || fail "$IB is $(release_status "$IB") after $A2's rerun"
-pass "$A2 cannot resume $A1's interrupted train: the module refuses, nothing is published"
+pass "$A2 cannot resume $A1's interrupted train: refused before any lock or check, nothing is published"
 
 # The module itself, driven directly by a PAM application that answers its binary
 # prompt with the consumed train's id (tests/attacks/hostile_app.c, as in
@@ -73,7 +74,7 @@ if command -v cc >/dev/null; then
 	cp -p "$T/spool-b.saved" "$T/state/spool/$IB.tgz"
 	module_resume "$A1"
 	contains "$OUT" "msg: Resuming train $TID, approved by you at "
-	contains "$OUT" "1 of 2 packages still to publish; no new factor"
+	contains "$OUT" "of 2 packages still to publish; no new factor"
 	contains "$OUT" "TOKEN type 2"
 	[ "$(release_status "$IB")" = publishing ] || fail "$IB is $(release_status "$IB")"
 	pass "the module refuses a resume to another user, with a member in checked, or with changed bytes (control: handed over, nothing consumed)"

@@ -114,3 +114,29 @@ no_prompt "a train of published members"
 [ "$(nr log | grep -E '^ *[0-9]+ [^ ]+ publish ' | grep -c "\"${TRAIN[0]}\"")" = 1 ] ||
 	fail "a member was published twice"
 pass "a published member is not approved or published again"
+
+# 6. A member's change since the live version is quoted whole in the table (a new
+#    bin raises no warning: the change line is the only place it shows; red team
+#    pass 6: rows cut it at 71 bytes).
+fixture_package "$(source_dir tr-core 1.1.0)" tr-core 1.1.0 \
+	',"bin":{"trcore-tool":"index.js"},"dependencies":{"tr-fmt":"^1.0.0","tr-log":"^1.0.0"}'
+fixture_lockfile "$(source_dir tr-core 1.1.0)" tr-fmt@1.0.0 tr-log@1.0.0
+stage_pkg tr-core 1.1.0 ',"bin":{"trcore-tool":"index.js"},"dependencies":{"tr-fmt":"^1.0.0","tr-log":"^1.0.0"}'
+C11=$ID
+stage_pkg tr-docs 1.1.0
+G11=$ID
+approver_code
+expect_status 0 with_input "$CODE" nr approve "$C11" "$G11"
+ROW=$(grep -A1 'tr-core@1.1.0 (dist-tag latest, staged by' <<<"$OUT" | tail -1)
+case "$ROW" in "  | since 1.0.0: "*"trcore-tool"*) ;; *) fail "the row's change is not whole: '$ROW'" ;; esac
+pass "a member's change since the live version is quoted whole in the table"
+
+# 7. Two versions of one package for one dist-tag: refused (each was checked against
+#    what was live before the train; the publish order would pick the tag).
+stage_pkg tr-log 1.1.0; L11=$ID
+stage_pkg tr-log 1.2.0; L12=$ID
+expect_status 1 with_input 000000 nr approve "$L12" "$L11"
+no_prompt "two versions for one tag"
+contains "$OUT" "both take dist-tag latest"
+packument_has tr-log 1.1.0 && fail "tr-log 1.1.0 was published"
+pass "two versions of one package for the same dist-tag are refused before the prompt"
