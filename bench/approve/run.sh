@@ -6,6 +6,10 @@
 #   bench/approve/run.sh [BUILDDIR]     (default: the current directory; N=5)
 #   TOKENS=jwt bench/approve/run.sh    the registry issues JWT tokens instead of its
 #                                       default legacy ones (see README.md)
+#   PARTS="single train" (default)     which comparisons to run: single packages
+#                                       against npm, and a release train against a
+#                                       loop of single approves (train.sh; TRAIN_N=10,
+#                                       TRAIN_N=50 the issue's number; TRAIN_MODE=local|stage)
 #
 # Stage mode: the real `npm stage publish` stages 2N packages as a user who may
 # only stage. npm-release approves N of them (`approve --timings`, the approver's
@@ -27,7 +31,8 @@ N=${N:-5}
 [ -x "$build/helper/npm-release" ] || { echo "bench/approve: no $build/helper/npm-release (run from a build directory)" >&2; exit 1; }
 export SRCDIR=$top BUILDDIR=$build
 export PAM_WRAPPER_SO=${PAM_WRAPPER_SO:-$(pkg-config --libs pam_wrapper | tr -d ' ')}
-export REGISTRY_PUBLISHERS="releasebot npmbot"
+export REGISTRY_PUBLISHERS="releasebot npmbot trainbot loopbot probebot"
+PARTS=${PARTS:-single train}
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 . "$top/tests/e2e/common.sh"
 
@@ -56,24 +61,6 @@ RELEASE_TOKEN=$(registry_adduser releasebot pw-release-bench-1) || fail "adduser
 RELEASE_SECRET=$(registry_enable_2fa "$RELEASE_TOKEN" pw-release-bench-1) || fail "2fa"
 registry_npmrc "$E2E_DIR/stager.npmrc" "$STAGER_TOKEN"
 RELEASE_LAST=$(step_now)   # enabling 2FA spent a step of releasebot
-NPM_TOKEN=$(registry_adduser npmbot pw-npmbot-bench-1) || fail "adduser npmbot"
-NPM_SECRET=$(registry_enable_2fa "$NPM_TOKEN" pw-npmbot-bench-1) || fail "2fa npmbot"
-NPM_LAST=$(step_now)
-registry_npmrc "$E2E_DIR/npmbot.npmrc" "$NPM_TOKEN"
-e2e_host stage >/dev/null 2>&1
-
-for i in $(seq 1 "$N"); do
-	d=$(source_dir "bench-ours-$i" 1.0.0)
-	fixture_package "$d" "bench-ours-$i" 1.0.0
-	OURS_ID[$i]=$(stage_with_npm "$d")
-	fixture_package "$E2E_DIR/npm-$i" "bench-npm-$i" 1.0.0
-	NPM_ID[$i]=$(stage_with_npm "$E2E_DIR/npm-$i")
-	[ -n "${OURS_ID[$i]}" ] && [ -n "${NPM_ID[$i]}" ] || fail "npm stage publish gave no id"
-done
-# The step that enabling releasebot's 2FA spent is unknown to npm-release: start
-# after it, so that its first code is not refused (a retry would count as publish).
-while [ "$(step_now)" -le "$RELEASE_LAST" ]; do sleep 0.2; done
-
 # npmbot's code for its first unspent step (Verdaccio takes each step once and
 # accepts one step ahead); waits when both are spent. Sets NPM_OTP, NPM_WAIT_MS.
 npm_code() {
@@ -90,51 +77,75 @@ npm_code() {
 field() { sed -n "s/.* $1=\([0-9][0-9]*\).*/\1/p" <<<"$2"; }
 median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 
-t=$(ms_now); npm --version >/dev/null; NPM_STARTUP=$(( $(ms_now) - t ))
+# One package at a time: npm-release approve against npm stage approve.
+bench_single() {
+	NPM_TOKEN=$(registry_adduser npmbot pw-npmbot-bench-1) || fail "adduser npmbot"
+	NPM_SECRET=$(registry_enable_2fa "$NPM_TOKEN" pw-npmbot-bench-1) || fail "2fa npmbot"
+	NPM_LAST=$(step_now)
+	registry_npmrc "$E2E_DIR/npmbot.npmrc" "$NPM_TOKEN"
+	e2e_host stage >/dev/null 2>&1
 
-row() { printf '%-3s|%6s %6s %5s %7s %7s %6s %7s %6s %7s %7s |%6s %7s\n' "$@"; }
-echo
-echo "   |            npm-release approve --timings (ms)                    | npm stage approve"
-row pkg fetch checks gate publish confirm record otp_wt after total wall wall otp_wt
-: > "$E2E_DIR/ours.after"
-: > "$E2E_DIR/npm.wall"
-OURS_WAIT=0 NPM_WAIT=0
-for i in $(seq 1 "$N"); do
-	approver_code
-	t0=$(ms_now)
-	printf '%s\n' "$CODE" | nr approve --timings "${OURS_ID[$i]}" > "$E2E_DIR/ours-$i.out" 2>&1 ||
-		{ cat "$E2E_DIR/ours-$i.out" >&2; fail "npm-release approve ${OURS_ID[$i]}"; }
-	wall=$(( $(ms_now) - t0 ))
-	grep -q "is live" "$E2E_DIR/ours-$i.out" || fail "approve did not say 'is live'"
-	line=$(grep '^npm-release: timings (ms):' "$E2E_DIR/ours-$i.out")
-	for f in fetch checks gate publish otp_wait confirm record total; do
-		eval "$f=\$(field $f \"\$line\")"
+	for i in $(seq 1 "$N"); do
+		d=$(source_dir "bench-ours-$i" 1.0.0)
+		fixture_package "$d" "bench-ours-$i" 1.0.0
+		OURS_ID[$i]=$(stage_with_npm "$d")
+		fixture_package "$E2E_DIR/npm-$i" "bench-npm-$i" 1.0.0
+		NPM_ID[$i]=$(stage_with_npm "$E2E_DIR/npm-$i")
+		[ -n "${OURS_ID[$i]}" ] && [ -n "${NPM_ID[$i]}" ] || fail "npm stage publish gave no id"
 	done
-	after=$(( total - fetch - checks - gate - otp_wait ))
-	echo "$after" >> "$E2E_DIR/ours.after"
-	OURS_WAIT=$(( OURS_WAIT + otp_wait ))
+	# The step that enabling releasebot's 2FA spent is unknown to npm-release: start
+	# after it, so that its first code is not refused (a retry would count as publish).
+	while [ "$(step_now)" -le "$RELEASE_LAST" ]; do sleep 0.2; done
 
-	npm_code
-	t0=$(ms_now)
-	npm stage approve "${NPM_ID[$i]}" --otp "$NPM_OTP" --userconfig "$E2E_DIR/npmbot.npmrc" \
-		> "$E2E_DIR/npm-$i.out" 2>&1 || { cat "$E2E_DIR/npm-$i.out" >&2; fail "npm stage approve"; }
-	npm_wall=$(( $(ms_now) - t0 ))
-	grep -q "approved and published" "$E2E_DIR/npm-$i.out" || fail "npm did not approve"
-	packument_has "bench-npm-$i" 1.0.0 || fail "bench-npm-$i is not live after npm's approve"
-	echo "$npm_wall" >> "$E2E_DIR/npm.wall"
-	NPM_WAIT=$(( NPM_WAIT + NPM_WAIT_MS ))
-	row "$i" "$fetch" "$checks" "$gate" "$publish" "$confirm" "$record" "$otp_wait" "$after" \
-		"$total" "$wall" "$npm_wall" "$NPM_WAIT_MS"
-done
-ours=$(median < "$E2E_DIR/ours.after")
-npm=$(median < "$E2E_DIR/npm.wall")
-echo
-echo "after = total - fetch - checks - gate - otp_wait (publish + confirm + record + exit);"
-echo "wall = the npm-release process seen from outside, registry OTP waits included."
-echo "registry tokens: $TOKENS"
-echo "npm CLI start-up alone (npm --version): $NPM_STARTUP ms"
-echo "registry OTP waits: npm-release ${OURS_WAIT} ms in all, npm ${NPM_WAIT} ms in all (bench, before it ran)"
-echo "median after the factor, excluding registry OTP waits: npm-release $ours ms, npm stage approve $npm ms"
-awk -v a="$ours" -v b="$npm" 'BEGIN {
-	r = b > 0 ? a / b : 0
-	printf "ratio ours/npm: %.2fx (goal <= 0.5x: %s)\n", r, r <= 0.5 ? "met" : "NOT met" }'
+	t=$(ms_now); npm --version >/dev/null; NPM_STARTUP=$(( $(ms_now) - t ))
+
+	row() { printf '%-3s|%6s %6s %5s %7s %7s %6s %7s %6s %7s %7s |%6s %7s\n' "$@"; }
+	echo
+	echo "   |            npm-release approve --timings (ms)                    | npm stage approve"
+	row pkg fetch checks gate publish confirm record otp_wt after total wall wall otp_wt
+	: > "$E2E_DIR/ours.after"
+	: > "$E2E_DIR/npm.wall"
+	OURS_WAIT=0 NPM_WAIT=0
+	for i in $(seq 1 "$N"); do
+		approver_code
+		t0=$(ms_now)
+		printf '%s\n' "$CODE" | nr approve --timings "${OURS_ID[$i]}" > "$E2E_DIR/ours-$i.out" 2>&1 ||
+			{ cat "$E2E_DIR/ours-$i.out" >&2; fail "npm-release approve ${OURS_ID[$i]}"; }
+		wall=$(( $(ms_now) - t0 ))
+		grep -q "is live" "$E2E_DIR/ours-$i.out" || fail "approve did not say 'is live'"
+		line=$(grep '^npm-release: timings (ms):' "$E2E_DIR/ours-$i.out")
+		for f in fetch checks gate publish otp_wait confirm record total; do
+			eval "$f=\$(field $f \"\$line\")"
+		done
+		after=$(( total - fetch - checks - gate - otp_wait ))
+		echo "$after" >> "$E2E_DIR/ours.after"
+		OURS_WAIT=$(( OURS_WAIT + otp_wait ))
+
+		npm_code
+		t0=$(ms_now)
+		npm stage approve "${NPM_ID[$i]}" --otp "$NPM_OTP" --userconfig "$E2E_DIR/npmbot.npmrc" \
+			> "$E2E_DIR/npm-$i.out" 2>&1 || { cat "$E2E_DIR/npm-$i.out" >&2; fail "npm stage approve"; }
+		npm_wall=$(( $(ms_now) - t0 ))
+		grep -q "approved and published" "$E2E_DIR/npm-$i.out" || fail "npm did not approve"
+		packument_has "bench-npm-$i" 1.0.0 || fail "bench-npm-$i is not live after npm's approve"
+		echo "$npm_wall" >> "$E2E_DIR/npm.wall"
+		NPM_WAIT=$(( NPM_WAIT + NPM_WAIT_MS ))
+		row "$i" "$fetch" "$checks" "$gate" "$publish" "$confirm" "$record" "$otp_wait" "$after" \
+			"$total" "$wall" "$npm_wall" "$NPM_WAIT_MS"
+	done
+	ours=$(median < "$E2E_DIR/ours.after")
+	npm=$(median < "$E2E_DIR/npm.wall")
+	echo
+	echo "after = total - fetch - checks - gate - otp_wait (publish + confirm + record + exit);"
+	echo "wall = the npm-release process seen from outside, registry OTP waits included."
+	echo "registry tokens: $TOKENS"
+	echo "npm CLI start-up alone (npm --version): $NPM_STARTUP ms"
+	echo "registry OTP waits: npm-release ${OURS_WAIT} ms in all, npm ${NPM_WAIT} ms in all (bench, before it ran)"
+	echo "median after the factor, excluding registry OTP waits: npm-release $ours ms, npm stage approve $npm ms"
+	awk -v a="$ours" -v b="$npm" 'BEGIN {
+		r = b > 0 ? a / b : 0
+		printf "ratio ours/npm: %.2fx (goal <= 0.5x: %s)\n", r, r <= 0.5 ? "met" : "NOT met" }'
+}
+
+case " $PARTS " in *" single "*) bench_single ;; esac
+case " $PARTS " in *" train "*) . "$top/bench/approve/train.sh" ;; esac
