@@ -308,7 +308,8 @@ member_record(struct session *s, struct approve_member *m)
 	struct ns_release *r = &m->r;
 	int k, done;
 
-	m->lock_fd = ns_state_lock_release(s->st, m->id, &err);
+	if (m->lock_fd < 0) /* a train takes its members' locks first, in one order */
+		m->lock_fd = ns_state_lock_release(s->st, m->id, &err);
 	if (m->lock_fd == -2)
 		return refuse(m, "%s is already being approved (in progress in another "
 		                 "npm-release); nothing done", m->id);

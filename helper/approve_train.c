@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "approve_member.h"
 #include "checks.h"
@@ -353,6 +354,50 @@ same_commit_members(struct session *s, struct approve_member *m, int *state, siz
 	return (long)kept;
 }
 
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp((*(struct approve_member *const *)a)->id,
+	              (*(struct approve_member *const *)b)->id);
+}
+
+/* Every member's release lock, in the order of their ids, before any check: of
+ * two sessions approving overlapping trains at once, the one that takes the
+ * lowest shared id goes on and the other stops here (each taking some members
+ * in staging order could stop both). 0, or -1 (printed; nothing held). */
+static int
+train_lock(struct session *s, struct approve_member *m, size_t n)
+{
+	struct approve_member **p = calloc(n, sizeof(*p));
+	struct ns_err err;
+	size_t i, j;
+
+	if (p == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		p[i] = &m[i];
+	qsort(p, n, sizeof(*p), by_id);
+	for (i = 0; i < n; i++) {
+		p[i]->lock_fd = ns_state_lock_release(s->st, p[i]->id, &err);
+		if (p[i]->lock_fd >= 0)
+			continue;
+		if (p[i]->lock_fd == -2)
+			fprintf(stderr, "npm-release: %s is already being approved (in progress in "
+			                "another npm-release); nothing done\n", p[i]->id);
+		else
+			fprintf(stderr, "npm-release: %s\n", err.msg);
+		for (j = 0; j < i; j++) {
+			close(p[j]->lock_fd);
+			p[j]->lock_fd = -1;
+		}
+		p[i]->lock_fd = -1;
+		free(p);
+		return -1;
+	}
+	free(p);
+	return 0;
+}
+
 /* Before any lock, download or check: every member's scope allows the caller,
  * and some factor is permitted for all of them. */
 static int
@@ -419,7 +464,7 @@ run_train(int argc, char **argv, int dry_run)
 		goto out;
 	for (i = 0; i < a->n; i++)
 		approve_member_init(&m[i], a->ids[i]);
-	if (train_eligible(&s, m, a->n) != 0)
+	if (train_eligible(&s, m, a->n) != 0 || train_lock(&s, m, a->n) != 0)
 		goto out;
 	/* a rerun of a train that crashed while it published (show --train too: its
 	 * members must not be reconciled back to "checked" while it can be resumed) */

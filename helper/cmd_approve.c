@@ -41,14 +41,23 @@ cmd_approve(int argc, char **argv)
 	struct gate_token *tok = NULL;
 	struct ns_err err;
 	char *proof = NULL, id[NS_ID_MAX], factor[16];
-	int rc = NS_EXIT_FAIL, k;
+	int rc = NS_EXIT_FAIL, k, timed = 0;
 
 	if (argc >= 2 && strcmp(argv[1], "--timings") == 0) {
-		timings_start();
+		timed = 1;
 		argc--, argv++;
 	}
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		if (timed) {
+			/* its steps are per release; a train is timed from outside (bench/approve) */
+			fprintf(stderr, "npm-release: --timings is for one release's approve, not a "
+			                "train\n");
+			return NS_EXIT_USAGE;
+		}
 		return cmd_approve_train(argc, argv);
+	}
+	if (timed)
+		timings_start();
 	if (argc != 2 || stage_id_normalize(argv[1], id) != 0) {
 		fprintf(stderr, argc == 2 ? "npm-release: stage-id must be a valid UUID\n" :
 		                            "usage: npm-release approve [--timings] STAGE-ID...\n");
