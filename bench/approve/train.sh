@@ -101,7 +101,7 @@ while [ "$(step_now)" -le "$TRAIN_LAST" ] || [ "$(step_now)" -le "$LOOP_LAST" ];
 use_host train
 approver_code
 TRAIN_T0=$(ms_now)
-( rc=0; printf '%s\n' "$CODE" | nr approve --timings "${TRAIN_IDS[@]}" 2>&1 || rc=$?; echo "exit $rc" ) |
+( rc=0; printf '%s\n' "$CODE" | nr approve "${TRAIN_IDS[@]}" 2>&1 || rc=$?; echo "exit $rc" ) |
 	perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%d %s", time() * 1000, $_' \
 	> "$E2E_DIR/train.out" &
 TRAIN_PID=$!
@@ -203,7 +203,7 @@ row2 "  codes the registry refused (retried)" "$TRAIN_RETRIES" "$(cat "$E2E_DIR"
 row2 "wall, start to last live" "$(s $(( TRAIN_T1 - TRAIN_T0 )))" "$(s $(( LOOP_T1 - LOOP_T0 )))" ""
 echo "goal: our own time after the factor <= 0.1x the loop's: $(awk -v a="$TRAIN_OWN" -v b="$LOOP_OWN" \
 	'BEGIN { print (b > 0 && a / b <= 0.1) ? "met" : "NOT met" }')"
-echo "train's own --timings line:$TRAIN_TIMINGS"
+[ -z "$TRAIN_TIMINGS" ] || echo "train's own --timings line:$TRAIN_TIMINGS"
 echo "loop's per-approve medians (ms): publish $(awk '{print $6}' "$E2E_DIR/loop.rows" | median)," \
 	"confirm $(awk '{print $8}' "$E2E_DIR/loop.rows" | median), fetch $(awk '{print $3}' "$E2E_DIR/loop.rows" | median)," \
 	"checks $(awk '{print $4}' "$E2E_DIR/loop.rows" | median), gate $(awk '{print $5}' "$E2E_DIR/loop.rows" | median)"
