@@ -263,11 +263,8 @@ already_approved_by_caller(struct session *s, const struct ns_release *r, struct
 }
 
 /* Prints why m stops here and keeps it for a train's report. */
-static int
-refuse(struct approve_member *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-refuse(struct approve_member *m, const char *fmt, ...)
+int
+approve_member_refuse(struct approve_member *m, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -308,18 +305,20 @@ member_record(struct session *s, struct approve_member *m)
 	struct ns_release *r = &m->r;
 	int k, done;
 
+	if (approve_guard_train(s, m) != 0)
+		return -1;
 	if (m->lock_fd < 0) /* a train takes its members' locks first, in one order */
 		m->lock_fd = ns_state_lock_release(s->st, m->id, &err);
 	if (m->lock_fd == -2)
-		return refuse(m, "%s is already being approved (in progress in another "
+		return approve_member_refuse(m, "%s is already being approved (in progress in another "
 		                 "npm-release); nothing done", m->id);
 	if (m->lock_fd < 0)
-		return refuse(m, "%s", err.msg);
+		return approve_member_refuse(m, "%s", err.msg);
 	k = ns_release_get(s->st, m->id, r, &err);
 	if (k < 0)
-		return refuse(m, "%s", err.msg);
+		return approve_member_refuse(m, "%s", err.msg);
 	if (k == 0 && strcmp(r->status, "compromised") == 0)
-		return refuse(m, "%s@%s (%s) is compromised: the registry served it with bytes that "
+		return approve_member_refuse(m, "%s@%s (%s) is compromised: the registry served it with bytes that "
 		                 "were not approved (see the incident in npm-release log); it cannot "
 		                 "be approved again", r->name, r->version, m->id);
 	if (k == 0 && m->in_train && strcmp(r->status, "published") == 0) {
@@ -329,11 +328,11 @@ member_record(struct session *s, struct approve_member *m)
 		return 1;
 	}
 	if (k == 0 && (strcmp(r->status, "published") == 0 || strcmp(r->status, "rejected") == 0))
-		return refuse(m, "%s@%s (%s) was already %s (already approved)", r->name, r->version,
+		return approve_member_refuse(m, "%s@%s (%s) was already %s (already approved)", r->name, r->version,
 		              m->id, r->status);
 	if (k == 0 && strcmp(r->status, "publishing") == 0) {
 		if (lock_version(s, r, &m->version_lock_fd) != 0)
-			return refuse(m, "%s@%s is locked by another approve", r->name, r->version);
+			return approve_member_refuse(m, "%s@%s is locked by another approve", r->name, r->version);
 		done = reconcile(s, r, m->resume, &err);
 		if (done == NS_PUBLISH_INCIDENT) {
 			incident(s, r, err.msg);
@@ -342,7 +341,7 @@ member_record(struct session *s, struct approve_member *m)
 			return -1;
 		}
 		if (done < 0)
-			return refuse(m, "%s", err.msg);
+			return approve_member_refuse(m, "%s", err.msg);
 		if (done == 1) {
 			printf("+ %s@%s (%s) is live (recorded after an interrupted approve)\n", r->name,
 			       r->version, r->integrity);
@@ -352,16 +351,16 @@ member_record(struct session *s, struct approve_member *m)
 			return 2;
 	}
 	if (m->resume)
-		return refuse(m, "%s@%s (%s) is %s, not publishing: its train cannot be resumed",
+		return approve_member_refuse(m, "%s@%s (%s) is %s, not publishing: its train cannot be resumed",
 		              r->name, r->version, m->id, k == 0 ? r->status : "unknown");
 	if (k == 1 || strcmp(r->origin, NS_ORIGIN_REGISTRY) == 0) {
 		ns_release_clear(r);
 		if (s->cfg->registry_url == NULL || s->cfg->registry_mode != NS_MODE_STAGE)
-			return refuse(m, "no local release %s (and no staging registry configured)",
+			return approve_member_refuse(m, "no local release %s (and no staging registry configured)",
 			              m->id);
 		fprintf(stderr, "fetching stage %s from the registry\n", m->id);
 		if (approve_fetch_stage(s, m->id, r, &err) != 0)
-			return refuse(m, "%s", err.msg);
+			return approve_member_refuse(m, "%s", err.msg);
 	}
 	return 0;
 }
@@ -391,8 +390,10 @@ approve_member_check(struct session *s, struct approve_member *m)
 		         r->name, r->version);
 		return -1;
 	}
+	if (approve_guard_version(s, m) != 0)
+		return -1;
 	if (already_approved_by_caller(s, r, &err) != 0)
-		return refuse(m, "%s", err.msg);
+		return approve_member_refuse(m, "%s", err.msg);
 	fprintf(stderr, "checking %s@%s (%s)\n", r->name, r->version, r->integrity);
 	previous_fd = previous_fetch(s, r);
 	if (previous_fd == -2) {
@@ -406,20 +407,20 @@ approve_member_check(struct session *s, struct approve_member *m)
 	if (report == NULL) {
 		session_ledger(s, "check", "{\"id\":\"%s\",\"result\":\"error\",\"error\":\"%s\"}",
 		               m->id, err.msg);
-		return refuse(m, "checks could not run: %s", err.msg);
+		return approve_member_refuse(m, "checks could not run: %s", err.msg);
 	}
 	status = json_string_value(json_object_get(report, "result"));
 	text = json_dumps(report, JSON_COMPACT | JSON_SORT_KEYS);
 	if (text == NULL || ns_release_set_report(s->st, m->id, strcmp(status, "pass") == 0 ?
 	                                          "checked" : "failed", r->integrity, text,
 	                                          &err) != 0) {
-		refuse(m, "%s", text ? err.msg : "out of memory");
+		approve_member_refuse(m, "%s", text ? err.msg : "out of memory");
 		goto out;
 	}
 	checks_print(report);
 	session_ledger(s, "check", "{\"id\":\"%s\",\"result\":\"%s\"}", m->id, status);
 	if (strcmp(status, "pass") != 0) {
-		refuse(m, "checks failed; %s@%s cannot be approved", r->name, r->version);
+		approve_member_refuse(m, "checks failed; %s@%s cannot be approved", r->name, r->version);
 		checks_failures(report, m->why, sizeof(m->why));
 		/* A registry stage is downloaded afresh by every approve: a failed one's
 		 * copy would only fill the root-owned spool (the record keeps the report). */
@@ -430,7 +431,7 @@ approve_member_check(struct session *s, struct approve_member *m)
 	session_step(s, m->id, "checked");
 	ns_release_clear(r);
 	if (ns_release_get(s->st, m->id, r, &err) != 0) {
-		refuse(m, "%s", err.msg);
+		approve_member_refuse(m, "%s", err.msg);
 		goto out;
 	}
 	rc = 0;
@@ -447,7 +448,7 @@ approve_member_approval(struct session *s, struct approve_member *m)
 
 	if (ns_approval_create(s->st, s->cfg, &m->r, NS_ACTION_APPROVE, s->caller, time(NULL),
 	                       &m->a, &err) != 0)
-		return refuse(m, "%s", err.msg);
+		return approve_member_refuse(m, "%s", err.msg);
 	return 0;
 }
 
@@ -490,7 +491,7 @@ approve_member_record(struct session *s, struct approve_member *m, const char *f
 	                       "\"factor\":\"%s\",\"proof\":\"%s\",\"statement_sha256\":\"%s\","
 	                       "\"integrity\":\"%s\"}", m->id, m->a.id, s->caller, factor,
 	                       proof, m->a.statement_sha256, r->integrity) != 0)
-		return refuse(m, "cannot record the approval of %s", m->id);
+		return approve_member_refuse(m, "cannot record the approval of %s", m->id);
 	session_step(s, m->id, "approved");
 	return 0;
 }
@@ -503,6 +504,13 @@ approve_member_publish(struct session *s, struct approve_member *m, struct gate_
 	int k, sig;
 
 	fprintf(stderr, "publishing %s@%s\n", r->name, r->version);
+	if (previous_latest_still_behind(s, r) != 0) {
+		session_transition(s, m->id, "publishing", "checked", "publish-refused",
+		                   "{\"id\":\"%s\",\"approval\":\"%s\",\"reason\":\"latest\"}",
+		                   m->id, m->a.id);
+		snprintf(m->why, sizeof(m->why), "\"latest\" would go back: not published");
+		return -1;
+	}
 	k = publish(s, r, tok, &m->bundle, &err);
 	if (k == NS_PUBLISH_INCIDENT) {
 		incident(s, r, err.msg);
@@ -512,14 +520,14 @@ approve_member_publish(struct session *s, struct approve_member *m, struct gate_
 	if (k != 0) {
 		session_transition(s, m->id, "publishing", "checked", "publish-failed",
 		                   "{\"id\":\"%s\",\"approval\":\"%s\"}", m->id, m->a.id);
-		return refuse(m, "publish failed: %s", err.msg);
+		return approve_member_refuse(m, "publish failed: %s", err.msg);
 	}
 	session_step(s, m->id, "live");
 	if (session_transition(s, m->id, "publishing", "published", "publish",
 	                       "{\"id\":\"%s\",\"package\":\"%s\",\"version\":\"%s\","
 	                       "\"integrity\":\"%s\",\"approval\":\"%s\"}",
 	                       m->id, r->name, r->version, r->integrity, m->a.id) != 0)
-		return refuse(m, "%s@%s is live but could not be recorded", r->name, r->version);
+		return approve_member_refuse(m, "%s@%s is live but could not be recorded", r->name, r->version);
 	session_step(s, m->id, "recorded");
 	printf("+ %s@%s (%s) is live\n", r->name, r->version, r->integrity);
 	/* where the registry's signing keys are pinned, what it now serves must carry a
@@ -530,7 +538,7 @@ approve_member_publish(struct session *s, struct approve_member *m, struct gate_
 		               "\"version\":\"%s\",\"result\":\"%s\"}", m->id, r->name, r->version,
 		               sig > 0 ? "unsigned" : "fail");
 	if (publish_confirm_provenance(s, r, &m->bundle, &err) != 0)
-		return refuse(m, "%s", err.msg);
+		return approve_member_refuse(m, "%s", err.msg);
 	if (sig < 0) {
 		snprintf(m->why, sizeof(m->why), "the live version's registry signature failed");
 		return -1;

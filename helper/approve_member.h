@@ -20,6 +20,17 @@ struct approve_member {
 };
 
 void approve_member_init(struct approve_member *m, const char *id);
+
+/* Prints why m stops ("npm-release: ...") and keeps it in m->why: -1. */
+int approve_member_refuse(struct approve_member *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* approve_guard.c, before the release is locked (train) or checked (version):
+ * a single approve of a member of an interrupted train its approver can still
+ * resume; a name@version whose other release's publish was interrupted. 0, or
+ * -1 (printed). */
+int approve_guard_train(struct session *s, struct approve_member *m);
+int approve_guard_version(struct session *s, struct approve_member *m);
 void approve_member_free(struct approve_member *m);
 
 /* Eligibility, the release's and the version's locks, the record (an interrupted

@@ -131,6 +131,68 @@ previous_signed(const struct session *s, const char *name, const char *prev, jso
 	return rc;
 }
 
+/* The registry's packument of r's package: 1 read (*doc), 0 none (404), -1 could
+ * not be read (err). c: an open client, token: the read token or "". */
+static int
+packument_get(struct reg_client *c, const char *token, const struct ns_release *r,
+              json_t **doc, long *status, struct ns_err *err)
+{
+	struct reg_response resp;
+	json_error_t jerr;
+	char esc[512], path[600];
+
+	*doc = NULL;
+	*status = 0;
+	if (reg_escape_name(r->name, esc, sizeof(esc)) != 0)
+		return ns_fail(err, "%s is not a package name", r->name);
+	snprintf(path, sizeof(path), "/%s", esc);
+	if (reg_request(c, "GET", path, token[0] ? token : NULL, NULL, NULL, NULL, NULL, 0,
+	                64 << 20, &resp, err) != 0)
+		return -1;
+	*status = resp.status;
+	if (resp.status == 200)
+		*doc = json_loadb(resp.body, resp.len, 0, &jerr);
+	reg_response_clear(&resp);
+	if (*status == 404)
+		return 0;
+	if (*status != 200 || *doc == NULL)
+		return ns_fail(err, "HTTP %ld", *status);
+	return 1;
+}
+
+int
+previous_latest_still_behind(struct session *s, const struct ns_release *r)
+{
+	struct reg_client *c;
+	struct ns_err err;
+	char token[NS_TOKEN_MAX] = "";
+	json_t *doc = NULL;
+	long status;
+	int k = -1;
+
+	if (strcmp(r->tag, "latest") != 0 || s->cfg->registry_url == NULL)
+		return 0;
+	if (s->cfg->read_token_file != NULL &&
+	    ns_read_token_load(s->cfg->read_token_file, token, sizeof(token), &err) != 0) {
+		fprintf(stderr, "npm-release: %s\n", err.msg);
+		return -1;
+	}
+	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, &err);
+	if (c != NULL)
+		k = packument_get(c, token, r, &doc, &status, &err);
+	explicit_bzero(token, sizeof(token));
+	reg_free(c);
+	if (k < 0) {
+		fprintf(stderr, "npm-release: cannot read %s's dist-tags again before publishing, "
+		                "to check that \"latest\" does not go back: %s; not published\n",
+		        r->name, err.msg);
+		return -1;
+	}
+	k = latest_goes_forward(r, doc);
+	json_decref(doc);
+	return k;
+}
+
 int
 previous_fetch(struct session *s, const struct ns_release *r)
 {

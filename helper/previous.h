@@ -14,4 +14,10 @@
  * registry signature is bad or missing: the outcomes that stop the approve. */
 int previous_fetch(struct session *s, const struct ns_release *r);
 
+/* Right before the publish, for a release tagged latest: the registry's latest is
+ * read again and must still be lower (an approve of a higher version may have
+ * finished since the checks, or while a train or its resumption published other
+ * members). 0 fine, -1 refused or unknown (printed). */
+int previous_latest_still_behind(struct session *s, const struct ns_release *r);
+
 #endif

@@ -60,6 +60,28 @@ utc(long long when, char *buf, size_t cap)
 	return buf;
 }
 
+int
+train_resumable_of(struct session *s, const char *release_id, struct ns_train *t)
+{
+	struct ledger_find f;
+	struct ns_err err;
+	int k;
+
+	memset(t, 0, sizeof(*t));
+	memset(&f, 0, sizeof(f));
+	f.release_id = release_id;
+	if (ns_ledger_each(s->st, find_train_entry, &f, &err) != 0)
+		return -1;
+	if (f.train[0] == '\0')
+		return 0;
+	k = ns_train_read(s->st, f.train, t, &err);
+	if (k != 0 || !t->consumed || t->expires <= (long long)time(NULL)) {
+		ns_train_clear(t);
+		return k < 0 ? -1 : 0;
+	}
+	return 1;
+}
+
 /* Which named member is release id, or n. */
 static size_t
 member_index(const struct approve_member *m, size_t n, const char *id)

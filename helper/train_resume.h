@@ -21,6 +21,11 @@ enum { TRAIN_M_CHECKED, TRAIN_M_LIVE, TRAIN_M_FAILED, TRAIN_M_PUBLISHED, TRAIN_M
  * the train still to publish not named, an unreadable record or train). */
 int train_resume_find(struct session *s, struct approve_member *m, size_t n, struct ns_train *t);
 
+/* Whether release id is a member of an interrupted train that can still be
+ * resumed (the newest ledger approve entry of it names a train, consumed and
+ * unexpired): 1 (t read), 0 no, -1 the ledger or the train is unreadable. */
+int train_resumable_of(struct session *s, const char *release_id, struct ns_train *t);
+
 /* The gate for train t without a factor (the module verifies that it may be
  * resumed), the ledger's "train-resume" entry, then every TRAIN_M_RESUME member
  * published in dependency order and confirmed live. An exit code. */

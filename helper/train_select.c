@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "sanitize.h"
 #include "stage_record.h"
+#include "train_resume.h"
 #include "train_select.h"
 
 
@@ -154,24 +155,61 @@ selected(const struct train_args *a, const char *name, const char *by, long long
 	       (a->since < 0 || at >= a->since);
 }
 
+struct select_arg {
+	struct session *s;
+	struct train_args *a;
+};
+
+/* What a selection leaves out (said, not failed: a stager could otherwise make
+ * any selector train fail): a release the caller already approved while its scope
+ * waits for another approver, and a member of another approver's interrupted
+ * train. */
+static int
+caller_can_act(struct session *s, const struct ns_release *r)
+{
+	unsigned need = ns_config_min_approvers(s->cfg, r->name), have = 0;
+	struct ns_train t;
+	struct ns_err err;
+	int mine = 0, k;
+
+	if (strcmp(r->status, "publishing") == 0) {
+		if (train_resumable_of(s, r->id, &t) != 1)
+			return 1; /* reconciled by the train's checks */
+		k = strcmp(t.approver, s->caller) == 0;
+		if (!k)
+			fprintf(stderr, "left out: %s (%s@%s), in %s's interrupted train %s\n", r->id,
+			        r->name, r->version, t.approver, t.id);
+		ns_train_clear(&t);
+		return k;
+	}
+	if (need > 1 && ns_approvals_consumed(s->st, r->id, s->caller, &have, &mine, &err) == 0 &&
+	    mine && have < need) {
+		fprintf(stderr, "left out: %s (%s@%s), which you approved (%u of %u approvers)\n",
+		        r->id, r->name, r->version, have, need);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 select_local(const struct ns_release *r, void *p)
 {
-	struct train_args *a = p;
+	struct select_arg *sa = p;
+	struct train_args *a = sa->a;
 
 	/* "publishing": a train interrupted while it published, to reconcile or resume */
 	if ((strcmp(r->status, "staged") == 0 || strcmp(r->status, "checked") == 0 ||
 	     strcmp(r->status, "publishing") == 0) &&
-	    selected(a, r->name, r->staged_by, r->staged_at) && add_id(a, r->id) == -2)
+	    selected(a, r->name, r->staged_by, r->staged_at) && caller_can_act(sa->s, r) &&
+	    add_id(a, r->id) == -2)
 		return -1;
 	return 0;
 }
 
-/* The selectors over what is staged: this host's open releases and, with a
- * staging registry, its stages. */
 int
 train_select_members(struct session *s, struct train_args *a)
 {
+	struct select_arg sa;
 	struct ns_err err;
 	json_t *reg, *it;
 	size_t i;
@@ -180,7 +218,9 @@ train_select_members(struct session *s, struct train_args *a)
 		return 0;
 	if (a->same_commit[0])
 		add_id(a, a->same_commit); /* the anchor is checked whatever the other selectors */
-	if (ns_release_each(s->st, select_local, a, &err) != 0) {
+	sa.s = s;
+	sa.a = a;
+	if (ns_release_each(s->st, select_local, &sa, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", a->n == NS_TRAIN_MEMBERS_MAX ?
 		        "the selection has more members than a train may have" : err.msg);
 		return -1;

@@ -57,3 +57,17 @@ case "$OUT" in *"already approved"*) attack_succeeded "$X is stranded with its q
 contains "$OUT" "is live"
 packument_has "$X" 1.0.0 || fail "$X is not live"
 pass "a quorum completed by a train that published nothing: the next approval publishes it"
+
+# 3. A selector leaves out what the caller already approved while its scope waits
+#    for another approver (said, not failed): otherwise a stager's release that an
+#    approver once approved makes every later selector train of theirs fail.
+Q1=@two/qs-s1-$SUFFIX Q2=@two/qs-s2-$SUFFIX
+stage_local "$Q1" 1.0.0; IS1=$ID
+approve "$A1" "$S1" 0 "$IS1"
+contains "$OUT" "approval 1 of 2 recorded"
+stage_local "$Q2" 1.0.0
+OUT=$(as_user "$A1" "$NR" show --train --package "@two/qs-s*-$SUFFIX" 2>&1) || fail "show --train: $OUT"
+printf '%s\n' "$OUT" | sed 's/^/    | /'
+contains "$OUT" "left out: $IS1 ($Q1@1.0.0), which you approved (1 of 2 approvers)"
+contains "$OUT" "$Q2@1.0.0"
+pass "a selector leaves out a release the caller already approved, and says so"

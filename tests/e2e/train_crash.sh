@@ -150,3 +150,41 @@ done
 expect_status 0 nr log --verify
 expect_status 0 nr log --verify --signatures
 pass "after the train's expiry the rest needed (and got) a fresh approval"
+
+# 5. While a killed train waits to be resumed (red team pass 7):
+#    - a single approve of one of its members is refused before any lock (it would
+#      reconcile the member back to "checked" and break the resumption);
+#    - other bytes staged for a member's name@version are refused (they would make
+#      the rerun find that version live with other bytes: an incident);
+#    - a higher version of a member's package goes live meanwhile: the rerun reads
+#      "latest" again before publishing and does not move it back.
+sed -i 's/^approval_ttl = 30$/approval_ttl = 300/' "$HOST_CONF"
+stage_pkg tc-lat 1.5.0; L15=$ID
+approver_code
+expect_status 0 with_input "$CODE" nr approve "$L15"
+stage_pkg tc-y1 1.0.0; Y1=$ID
+stage_pkg tc-lat 1.6.0; L16=$ID
+kill_at_nth 1 "$Y1" "$L16"
+[ "$(release_status "$L16")" = publishing ] || fail "tc-lat 1.6.0: $(release_status "$L16")"
+expect_status 1 with_input "" nr approve "$L16"
+contains "$OUT" "is a member of train"
+case "$OUT" in *"asking the registry"*|*"checking "*) fail "the single approve went on" ;; esac
+[ "$(release_status "$L16")" = publishing ] || fail "the single approve changed tc-lat 1.6.0"
+pass "a single approve of a member of a resumable train is refused before any lock"
+fixture_package "$(source_dir tc-lat 1.6.0)" tc-lat 1.6.0 ',"keywords":["twin"]'
+stage_pkg tc-lat 1.6.0 ',"keywords":["twin"]'; TWIN=$ID
+expect_status 1 with_input "" nr approve "$TWIN"
+contains "$OUT" "another release of tc-lat@1.6.0 ($L16) was approved and its publish was interrupted"
+no_prompt "a twin of an interrupted member"
+pass "other bytes for an interrupted member's version are refused before the prompt"
+fixture_package "$(source_dir tc-lat 1.6.0)" tc-lat 1.6.0
+stage_pkg tc-lat 2.0.0; L20=$ID
+approver_code
+expect_status 0 with_input "$CODE" nr approve "$L20"
+expect_status 1 with_input "" nr approve "$Y1" "$L16"
+no_prompt "the rerun"
+contains "$OUT" "would move \"latest\" back from 2.0.0"
+packument_has tc-lat 1.6.0 && fail "tc-lat 1.6.0 was published over 2.0.0"
+[ "$(release_status "$L16")" = checked ] || fail "tc-lat 1.6.0: $(release_status "$L16") after the refusal"
+expect_status 0 nr log --verify
+pass "a resumed member whose package moved on is not published: \"latest\" stays on 2.0.0"
