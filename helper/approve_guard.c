@@ -27,12 +27,13 @@ approve_guard_train(struct session *s, struct approve_member *m)
 	k = strcmp(r.status, "publishing") == 0 ? train_resumable_of(s, m->id, &t) : 0;
 	ns_release_clear(&r);
 	if (k < 0)
-		return approve_member_refuse(m, "%s: cannot tell whether an interrupted train holds it; nothing "
-		                 "done", m->id);
+		return approve_member_refuse(m, "%s: cannot tell whether an interrupted train "
+		                             "holds it; nothing done", m->id);
 	if (k == 1) {
-		approve_member_refuse(m, "%s is a member of train %s, interrupted while it published; %s "
-		          "resumes it with approve and every member's id until its approval "
-		          "expires; nothing done", m->id, t.id, t.approver);
+		approve_member_refuse(m, "%s is a member of train %s, interrupted while it "
+		                      "published; %s resumes it with approve and every member's "
+		                      "id until its approval expires; nothing done", m->id, t.id,
+		                      t.approver);
 		ns_train_clear(&t);
 		return -1;
 	}
@@ -67,9 +68,10 @@ approve_guard_version(struct session *s, struct approve_member *m)
 	if (ns_release_each(s->st, publishing_same_version, &v, &err) != 0)
 		return approve_member_refuse(m, "%s", err.msg);
 	if (v.other[0] != '\0')
-		return approve_member_refuse(m, "another release of %s@%s (%s) was approved and its publish was "
-		                 "interrupted: rerun its approve first; nothing done", m->r.name,
-		              m->r.version, v.other);
+		return approve_member_refuse(m, "another release of %s@%s (%s) was approved and "
+		                             "its publish was interrupted: rerun its approve "
+		                             "first; nothing done", m->r.name, m->r.version,
+		                             v.other);
 	return 0;
 }
 

@@ -311,16 +311,17 @@ member_record(struct session *s, struct approve_member *m)
 		m->lock_fd = ns_state_lock_release(s->st, m->id, &err);
 	if (m->lock_fd == -2)
 		return approve_member_refuse(m, "%s is already being approved (in progress in another "
-		                 "npm-release); nothing done", m->id);
+		                             "npm-release); nothing done", m->id);
 	if (m->lock_fd < 0)
 		return approve_member_refuse(m, "%s", err.msg);
 	k = ns_release_get(s->st, m->id, r, &err);
 	if (k < 0)
 		return approve_member_refuse(m, "%s", err.msg);
 	if (k == 0 && strcmp(r->status, "compromised") == 0)
-		return approve_member_refuse(m, "%s@%s (%s) is compromised: the registry served it with bytes that "
-		                 "were not approved (see the incident in npm-release log); it cannot "
-		                 "be approved again", r->name, r->version, m->id);
+		return approve_member_refuse(m, "%s@%s (%s) is compromised: the registry served "
+		                             "it with bytes that were not approved (see the "
+		                             "incident in npm-release log); it cannot be "
+		                             "approved again", r->name, r->version, m->id);
 	if (k == 0 && m->in_train && strcmp(r->status, "published") == 0) {
 		/* a train's rerun: what went live before is done, not a failure */
 		printf("+ %s@%s (%s) is live (published before)\n", r->name, r->version,
@@ -328,11 +329,12 @@ member_record(struct session *s, struct approve_member *m)
 		return 1;
 	}
 	if (k == 0 && (strcmp(r->status, "published") == 0 || strcmp(r->status, "rejected") == 0))
-		return approve_member_refuse(m, "%s@%s (%s) was already %s (already approved)", r->name, r->version,
-		              m->id, r->status);
+		return approve_member_refuse(m, "%s@%s (%s) was already %s (already approved)",
+		                             r->name, r->version, m->id, r->status);
 	if (k == 0 && strcmp(r->status, "publishing") == 0) {
 		if (lock_version(s, r, &m->version_lock_fd) != 0)
-			return approve_member_refuse(m, "%s@%s is locked by another approve", r->name, r->version);
+			return approve_member_refuse(m, "%s@%s is locked by another approve",
+			                             r->name, r->version);
 		done = reconcile(s, r, m->resume, &err);
 		if (done == NS_PUBLISH_INCIDENT) {
 			incident(s, r, err.msg);
@@ -352,12 +354,12 @@ member_record(struct session *s, struct approve_member *m)
 	}
 	if (m->resume)
 		return approve_member_refuse(m, "%s@%s (%s) is %s, not publishing: its train cannot be resumed",
-		              r->name, r->version, m->id, k == 0 ? r->status : "unknown");
+		                             r->name, r->version, m->id, k == 0 ? r->status : "unknown");
 	if (k == 1 || strcmp(r->origin, NS_ORIGIN_REGISTRY) == 0) {
 		ns_release_clear(r);
 		if (s->cfg->registry_url == NULL || s->cfg->registry_mode != NS_MODE_STAGE)
 			return approve_member_refuse(m, "no local release %s (and no staging registry configured)",
-			              m->id);
+			                             m->id);
 		fprintf(stderr, "fetching stage %s from the registry\n", m->id);
 		if (approve_fetch_stage(s, m->id, r, &err) != 0)
 			return approve_member_refuse(m, "%s", err.msg);

@@ -16,7 +16,6 @@
 #include "train_resume.h"
 #include "train_select.h"
 
-
 /* TIME: seconds since the epoch, YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, or an age such
  * as 30m, 2h, 1d (before now). */
 static int
