@@ -292,8 +292,14 @@ ns_ticket_load(int dirfd, const char *dirname, const char *id, const char *heade
 	fd = sf_openat_file(dirfd, dirname, id, 077, NS_TICKET_MAX, &sb, err);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : -1;
-	/* the other kind of ticket is told by its first line, without reading it all */
-	if (hl > sizeof(head) || pread(fd, head, hl, 0) != (ssize_t)hl || memcmp(head, header, hl) != 0) {
+	/* the other kind of ticket is told by its first line, without reading it all;
+	 * a read that fails is an error, never "the other kind" (fail closed) */
+	got = hl <= sizeof(head) ? pread(fd, head, hl, 0) : -1;
+	if (got < 0) {
+		close(fd);
+		return ns_fail(err, "%s/%s: %s", dirname, id, strerror(errno));
+	}
+	if ((size_t)got != hl || memcmp(head, header, hl) != 0) {
 		close(fd);
 		return 2;
 	}
