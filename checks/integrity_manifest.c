@@ -264,7 +264,9 @@ ns_check_manifest(struct ns_vctx *v, const struct ns_vctx *prev)
 	if ((v->manifest_json = parse_manifest(v)) == NULL)
 		return;
 	check_name(v);
-	check_field(v, "version", "manifest.version", ns_strict_version_valid);
+	/* a previous version is compared, not released: build metadata is its past */
+	check_field(v, "version", "manifest.version",
+	    v->is_previous ? ns_strict_version_valid : ns_release_version_valid);
 	if (v->is_previous)
 		return;
 	check_expected(v, "name", o->expect_name);

@@ -202,3 +202,14 @@ ns_strict_version_valid(const char *v, const char **why)
 		return (*why = "version is not a strict semver version", 0);
 	return 1;
 }
+
+int
+ns_release_version_valid(const char *v, const char **why)
+{
+	if (!ns_strict_version_valid(v, why))
+		return 0;
+	if (strchr(v, '+') != NULL)
+		return (*why = "version has build metadata (+...), which npm drops when it "
+		    "publishes: the version approved would not be the version that goes live", 0);
+	return 1;
+}

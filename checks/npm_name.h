@@ -20,4 +20,10 @@ int ns_npm_name_valid(const char *name, const char **why);
  * (no leading "v" or "=", no surrounding space), else 0 with *why set. */
 int ns_strict_version_valid(const char *v, const char **why);
 
+/* Returns 1 when v may be released: strict (above) and without build metadata. npm
+ * publishes "1.0.0+b" as "1.0.0" (semver.clean), so the version approved would not be
+ * the one that goes live, and two precedence-equal versions could be told apart only
+ * by a string the registry drops. Else 0 with *why set. */
+int ns_release_version_valid(const char *v, const char **why);
+
 #endif

@@ -511,7 +511,7 @@ approve_member_publish(struct session *s, struct approve_member *m, struct gate_
 		                   "{\"id\":\"%s\",\"approval\":\"%s\",\"reason\":\"latest\"}",
 		                   m->id, m->a.id);
 		snprintf(m->why, sizeof(m->why), "\"latest\" would go back: not published");
-		return -1;
+		return APPROVE_MEMBER_OVERTAKEN;
 	}
 	k = publish(s, r, tok, &m->bundle, &err);
 	if (k == NS_PUBLISH_INCIDENT) {

@@ -52,7 +52,10 @@ int approve_member_record(struct session *s, struct approve_member *m, const cha
                           const char *proof, const struct gate_token *tok);
 
 /* Publishes the checked bytes with tok, confirms them live, records it: 0, or -1
- * (printed; an incident recorded as such). */
+ * (printed; an incident recorded as such), or APPROVE_MEMBER_OVERTAKEN: a higher
+ * version went live meanwhile, so it is back to "checked", not published, and
+ * nothing went wrong with the registry. */
+enum { APPROVE_MEMBER_OVERTAKEN = 1 };
 int approve_member_publish(struct session *s, struct approve_member *m, struct gate_token *tok);
 
 #endif

@@ -55,12 +55,22 @@ dependency_names(struct session *s, struct approve_member *m)
 	return out;
 }
 
+void
+train_deps_free(json_t **deps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; deps != NULL && i < n; i++)
+		json_decref(deps[i]);
+	free(deps);
+}
+
 /* order[]: members before those that depend on them (a cycle, which peers may
  * form, keeps the staging order among its members); only members in state want
  * are read (the others may have no spool left). */
 int
 train_publish_order(struct session *s, struct approve_member *m, const int *state, int want,
-                    size_t n, size_t *order)
+                    size_t n, size_t *order, json_t ***deps_out)
 {
 	json_t **deps = calloc(n, sizeof(*deps));
 	char *done = calloc(n, 1);
@@ -94,10 +104,12 @@ train_publish_order(struct session *s, struct approve_member *m, const int *stat
 				}
 	}
 	rc = 0;
+	if (deps_out != NULL) {
+		*deps_out = deps;
+		deps = NULL;
+	}
 out:
-	for (i = 0; deps != NULL && i < n; i++)
-		json_decref(deps[i]);
-	free(deps);
+	train_deps_free(deps, n);
 	free(done);
 	return rc;
 }
@@ -179,39 +191,80 @@ ledger_train(struct session *s, const struct ns_train *t, const char *factor,
 	return rc;
 }
 
+/* The member of this run that deps names and that was not published (held[]),
+ * or NULL. */
+static const char *
+held_dependency(const struct approve_member *m, const char *held, size_t n, const json_t *deps)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (held[j] && json_object_get(deps, m[j].r.name) != NULL)
+			return m[j].r.name;
+	return NULL;
+}
+
 size_t
 train_publish_members(struct session *s, struct approve_member *m, int *state, size_t n,
-                      int want, const char *train, struct gate_token *tok, int *stopped)
+                      int want, const char *train, struct gate_token *tok, int *stopped,
+                      int *incomplete)
 {
 	size_t *order = calloc(n, sizeof(*order)), i, live = 0;
+	char *held = calloc(n ? n : 1, 1);
+	json_t **deps = NULL;
+	const char *dep;
+	int k;
 
-	*stopped = 0;
-	if (order == NULL || train_publish_order(s, m, state, want, n, order) != 0) {
+	*stopped = *incomplete = 0;
+	if (order == NULL || held == NULL ||
+	    train_publish_order(s, m, state, want, n, order, &deps) != 0) {
 		free(order);
+		free(held);
 		return (size_t)-1;
 	}
 	for (i = 0; i < n; i++) {
-		struct approve_member *p = &m[order[i]];
+		size_t x = order[i];
+		struct approve_member *p = &m[x];
 
-		if (state[order[i]] != want)
+		if (state[x] != want)
 			continue;
-		if (!*stopped && approve_member_publish(s, p, tok) == 0) {
-			state[order[i]] = M_PUBLISHED;
-			live++;
-			continue;
-		}
-		if (!*stopped) {
+		dep = held_dependency(m, held, n, deps[x]);
+		if (!*stopped && dep == NULL) {
+			k = approve_member_publish(s, p, tok);
+			if (k == 0) {
+				state[x] = M_PUBLISHED;
+				live++;
+				continue;
+			}
+			held[x] = 1;
+			*incomplete = 1;
+			/* overtaken by a higher live version: back to "checked", the
+			 * registry fine; only what depends on it waits with it */
+			if (k == APPROVE_MEMBER_OVERTAKEN) {
+				state[x] = M_UNPUBLISHED;
+				continue;
+			}
 			*stopped = 1;
-			state[order[i]] = M_FAILED;
+			state[x] = M_FAILED;
 			continue;
 		}
-		/* after a failure nothing more is published (what depends on the failed
-		 * member would not install); the rest goes back to "checked" */
+		/* after a failure nothing more is published (the registry or the token
+		 * failed, and what depends on the failed member would not install);
+		 * after an overtaken member, what depends on it; these go back to
+		 * "checked" */
 		session_transition(s, p->id, "publishing", "checked", "publish-skipped",
 		                   "{\"id\":\"%s\",\"train\":\"%s\"}", p->id, train);
-		snprintf(p->why, sizeof(p->why), "not published: a member before it failed");
-		state[order[i]] = M_UNPUBLISHED;
+		if (*stopped)
+			snprintf(p->why, sizeof(p->why), "not published: a member before it failed");
+		else
+			snprintf(p->why, sizeof(p->why), "not published: it depends on %s, which "
+			         "was not published", dep);
+		held[x] = 1;
+		*incomplete = 1;
+		state[x] = M_UNPUBLISHED;
 	}
+	train_deps_free(deps, n);
+	free(held);
 	free(order);
 	return live;
 }
@@ -228,7 +281,7 @@ approve_and_publish(struct session *s, struct approve_member *m, int *state, siz
 	struct ns_err err;
 	size_t i, k = 0, live = 0;
 	char factor[16] = "", *proof = NULL, ref[8 + NS_ID_MAX];
-	int rc = NS_EXIT_FAIL, stopped = 0;
+	int rc = NS_EXIT_FAIL, stopped = 0, incomplete = 0;
 
 	memset(&t, 0, sizeof(t));
 	if (tm == NULL || tok == NULL) {
@@ -278,12 +331,13 @@ approve_and_publish(struct session *s, struct approve_member *m, int *state, siz
 		rc = NS_EXIT_OK;
 		goto out;
 	}
-	live = train_publish_members(s, m, state, n, M_CHECKED, t.id, tok, &stopped);
+	live = train_publish_members(s, m, state, n, M_CHECKED, t.id, tok, &stopped,
+	                             &incomplete);
 	if (live == (size_t)-1)
 		goto out;
-	if (stopped) {
-		fprintf(stderr, "npm-release: train %s stopped after %zu of %zu packages went live\n",
-		        t.id, live, k);
+	if (incomplete) {
+		fprintf(stderr, "npm-release: train %s %s after %zu of %zu packages went live\n",
+		        t.id, stopped ? "stopped" : "ended", live, k);
 		train_print_table(m, state, n, a->json, t.id, "incomplete");
 		goto out;
 	}

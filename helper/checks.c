@@ -441,7 +441,7 @@ checks_identify(int fd, char *name, size_t ncap, char *version, size_t vcap, str
 		return ns_fail(err, "package.json: name: %s", why);
 	}
 	why = "missing";
-	if (v == NULL || !ns_strict_version_valid(v, &why) || strlen(v) >= vcap) {
+	if (v == NULL || !ns_release_version_valid(v, &why) || strlen(v) >= vcap) {
 		json_decref(m);
 		return ns_fail(err, "package.json: version: %s", why);
 	}

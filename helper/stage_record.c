@@ -87,7 +87,7 @@ stage_record_fetch(struct reg_client *c, const char *token, const char *id, stru
 	actor = jstr(doc, "actor");
 	if (jstr(doc, "id") == NULL || strcasecmp(jstr(doc, "id"), id) != 0 || name == NULL ||
 	    ns_npm_name_check(name, &why) == NS_NAME_INVALID || version == NULL ||
-	    !ns_strict_version_valid(version, &why) ||
+	    !ns_release_version_valid(version, &why) ||
 	    tag == NULL || !stage_tag_valid(tag) || strlen(tag) >= sizeof(r->tag) || shasum == NULL ||
 	    strlen(shasum) != 40 || strspn(shasum, "0123456789abcdef") != 40) {
 		json_decref(doc);

@@ -243,7 +243,7 @@ train_resume_publish(struct session *s, struct approve_member *m, int *state, si
 	struct ns_err err;
 	size_t i, pending = 0, live = 0;
 	char when[32], *ids = malloc(n * NS_ID_MAX + 1);
-	int rc = NS_EXIT_FAIL, stopped = 0;
+	int rc = NS_EXIT_FAIL, stopped = 0, incomplete = 0;
 
 	if (tok == NULL || ids == NULL) {
 		fprintf(stderr, "npm-release: out of (locked) memory\n");
@@ -275,12 +275,13 @@ train_resume_publish(struct session *s, struct approve_member *m, int *state, si
 	                   "\"statement_sha256\":\"%s\",\"members\":\"%s\"}", t->id, s->caller,
 	                   t->statement_sha256, ids) != 0)
 		goto out;
-	live = train_publish_members(s, m, state, n, TRAIN_M_RESUME, t->id, tok, &stopped);
+	live = train_publish_members(s, m, state, n, TRAIN_M_RESUME, t->id, tok, &stopped,
+	                             &incomplete);
 	if (live == (size_t)-1)
 		goto out;
-	if (stopped) {
-		fprintf(stderr, "npm-release: train %s stopped again after %zu of %zu remaining "
-		                "packages went live\n", t->id, live, pending);
+	if (incomplete) {
+		fprintf(stderr, "npm-release: train %s %s after %zu of %zu remaining packages "
+		        "went live\n", t->id, stopped ? "stopped again" : "ended", live, pending);
 		train_print_table(m, state, n, json, t->id, "incomplete");
 		goto out;
 	}

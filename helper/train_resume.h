@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "approve_member.h"
 #include "session.h"
 #include "train.h"
@@ -33,14 +35,18 @@ int train_resume_publish(struct session *s, struct approve_member *m, int *state
                          const struct ns_train *t, int json);
 
 /* approve_train.c: order[]: the members in state want, before those that depend
- * on them; the table of a train's members. */
+ * on them; with deps_out, each member's dependency names (train_deps_free). */
 int train_publish_order(struct session *s, struct approve_member *m, const int *state, int want,
-                        size_t n, size_t *order);
-/* Publishes the members in state want in dependency order with tok; after a
- * failure the rest go back to "checked" (*stopped set). The number now live, or
- * (size_t)-1 when the order could not be made. */
+                        size_t n, size_t *order, json_t ***deps_out);
+void train_deps_free(json_t **deps, size_t n);
+/* Publishes the members in state want in dependency order with tok. After a
+ * failure the rest go back to "checked" (*stopped set); a member overtaken by a
+ * higher live version goes back with only what depends on it (*incomplete set
+ * whenever one is not published). The number now live, or (size_t)-1 when the
+ * order could not be made. */
 size_t train_publish_members(struct session *s, struct approve_member *m, int *state, size_t n,
-                             int want, const char *train, struct gate_token *tok, int *stopped);
+                             int want, const char *train, struct gate_token *tok, int *stopped,
+                             int *incomplete);
 void train_print_table(struct approve_member *m, const int *state, size_t n, int json,
                        const char *train, const char *result);
 

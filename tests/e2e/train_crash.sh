@@ -157,15 +157,23 @@ pass "after the train's expiry the rest needed (and got) a fresh approval"
 #    - other bytes staged for a member's name@version are refused (they would make
 #      the rerun find that version live with other bytes: an incident);
 #    - a higher version of a member's package goes live meanwhile: the rerun reads
-#      "latest" again before publishing and does not move it back.
+#      "latest" again before publishing and does not move it back; the member that
+#      depends on it waits with it, an unrelated member after it is published (red
+#      team pass 8: it was stranded).
 sed -i 's/^approval_ttl = 30$/approval_ttl = 300/' "$HOST_CONF"
 stage_pkg tc-lat 1.5.0; L15=$ID
 approver_code
 expect_status 0 with_input "$CODE" nr approve "$L15"
 stage_pkg tc-y1 1.0.0; Y1=$ID
 stage_pkg tc-lat 1.6.0; L16=$ID
-kill_at_nth 1 "$Y1" "$L16"
-[ "$(release_status "$L16")" = publishing ] || fail "tc-lat 1.6.0: $(release_status "$L16")"
+fixture_package "$(source_dir tc-y2 1.0.0)" tc-y2 1.0.0 ',"dependencies":{"tc-lat":"^1.6.0"}'
+fixture_lockfile "$(source_dir tc-y2 1.0.0)" tc-lat@1.6.0
+stage_pkg tc-y2 1.0.0 ',"dependencies":{"tc-lat":"^1.6.0"}'; Y2=$ID
+stage_pkg tc-y3 1.0.0; Y3=$ID
+kill_at_nth 1 "$Y1" "$L16" "$Y2" "$Y3"
+for id in "$L16" "$Y2" "$Y3"; do
+	[ "$(release_status "$id")" = publishing ] || fail "$id: $(release_status "$id") after the kill"
+done
 expect_status 1 with_input "" nr approve "$L16"
 contains "$OUT" "is a member of train"
 case "$OUT" in *"asking the registry"*|*"checking "*) fail "the single approve went on" ;; esac
@@ -181,10 +189,17 @@ fixture_package "$(source_dir tc-lat 1.6.0)" tc-lat 1.6.0
 stage_pkg tc-lat 2.0.0; L20=$ID
 approver_code
 expect_status 0 with_input "$CODE" nr approve "$L20"
-expect_status 1 with_input "" nr approve "$Y1" "$L16"
+expect_status 1 with_input "" nr approve "$Y1" "$L16" "$Y2" "$Y3"
 no_prompt "the rerun"
 contains "$OUT" "would move \"latest\" back from 2.0.0"
+contains "$OUT" "not published: it depends on tc-lat, which was not published"
+contains "$OUT" "ended after 1 of 3 remaining packages went live"
 packument_has tc-lat 1.6.0 && fail "tc-lat 1.6.0 was published over 2.0.0"
+packument_has tc-y2 1.0.0 2>/dev/null && fail "tc-y2, which depends on the member left out, was published"
+packument_has tc-y3 1.0.0 || fail "tc-y3, unrelated to tc-lat, was stranded"
 [ "$(release_status "$L16")" = checked ] || fail "tc-lat 1.6.0: $(release_status "$L16") after the refusal"
+[ "$(release_status "$Y2")" = checked ] || fail "tc-y2: $(release_status "$Y2") after the rerun"
+[ "$(release_status "$Y3")" = published ] || fail "tc-y3: $(release_status "$Y3") after the rerun"
 expect_status 0 nr log --verify
-pass "a resumed member whose package moved on is not published: \"latest\" stays on 2.0.0"
+expect_status 0 nr log --verify --signatures
+pass "a resumed member whose package moved on is not published (\"latest\" stays on 2.0.0), nor what depends on it; an unrelated member is"

@@ -374,7 +374,12 @@ for nm, bad in (("leading-zero", "1.02.3"), ("v-prefix", "v1.2.3"), ("two-parts"
                 ("space", " 1.2.3"), ("prerelease-zero", "1.2.3-01"), ("empty-pre", "1.2.3-"),
                 ("huge", "9007199254740992.0.0"), ("junk", "1.2.3.4")):
     case("version-" + nm, with_pj(manifest(version=bad)), fails={"manifest.version"})
-case("version-prerelease-build-ok", with_pj(manifest(version="1.2.3-beta.0a.1+build.007")))
+case("version-prerelease-ok", with_pj(manifest(version="1.2.3-beta.0a.1")))
+# npm publishes 1.2.3+build as 1.2.3: what would be approved is not what goes live
+case("version-build-metadata", with_pj(manifest(version="1.2.3-beta.0a.1+build.007")),
+     fails={"manifest.version"})
+case("version-build-metadata-previous-ok", tar(ok_entries()),
+     previous=with_pj(manifest(version="0.9.0+build.007")))
 case("manifest-private", with_pj(manifest(private=True)), fails={"manifest.private"})
 case("expect-name-mismatch", tar(ok_entries()), fails={"manifest.expected"},
      args=["--expect", "other-pkg@1.0.0"])

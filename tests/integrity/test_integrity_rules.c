@@ -98,6 +98,11 @@ test_versions(void **state)
 	memset(longv + 6, 'a', 260);
 	longv[266] = '\0';
 	assert_false(ns_strict_version_valid(longv, &why));
+	/* released versions: the same grammar, without build metadata */
+	assert_true(ns_release_version_valid("1.0.0-rc.1", &why));
+	assert_false(ns_release_version_valid("1.0.0+build.007", &why));
+	assert_false(ns_release_version_valid("1.0.0-rc.1+build.1", &why));
+	assert_false(ns_release_version_valid("1.2.3+a..b", &why));
 }
 
 static void

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Guarantee attacked: the version approved is the version that goes live, and one
+# name@version has one set of bytes. A stager's tarball names 1.0.0+b: npm would
+# publish it as 1.0.0 (build metadata is dropped), a string compare would take it
+# for another version than an interrupted 1.0.0, and the test registry fell over on
+# the "+" in its tarball name (red team pass 8). It must be refused at stage, and
+# verify must fail it; nothing reaches the registry, which stays up.
+. "$SRCDIR/tests/attacks/harness.sh"
+
+NAME=atk-buildmeta
+tar_release() { # VERSION DESCRIPTION -> $d/pkg.tgz, built with tar as the stager likes
+	d="$T/tar-$1"
+	mkdir -p "$d/package"
+	fixture_package "$d/package" "$NAME" "$1" ",\"keywords\":[\"$2\"]"
+	tar -C "$d" --owner=0 --group=0 --numeric-owner -czf "$d/pkg.tgz" package || fail "tar $1"
+	chmod 0755 "$d" && chmod 0644 "$d/pkg.tgz"
+}
+
+stage_local "$NAME" 1.0.0
+HONEST=$ID
+pass "staged $NAME@1.0.0 ($HONEST)"
+
+for v in 1.0.0+b 1.0.0-rc.1+build.7; do
+	tar_release "$v" "twin $v"
+	rc=0
+	OUT=$(as_user "$ST" "$NR" stage "$d/pkg.tgz" 2>&1) || rc=$?
+	printf '%s\n' "$OUT" | sed 's/^/    | /'
+	[ "$rc" != 0 ] || attack_succeeded "the stager staged $NAME@$v"
+	contains "$OUT" "build metadata"
+	printf '%s\n' "$OUT" | grep -qE '^[0-9a-f-]{36}$' && fail "stage printed an id for $v"
+	pass "stage of $NAME@$v refused, naming the build metadata"
+
+	expect_status 1 nr verify "$d/pkg.tgz"
+	contains "$OUT" "build metadata"
+	pass "verify fails $NAME@$v"
+done
+
+expect_status 0 nr list
+case "$OUT" in *"1.0.0+"*) attack_succeeded "a release with build metadata is listed" ;; esac
+curl -fsS "${REGISTRY_URL}-/ping" >/dev/null 2>&1 || curl -fsS "$REGISTRY_URL" >/dev/null ||
+	fail "the registry is down"
+approve_as_a1 0 "$HONEST"
+contains "$OUT" "is live"
+packument_has "$NAME" 1.0.0 || fail "$NAME@1.0.0 is not live"
+pass "the registry is up and the honest 1.0.0 went live"
