@@ -506,6 +506,11 @@ approve_member_publish(struct session *s, struct approve_member *m, struct gate_
 	int k, sig;
 
 	fprintf(stderr, "publishing %s@%s\n", r->name, r->version);
+	/* any wait for the registry's one-time password steps comes first: "latest"
+	 * is read again right before the writes, not a step's wait before them (a
+	 * withdrawal may be needed too: two writes) */
+	publish_otp_wait_steps(ns_state_dirfd(s->st), s->cfg, tok,
+	                       strcmp(r->origin, NS_ORIGIN_LOCAL) == 0 ? 1 : 2);
 	if (previous_latest_still_behind(s, r) != 0) {
 		session_transition(s, m->id, "publishing", "checked", "publish-refused",
 		                   "{\"id\":\"%s\",\"approval\":\"%s\",\"reason\":\"latest\"}",

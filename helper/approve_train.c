@@ -302,8 +302,8 @@ approve_and_publish(struct session *s, struct approve_member *m, int *state, siz
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		goto out;
 	}
-	fprintf(stderr, "train %s: %zu packages, statement sha256 %s\n", t.id, k,
-	        t.statement_sha256);
+	fprintf(stderr, "train %s: %zu package%s, statement sha256 %s\n", t.id, k,
+	        k == 1 ? "" : "s", t.statement_sha256);
 	if (gate_run(s->cfg->service, s->caller, t.id, tok, &err) != 0) {
 		fprintf(stderr, "npm-release: %s\n", err.msg);
 		session_ledger(s, "deny", "{\"train\":\"%s\",\"approver\":\"%s\"}", t.id, s->caller);
@@ -345,7 +345,7 @@ approve_and_publish(struct session *s, struct approve_member *m, int *state, siz
 	if (a->json)
 		train_print_table(m, state, n, 1, t.id, "published");
 	else
-		printf("train %s: %zu packages live\n", t.id, live);
+		printf("train %s: %zu package%s live\n", t.id, live, live == 1 ? "" : "s");
 	rc = NS_EXIT_OK;
 out:
 	gate_token_free(tok);

@@ -241,48 +241,86 @@ otp_countdown(unsigned wait)
 	fprintf(stderr, "\n");
 }
 
-/* The code for the first step after every step spent: the current step, or the
- * next one (registries accept one step ahead), else waits until it is. */
-static int
-otp_stored_code(const struct ns_totp_key *k, char *otp, size_t cap, struct ns_err *err)
+/* The first step a stored-seed code may use: after every step spent, and from the
+ * previous step (registries accept one step either side; the test registry does,
+ * see bench/approve). After a refusal (refused), from the next step: registries
+ * refuse any step at or before the last one they accepted, so when another client
+ * of the account spent the current step, the previous and the current one both
+ * fail. */
+static long long
+otp_first_step(const struct ns_totp_key *k, int refused)
 {
-	long long now_step = (long long)time(NULL) / k->period, last = otp_step_load(), step;
+	long long now_step = (long long)time(NULL) / k->period, last = otp_step_load();
+	long long first = refused ? now_step + 1 : now_step - 1;
 
 	if (last > now_step + 1)
 		last = -1;  /* not a step of this clock: ignore it */
-	step = last >= now_step ? last + 1 : now_step;
-	if (step > now_step + 1) {
-		unsigned wait = (unsigned)((step - 1) * k->period - time(NULL)) + 1;
+	return last >= first ? last + 1 : first;
+}
+
+/* Waits until step `last` is usable (the next step at most). */
+static void
+otp_wait_until_usable(const struct ns_totp_key *k, long long last)
+{
+	if (last > (long long)time(NULL) / k->period + 1) {
+		unsigned wait = (unsigned)((last - 1) * k->period - time(NULL)) + 1;
 		long long since = timings_now();
 		otp_countdown(wait);
 		timings_otp_waited(since);
 	}
+}
+
+/* The code for the first usable step, waiting until it is usable. */
+static int
+otp_stored_code(const struct ns_totp_key *k, int refused, char *otp, size_t cap,
+                struct ns_err *err)
+{
+	long long step = otp_first_step(k, refused);
+
+	otp_wait_until_usable(k, step);
 	otp_step_store(step);
 	return ns_totp_generate(k, (time_t)(step * k->period), otp, cap, err);
 }
 
+void
+publish_otp_wait_steps(int state_dirfd, const struct ns_config *cfg,
+                       const struct gate_token *tok, unsigned writes)
+{
+	if (cfg->registry_otp != NS_OTP_STORED || !tok->tok.has_otp || writes == 0)
+		return;
+	publish_otp_steps_at(state_dirfd);
+	otp_wait_until_usable(&tok->tok.otp, otp_first_step(&tok->tok.otp, 0) + writes - 1);
+}
+
 /* Sends the request; when the registry wants a one-time password, supplies it per
- * [registry] otp. The stored seed's code for a step can be spent already (by
- * another client of the account), so a refusal tries a later step once. */
+ * [registry] otp. With a stored seed the account has 2FA, so the code goes with
+ * the first request: no 401 to wait for, and the body is sent once. The stored
+ * seed's code for a step can be spent already (by another client of the
+ * account), so a refusal tries a later step once. */
 static int
 send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *method,
               const char *path, const char *command, const char *ctype, const char *body,
               size_t blen, struct gate_token *tok, struct reg_response *resp, struct ns_err *err)
 {
 	char otp[4096];
-	int attempt, rc;
+	int attempt = 0, rc;
+	int stored = cfg->registry_otp == NS_OTP_STORED && tok->tok.has_otp;
 
 	reg_set_web_auth(c, cfg->registry_otp == NS_OTP_WEB);
-	rc = reg_request(c, method, path, tok->tok.token, NULL, command, ctype, body, blen,
-	                 1 << 20, resp, err);
-	for (attempt = 0; rc == 0 && resp->status == 401 && resp->wants_otp && attempt < 2;
-	     attempt++) {
-		if (cfg->registry_otp == NS_OTP_STORED) {
-			/* The registry's notice asks a person for a code; here nobody need act,
-			 * and an approver reading "provide a one-time password" would wonder. */
-			fprintf(stderr, "the registry asks for its one-time password: answering with the "
-			                "release account's stored seed (nothing to type)\n");
-		} else if (resp->notice[0] != '\0') {
+	if (stored) {
+		/* The registry would ask a person for a code; here nobody need act, and
+		 * an approver reading "provide a one-time password" would wonder. */
+		fprintf(stderr, "registry %s: sending the release account's one-time password "
+		                "from its stored seed (nothing to type)\n", command);
+		if (otp_stored_code(&tok->tok.otp, 0, otp, sizeof(otp), err) != 0)
+			return -1;
+		attempt = 1;
+	}
+	rc = reg_request(c, method, path, tok->tok.token, stored ? otp : NULL, command, ctype,
+	                 body, blen, 1 << 20, resp, err);
+	explicit_bzero(otp, sizeof(otp));
+	for (; rc == 0 && resp->status == 401 && resp->wants_otp && attempt < 2; attempt++) {
+		if (resp->notice[0] != '\0' && !stored) {
 			char clean[512];
 			ns_sanitize(clean, sizeof(clean), resp->notice);
 			fprintf(stderr, "registry notice: %s\n", clean);
@@ -298,11 +336,10 @@ send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *met
 			break;
 		}
 		reg_response_clear(resp);
-		if (cfg->registry_otp == NS_OTP_STORED && tok->tok.has_otp) {
+		if (stored) {
 			/* a refused code's step counts as spent: the next try uses a later one */
-			if (attempt > 0)
-				fprintf(stderr, "registry refused the code; trying the next step\n");
-			if (otp_stored_code(&tok->tok.otp, otp, sizeof(otp), err) != 0)
+			fprintf(stderr, "registry refused the code; trying the next step\n");
+			if (otp_stored_code(&tok->tok.otp, 1, otp, sizeof(otp), err) != 0)
 				return -1;
 		} else if (cfg->registry_otp == NS_OTP_PROMPT) {
 			char prompt[96];

@@ -23,6 +23,12 @@ char *publish_document(const char *registry, json_t *manifest, const char *tag,
  * seed is kept (state_dir), so that the next request uses a later one. */
 void publish_otp_steps_at(int state_dirfd);
 
+/* With [registry] otp = stored: waits until `writes` single-use steps are usable at
+ * once, so that what is read right before those writes (the registry's "latest")
+ * is not a step's wait old when they go out. Nothing otherwise. */
+void publish_otp_wait_steps(int state_dirfd, const struct ns_config *cfg,
+                            const struct gate_token *tok, unsigned writes);
+
 /* What the registry serves for name@version. */
 #define NS_LIVE_NO 0        /* not there (yet) */
 #define NS_LIVE_YES 1       /* there, with the approved integrity and manifest */

@@ -63,9 +63,9 @@ build_table(struct approval_context *ctx)
 		return -1;
 	if (gmtime_r(&exp, &tm) == NULL || strftime(when, sizeof(when), "%H:%M:%SZ", &tm) == 0)
 		snprintf(when, sizeof(when), "?");
-	table_add(ctx->train_summary, TABLE_MAX, &cut, "Approve a train of %zu packages "
+	table_add(ctx->train_summary, TABLE_MAX, &cut, "Approve a train of %zu package%s "
 	          "(statement sha256 %s, expires %s)\n", ctx->n_members,
-	          ctx->approval.statement_sha256, when);
+	          ctx->n_members == 1 ? "" : "s", ctx->approval.statement_sha256, when);
 	for (i = 0; i < ctx->n_members; i++) {
 		const struct approval_context *m = &ctx->members[i];
 		const struct ns_release *r = &m->release;
@@ -200,7 +200,8 @@ train_context_load(pam_handle_t *pamh, struct ns_state *st, const struct ns_conf
 		return resume_load(pamh, st, cfg, user, t, ctx);
 	if ((rc = train_header(pamh, t, ctx)) != PAM_SUCCESS)
 		return rc;
-	snprintf(ctx->what, sizeof(ctx->what), "a train of %zu packages", t->n);
+	snprintf(ctx->what, sizeof(ctx->what), "a train of %zu package%s", t->n,
+	         t->n == 1 ? "" : "s");
 	for (i = 0; i < t->n; i++) {
 		struct approval_context *m = &ctx->members[i];
 		rc = context_load_release(pamh, st, user, now, t->members[i], m);

@@ -60,8 +60,8 @@ stage_version 1.1.0
 next_code
 expect_status 0 with_input "$CODE" nr approve "$ID"
 [ "$(latest_tag)" = 1.1.0 ] || fail "latest is $(latest_tag) after 1.1.0"
-# the registry asked for its OTP (Verdaccio's tfa) and the stored seed answered:
-# said as what the helper does, not as the registry's request to a person
-contains "$OUT" "answering with the release account's stored seed"
+# the release account has 2FA (Verdaccio's tfa): the stored seed's code goes with
+# the write, said as what the helper does, not as the registry's request to a person
+contains "$OUT" "registry publish: sending the release account's one-time password from its stored seed (nothing to type)"
 case "$OUT" in *"Provide a one-time password"*) fail "the registry's OTP request was shown as if to the approver" ;; esac
 pass "a higher version moves latest forward"

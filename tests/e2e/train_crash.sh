@@ -142,7 +142,7 @@ approver_code
 expect_status 0 with_input "$CODE" nr approve "${X[@]}"
 contains "$OUT" "nothing is resumed after its approval expires"
 contains "$OUT" "needs a fresh approval"
-contains "$OUT" "Verification code for a train of 1 packages"
+contains "$OUT" "Verification code for a train of 1 package:"
 for id in "${X[@]}"; do
 	[ "$(release_status "$id")" = published ] || fail "$id: $(release_status "$id") after the rerun"
 	[ "$(publish_entries "$id")" = 1 ] || fail "$id: $(publish_entries "$id") ledger publish entries"
