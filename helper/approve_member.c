@@ -375,7 +375,7 @@ approve_member_check(struct session *s, struct approve_member *m)
 	json_t *report = NULL;
 	char *text = NULL;
 	const char *status;
-	int k, previous_fd, rc = -1;
+	int k, previous_fd, first_version = 0, rc = -1;
 
 	/* Eligibility first: no lock, download, check or ledger entry for a caller
 	 * who may not approve this package. */
@@ -397,13 +397,13 @@ approve_member_check(struct session *s, struct approve_member *m)
 	if (already_approved_by_caller(s, r, &err) != 0)
 		return approve_member_refuse(m, "%s", err.msg);
 	fprintf(stderr, "checking %s@%s (%s)\n", r->name, r->version, r->integrity);
-	previous_fd = previous_fetch(s, r);
+	previous_fd = previous_fetch(s, r, &first_version);
 	if (previous_fd == -2) {
 		/* latest would go back, or its check could not run (printed) */
 		snprintf(m->why, sizeof(m->why), "the previous version could not be compared");
 		return -1;
 	}
-	report = checks_run(s, r, previous_fd, &err);
+	report = checks_run(s, r, previous_fd, first_version, &err);
 	if (previous_fd >= 0)
 		close(previous_fd);
 	if (report == NULL) {
@@ -511,12 +511,16 @@ approve_member_publish(struct session *s, struct approve_member *m, struct gate_
 	 * withdrawal may be needed too: two writes) */
 	publish_otp_wait_steps(ns_state_dirfd(s->st), s->cfg, tok,
 	                       strcmp(r->origin, NS_ORIGIN_LOCAL) == 0 ? 1 : 2);
-	if (previous_latest_still_behind(s, r) != 0) {
+	k = previous_latest_still_behind(s, r);
+	if (k != 0) {
+		/* overtaken: the registry is fine, a train goes on with what does not
+		 * depend on it; unread: a failure like any other, the train stops */
 		session_transition(s, m->id, "publishing", "checked", "publish-refused",
-		                   "{\"id\":\"%s\",\"approval\":\"%s\",\"reason\":\"latest\"}",
-		                   m->id, m->a.id);
-		snprintf(m->why, sizeof(m->why), "\"latest\" would go back: not published");
-		return APPROVE_MEMBER_OVERTAKEN;
+		                   "{\"id\":\"%s\",\"approval\":\"%s\",\"reason\":\"%s\"}",
+		                   m->id, m->a.id, k > 0 ? "latest" : "latest-unread");
+		snprintf(m->why, sizeof(m->why), "%s: not published", k > 0 ?
+		         "\"latest\" would go back" : "the registry's dist-tags could not be read again");
+		return k > 0 ? APPROVE_MEMBER_OVERTAKEN : -1;
 	}
 	k = publish(s, r, tok, &m->bundle, &err);
 	if (k == NS_PUBLISH_INCIDENT) {

@@ -29,8 +29,29 @@
 #include "train_resume.h"
 #include "train_select.h"
 
-/* The names m depends on (dependencies, optional and peer), from its checked
- * manifest, as a JSON object of names; NULL on an error. */
+/* The package an npm alias spec ("npm:NAME@RANGE", "npm:@scope/name") installs,
+ * copied into out (cap bytes); 0, or -1 when spec is no alias. */
+static int
+alias_target(const char *spec, char *out, size_t cap)
+{
+	const char *name, *at;
+	size_t len;
+
+	if (spec == NULL || strncmp(spec, "npm:", 4) != 0)
+		return -1;
+	name = spec + 4;
+	at = strchr(name[0] == '@' ? name + 1 : name, '@');
+	len = at ? (size_t)(at - name) : strlen(name);
+	if (len == 0 || len >= cap)
+		return -1;
+	memcpy(out, name, len);
+	out[len] = '\0';
+	return 0;
+}
+
+/* The names m depends on (dependencies, optional and peer, and what an alias
+ * among them installs: "x": "npm:a@1" depends on a), from its checked manifest,
+ * as a JSON object of names; NULL on an error. */
 static json_t *
 dependency_names(struct session *s, struct approve_member *m)
 {
@@ -49,8 +70,13 @@ dependency_names(struct session *s, struct approve_member *m)
 		return NULL;
 	}
 	for (i = 0; i < 3; i++)
-		json_object_foreach(json_object_get(man, fields[i]), k, v)
+		json_object_foreach(json_object_get(man, fields[i]), k, v) {
+			char target[NS_NAME_MAX];
+
 			json_object_set_new(out, k, json_true());
+			if (alias_target(json_string_value(v), target, sizeof(target)) == 0)
+				json_object_set_new(out, target, json_true());
+		}
 	json_decref(man);
 	return out;
 }

@@ -293,7 +293,8 @@ add_diff_summary(json_t *report)
 }
 
 json_t *
-checks_run(struct session *s, const struct ns_release *r, int previous_fd, struct ns_err *err)
+checks_run(struct session *s, const struct ns_release *r, int previous_fd, int first_version,
+           struct ns_err *err)
 {
 	struct child_arg a;
 	json_t *report;
@@ -365,6 +366,16 @@ checks_run(struct session *s, const struct ns_release *r, int previous_fd, struc
 		json_decref(report);
 		ns_fail(err, "check report is malformed");
 		return NULL;
+	}
+	if (first_version && strcmp(r->tag, "latest") != 0) {
+		/* the registry gives a package without "latest" its first version as
+		 * latest too: what npm install gets, said where the approver reads the tag */
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s has no \"latest\" yet: the registry makes %s "
+		         "\"latest\" as well as \"%s\", so npm install %s gets it", r->name,
+		         r->version, r->tag, r->name);
+		json_array_append_new(json_object_get(report, "checks"),
+		                      check("dist-tag.first", "warn", msg));
 	}
 	add_diff_summary(report);
 	return report;

@@ -8,11 +8,12 @@
 #include "session.h"
 
 /* Runs every check on release r (its spool file) in the unprivileged child;
- * previous_fd (or -1) is the previously published version, for the diff. Returns
+ * previous_fd (or -1) is the previously published version, for the diff;
+ * first_version says the registry would make r "latest" whatever its tag. Returns
  * the report (npm-release verify's, plus "diff_summary") or NULL with err set when
  * the checks could not run at all. */
 json_t *checks_run(struct session *s, const struct ns_release *r, int previous_fd,
-                   struct ns_err *err);
+                   int first_version, struct ns_err *err);
 
 /* Prints the human summary of a report to stderr. */
 void checks_print(const json_t *report);

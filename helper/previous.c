@@ -190,11 +190,11 @@ previous_latest_still_behind(struct session *s, const struct ns_release *r)
 	}
 	k = latest_goes_forward(r, doc);
 	json_decref(doc);
-	return k;
+	return k < 0 ? 1 : 0;
 }
 
 int
-previous_fetch(struct session *s, const struct ns_release *r)
+previous_fetch(struct session *s, const struct ns_release *r, int *first_version)
 {
 	struct reg_client *c = NULL;
 	struct reg_response resp;
@@ -207,6 +207,7 @@ previous_fetch(struct session *s, const struct ns_release *r)
 	long status;
 	int fd = -1;
 
+	*first_version = 0;
 	if (s->cfg->registry_url == NULL || reg_escape_name(r->name, esc, sizeof(esc)) != 0)
 		return -1;
 	if (s->cfg->read_token_file != NULL &&
@@ -238,6 +239,8 @@ previous_fetch(struct session *s, const struct ns_release *r)
 		goto out;
 	}
 	reg_response_clear(&resp);
+	*first_version = status == 404 || !json_is_string(json_object_get(json_object_get(doc,
+	                 "dist-tags"), "latest"));
 	if (latest_goes_forward(r, doc) != 0 || already_live_otherwise(r, doc) != 0) {
 		fd = -2;
 		goto out;

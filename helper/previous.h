@@ -11,13 +11,16 @@
  * than the registry's current latest, as npm 11 refuses an implicit `latest`, or
  * when that cannot be known, or when the version is already live with other
  * bytes, or when the registry's signing keys are pinned and the previous version's
- * registry signature is bad or missing: the outcomes that stop the approve. */
-int previous_fetch(struct session *s, const struct ns_release *r);
+ * registry signature is bad or missing: the outcomes that stop the approve.
+ * *first_version: 1 when the registry has the package with no "latest" (or not at
+ * all), so that it makes this version "latest" whatever its tag. */
+int previous_fetch(struct session *s, const struct ns_release *r, int *first_version);
 
 /* Right before the publish, for a release tagged latest: the registry's latest is
  * read again and must still be lower (an approve of a higher version may have
  * finished since the checks, or while a train or its resumption published other
- * members). 0 fine, -1 refused or unknown (printed). */
+ * members). 0 fine, 1 refused: a higher version is latest, -1 unknown: the
+ * registry could not be read (printed). */
 int previous_latest_still_behind(struct session *s, const struct ns_release *r);
 
 #endif
