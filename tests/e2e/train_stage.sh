@@ -51,8 +51,8 @@ fixture_package "$(source_dir ts-local 1.0.0)" ts-local 1.0.0
 expect_status 0 nr stage "$E2E_DIR/ts-local-1.0.0.tgz"
 OTHER=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
 [ -n "$OTHER" ] || fail "nr stage printed no id"
+after_step "$SPENT1"   # first: the approver's code must be fresh when it is typed
 approver_code
-after_step "$SPENT1"
 expect_status 0 with_input "$CODE" nr approve --staged-by stager --package 'ts-*'
 contains "$OUT" "Approve a train of 2 packages (statement sha256 "
 [ "$(count 'Verification code')" = 1 ] || fail "not exactly one prompt"
@@ -102,8 +102,8 @@ RELEASE_TOKEN=$RELEASE2_TOKEN RELEASE_SECRET=$RELEASE2_SECRET
 e2e_host stage
 stage_as "$E2E_DIR/stager.npmrc" tc-core; C1=$ID
 stage_as "$E2E_DIR/stager.npmrc" tc-util; C2=$ID
-approver_code
 after_step "$SPENT2"
+approver_code
 pids=()
 for i in 1 2; do
 	printf '%s\n' "$CODE" | nr approve "$C1" "$C2" > "$E2E_DIR/conc.$i" 2>&1 &
