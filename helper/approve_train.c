@@ -92,8 +92,9 @@ train_deps_free(json_t **deps, size_t n)
 }
 
 /* order[]: members before those that depend on them (a cycle, which peers may
- * form, keeps the staging order among its members); only members in state want
- * are read (the others may have no spool left). */
+ * form, keeps the staging order among its members), and *deps_out each member's
+ * dependency names; only members in state want are read (the others may have no
+ * spool left). */
 int
 train_publish_order(struct session *s, struct approve_member *m, const int *state, int want,
                     size_t n, size_t *order, json_t ***deps_out)
@@ -130,10 +131,8 @@ train_publish_order(struct session *s, struct approve_member *m, const int *stat
 				}
 	}
 	rc = 0;
-	if (deps_out != NULL) {
-		*deps_out = deps;
-		deps = NULL;
-	}
+	*deps_out = deps;
+	deps = NULL;
 out:
 	train_deps_free(deps, n);
 	free(done);

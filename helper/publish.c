@@ -258,12 +258,12 @@ otp_first_step(const struct ns_totp_key *k, int refused)
 	return last >= first ? last + 1 : first;
 }
 
-/* Waits until step `last` is usable (the next step at most). */
+/* Waits until `step` is usable: until it is the next step at most. */
 static void
-otp_wait_until_usable(const struct ns_totp_key *k, long long last)
+otp_wait_until_usable(const struct ns_totp_key *k, long long step)
 {
-	if (last > (long long)time(NULL) / k->period + 1) {
-		unsigned wait = (unsigned)((last - 1) * k->period - time(NULL)) + 1;
+	if (step > (long long)time(NULL) / k->period + 1) {
+		unsigned wait = (unsigned)((step - 1) * k->period - time(NULL)) + 1;
 		long long since = timings_now();
 		otp_countdown(wait);
 		timings_otp_waited(since);

@@ -35,7 +35,7 @@ int train_resume_publish(struct session *s, struct approve_member *m, int *state
                          const struct ns_train *t, int json);
 
 /* approve_train.c: order[]: the members in state want, before those that depend
- * on them; with deps_out, each member's dependency names (train_deps_free). */
+ * on them, and *deps_out each member's dependency names (train_deps_free). */
 int train_publish_order(struct session *s, struct approve_member *m, const int *state, int want,
                         size_t n, size_t *order, json_t ***deps_out);
 void train_deps_free(json_t **deps, size_t n);
@@ -47,6 +47,7 @@ void train_deps_free(json_t **deps, size_t n);
 size_t train_publish_members(struct session *s, struct approve_member *m, int *state, size_t n,
                              int want, const char *train, struct gate_token *tok, int *stopped,
                              int *incomplete);
+/* The table of a train's members (or its JSON). */
 void train_print_table(struct approve_member *m, const int *state, size_t n, int json,
                        const char *train, const char *result);
 

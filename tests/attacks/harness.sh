@@ -157,14 +157,19 @@ stage_local() { # NAME VERSION [EXTRA_JSON] -> ID TGZ SRI
 	ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
 	[ -n "$ID" ] || fail "stage printed no id"
 }
+tar_package() { # DIR: DIR/package -> DIR/pkg.tgz, built with tar as a stager may
+	# (npm pack drops or rewrites what some attacks need), readable by every user
+	tar -C "$1" --owner=0 --group=0 --numeric-owner -czf "$1/pkg.tgz" package ||
+		fail "tar $1"
+	chmod 0755 "$1" && chmod 0644 "$1/pkg.tgz"
+}
 stage_tar_shrinkwrap() { # NAME EXTRA_JSON SHRINKWRAP_JSON -> ID: a local release of
 	# NAME@1.0.0 built with tar (npm pack drops or rewrites npm-shrinkwrap.json)
 	local d="$T/tar-$1"
 	mkdir -p "$d/package"
 	fixture_package "$d/package" "$1" 1.0.0 "$2"
 	printf '%s\n' "$3" > "$d/package/npm-shrinkwrap.json"
-	tar -C "$d" --owner=0 --group=0 --numeric-owner -czf "$d/pkg.tgz" package || fail "tar $1"
-	chmod 0755 "$d" && chmod 0644 "$d/pkg.tgz"
+	tar_package "$d"
 	expect_status 0 nr stage "$d/pkg.tgz"
 	ID=$(printf '%s\n' "$OUT" | grep -E '^[0-9a-f-]{36}$' | head -1)
 	[ -n "$ID" ] || fail "stage printed no id"

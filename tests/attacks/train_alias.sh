@@ -25,8 +25,7 @@ mkdir -p "$d/package"
 fixture_package "$d/package" atk-alias-b 1.0.0 ",\"dependencies\":{\"x\":\"npm:$PKG@1.0.1\"}"
 printf '{"name":"atk-alias-b","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"atk-alias-b","version":"1.0.0","dependencies":{"x":"npm:%s@1.0.1"}},"node_modules/x":{"name":"%s","version":"1.0.1","resolved":"%s%s/-/%s-1.0.1.tgz","integrity":"%s"}}}\n' \
 	"$PKG" "$PKG" "$REGISTRY_URL" "$PKG" "$PKG" "$P1_SRI" > "$d/package/npm-shrinkwrap.json"
-tar -C "$d" --owner=0 --group=0 --numeric-owner -czf "$d/pkg.tgz" package || fail "tar b"
-chmod 0755 "$d" && chmod 0644 "$d/pkg.tgz"
+tar_package "$d"
 stage_tagged "$d/pkg.tgz" latest; B=$ID
 stage_local atk-alias-c 1.0.0; C=$ID
 pass "staged $PKG@2.0.0 (next), $PKG@1.0.1, atk-alias-b (x: npm:$PKG@1.0.1), atk-alias-c"

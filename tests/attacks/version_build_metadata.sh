@@ -12,8 +12,7 @@ tar_release() { # VERSION DESCRIPTION -> $d/pkg.tgz, built with tar as the stage
 	d="$T/tar-$1"
 	mkdir -p "$d/package"
 	fixture_package "$d/package" "$NAME" "$1" ",\"keywords\":[\"$2\"]"
-	tar -C "$d" --owner=0 --group=0 --numeric-owner -czf "$d/pkg.tgz" package || fail "tar $1"
-	chmod 0755 "$d" && chmod 0644 "$d/pkg.tgz"
+	tar_package "$d"
 }
 
 stage_local "$NAME" 1.0.0
