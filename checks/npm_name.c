@@ -203,6 +203,30 @@ ns_strict_version_valid(const char *v, const char **why)
 	return 1;
 }
 
+/* Whether a numeric prerelease identifier of v (strict) exceeds 2^53-1: node-semver
+ * compares them as numbers, so 1.0.0-9007199254740992 equals ...993. */
+static int
+huge_prerelease_number(const char *v)
+{
+	const char *p = strchr(v, '-'), *start;
+
+	if (p == NULL)
+		return 0;
+	for (p++; *p != '\0' && *p != '+'; p++) {
+		int all_digits = 1;
+
+		for (start = p; *p != '\0' && *p != '.' && *p != '+'; p++)
+			if (!is_digit(*p))
+				all_digits = 0;
+		if (all_digits && (p - start > 16 || (p - start == 16 &&
+		    strncmp(start, "9007199254740991", 16) > 0)))
+			return 1;
+		if (*p != '.')
+			break;
+	}
+	return 0;
+}
+
 int
 ns_release_version_valid(const char *v, const char **why)
 {
@@ -211,5 +235,8 @@ ns_release_version_valid(const char *v, const char **why)
 	if (strchr(v, '+') != NULL)
 		return (*why = "version has build metadata (+...), which npm drops when it "
 		    "publishes: the version approved would not be the version that goes live", 0);
+	if (huge_prerelease_number(v))
+		return (*why = "version has a prerelease number above 2^53-1, which node-semver "
+		    "compares as a double: another version would be equal to it", 0);
 	return 1;
 }

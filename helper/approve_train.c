@@ -49,9 +49,16 @@ alias_target(const char *spec, char *out, size_t cap)
 	return 0;
 }
 
+/* The key of dependency_names that stands for every member: a spec that names no
+ * package (a tarball URL, git, file:, user/repo) may install any of them (red
+ * team pass 10), so its member goes after, and waits with, all the others. No
+ * package name is empty. */
+#define ANY_MEMBER ""
+
 /* The names m depends on (dependencies, optional and peer, and what an alias
- * among them installs: "x": "npm:a@1" depends on a), from its checked manifest,
- * as a JSON object of names; NULL on an error. */
+ * among them installs: "x": "npm:a@1" depends on a; ANY_MEMBER for a spec that
+ * names no package), from its checked manifest, as a JSON object of names; NULL
+ * on an error. */
 static json_t *
 dependency_names(struct session *s, struct approve_member *m)
 {
@@ -73,12 +80,24 @@ dependency_names(struct session *s, struct approve_member *m)
 		json_object_foreach(json_object_get(man, fields[i]), k, v) {
 			char target[NS_NAME_MAX];
 
+			const char *spec = json_string_value(v);
+
 			json_object_set_new(out, k, json_true());
-			if (alias_target(json_string_value(v), target, sizeof(target)) == 0)
+			if (alias_target(spec, target, sizeof(target)) == 0)
 				json_object_set_new(out, target, json_true());
+			else if (spec == NULL || strpbrk(spec, ":/") != NULL)
+				json_object_set_new(out, ANY_MEMBER, json_true());
 		}
 	json_decref(man);
 	return out;
+}
+
+/* Whether dependency names deps (dependency_names) take in member o. */
+static int
+depends_on(const json_t *deps, const struct approve_member *o)
+{
+	return json_object_get(deps, o->r.name) != NULL ||
+	       json_object_get(deps, ANY_MEMBER) != NULL;
 }
 
 void
@@ -114,7 +133,7 @@ train_publish_order(struct session *s, struct approve_member *m, const int *stat
 		for (i = 0; i < n; i++) {
 			int ready = !done[i];
 			for (j = 0; ready && j < n; j++)
-				if (j != i && !done[j] && json_object_get(deps[i], m[j].r.name) != NULL)
+				if (j != i && !done[j] && depends_on(deps[i], &m[j]))
 					ready = 0;
 			if (ready) {
 				done[i] = 1;
@@ -224,7 +243,7 @@ held_dependency(const struct approve_member *m, const char *held, size_t n, cons
 	size_t j;
 
 	for (j = 0; j < n; j++)
-		if (held[j] && json_object_get(deps, m[j].r.name) != NULL)
+		if (held[j] && depends_on(deps, &m[j]))
 			return m[j].r.name;
 	return NULL;
 }

@@ -3,8 +3,10 @@
 # name@version has one set of bytes. A stager's tarball names 1.0.0+b: npm would
 # publish it as 1.0.0 (build metadata is dropped), a string compare would take it
 # for another version than an interrupted 1.0.0, and the test registry fell over on
-# the "+" in its tarball name (red team pass 8). It must be refused at stage, and
-# verify must fail it; nothing reaches the registry, which stays up.
+# the "+" in its tarball name (red team pass 8). The same for a prerelease number
+# above 2^53-1, which node-semver compares as a double (1.0.0-9007199254740992
+# equals ...993: red team pass 10). It must be refused at stage, and verify must
+# fail it; nothing reaches the registry, which stays up.
 . "$SRCDIR/tests/attacks/harness.sh"
 
 NAME=atk-buildmeta
@@ -19,18 +21,21 @@ stage_local "$NAME" 1.0.0
 HONEST=$ID
 pass "staged $NAME@1.0.0 ($HONEST)"
 
-for v in 1.0.0+b 1.0.0-rc.1+build.7; do
+# VERSION WHY: refused at stage and failed by verify, naming WHY
+for twin in "1.0.0+b|build metadata" "1.0.0-rc.1+build.7|build metadata" \
+	"1.0.0-9007199254740992|above 2^53-1"; do
+	v=${twin%%|*} why=${twin#*|}
 	tar_release "$v" "twin $v"
 	rc=0
 	OUT=$(as_user "$ST" "$NR" stage "$d/pkg.tgz" 2>&1) || rc=$?
 	printf '%s\n' "$OUT" | sed 's/^/    | /'
 	[ "$rc" != 0 ] || attack_succeeded "the stager staged $NAME@$v"
-	contains "$OUT" "build metadata"
+	contains "$OUT" "$why"
 	printf '%s\n' "$OUT" | grep -qE '^[0-9a-f-]{36}$' && fail "stage printed an id for $v"
-	pass "stage of $NAME@$v refused, naming the build metadata"
+	pass "stage of $NAME@$v refused ($why)"
 
 	expect_status 1 nr verify "$d/pkg.tgz"
-	contains "$OUT" "build metadata"
+	contains "$OUT" "$why"
 	pass "verify fails $NAME@$v"
 done
 

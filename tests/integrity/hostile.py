@@ -378,6 +378,9 @@ case("version-prerelease-ok", with_pj(manifest(version="1.2.3-beta.0a.1")))
 # npm publishes 1.2.3+build as 1.2.3: what would be approved is not what goes live
 case("version-build-metadata", with_pj(manifest(version="1.2.3-beta.0a.1+build.007")),
      fails={"manifest.version"})
+# node-semver compares prerelease numbers as doubles: ...992 would equal ...993
+case("version-prerelease-above-2^53", with_pj(manifest(version="1.0.0-9007199254740992")),
+     fails={"manifest.version"})
 case("version-build-metadata-previous-ok", tar(ok_entries()),
      previous=with_pj(manifest(version="0.9.0+build.007")))
 case("manifest-private", with_pj(manifest(private=True)), fails={"manifest.private"})

@@ -103,6 +103,12 @@ test_versions(void **state)
 	assert_false(ns_release_version_valid("1.0.0+build.007", &why));
 	assert_false(ns_release_version_valid("1.0.0-rc.1+build.1", &why));
 	assert_false(ns_release_version_valid("1.2.3+a..b", &why));
+	/* prerelease numbers node-semver compares as doubles */
+	assert_true(ns_release_version_valid("1.0.0-9007199254740991", &why));
+	assert_true(ns_release_version_valid("1.0.0-rc.9007199254740991.x", &why));
+	assert_false(ns_release_version_valid("1.0.0-9007199254740992", &why));
+	assert_false(ns_release_version_valid("1.0.0-rc.10000000000000000", &why));
+	assert_true(ns_release_version_valid("1.0.0-a90071992547409920", &why));
 }
 
 static void
