@@ -208,22 +208,32 @@ previous_fetch(struct session *s, const struct ns_release *r, int *first_version
 	int fd = -1;
 
 	*first_version = 0;
-	if (s->cfg->registry_url == NULL || reg_escape_name(r->name, esc, sizeof(esc)) != 0)
-		return -1;
+	if (s->cfg->registry_url == NULL)
+		return -1;  /* no registry: nothing published to compare with */
+	if (reg_escape_name(r->name, esc, sizeof(esc)) != 0) {
+		fprintf(stderr, "npm-release: %s is not a package name; nothing done\n", r->name);
+		return -2;
+	}
+	/* Whatever the tag, an unread packument is no reason to go on: the diff, the
+	 * guard against a version live with other bytes and dist-tag.first all come
+	 * from it, and a registry that cannot be read cannot take the publish either. */
 	if (s->cfg->read_token_file != NULL &&
-	    ns_read_token_load(s->cfg->read_token_file, token, sizeof(token), &err) != 0)
-		return -1;
+	    ns_read_token_load(s->cfg->read_token_file, token, sizeof(token), &err) != 0) {
+		fprintf(stderr, "npm-release: %s; nothing done\n", err.msg);
+		return -2;
+	}
 	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, &err);
-	if (c == NULL)
+	if (c == NULL) {
+		fprintf(stderr, "npm-release: %s; nothing done\n", err.msg);
+		fd = -2;
 		goto out;
+	}
 	snprintf(path, sizeof(path), "/%s", esc);
 	if (reg_request(c, "GET", path, token[0] ? token : NULL, NULL, NULL, NULL, NULL, 0, 64 << 20,
 	                &resp, &err) != 0) {
-		if (strcmp(r->tag, "latest") == 0) {
-			fprintf(stderr, "npm-release: cannot read %s's dist-tags to check that \"latest\" "
-			        "does not go back: %s; nothing done\n", r->name, err.msg);
-			fd = -2;
-		}
+		fprintf(stderr, "npm-release: cannot read %s's versions and dist-tags from the registry "
+		        "(for the diff and the dist-tag checks): %s; nothing done\n", r->name, err.msg);
+		fd = -2;
 		goto out;
 	}
 	status = resp.status;
@@ -231,11 +241,10 @@ previous_fetch(struct session *s, const struct ns_release *r, int *first_version
 		doc = json_loadb(resp.body, resp.len, 0, &jerr);
 	if ((status != 200 && status != 404) || (status == 200 && doc == NULL)) {
 		reg_response_clear(&resp);
-		if (strcmp(r->tag, "latest") == 0) {
-			fprintf(stderr, "npm-release: cannot read %s's dist-tags to check that \"latest\" "
-			        "does not go back (HTTP %ld); nothing done\n", r->name, status);
-			fd = -2;
-		}
+		fprintf(stderr, "npm-release: cannot read %s's versions and dist-tags from the registry "
+		        "(for the diff and the dist-tag checks): HTTP %ld%s; nothing done\n", r->name,
+		        status, status == 200 ? ", not JSON" : "");
+		fd = -2;
 		goto out;
 	}
 	reg_response_clear(&resp);

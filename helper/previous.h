@@ -6,10 +6,11 @@
 #include "session.h"
 
 /* Returns an fd (an unnamed file in the spool) holding the previous version's
- * tarball, with its integrity checked against the registry's packument, or -1.
- * Returns -2 (printed) when the release would move `latest` to a version lower
- * than the registry's current latest, as npm 11 refuses an implicit `latest`, or
- * when that cannot be known, or when the version is already live with other
+ * tarball, with its integrity checked against the registry's packument, or -1
+ * (no registry configured, no previous version, or its tarball unavailable).
+ * Returns -2 (printed) when the registry's packument cannot be read (any tag),
+ * when the release would move `latest` to a version lower than the registry's
+ * current latest, as npm 11 refuses an implicit `latest`, or when the version is already live with other
  * bytes, or when the registry's signing keys are pinned and the previous version's
  * registry signature is bad or missing: the outcomes that stop the approve.
  * *first_version: 1 when the registry has the package with no "latest" (or not at

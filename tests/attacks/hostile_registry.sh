@@ -7,7 +7,9 @@
 #   lie-bytes     confirms the publish but then serves other bytes for the version;
 #   lie-manifest  ... or a version document with a dependency and a script added;
 #   redirect      answers every request with a redirect to another origin;
-#   huge / drip   an endless stage record, a tarball that never ends.
+#   huge / drip   an endless stage record, a tarball that never ends;
+#   no-packument  hides the package's versions and dist-tags (a release for
+#                 another tag than latest went on to the prompt without them).
 # Unchecked bytes must never go live; a registry that says it serves other bytes
 # or another manifest is an INCIDENT (exit 1, ledger "incident", LOG_ALERT to
 # syslog, the release "compromised" and refused from then on); no request follows
@@ -137,6 +139,28 @@ contains "$OUT" "imeout"
 [ $((SECONDS - t0)) -lt 40 ] || fail "the endless download took $((SECONDS - t0))s"
 live_version @acme/atk-endless 1.0.0 | grep -q . && fail "published after an endless download"
 pass "a tarball that never ends stops at the registry timeout ($((SECONDS - t0))s)"
+
+# --- a registry that hides the packument: whatever the tag, the approve stops
+# before the prompt (the diff, the guard against a version live with other bytes
+# and dist-tag.first come from it), and nothing is published
+NAME=@acme/atk-hidden
+pack_pkg "$NAME" 1.0.0 ',"scripts":{"postinstall":"node evil.js"}'
+HID=$( (cd "$DIR" && npm stage publish --tag next --userconfig "$E2E_DIR/stager.npmrc" 2>&1) |
+	sed -n 's/.*(staged with id \([0-9a-f-]*\)).*/\1/p') || true
+[ -n "$HID" ] || fail "npm stage publish --tag next printed no id"
+proxy_mode no-packument
+code "$S1"
+rc=0
+OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$HID" 2>&1) || rc=$?
+printf '%s\n' "$OUT" | sed 's/^/    | /'
+proxy_mode normal
+grep -q "Verification code" <<<"$OUT" &&
+	attack_succeeded "the approver was asked without the registry's versions and dist-tags"
+live_version "$NAME" 1.0.0 | grep -q . && attack_succeeded "$NAME went live without them"
+[ "$rc" = 1 ] || fail "approve exit $rc"
+contains "$OUT" "cannot read $NAME's versions and dist-tags from the registry"
+contains "$OUT" "HTTP 503"
+pass "a hidden packument (tag next) stops the approve before the prompt; nothing published"
 
 # --- a download that breaks off is never taken for the whole tarball: one clean
 # retry, and a cut that repeats fails with nothing spooled

@@ -18,6 +18,8 @@
 //   lie-manifest V  ... or that V depends on evil-dep and has a postinstall script.
 //   redirect      every request answered 302 to another origin on 127.0.0.1, which
 //                 logs what reaches it ("elsewhere ... auth=yes|no").
+//   no-packument  GET of a packument (/<name>) answers 503: the previous versions
+//                 and dist-tags are hidden, writes and stage requests go through.
 //   huge          GET /-/stage/<id> answers an endless JSON body, fast.
 //   drip          GET /-/stage/<id>/tarball answers one byte a second, forever.
 //   cut           GET /-/stage/<id>/tarball promises its whole length, sends 10
@@ -259,6 +261,12 @@ const server = http.createServer((req, res) => {
         d._attachments = { [b.name]: { content_type: JSON.parse(b.text).mediaType, data: b.text,
                                        length: b.text.length } };
       }));
+      return;
+    }
+    if (m === 'no-packument' && req.method === 'GET' && !req.url.startsWith('/-/') &&
+        !req.url.includes('/-/')) {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"error":"unavailable"}');
       return;
     }
     if (m === 'redirect') {
