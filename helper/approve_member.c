@@ -24,6 +24,7 @@
 #include "pam_gate.h"
 #include "previous.h"
 #include "publish.h"
+#include "registry_otp.h"
 #include "publish_provenance.h"
 #include "registry.h"
 #include "registry_signature.h"
@@ -117,7 +118,7 @@ publish(struct session *s, struct ns_release *r, struct gate_token *tok,
 	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, err);
 	if (doc == NULL || c == NULL)
 		goto out;
-	publish_otp_steps_at(ns_state_dirfd(s->st));
+	registry_otp_steps_at(ns_state_dirfd(s->st));
 	if (strcmp(r->origin, NS_ORIGIN_REGISTRY) == 0) {
 		if (ns_release_set_origin(s->st, r->id, "publishing", NS_ORIGIN_REGISTRY,
 		                          NS_ORIGIN_WITHDRAWN, err) != 0) {
@@ -399,7 +400,7 @@ approve_member_check(struct session *s, struct approve_member *m)
 	fprintf(stderr, "checking %s@%s (%s)\n", r->name, r->version, r->integrity);
 	previous_fd = previous_fetch(s, r, &first_version);
 	if (previous_fd == -2) {
-		/* latest would go back, or its check could not run (printed) */
+		/* latest would go back, or the registry could not be read (printed) */
 		snprintf(m->why, sizeof(m->why), "the previous version could not be compared");
 		return -1;
 	}
@@ -498,9 +499,31 @@ approve_member_record(struct session *s, struct approve_member *m, const char *f
 	return 0;
 }
 
+struct latest_recheck {
+	struct session *s;
+	const struct ns_release *r;
+};
+
+/* After a wait for a registry step between the re-read of "latest" and a write:
+ * read it again, so that no write goes out on a read a step's wait old. */
+static int
+latest_recheck(void *arg, struct ns_err *err)
+{
+	struct latest_recheck *x = arg;
+	int k = previous_latest_still_behind(x->s, x->r);
+
+	if (k == 0)
+		return 0;
+	return ns_fail(err, k > 0 ? "while waiting for a registry step, \"latest\" moved past "
+	                            "%s@%s" : "%s@%s: the registry's dist-tags could not be "
+	                            "read again after waiting for a registry step",
+	               x->r->name, x->r->version);
+}
+
 int
 approve_member_publish(struct session *s, struct approve_member *m, struct gate_token *tok)
 {
+	struct latest_recheck recheck = { s, &m->r };
 	struct ns_release *r = &m->r;
 	struct ns_err err;
 	int k, sig;
@@ -522,7 +545,9 @@ approve_member_publish(struct session *s, struct approve_member *m, struct gate_
 		         "\"latest\" would go back" : "the registry's dist-tags could not be read again");
 		return k > 0 ? APPROVE_MEMBER_OVERTAKEN : -1;
 	}
+	publish_recheck_after_wait(latest_recheck, &recheck);
 	k = publish(s, r, tok, &m->bundle, &err);
+	publish_recheck_after_wait(NULL, NULL);
 	if (k == NS_PUBLISH_INCIDENT) {
 		incident(s, r, err.msg);
 		snprintf(m->why, sizeof(m->why), "INCIDENT: live with bytes that were not approved");

@@ -14,6 +14,7 @@
 #include "eligibility.h"
 #include "pam_gate.h"
 #include "publish.h"
+#include "registry_otp.h"
 #include "registry.h"
 #include "session.h"
 #include "stage_record.h"
@@ -122,7 +123,7 @@ cmd_reject(int argc, char **argv)
 	remote = strcmp(r.origin, NS_ORIGIN_REGISTRY) == 0 ||
 	         strcmp(r.origin, NS_ORIGIN_WITHDRAWN) == 0;
 	if (remote) {
-		publish_otp_steps_at(ns_state_dirfd(s.st));
+		registry_otp_steps_at(ns_state_dirfd(s.st));
 		c = reg_new(s.cfg->registry_url, s.cfg->ca_file, s.cfg->registry_timeout, &err);
 		if (c == NULL || publish_stage_delete(c, s.cfg, &r, tok,
 		                                      strcmp(r.origin, NS_ORIGIN_WITHDRAWN) == 0,

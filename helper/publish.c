@@ -12,7 +12,7 @@
 #include "manifest.h"
 #include "nslog.h"
 #include "publish.h"
-#include "timings.h"
+#include "registry_otp.h"
 
 char *
 publish_document(const char *registry, json_t *manifest, const char *tag,
@@ -166,130 +166,41 @@ web_otp(struct reg_client *c, const struct reg_response *challenge, struct gate_
 	return ns_fail(err, "web authentication: timed out waiting for the approval in the browser");
 }
 
-/* The registry step of the last stored-seed code sent, kept in state_dir: one
- * approve sends two requests that need a code (the withdrawal and the publish),
- * approves follow each other within a step, and a registry takes each step once
- * (a replayed step also counts as a failed attempt towards its lockout). */
-#define OTP_STEP_FILE "registry-otp.step"
-static int otp_state_dirfd = -1;
-
-void
-publish_otp_steps_at(int state_dirfd)
-{
-	otp_state_dirfd = state_dirfd;
-}
-
-static long long
-otp_step_load(void)
-{
-	char buf[24];
-	ssize_t n;
-	long long v;
-	char *end;
-	int fd;
-
-	if (otp_state_dirfd < 0)
-		return -1;
-	fd = openat(otp_state_dirfd, OTP_STEP_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	v = strtoll(buf, &end, 10);
-	return end != buf && (*end == '\n' || *end == '\0') && v >= 0 ? v : -1;
-}
-
-static void
-otp_step_store(long long step)
-{
-	char buf[24];
-	int fd, n;
-
-	if (otp_state_dirfd < 0)
-		return;
-	fd = openat(otp_state_dirfd, OTP_STEP_FILE,
-	            O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	n = snprintf(buf, sizeof(buf), "%lld\n", step);
-	if (fd < 0 || write(fd, buf, (size_t)n) != n)
-		ns_log(LOG_WARNING, "cannot record the registry one-time password step");
-	if (fd >= 0)
-		close(fd);
-}
-
-/* The registry's single-use steps are spent (a train's writes, back-to-back
- * approves): wait for the next one, counting down on a terminal (one line
- * rewritten each second), and saying it once otherwise. */
-static void
-otp_countdown(unsigned wait)
-{
-	int tty = isatty(STDERR_FILENO);
-
-	fprintf(stderr, "registry one-time password: waiting %us for a fresh step%s", wait,
-	        tty ? "" : "\n");
-	if (!tty) {
-		sleep(wait);
-		return;
-	}
-	while (wait > 0) {
-		sleep(1);
-		wait--;
-		fprintf(stderr, "\rregistry one-time password: waiting %us for a fresh step ", wait);
-	}
-	fprintf(stderr, "\n");
-}
-
-/* The first step a stored-seed code may use: after every step spent, and from the
- * previous step (registries accept one step either side; the test registry does,
- * see bench/approve). After a refusal (refused), from the next step: registries
- * refuse any step at or before the last one they accepted, so when another client
- * of the account spent the current step, the previous and the current one both
- * fail. */
-static long long
-otp_first_step(const struct ns_totp_key *k, int refused)
-{
-	long long now_step = (long long)time(NULL) / k->period, last = otp_step_load();
-	long long first = refused ? now_step + 1 : now_step - 1;
-
-	if (last > now_step + 1)
-		last = -1;  /* not a step of this clock: ignore it */
-	return last >= first ? last + 1 : first;
-}
-
-/* Waits until `step` is usable: until it is the next step at most. */
-static void
-otp_wait_until_usable(const struct ns_totp_key *k, long long step)
-{
-	if (step > (long long)time(NULL) / k->period + 1) {
-		unsigned wait = (unsigned)((step - 1) * k->period - time(NULL)) + 1;
-		long long since = timings_now();
-		otp_countdown(wait);
-		timings_otp_waited(since);
-	}
-}
-
-/* The code for the first usable step, waiting until it is usable. */
-static int
-otp_stored_code(const struct ns_totp_key *k, int refused, char *otp, size_t cap,
-                struct ns_err *err)
-{
-	long long step = otp_first_step(k, refused);
-
-	otp_wait_until_usable(k, step);
-	otp_step_store(step);
-	return ns_totp_generate(k, (time_t)(step * k->period), otp, cap, err);
-}
-
 void
 publish_otp_wait_steps(int state_dirfd, const struct ns_config *cfg,
                        const struct gate_token *tok, unsigned writes)
 {
 	if (cfg->registry_otp != NS_OTP_STORED || !tok->tok.has_otp || writes == 0)
 		return;
-	publish_otp_steps_at(state_dirfd);
-	otp_wait_until_usable(&tok->tok.otp, otp_first_step(&tok->tok.otp, 0) + writes - 1);
+	registry_otp_steps_at(state_dirfd);
+	registry_otp_reserve(&tok->tok.otp, writes);
+}
+
+static int (*recheck_fn)(void *, struct ns_err *);
+static void *recheck_arg;
+
+void
+publish_recheck_after_wait(int (*fn)(void *arg, struct ns_err *err), void *arg)
+{
+	recheck_fn = fn;
+	recheck_arg = arg;
+}
+
+/* The stored seed's code for the next write; when getting it meant waiting for a
+ * step, what was read before the wait is read again (publish_recheck_after_wait). */
+static int
+stored_code(const struct ns_totp_key *k, int refused, char *otp, size_t cap,
+            struct ns_err *err)
+{
+	int waited;
+
+	if (registry_otp_code(k, refused, otp, cap, &waited, err) != 0)
+		return -1;
+	if (waited && recheck_fn != NULL && recheck_fn(recheck_arg, err) != 0) {
+		explicit_bzero(otp, cap);
+		return -1;
+	}
+	return 0;
 }
 
 /* Sends the request; when the registry wants a one-time password, supplies it per
@@ -312,7 +223,7 @@ send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *met
 		 * an approver reading "provide a one-time password" would wonder. */
 		fprintf(stderr, "registry %s: sending the release account's one-time password "
 		                "from its stored seed (nothing to type)\n", command);
-		if (otp_stored_code(&tok->tok.otp, 0, otp, sizeof(otp), err) != 0)
+		if (stored_code(&tok->tok.otp, 0, otp, sizeof(otp), err) != 0)
 			return -1;
 		attempt = 1;
 	}
@@ -339,7 +250,7 @@ send_with_otp(struct reg_client *c, const struct ns_config *cfg, const char *met
 		if (stored) {
 			/* a refused code's step counts as spent: the next try uses a later one */
 			fprintf(stderr, "registry refused the code; trying the next step\n");
-			if (otp_stored_code(&tok->tok.otp, 1, otp, sizeof(otp), err) != 0)
+			if (stored_code(&tok->tok.otp, 1, otp, sizeof(otp), err) != 0)
 				return -1;
 		} else if (cfg->registry_otp == NS_OTP_PROMPT) {
 			char prompt[96];

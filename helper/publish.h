@@ -19,15 +19,17 @@ char *publish_document(const char *registry, json_t *manifest, const char *tag,
                        const char *sha1, const char *bundle, size_t bundle_len,
                        const char *bundle_type, struct ns_err *err);
 
-/* Where the step of the last registry one-time password sent from the stored
- * seed is kept (state_dir), so that the next request uses a later one. */
-void publish_otp_steps_at(int state_dirfd);
-
-/* With [registry] otp = stored: waits until `writes` single-use steps are usable at
- * once, so that what is read right before those writes (the registry's "latest")
- * is not a step's wait old when they go out. Nothing otherwise. */
+/* With [registry] otp = stored: takes `writes` single-use steps for the writes
+ * that follow and waits until they are usable (registry_otp_reserve), so that what
+ * is read right before those writes (the registry's "latest") is not a step's wait
+ * old when they go out. Nothing otherwise. */
 void publish_otp_wait_steps(int state_dirfd, const struct ns_config *cfg,
                             const struct gate_token *tok, unsigned writes);
+
+/* When a write still has to wait for a step (its step was refused, or the steps
+ * taken ahead aged out), fn(arg) runs after the wait and before the write goes
+ * out; non-zero stops the write (err says why). NULL: nothing to re-check. */
+void publish_recheck_after_wait(int (*fn)(void *arg, struct ns_err *err), void *arg);
 
 /* What the registry serves for name@version. */
 #define NS_LIVE_NO 0        /* not there (yet) */

@@ -41,6 +41,7 @@ e2e_registry_users() {
 	STAGER_TOKEN=$(registry_adduser stager pw-stager-e2e-1) || fail "adduser stager"
 	RELEASE_TOKEN=$(registry_adduser releasebot pw-release-e2e-1) || fail "adduser releasebot"
 	RELEASE_SECRET=$(registry_enable_2fa "$RELEASE_TOKEN" pw-release-e2e-1) || fail "2fa"
+	RELEASE_TFA_STEP=$(( $(date +%s) / 30 ))  # the registry step enabling 2FA spent
 	registry_npmrc "$E2E_DIR/stager.npmrc" "$STAGER_TOKEN"
 }
 

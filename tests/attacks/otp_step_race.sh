@@ -1,0 +1,45 @@
+#!/bin/bash
+# Guarantee attacked: the release account's registry one-time passwords (the
+# stored seed's, [registry] otp = stored) are each sent once. A registry takes a
+# 30-second step once and counts a replayed step as a failed attempt towards the
+# account's lockout, so a stager who gets two approves run at once (two releases
+# queued for two approvers) must not make the host send one step's code twice, nor
+# make a write wait for a step after "latest" was read for it (red team pass 10:
+# two approves chose their step without a lock and one was refused).
+# Two local releases, approved by two approvers at the same moment: both go live,
+# no code is refused, and the step file holds the later of the two steps.
+. "$SRCDIR/tests/attacks/harness.sh"
+
+stage_local atk-race-a 1.0.0; IDA=$ID
+stage_local atk-race-b 1.0.0; IDB=$ID
+# the helper starts from the previous step: wait until that is after the step
+# enabling the account's 2FA spent, so that a refusal can only come from a race
+while [ $(( $(date +%s) / 30 )) -le $(( RELEASE_TFA_STEP + 1 )) ]; do sleep 0.5; done
+code "$S1"; CODE_A=$CODE
+code "$S2"; CODE_B=$CODE
+printf '%s\n' "$CODE_A" | as_user "$A1" "$NR" approve "$IDA" > "$T/race.a" 2>&1 &
+PID_A=$!
+printf '%s\n' "$CODE_B" | as_user "$A2" "$NR" approve "$IDB" > "$T/race.b" 2>&1 &
+PID_B=$!
+RC_A=0 RC_B=0
+wait "$PID_A" || RC_A=$?
+wait "$PID_B" || RC_B=$?
+sed 's/^/    a| /' "$T/race.a"
+sed 's/^/    b| /' "$T/race.b"
+for x in a b; do
+	grep -q "registry refused the code" "$T/race.$x" &&
+		attack_succeeded "approve $x sent a code the registry had already taken (a race for one step)"
+done
+[ "$RC_A" = 0 ] && [ "$RC_B" = 0 ] || fail "approves exited $RC_A and $RC_B"
+for n in atk-race-a atk-race-b; do
+	packument_has "$n" 1.0.0 || fail "$n is not live"
+done
+grep -q "atk-race-a@1.0.0 .* is live" "$T/race.a" || fail "approve a did not say atk-race-a is live"
+grep -q "atk-race-b@1.0.0 .* is live" "$T/race.b" || fail "approve b did not say atk-race-b is live"
+STEP=$(cat "$T/state/registry-otp.step")
+NOW=$(( $(date +%s) / 30 ))
+[ "$STEP" -ge $(( NOW - 2 )) ] && [ "$STEP" -le $(( NOW + 1 )) ] ||
+	fail "registry-otp.step holds $STEP, now is step $NOW"
+[ "$(stat -c '%U %a' "$T/state/registry-otp.step")" = "root 600" ] ||
+	fail "registry-otp.step is not root's, mode 0600"
+pass "two approves at once: both live, each with a step of its own (no code refused)"
