@@ -6,8 +6,10 @@
 # queued for two approvers) must not make the host send one step's code twice, nor
 # make a write wait for a step after "latest" was read for it (red team pass 10:
 # two approves chose their step without a lock and one was refused).
-# Two local releases, approved by two approvers at the same moment: both go live,
-# no code is refused, and the step file holds the later of the two steps.
+# Two local releases, approved by two approvers at the same moment, while the
+# test holds the step file's lock: neither writes to the registry until it is
+# released (an approve that chose its step without the lock would); then both go
+# live, no code is refused, and the step file holds the later of the two steps.
 . "$SRCDIR/tests/attacks/harness.sh"
 
 stage_local atk-race-a 1.0.0; IDA=$ID
@@ -17,10 +19,30 @@ stage_local atk-race-b 1.0.0; IDB=$ID
 while [ $(( $(date +%s) / 30 )) -le $(( RELEASE_TFA_STEP + 1 )) ]; do sleep 0.5; done
 code "$S1"; CODE_A=$CODE
 code "$S2"; CODE_B=$CODE
+STEPFILE=$T/state/registry-otp.step
+install -m 0600 /dev/null "$STEPFILE"
+exec 9<"$STEPFILE"
+flock -x 9
 printf '%s\n' "$CODE_A" | as_user "$A1" "$NR" approve "$IDA" > "$T/race.a" 2>&1 &
 PID_A=$!
 printf '%s\n' "$CODE_B" | as_user "$A2" "$NR" approve "$IDB" > "$T/race.b" 2>&1 &
 PID_B=$!
+for _ in $(seq 1 600); do
+	grep -q "^publishing atk-race-a@" "$T/race.a" && grep -q "^publishing atk-race-b@" "$T/race.b" && break
+	sleep 0.1
+done
+grep -q "^publishing atk-race-a@" "$T/race.a" && grep -q "^publishing atk-race-b@" "$T/race.b" ||
+	{ cat "$T/race.a" "$T/race.b"; fail "the approves did not reach their publish"; }
+sleep 2
+for n in atk-race-a atk-race-b; do
+	packument_has "$n" 1.0.0 &&
+		attack_succeeded "$n was written to the registry while the step file was locked"
+done
+grep -q "from its stored seed" "$T/race.a" "$T/race.b" &&
+	attack_succeeded "a code was sent while the step file was locked"
+pass "while the step file is locked, neither approve takes a step"
+flock -u 9
+exec 9<&-
 RC_A=0 RC_B=0
 wait "$PID_A" || RC_A=$?
 wait "$PID_B" || RC_B=$?
