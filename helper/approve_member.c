@@ -24,7 +24,6 @@
 #include "pam_gate.h"
 #include "previous.h"
 #include "publish.h"
-#include "registry_otp.h"
 #include "publish_provenance.h"
 #include "registry.h"
 #include "registry_signature.h"
@@ -118,7 +117,6 @@ publish(struct session *s, struct ns_release *r, struct gate_token *tok,
 	c = reg_new(s->cfg->registry_url, s->cfg->ca_file, s->cfg->registry_timeout, err);
 	if (doc == NULL || c == NULL)
 		goto out;
-	registry_otp_steps_at(ns_state_dirfd(s->st));
 	if (strcmp(r->origin, NS_ORIGIN_REGISTRY) == 0) {
 		if (ns_release_set_origin(s->st, r->id, "publishing", NS_ORIGIN_REGISTRY,
 		                          NS_ORIGIN_WITHDRAWN, err) != 0) {
@@ -526,16 +524,27 @@ approve_member_publish(struct session *s, struct approve_member *m, struct gate_
 	struct latest_recheck recheck = { s, &m->r };
 	struct ns_release *r = &m->r;
 	struct ns_err err;
-	int k, sig;
+	int k, sig, package_lock;
 
 	fprintf(stderr, "publishing %s@%s\n", r->name, r->version);
-	/* any wait for the registry's one-time password steps comes first: "latest"
+	/* from the re-read of latest to live, no other approve here publishes this
+	 * package: a lower version approved at the same time waits, then sees the
+	 * higher one live */
+	package_lock = ns_state_lock_package(s->st, r->name, &err);
+	if (package_lock < 0) {
+		session_transition(s, m->id, "publishing", "checked", "publish-failed",
+		                   "{\"id\":\"%s\",\"approval\":\"%s\"}", m->id, m->a.id);
+		return approve_member_refuse(m, "%s", err.msg);
+	}
+	/* any wait for the registry's one-time password steps comes next: "latest"
 	 * is read again right before the writes, not a step's wait before them (a
 	 * withdrawal may be needed too: two writes) */
-	publish_otp_wait_steps(ns_state_dirfd(s->st), s->cfg, tok,
-	                       strcmp(r->origin, NS_ORIGIN_LOCAL) == 0 ? 1 : 2);
+	publish_writes_begin(ns_state_dirfd(s->st), s->cfg, tok,
+	                     strcmp(r->origin, NS_ORIGIN_LOCAL) == 0 ? 1 : 2);
 	k = previous_latest_still_behind(s, r);
 	if (k != 0) {
+		publish_writes_end();
+		close(package_lock);
 		/* overtaken: the registry is fine, a train goes on with what does not
 		 * depend on it; unread: a failure like any other, the train stops */
 		session_transition(s, m->id, "publishing", "checked", "publish-refused",
@@ -548,6 +557,8 @@ approve_member_publish(struct session *s, struct approve_member *m, struct gate_
 	publish_recheck_after_wait(latest_recheck, &recheck);
 	k = publish(s, r, tok, &m->bundle, &err);
 	publish_recheck_after_wait(NULL, NULL);
+	publish_writes_end();
+	close(package_lock);
 	if (k == NS_PUBLISH_INCIDENT) {
 		incident(s, r, err.msg);
 		snprintf(m->why, sizeof(m->why), "INCIDENT: live with bytes that were not approved");

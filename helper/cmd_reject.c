@@ -14,7 +14,6 @@
 #include "eligibility.h"
 #include "pam_gate.h"
 #include "publish.h"
-#include "registry_otp.h"
 #include "registry.h"
 #include "session.h"
 #include "stage_record.h"
@@ -123,11 +122,15 @@ cmd_reject(int argc, char **argv)
 	remote = strcmp(r.origin, NS_ORIGIN_REGISTRY) == 0 ||
 	         strcmp(r.origin, NS_ORIGIN_WITHDRAWN) == 0;
 	if (remote) {
-		registry_otp_steps_at(ns_state_dirfd(s.st));
+		int deleted;
+
 		c = reg_new(s.cfg->registry_url, s.cfg->ca_file, s.cfg->registry_timeout, &err);
-		if (c == NULL || publish_stage_delete(c, s.cfg, &r, tok,
-		                                      strcmp(r.origin, NS_ORIGIN_WITHDRAWN) == 0,
-		                                      &err) != 0) {
+		publish_writes_begin(ns_state_dirfd(s.st), s.cfg, tok, 1);
+		deleted = c != NULL && publish_stage_delete(c, s.cfg, &r, tok,
+		                                            strcmp(r.origin, NS_ORIGIN_WITHDRAWN) == 0,
+		                                            &err) == 0;
+		publish_writes_end();
+		if (!deleted) {
 			fprintf(stderr, "npm-release: %s\n", err.msg);
 			session_ledger(&s, "reject-failed", "{\"id\":\"%s\",\"approval\":\"%s\"}", id,
 			               a.id);

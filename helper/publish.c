@@ -167,13 +167,19 @@ web_otp(struct reg_client *c, const struct reg_response *challenge, struct gate_
 }
 
 void
-publish_otp_wait_steps(int state_dirfd, const struct ns_config *cfg,
-                       const struct gate_token *tok, unsigned writes)
+publish_writes_begin(int state_dirfd, const struct ns_config *cfg, const struct gate_token *tok,
+                     unsigned writes)
 {
 	if (cfg->registry_otp != NS_OTP_STORED || !tok->tok.has_otp || writes == 0)
 		return;
 	registry_otp_steps_at(state_dirfd);
-	registry_otp_reserve(&tok->tok.otp, writes);
+	registry_otp_begin(&tok->tok.otp, writes);
+}
+
+void
+publish_writes_end(void)
+{
+	registry_otp_end();
 }
 
 static int (*recheck_fn)(void *, struct ns_err *);

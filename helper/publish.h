@@ -19,12 +19,15 @@ char *publish_document(const char *registry, json_t *manifest, const char *tag,
                        const char *sha1, const char *bundle, size_t bundle_len,
                        const char *bundle_type, struct ns_err *err);
 
-/* With [registry] otp = stored: takes `writes` single-use steps for the writes
- * that follow and waits until they are usable (registry_otp_reserve), so that what
- * is read right before those writes (the registry's "latest") is not a step's wait
- * old when they go out. Nothing otherwise. */
-void publish_otp_wait_steps(int state_dirfd, const struct ns_config *cfg,
-                            const struct gate_token *tok, unsigned writes);
+/* With [registry] otp = stored: the registry writes that follow (`writes` of them)
+ * hold the stored seed's steps, taken now and waited for (registry_otp_begin),
+ * until publish_writes_end: another approve's writes wait, so that steps go out
+ * in the order they were taken, and what is read right before the writes (the
+ * registry's "latest") is not a step's wait old when they go out. Nothing
+ * otherwise. */
+void publish_writes_begin(int state_dirfd, const struct ns_config *cfg,
+                          const struct gate_token *tok, unsigned writes);
+void publish_writes_end(void);
 
 /* When a write still has to wait for a step (its step was refused, or the steps
  * taken ahead aged out), fn(arg) runs after the wait and before the write goes

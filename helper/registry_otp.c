@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,16 @@
 /* The registry step of the last stored-seed code taken, kept in state_dir: one
  * approve can send two requests that need a code (the withdrawal and the publish),
  * approves follow each other within a step or run at once, and a registry takes
- * each step once (a replayed step also counts as a failed attempt towards its
- * lockout). */
+ * each step once, and none at or before the last it accepted (a refused step also
+ * counts as a failed attempt towards its lockout). So the file's lock is held from
+ * taking the steps to the end of the writes that use them: steps are sent in the
+ * order they are taken. */
 #define OTP_STEP_FILE "registry-otp.step"
 static int otp_state_dirfd = -1;
 
-/* Steps this process took ahead (registry_otp_reserve) and has not used yet. */
+/* The step file, locked, while this process writes (registry_otp_begin..end), and
+ * the steps it took ahead and has not used yet. */
+static int writes_fd = -1;
 static long long reserved_next = -1, reserved_last = -1;
 
 void
@@ -32,19 +37,34 @@ registry_otp_steps_at(int state_dirfd)
 }
 
 /* The step file, open and locked (released by close), or -1: without it steps
- * are still taken, only not shared with other approves (warned). */
+ * are still taken, only not shared with other approves (warned). Another
+ * approve's writes are waited for, saying so. */
 static int
 otp_step_lock(void)
 {
 	struct stat st;
-	int fd;
+	int fd, e = 0;
 
 	if (otp_state_dirfd < 0)
 		return -1;
 	fd = openat(otp_state_dirfd, OTP_STEP_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || flock(fd, LOCK_EX) != 0)) {
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
 		close(fd);
 		fd = -1;
+	}
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		e = errno;
+		if (e == EWOULDBLOCK) {
+			fprintf(stderr, "registry one-time password: waiting for another approve's "
+			                "registry writes\n");
+			do
+				e = flock(fd, LOCK_EX) == 0 ? 0 : errno;
+			while (e == EINTR);
+		}
+		if (e != 0) {
+			close(fd);
+			fd = -1;
+		}
 	}
 	if (fd < 0)
 		ns_log(LOG_WARNING, "cannot lock the registry one-time password step file");
@@ -94,15 +114,16 @@ otp_first_step(const struct ns_totp_key *k, int refused, long long last)
 	return last >= first ? last + 1 : first;
 }
 
-/* Takes n steps under the lock: the first usable one and the n - 1 after it. */
+/* Takes n steps under the lock: the first usable one and the n - 1 after it. With
+ * the writes lock held, under it; otherwise the lock is taken for this only. */
 static long long
 otp_take(const struct ns_totp_key *k, int refused, unsigned n)
 {
-	int fd = otp_step_lock();
+	int fd = writes_fd >= 0 ? writes_fd : otp_step_lock();
 	long long first = otp_first_step(k, refused, otp_step_read(fd));
 
 	otp_step_write(fd, first + n - 1);
-	if (fd >= 0)
+	if (fd >= 0 && fd != writes_fd)
 		close(fd);
 	return first;
 }
@@ -147,13 +168,28 @@ otp_wait_until_usable(const struct ns_totp_key *k, long long step)
 }
 
 void
-registry_otp_reserve(const struct ns_totp_key *k, unsigned writes)
+registry_otp_begin(const struct ns_totp_key *k, unsigned writes)
 {
+	registry_otp_end();
 	if (writes == 0)
 		return;
+	writes_fd = otp_step_lock();
 	reserved_next = otp_take(k, 0, writes);
 	reserved_last = reserved_next + writes - 1;
 	otp_wait_until_usable(k, reserved_last);
+}
+
+void
+registry_otp_end(void)
+{
+	/* steps taken and never sent (the write was called off): still the next
+	 * ones any approve may use */
+	if (writes_fd >= 0 && reserved_next >= 0 && reserved_next <= reserved_last)
+		otp_step_write(writes_fd, reserved_next - 1);
+	if (writes_fd >= 0)
+		close(writes_fd);
+	writes_fd = -1;
+	reserved_next = reserved_last = -1;
 }
 
 int

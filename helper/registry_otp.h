@@ -12,16 +12,22 @@
  * next write, in this approve or another, uses a later one. */
 void registry_otp_steps_at(int state_dirfd);
 
-/* Takes `writes` consecutive steps for this process's next writes, under the step
- * file's lock (two approves at once never take the same step), and waits until the
- * last of them is usable: what is read right after this (the registry's "latest")
- * is then not a step's wait old when the writes go out. */
-void registry_otp_reserve(const struct ns_totp_key *k, unsigned writes);
+/* The registry writes of one approve (a withdrawal and a publish, or one of
+ * them): takes the step file's lock (waiting, saying so, while another approve
+ * writes) and `writes` consecutive steps under it, and waits until the last of
+ * them is usable. The lock is held until registry_otp_end, so that no other approve
+ * sends a later step first (the registry would then refuse these), and what is
+ * read after this (the registry's "latest") is not a step's wait old when the
+ * writes go out. */
+void registry_otp_begin(const struct ns_totp_key *k, unsigned writes);
 
-/* The code for the next write: a step taken by registry_otp_reserve that is still
- * usable, else a new one (waiting, with a countdown, until it is usable). refused:
- * the registry refused the last code, so the next one is a step it cannot have
- * seen. *waited: set to 1 when this call waited. */
+/* Releases the lock and forgets the steps not used. */
+void registry_otp_end(void);
+
+/* The code for the next write: a step taken by registry_otp_begin that is still
+ * usable, else a new one, under the lock (waiting, with a countdown, until it is
+ * usable). refused: the registry refused the last code, so the next one is a step
+ * it cannot have seen. *waited: set to 1 when this call waited. */
 int registry_otp_code(const struct ns_totp_key *k, int refused, char *otp, size_t cap,
                       int *waited, struct ns_err *err);
 

@@ -102,6 +102,11 @@ int ns_state_lock_release(struct ns_state *st, const char *id, struct ns_err *er
  * state_dir/locks/v-<hash of name@version>.lock. Same returns. */
 int ns_state_lock_version(struct ns_state *st, const char *name, const char *version,
                           struct ns_err *err);
+/* One publish at a time per package name, from the re-read of its "latest" to the
+ * version being live: two versions approved at once must not both pass that
+ * re-read, the lower one then moving latest back. state_dir/locks/p-<hash of
+ * name>.lock; waits for it. Returns the descriptor to keep open, -1 on error. */
+int ns_state_lock_package(struct ns_state *st, const char *name, struct ns_err *err);
 
 /* Approvals. consume: atomically marks an unexpired, unconsumed approval consumed;
  * 0 on success, 1 when it was already consumed or has expired. */

@@ -15,9 +15,10 @@
 #include "state.h"
 #include "state_internal.h"
 
-/* name: a lock file name of ours ([0-9a-f-] and ".lock"). */
+/* name: a lock file name of ours ([0-9a-f-] and ".lock"). wait: block until it is
+ * free instead of returning -2. */
 static int
-lock_named(struct ns_state *st, const char *name, struct ns_err *err)
+lock_named(struct ns_state *st, const char *name, int wait, struct ns_err *err)
 {
 	char shown[PATH_MAX];
 	int dfd, fd;
@@ -30,8 +31,10 @@ lock_named(struct ns_state *st, const char *name, struct ns_err *err)
 	close(dfd);
 	if (fd < 0)
 		return ns_fail(err, "%s/locks/%s: %s", st->path, name, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
 		int e = errno;
+		if (wait && e == EINTR)
+			continue;
 		close(fd);
 		if (e == EWOULDBLOCK)
 			return -2;
@@ -48,7 +51,7 @@ ns_state_lock_release(struct ns_state *st, const char *id, struct ns_err *err)
 	if (strlen(id) == 0 || strlen(id) >= NS_ID_MAX || strspn(id, "0123456789abcdef-") != strlen(id))
 		return ns_fail(err, "bad release id for a lock");
 	snprintf(name, sizeof(name), "%s.lock", id);
-	return lock_named(st, name, err);
+	return lock_named(st, name, 0, err);
 }
 
 int
@@ -63,5 +66,18 @@ ns_state_lock_version(struct ns_state *st, const char *name, const char *version
 		return ns_fail(err, "bad name@version for a lock");
 	ns_hex(h, 32, hex);
 	snprintf(file, sizeof(file), "v-%s.lock", hex);
-	return lock_named(st, file, err);
+	return lock_named(st, file, 0, err);
+}
+
+int
+ns_state_lock_package(struct ns_state *st, const char *name, struct ns_err *err)
+{
+	unsigned char h[32];
+	char hex[65], file[80];
+
+	if (ns_sha256(name, strlen(name), h) != 0)
+		return ns_fail(err, "bad package name for a lock");
+	ns_hex(h, 32, hex);
+	snprintf(file, sizeof(file), "p-%s.lock", hex);
+	return lock_named(st, file, 1, err);
 }

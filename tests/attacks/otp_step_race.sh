@@ -10,6 +10,11 @@
 # test holds the step file's lock: neither writes to the registry until it is
 # released (an approve that chose its step without the lock would); then both go
 # live, no code is refused, and the step file holds the later of the two steps.
+# Two versions of one package, 1.0.0 and 2.0.0 for latest, approved at once (the
+# re-read of latest was not serialised per package: both could pass it and the
+# lower one go out last, moving latest back): while the test holds the package's
+# lock neither writes; in the end latest is 2.0.0, and 1.0.0 was either refused or
+# published before 2.0.0.
 . "$SRCDIR/tests/attacks/harness.sh"
 
 stage_local atk-race-a 1.0.0; IDA=$ID
@@ -65,3 +70,50 @@ NOW=$(( $(date +%s) / 30 ))
 [ "$(stat -c '%U %a' "$T/state/registry-otp.step")" = "root 600" ] ||
 	fail "registry-otp.step is not root's, mode 0600"
 pass "two approves at once: both live, each with a step of its own (no code refused)"
+
+# Two versions of one package at once.
+stage_local atk-race-c 1.0.0; IDL=$ID
+stage_local atk-race-c 2.0.0; IDH=$ID
+PKGLOCK=$T/state/locks/p-$(printf '%s' atk-race-c | sha256sum | cut -d' ' -f1).lock
+[ -e "$PKGLOCK" ] || install -m 0600 /dev/null "$PKGLOCK"
+exec 9<"$PKGLOCK"
+flock -x 9
+code "$S1"; CODE_A=$CODE
+code "$S2"; CODE_B=$CODE
+printf '%s\n' "$CODE_A" | as_user "$A1" "$NR" approve "$IDL" > "$T/race.l" 2>&1 &
+PID_A=$!
+printf '%s\n' "$CODE_B" | as_user "$A2" "$NR" approve "$IDH" > "$T/race.h" 2>&1 &
+PID_B=$!
+for _ in $(seq 1 900); do
+	grep -q "^publishing atk-race-c@1" "$T/race.l" && grep -q "^publishing atk-race-c@2" "$T/race.h" && break
+	sleep 0.1
+done
+grep -q "^publishing atk-race-c@1" "$T/race.l" && grep -q "^publishing atk-race-c@2" "$T/race.h" ||
+	{ cat "$T/race.l" "$T/race.h"; fail "the approves did not reach their publish"; }
+sleep 2
+curl -fsS "${REGISTRY_URL}atk-race-c" >/dev/null 2>&1 &&
+	attack_succeeded "atk-race-c was written to the registry while its package lock was held"
+pass "while the package's lock is held, neither version is published"
+flock -u 9
+exec 9<&-
+RC_A=0 RC_B=0
+wait "$PID_A" || RC_A=$?
+wait "$PID_B" || RC_B=$?
+sed 's/^/    l| /' "$T/race.l"
+sed 's/^/    h| /' "$T/race.h"
+[ "$RC_B" = 0 ] || fail "the approve of 2.0.0 exited $RC_B"
+DOC=$(curl -fsS "${REGISTRY_URL}atk-race-c") || fail "no packument for atk-race-c"
+LATEST=$(node -e 'const d=JSON.parse(process.argv[1]);console.log(d["dist-tags"].latest)' "$DOC")
+[ "$LATEST" = 2.0.0 ] || attack_succeeded "latest of atk-race-c is $LATEST after both approves"
+ORDER=$(node -e 'const d=JSON.parse(process.argv[1]);const t=d.time||{};
+console.log(!d.versions["1.0.0"] ? "refused" : (t["1.0.0"] < t["2.0.0"] ? "before" : "after"))' "$DOC")
+case "$ORDER" in
+before) [ "$RC_A" = 0 ] || fail "1.0.0 went live first but its approve exited $RC_A"
+	WHAT="published before 2.0.0" ;;
+refused) [ "$RC_A" = 1 ] && grep -q 'would move "latest" back' "$T/race.l" ||
+	fail "1.0.0 was not published, but its approve did not say latest would go back (exit $RC_A)"
+	WHAT="refused: latest would go back" ;;
+*) attack_succeeded "atk-race-c@1.0.0 was published after 2.0.0" ;;
+esac
+pass "two versions at once: latest is 2.0.0; 1.0.0 $WHAT"
+
