@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "digest.h"
@@ -201,9 +202,11 @@ previous_fetch(struct session *s, const struct ns_release *r, int *first_version
 	struct ns_digest *d = NULL;
 	struct ns_err err;
 	char token[NS_TOKEN_MAX] = "", esc[512], path[1200], sri[NS_SRI_SHA512_LEN + 1], sha1[41];
-	const char *prev, *want, *base;
-	json_t *doc = NULL;
+	const char *prev, *want, *want_sha1, *tarball, *base;
+	char pv[300];
+	json_t *doc = NULL, *dist;
 	json_error_t jerr;
+	long long got;
 	long status;
 	int fd = -1;
 
@@ -258,25 +261,47 @@ previous_fetch(struct session *s, const struct ns_release *r, int *first_version
 	if (prev == NULL || strcmp(prev, r->version) == 0 || strchr(prev, '/') != NULL ||
 	    strlen(prev) > 256)
 		goto out;
-	want = json_string_value(json_object_get(json_object_get(
-	        json_object_get(json_object_get(doc, "versions"), prev), "dist"), "integrity"));
-	if (want == NULL)
+	dist = json_object_get(json_object_get(json_object_get(doc, "versions"), prev), "dist");
+	want = json_string_value(json_object_get(dist, "integrity"));
+	want_sha1 = json_string_value(json_object_get(dist, "shasum"));
+	if (want != NULL && strncmp(want, "sha512-", 7) != 0)
+		want = NULL;  /* an older version's sha1 integrity: its shasum says as much */
+	ns_sanitize(pv, sizeof(pv), prev);
+	if (want == NULL && (want_sha1 == NULL || strlen(want_sha1) != 40)) {
+		/* the diff must not vanish because the registry lists no digest */
+		fprintf(stderr, "npm-release: the registry lists %s@%s, the version this release "
+		        "follows, with no sha512 integrity and no shasum: its bytes cannot be "
+		        "checked for the diff; nothing done\n", r->name, pv);
+		fd = -2;
 		goto out;
+	}
 	if (previous_signed(s, r->name, prev, doc) != 0) {
 		fd = -2;
 		goto out;
 	}
-	base = strchr(r->name, '/') ? strchr(r->name, '/') + 1 : r->name;
-	snprintf(path, sizeof(path), "/%s/-/%s-%s.tgz", r->name, base, prev);
+	/* where the packument says the tarball is, when that is on the registry's own
+	 * origin (other registries lay tarballs out otherwise); else npm's layout */
+	tarball = json_string_value(json_object_get(dist, "tarball"));
+	if (tarball == NULL || reg_path_of(c, tarball, path, sizeof(path)) != 0) {
+		base = strchr(r->name, '/') ? strchr(r->name, '/') + 1 : r->name;
+		snprintf(path, sizeof(path), "/%s/-/%s-%s.tgz", r->name, base, prev);
+	}
 	fd = openat(ns_state_spoolfd(s->st), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	d = ns_digest_new();
-	if (fd < 0 || d == NULL ||
-	    reg_download(c, path, token[0] ? token : NULL, fd, d, NS_TARBALL_MAX, &status, &err) < 0 ||
-	    ns_digest_final(d, sri, sha1) != 0 || strcmp(sri, want) != 0) {
+	if (fd < 0 || d == NULL)
+		got = ns_fail(&err, "cannot make a spool file for it");
+	else
+		got = reg_download(c, path, token[0] ? token : NULL, fd, d, NS_TARBALL_MAX, &status,
+		                   &err);
+	if (got < 0 || ns_digest_final(d, sri, sha1) != 0 ||
+	    (want != NULL ? strcmp(sri, want) : strcasecmp(sha1, want_sha1)) != 0) {
+		/* a diff against nothing would show every change as new, or none: stop */
 		if (fd >= 0)
 			close(fd);
-		fd = -1;
-		fprintf(stderr, "npm-release: previous version %s not available for the diff\n", prev);
+		fd = -2;
+		fprintf(stderr, "npm-release: the previous version %s@%s could not be downloaded "
+		        "with the bytes the registry lists for it, for the diff%s%s; nothing done\n",
+		        r->name, pv, got < 0 ? ": " : "", got < 0 ? err.msg : "");
 	}
 out:
 	explicit_bzero(token, sizeof(token));

@@ -6,13 +6,15 @@
 #include "session.h"
 
 /* Returns an fd (an unnamed file in the spool) holding the previous version's
- * tarball, with its integrity checked against the registry's packument, or -1
- * (no registry configured, no previous version, or its tarball unavailable).
- * Returns -2 (printed) when the registry's packument cannot be read (any tag),
- * when the release would move `latest` to a version lower than the registry's
- * current latest, as npm 11 refuses an implicit `latest`, or when the version is already live with other
- * bytes, or when the registry's signing keys are pinned and the previous version's
- * registry signature is bad or missing: the outcomes that stop the approve.
+ * tarball, checked against the registry's sha512 integrity for it (or, for an
+ * older version with none, its shasum), or -1 (no registry configured, or no
+ * previous version). Returns -2 (printed), the outcomes that stop the approve:
+ * the registry's packument cannot be read (any tag); the release would move
+ * `latest` to a version lower than the registry's current latest (npm 11 refuses
+ * an implicit `latest`); the version is already live with other bytes; the
+ * previous version has no digest, or its bytes cannot be downloaded with it; the
+ * registry's signing keys are pinned and the previous version's registry
+ * signature is bad or missing.
  * *first_version: 1 when the registry has the package with no "latest" (or not at
  * all), so that it makes this version "latest" whatever its tag. */
 int previous_fetch(struct session *s, const struct ns_release *r, int *first_version);

@@ -23,6 +23,10 @@
  * taking the steps to the end of the writes that use them: steps are sent in the
  * order they are taken. */
 #define OTP_STEP_FILE "registry-otp.step"
+/* How far ahead of the clock a step taken can be: an approve's two writes, and a
+ * retry after the next step. One left there by an approve killed while it waited
+ * is honoured (it may have sent the ones before); one further ahead is not. */
+#define OTP_STEPS_AHEAD_MAX 4
 static int otp_state_dirfd = -1;
 
 /* The step file, locked, while this process writes (registry_otp_begin..end), and
@@ -109,8 +113,8 @@ otp_first_step(const struct ns_totp_key *k, int refused, long long last)
 	long long now_step = (long long)time(NULL) / k->period;
 	long long first = refused ? now_step + 1 : now_step - 1;
 
-	if (last > now_step + 1)
-		last = -1;  /* not a step of this clock: ignore it */
+	if (last > now_step + OTP_STEPS_AHEAD_MAX)
+		last = -1;  /* not a step of this clock (it was set back): ignore it */
 	return last >= first ? last + 1 : first;
 }
 

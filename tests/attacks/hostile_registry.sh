@@ -9,7 +9,9 @@
 #   redirect      answers every request with a redirect to another origin;
 #   huge / drip   an endless stage record, a tarball that never ends;
 #   no-packument  hides the package's versions and dist-tags (a release for
-#                 another tag than latest went on to the prompt without them).
+#                 another tag than latest went on to the prompt without them);
+#   bad-tarball   serves other bytes for the previous version (the approve went on
+#                 to the prompt without the diff against it).
 # Unchecked bytes must never go live; a registry that says it serves other bytes
 # or another manifest is an INCIDENT (exit 1, ledger "incident", LOG_ALERT to
 # syslog, the release "compromised" and refused from then on); no request follows
@@ -161,6 +163,24 @@ live_version "$NAME" 1.0.0 | grep -q . && attack_succeeded "$NAME went live with
 contains "$OUT" "cannot read $NAME's versions and dist-tags from the registry"
 contains "$OUT" "HTTP 503"
 pass "a hidden packument (tag next) stops the approve before the prompt; nothing published"
+
+# --- a registry that serves other bytes for the previous version: no diff against
+# nothing; the approve stops before the prompt
+pack_pkg @acme/atk-swap 1.0.1 ',"scripts":{"postinstall":"node evil.js"}'
+PID1=$(stage_with_npm "$DIR") || true
+[ -n "$PID1" ] || fail "npm stage publish of @acme/atk-swap@1.0.1 printed no id"
+proxy_mode bad-tarball
+code "$S1"
+rc=0
+OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$PID1" 2>&1) || rc=$?
+printf '%s\n' "$OUT" | sed 's/^/    | /'
+proxy_mode normal
+grep -q "Verification code" <<<"$OUT" &&
+	attack_succeeded "the approver was asked without the diff against the previous version"
+live_version @acme/atk-swap 1.0.1 | grep -q . && attack_succeeded "@acme/atk-swap@1.0.1 went live"
+[ "$rc" = 1 ] || fail "approve exit $rc"
+contains "$OUT" "the previous version @acme/atk-swap@1.0.0 could not be downloaded with the bytes the registry lists for it"
+pass "other bytes for the previous version stop the approve before the prompt; nothing published"
 
 # --- a download that breaks off is never taken for the whole tarball: one clean
 # retry, and a cut that repeats fails with nothing spooled

@@ -17,28 +17,43 @@
 # published before 2.0.0.
 . "$SRCDIR/tests/attacks/harness.sh"
 
+approve_both_held() { # LOCKFILE ID_A NAME_A ID_B NAME_B: with LOCKFILE locked by this
+	# script, $A1 approves ID_A (output $T/race.a) and $A2 ID_B ($T/race.b) at once;
+	# returns once both say they are publishing, and 2 s more (they then wait)
+	[ -e "$1" ] || install -m 0600 /dev/null "$1"
+	exec 9<"$1"
+	flock -x 9
+	code "$S1"
+	printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$2" > "$T/race.a" 2>&1 &
+	PID_A=$!
+	code "$S2"
+	printf '%s\n' "$CODE" | as_user "$A2" "$NR" approve "$4" > "$T/race.b" 2>&1 &
+	PID_B=$!
+	for _ in $(seq 1 900); do
+		grep -q "^publishing $3@" "$T/race.a" && grep -q "^publishing $5@" "$T/race.b" && break
+		sleep 0.1
+	done
+	grep -q "^publishing $3@" "$T/race.a" && grep -q "^publishing $5@" "$T/race.b" ||
+		{ cat "$T/race.a" "$T/race.b"; fail "the approves did not reach their publish"; }
+	sleep 2
+}
+release_both() { # unlocks, waits for both approves: RC_A RC_B, their output shown
+	flock -u 9
+	exec 9<&-
+	RC_A=0 RC_B=0
+	wait "$PID_A" || RC_A=$?
+	wait "$PID_B" || RC_B=$?
+	sed 's/^/    a| /' "$T/race.a"
+	sed 's/^/    b| /' "$T/race.b"
+}
+
 stage_local atk-race-a 1.0.0; IDA=$ID
 stage_local atk-race-b 1.0.0; IDB=$ID
 # the helper starts from the previous step: wait until that is after the step
 # enabling the account's 2FA spent, so that a refusal can only come from a race
 while [ $(( $(date +%s) / 30 )) -le $(( RELEASE_TFA_STEP + 1 )) ]; do sleep 0.5; done
-code "$S1"; CODE_A=$CODE
-code "$S2"; CODE_B=$CODE
 STEPFILE=$T/state/registry-otp.step
-install -m 0600 /dev/null "$STEPFILE"
-exec 9<"$STEPFILE"
-flock -x 9
-printf '%s\n' "$CODE_A" | as_user "$A1" "$NR" approve "$IDA" > "$T/race.a" 2>&1 &
-PID_A=$!
-printf '%s\n' "$CODE_B" | as_user "$A2" "$NR" approve "$IDB" > "$T/race.b" 2>&1 &
-PID_B=$!
-for _ in $(seq 1 600); do
-	grep -q "^publishing atk-race-a@" "$T/race.a" && grep -q "^publishing atk-race-b@" "$T/race.b" && break
-	sleep 0.1
-done
-grep -q "^publishing atk-race-a@" "$T/race.a" && grep -q "^publishing atk-race-b@" "$T/race.b" ||
-	{ cat "$T/race.a" "$T/race.b"; fail "the approves did not reach their publish"; }
-sleep 2
+approve_both_held "$STEPFILE" "$IDA" atk-race-a "$IDB" atk-race-b
 for n in atk-race-a atk-race-b; do
 	packument_has "$n" 1.0.0 &&
 		attack_succeeded "$n was written to the registry while the step file was locked"
@@ -46,13 +61,7 @@ done
 grep -q "from its stored seed" "$T/race.a" "$T/race.b" &&
 	attack_succeeded "a code was sent while the step file was locked"
 pass "while the step file is locked, neither approve takes a step"
-flock -u 9
-exec 9<&-
-RC_A=0 RC_B=0
-wait "$PID_A" || RC_A=$?
-wait "$PID_B" || RC_B=$?
-sed 's/^/    a| /' "$T/race.a"
-sed 's/^/    b| /' "$T/race.b"
+release_both
 for x in a b; do
 	grep -q "registry refused the code" "$T/race.$x" &&
 		attack_succeeded "approve $x sent a code the registry had already taken (a race for one step)"
@@ -74,33 +83,12 @@ pass "two approves at once: both live, each with a step of its own (no code refu
 # Two versions of one package at once.
 stage_local atk-race-c 1.0.0; IDL=$ID
 stage_local atk-race-c 2.0.0; IDH=$ID
-PKGLOCK=$T/state/locks/p-$(printf '%s' atk-race-c | sha256sum | cut -d' ' -f1).lock
-[ -e "$PKGLOCK" ] || install -m 0600 /dev/null "$PKGLOCK"
-exec 9<"$PKGLOCK"
-flock -x 9
-code "$S1"; CODE_A=$CODE
-code "$S2"; CODE_B=$CODE
-printf '%s\n' "$CODE_A" | as_user "$A1" "$NR" approve "$IDL" > "$T/race.l" 2>&1 &
-PID_A=$!
-printf '%s\n' "$CODE_B" | as_user "$A2" "$NR" approve "$IDH" > "$T/race.h" 2>&1 &
-PID_B=$!
-for _ in $(seq 1 900); do
-	grep -q "^publishing atk-race-c@1" "$T/race.l" && grep -q "^publishing atk-race-c@2" "$T/race.h" && break
-	sleep 0.1
-done
-grep -q "^publishing atk-race-c@1" "$T/race.l" && grep -q "^publishing atk-race-c@2" "$T/race.h" ||
-	{ cat "$T/race.l" "$T/race.h"; fail "the approves did not reach their publish"; }
-sleep 2
+approve_both_held "$T/state/locks/p-$(printf '%s' atk-race-c | sha256sum | cut -d' ' -f1).lock" \
+	"$IDL" atk-race-c "$IDH" atk-race-c
 curl -fsS "${REGISTRY_URL}atk-race-c" >/dev/null 2>&1 &&
 	attack_succeeded "atk-race-c was written to the registry while its package lock was held"
 pass "while the package's lock is held, neither version is published"
-flock -u 9
-exec 9<&-
-RC_A=0 RC_B=0
-wait "$PID_A" || RC_A=$?
-wait "$PID_B" || RC_B=$?
-sed 's/^/    l| /' "$T/race.l"
-sed 's/^/    h| /' "$T/race.h"
+release_both
 [ "$RC_B" = 0 ] || fail "the approve of 2.0.0 exited $RC_B"
 DOC=$(curl -fsS "${REGISTRY_URL}atk-race-c") || fail "no packument for atk-race-c"
 LATEST=$(node -e 'const d=JSON.parse(process.argv[1]);console.log(d["dist-tags"].latest)' "$DOC")
@@ -110,7 +98,7 @@ console.log(!d.versions["1.0.0"] ? "refused" : (t["1.0.0"] < t["2.0.0"] ? "befor
 case "$ORDER" in
 before) [ "$RC_A" = 0 ] || fail "1.0.0 went live first but its approve exited $RC_A"
 	WHAT="published before 2.0.0" ;;
-refused) [ "$RC_A" = 1 ] && grep -q 'would move "latest" back' "$T/race.l" ||
+refused) [ "$RC_A" = 1 ] && grep -q 'would move "latest" back' "$T/race.a" ||
 	fail "1.0.0 was not published, but its approve did not say latest would go back (exit $RC_A)"
 	WHAT="refused: latest would go back" ;;
 *) attack_succeeded "atk-race-c@1.0.0 was published after 2.0.0" ;;

@@ -20,6 +20,8 @@
 //                 logs what reaches it ("elsewhere ... auth=yes|no").
 //   no-packument  GET of a packument (/<name>) answers 503: the previous versions
 //                 and dist-tags are hidden, writes and stage requests go through.
+//   bad-tarball   GET of a published tarball (/<name>/-/<file>.tgz) answers other
+//                 bytes than the packument's integrity for it.
 //   huge          GET /-/stage/<id> answers an endless JSON body, fast.
 //   drip          GET /-/stage/<id>/tarball answers one byte a second, forever.
 //   cut           GET /-/stage/<id>/tarball promises its whole length, sends 10
@@ -267,6 +269,12 @@ const server = http.createServer((req, res) => {
         !req.url.includes('/-/')) {
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end('{"error":"unavailable"}');
+      return;
+    }
+    if (m === 'bad-tarball' && req.method === 'GET' && !req.url.startsWith('/-/') &&
+        /\/-\/[^/]+\.tgz$/.test(req.url)) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(Buffer.from('not the bytes the registry lists'));
       return;
     }
     if (m === 'redirect') {
