@@ -309,8 +309,8 @@ member_record(struct session *s, struct approve_member *m)
 	if (m->lock_fd < 0) /* a train takes its members' locks first, in one order */
 		m->lock_fd = ns_state_lock_release(s->st, m->id, &err);
 	if (m->lock_fd == -2)
-		return approve_member_refuse(m, "%s is already being approved (in progress in another "
-		                             "npm-release); nothing done", m->id);
+		return approve_member_refuse(m, "%s is already being approved or rejected (in "
+		                             "progress in another npm-release); nothing done", m->id);
 	if (m->lock_fd < 0)
 		return approve_member_refuse(m, "%s", err.msg);
 	k = ns_release_get(s->st, m->id, r, &err);

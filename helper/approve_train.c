@@ -480,8 +480,8 @@ train_lock(struct session *s, struct approve_member *m, size_t n)
 		if (p[i]->lock_fd >= 0)
 			continue;
 		if (p[i]->lock_fd == -2)
-			fprintf(stderr, "npm-release: %s is already being approved (in progress in "
-			                "another npm-release); nothing done\n", p[i]->id);
+			fprintf(stderr, "npm-release: %s is already being approved or rejected (in "
+			                "progress in another npm-release); nothing done\n", p[i]->id);
 		else
 			fprintf(stderr, "npm-release: %s\n", err.msg);
 		for (j = 0; j < i; j++) {

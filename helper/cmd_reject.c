@@ -65,7 +65,7 @@ cmd_reject(int argc, char **argv)
 	struct reg_client *c = NULL;
 	struct ns_err err;
 	char id[NS_ID_MAX];
-	int rc = NS_EXIT_FAIL, k, remote;
+	int rc = NS_EXIT_FAIL, k, remote, lock_fd = -1;
 
 	memset(&r, 0, sizeof(r));
 	memset(&a, 0, sizeof(a));
@@ -86,6 +86,18 @@ cmd_reject(int argc, char **argv)
 		goto out;
 	}
 	tok->answer_timeout = GATE_ANSWER_TIMEOUT(s.cfg->approval_ttl);
+	/* as approve does: a release is approved or rejected by one npm-release at a
+	 * time (a reject whose prompt outlived another approver's approve would report
+	 * a release live on the registry as rejected) */
+	lock_fd = ns_state_lock_release(s.st, id, &err);
+	if (lock_fd < 0) {
+		if (lock_fd == -2)
+			fprintf(stderr, "npm-release: %s is already being approved or rejected (in "
+			                "progress in another npm-release); nothing done\n", id);
+		else
+			fprintf(stderr, "npm-release: %s\n", err.msg);
+		goto out;
+	}
 	k = ns_release_get(s.st, id, &r, &err);
 	if (k == 1 && s.cfg->registry_url != NULL && s.cfg->registry_mode == NS_MODE_STAGE)
 		k = record_from_registry(&s, id, &r, &err);
@@ -139,14 +151,20 @@ cmd_reject(int argc, char **argv)
 	}
 	gate_token_free(tok);
 	tok = NULL;
-	if (mark_rejected(&s, id, &err) != 0)
-		fprintf(stderr, "npm-release: warning: %s\n", err.msg);
+	if (mark_rejected(&s, id, &err) != 0) {
+		fprintf(stderr, "npm-release: %s; not rejected here\n", err.msg);
+		session_ledger(&s, "reject-failed", "{\"id\":\"%s\",\"approval\":\"%s\"}", id,
+		               a.id);
+		goto out;
+	}
 	session_ledger(&s, "reject", "{\"id\":\"%s\",\"package\":\"%s\",\"version\":\"%s\","
 	                             "\"approval\":\"%s\",\"approver\":\"%s\"}",
 	               id, r.name, r.version, a.id, s.caller);
 	printf("- %s@%s (%s) rejected%s\n", r.name, r.version, id, remote ? " on the registry" : "");
 	rc = NS_EXIT_OK;
 out:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	reg_free(c);
 	gate_token_free(tok);
 	ns_release_clear(&r);

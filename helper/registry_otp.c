@@ -25,7 +25,7 @@
 #define OTP_STEP_FILE "registry-otp.step"
 /* How far ahead of the clock a step taken can be: an approve's two writes, and a
  * retry after the next step. One left there by an approve killed while it waited
- * is honoured (it may have sent the ones before); one further ahead is not. */
+ * is honoured; one further ahead counts as the next step (never an older one). */
 #define OTP_STEPS_AHEAD_MAX 4
 static int otp_state_dirfd = -1;
 
@@ -114,7 +114,9 @@ otp_first_step(const struct ns_totp_key *k, int refused, long long last)
 	long long first = refused ? now_step + 1 : now_step - 1;
 
 	if (last > now_step + OTP_STEPS_AHEAD_MAX)
-		last = -1;  /* not a step of this clock (it was set back): ignore it */
+		last = now_step + 1;  /* the clock was set back, or approves were killed
+		                         * while waiting: after the next step, which the
+		                         * registry may have taken */
 	return last >= first ? last + 1 : first;
 }
 
