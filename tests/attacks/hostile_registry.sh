@@ -142,6 +142,20 @@ contains "$OUT" "imeout"
 live_version @acme/atk-endless 1.0.0 | grep -q . && fail "published after an endless download"
 pass "a tarball that never ends stops at the registry timeout ($((SECONDS - t0))s)"
 
+# MODE ID NAME VERSION WHAT: with the proxy in MODE, $A1's approve of ID must stop
+# before its prompt (exit 1, OUT kept for the caller) and NAME@VERSION stay unpublished
+refused_before_prompt() {
+	proxy_mode "$1"
+	code "$S1"
+	rc=0
+	OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$2" 2>&1) || rc=$?
+	printf '%s\n' "$OUT" | sed 's/^/    | /'
+	proxy_mode normal
+	grep -q "Verification code" <<<"$OUT" && attack_succeeded "the approver was asked $5"
+	live_version "$3" "$4" | grep -q . && attack_succeeded "$3@$4 went live $5"
+	[ "$rc" = 1 ] || fail "approve exit $rc"
+}
+
 # --- a registry that hides the packument: whatever the tag, the approve stops
 # before the prompt (the diff, the guard against a version live with other bytes
 # and dist-tag.first come from it), and nothing is published
@@ -150,16 +164,7 @@ pack_pkg "$NAME" 1.0.0 ',"scripts":{"postinstall":"node evil.js"}'
 HID=$( (cd "$DIR" && npm stage publish --tag next --userconfig "$E2E_DIR/stager.npmrc" 2>&1) |
 	sed -n 's/.*(staged with id \([0-9a-f-]*\)).*/\1/p') || true
 [ -n "$HID" ] || fail "npm stage publish --tag next printed no id"
-proxy_mode no-packument
-code "$S1"
-rc=0
-OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$HID" 2>&1) || rc=$?
-printf '%s\n' "$OUT" | sed 's/^/    | /'
-proxy_mode normal
-grep -q "Verification code" <<<"$OUT" &&
-	attack_succeeded "the approver was asked without the registry's versions and dist-tags"
-live_version "$NAME" 1.0.0 | grep -q . && attack_succeeded "$NAME went live without them"
-[ "$rc" = 1 ] || fail "approve exit $rc"
+refused_before_prompt no-packument "$HID" "$NAME" 1.0.0 "without the registry's versions and dist-tags"
 contains "$OUT" "cannot read $NAME's versions and dist-tags from the registry"
 contains "$OUT" "HTTP 503"
 pass "a hidden packument (tag next) stops the approve before the prompt; nothing published"
@@ -169,16 +174,7 @@ pass "a hidden packument (tag next) stops the approve before the prompt; nothing
 pack_pkg @acme/atk-swap 1.0.1 ',"scripts":{"postinstall":"node evil.js"}'
 PID1=$(stage_with_npm "$DIR") || true
 [ -n "$PID1" ] || fail "npm stage publish of @acme/atk-swap@1.0.1 printed no id"
-proxy_mode bad-tarball
-code "$S1"
-rc=0
-OUT=$(printf '%s\n' "$CODE" | as_user "$A1" "$NR" approve "$PID1" 2>&1) || rc=$?
-printf '%s\n' "$OUT" | sed 's/^/    | /'
-proxy_mode normal
-grep -q "Verification code" <<<"$OUT" &&
-	attack_succeeded "the approver was asked without the diff against the previous version"
-live_version @acme/atk-swap 1.0.1 | grep -q . && attack_succeeded "@acme/atk-swap@1.0.1 went live"
-[ "$rc" = 1 ] || fail "approve exit $rc"
+refused_before_prompt bad-tarball "$PID1" @acme/atk-swap 1.0.1 "without the diff against the previous version"
 contains "$OUT" "the previous version @acme/atk-swap@1.0.0 could not be downloaded with the bytes the registry lists for it"
 pass "other bytes for the previous version stop the approve before the prompt; nothing published"
 
