@@ -78,9 +78,8 @@ dependency_names(struct session *s, struct approve_member *m)
 	}
 	for (i = 0; i < 3; i++)
 		json_object_foreach(json_object_get(man, fields[i]), k, v) {
-			char target[NS_NAME_MAX];
-
 			const char *spec = json_string_value(v);
+			char target[NS_NAME_MAX];
 
 			json_object_set_new(out, k, json_true());
 			if (alias_target(spec, target, sizeof(target)) == 0)

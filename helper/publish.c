@@ -172,8 +172,7 @@ publish_writes_begin(int state_dirfd, const struct ns_config *cfg, const struct 
 {
 	if (cfg->registry_otp != NS_OTP_STORED || !tok->tok.has_otp || writes == 0)
 		return;
-	registry_otp_steps_at(state_dirfd);
-	registry_otp_begin(&tok->tok.otp, writes);
+	registry_otp_begin(state_dirfd, &tok->tok.otp, writes);
 }
 
 void

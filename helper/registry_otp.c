@@ -34,12 +34,6 @@ static int otp_state_dirfd = -1;
 static int writes_fd = -1;
 static long long reserved_next = -1, reserved_last = -1;
 
-void
-registry_otp_steps_at(int state_dirfd)
-{
-	otp_state_dirfd = state_dirfd;
-}
-
 /* The step file, open and locked (released by close), or -1: without it steps
  * are still taken, only not shared with other approves (warned). Another
  * approve's writes are waited for, saying so. */
@@ -174,9 +168,10 @@ otp_wait_until_usable(const struct ns_totp_key *k, long long step)
 }
 
 void
-registry_otp_begin(const struct ns_totp_key *k, unsigned writes)
+registry_otp_begin(int state_dirfd, const struct ns_totp_key *k, unsigned writes)
 {
 	registry_otp_end();
+	otp_state_dirfd = state_dirfd;
 	if (writes == 0)
 		return;
 	writes_fd = otp_step_lock();

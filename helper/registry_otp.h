@@ -8,18 +8,15 @@
 #include "nserr.h"
 #include "totp.h"
 
-/* Where the last step taken is kept (state_dir, registry-otp.step), so that the
- * next write, in this approve or another, uses a later one. */
-void registry_otp_steps_at(int state_dirfd);
-
 /* The registry writes of one approve (a withdrawal and a publish, or one of
- * them): takes the step file's lock (waiting, saying so, while another approve
- * writes) and `writes` consecutive steps under it, and waits until the last of
- * them is usable. The lock is held until registry_otp_end, so that no other approve
- * sends a later step first (the registry would then refuse these), and what is
- * read after this (the registry's "latest") is not a step's wait old when the
- * writes go out. */
-void registry_otp_begin(const struct ns_totp_key *k, unsigned writes);
+ * them): takes the lock of state_dir's registry-otp.step, which keeps the last
+ * step taken so that the next write, here or in another approve, uses a later
+ * one (waiting, saying so, while another approve writes); takes `writes`
+ * consecutive steps under it, and waits until the last of them is usable. The
+ * lock is held until registry_otp_end, so that no other approve sends a later
+ * step first (the registry would then refuse these), and what is read after this
+ * (the registry's "latest") is not a step's wait old when the writes go out. */
+void registry_otp_begin(int state_dirfd, const struct ns_totp_key *k, unsigned writes);
 
 /* Releases the lock and forgets the steps not used. */
 void registry_otp_end(void);
